@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "canrun",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "canrun", targets: ["canrun"]),
+        .library(name: "CanrunCore", targets: ["CanrunCore"]),
+        .library(name: "CanrunProbe", targets: ["CanrunProbe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
+        .systemLibrary(name: "CPci", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
+        .target(name: "CanrunShims", dependencies: ["CPci"]),
+        .target(
+            name: "CanrunCore",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CanrunProbe",
+            dependencies: ["CanrunCore", "CHwloc", "CPci", "CanrunShims"],
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        .executableTarget(
+            name: "canrun",
+            dependencies: [
+                "CanrunCore", "CanrunProbe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CanrunCoreTests",
+            dependencies: ["CanrunCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CanrunProbeTests",
+            dependencies: ["CanrunProbe", "CanrunCore"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,106 @@
+import Foundation
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Reads `nvidia-smi -q -x` output (schema v10–v13).
+///
+/// Memory is the GPU's own `fb_memory_usage/total` (MiB, including the driver's reserve), never
+/// a MIG instance's. PCI ids that the tool prints as `[REDACTED]` stay unknown.
+public enum NvidiaSmiXMLReader {
+    public struct Result: Sendable, Equatable {
+        public var gpus: [GPUDriverReading]
+        public var problems: [String]
+    }
+
+    public static func read(_ data: Data) throws -> Result {
+        let collector = Collector()
+        let parser = XMLParser(data: data)
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = collector
+        guard parser.parse(), collector.sawLog else {
+            throw HwlocXMLDecoder.DecodingError.malformed(
+                line: parser.lineNumber,
+                reason: "not an nvidia-smi -q -x log (<nvidia_smi_log>)"
+            )
+        }
+        var problems: [String] = []
+        if let attached = collector.attached, attached != collector.gpus.count {
+            problems.append(
+                "nvidia-smi says \(attached) GPUs are attached but describes \(collector.gpus.count): only those described are listed"
+            )
+        }
+        return Result(gpus: collector.gpus, problems: problems)
+    }
+
+    private final class Collector: NSObject, XMLParserDelegate {
+        var sawLog = false
+        var attached: Int?
+        var gpus: [GPUDriverReading] = []
+        private var path: [String] = []
+        private var current: GPUDriverReading?
+        private var text = ""
+
+        func parser(
+            _ parser: XMLParser,
+            didStartElement name: String,
+            namespaceURI: String?,
+            qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
+            path.append(name)
+            text = ""
+            if name == "nvidia_smi_log" { sawLog = true }
+            if name == "gpu", path.count == 2 {
+                current = GPUDriverReading(
+                    pciAddress: attributes["id"].flatMap(Hex.pciAddress),
+                    source: "nvidia-smi",
+                    driver: "nvidia"
+                )
+            }
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+        func parser(
+            _ parser: XMLParser,
+            didEndElement name: String,
+            namespaceURI: String?,
+            qualifiedName: String?
+        ) {
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let relative = path.count > 2 && path[1] == "gpu" ? path[2...].joined(separator: "/") : ""
+            switch relative {
+            case "product_name": current?.name = value
+            case "product_architecture": current?.architecture = value
+            case "pci/pci_bus_id": if current?.pciAddress == nil { current?.pciAddress = Hex.pciAddress(value) }
+            case "pci/pci_device_id":
+                // `20B210DE`: device id in the high half, vendor id in the low half.
+                if value.count == 8, let combined = UInt32(value, radix: 16) {
+                    current?.deviceId = UInt16(combined >> 16)
+                    current?.vendorId = UInt16(combined & 0xFFFF)
+                }
+            case "pci/pci_sub_system_id":
+                if value.count == 8, let combined = UInt32(value, radix: 16) {
+                    current?.subsystem = "\(Hex.word(UInt16(combined & 0xFFFF))):\(Hex.word(UInt16(combined >> 16)))"
+                }
+            case "fb_memory_usage/total": current?.memoryBytes = mebibytes(value)
+            case "fb_memory_usage/free": current?.memoryFreeBytes = mebibytes(value)
+            default: break
+            }
+            if path == ["nvidia_smi_log", "attached_gpus"] { attached = Int(value) }
+            if name == "gpu", path.count == 2, let gpu = current {
+                gpus.append(gpu)
+                current = nil
+            }
+            path.removeLast()
+            text = ""
+        }
+
+        private func mebibytes(_ value: String) -> Int64? {
+            guard value.hasSuffix(" MiB"), let n = Int64(value.dropLast(4)) else { return nil }
+            return n * 1_048_576
+        }
+    }
+}

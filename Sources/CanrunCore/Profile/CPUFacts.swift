@@ -1,0 +1,104 @@
+/// The processor: identity, counts, the instruction sets inference kernels can use, caches and
+/// core kinds.
+public struct CPUFacts: Codable, Sendable, Equatable {
+    /// `GenuineIntel`, `AuthenticAMD`, or the ARM implementer's name.
+    public var vendor: String?
+    public var model: String?
+    /// `x86_64`, `aarch64`, … as the kernel names it.
+    public var architecture: String?
+    public var packages: Int?
+    /// Physical cores (hwloc `Core` objects).
+    public var cores: Int?
+    /// Hardware threads (hwloc `PU` objects).
+    public var threads: Int?
+    /// Instruction-set features that are advertised **and** enabled by the OS, lowercase as in
+    /// `/proc/cpuinfo` (`avx2`, `avx512f`, `avx512_vnni`, `amx_bf16`, `neon`, `sve`, …), sorted.
+    public var isa: [String]
+    /// Features the CPU advertises but this OS or process cannot use (AMX without the kernel's
+    /// XTILEDATA grant, AVX-512 without ZMM state in XCR0). Never assumed for speed.
+    public var isaUnusable: [String]
+    public var caches: [CacheFacts]
+    /// Hybrid designs (P/E cores, big.LITTLE); empty when all cores are alike.
+    public var kinds: [CPUKindFacts]
+
+    public init(
+        vendor: String? = nil,
+        model: String? = nil,
+        architecture: String? = nil,
+        packages: Int? = nil,
+        cores: Int? = nil,
+        threads: Int? = nil,
+        isa: [String] = [],
+        isaUnusable: [String] = [],
+        caches: [CacheFacts] = [],
+        kinds: [CPUKindFacts] = []
+    ) {
+        self.vendor = vendor
+        self.model = model
+        self.architecture = architecture
+        self.packages = packages
+        self.cores = cores
+        self.threads = threads
+        self.isa = isa
+        self.isaUnusable = isaUnusable
+        self.caches = caches
+        self.kinds = kinds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(vendor, forKey: .vendor)
+        try c.encode(model, forKey: .model)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(packages, forKey: .packages)
+        try c.encode(cores, forKey: .cores)
+        try c.encode(threads, forKey: .threads)
+        try c.encode(isa, forKey: .isa)
+        try c.encode(isaUnusable, forKey: .isaUnusable)
+        try c.encode(caches, forKey: .caches)
+        try c.encode(kinds, forKey: .kinds)
+    }
+}
+
+/// One cache level across the machine: `count` instances of `sizeBytes` each.
+public struct CacheFacts: Codable, Sendable, Equatable, Hashable {
+    public var level: Int
+    /// `data`, `instruction` or `unified`.
+    public var kind: String
+    public var sizeBytes: Int64
+    public var count: Int
+
+    public init(level: Int, kind: String, sizeBytes: Int64, count: Int) {
+        self.level = level
+        self.kind = kind
+        self.sizeBytes = sizeBytes
+        self.count = count
+    }
+}
+
+/// A class of cores in a hybrid CPU, as hwloc's CPU kinds report it.
+public struct CPUKindFacts: Codable, Sendable, Equatable {
+    /// hwloc's `CoreType` or `ARM part` info when known (`IntelCore`, `IntelAtom`,
+    /// `AMDPerformance`, `0xd85`), else `kindN`.
+    public var name: String
+    /// Logical CPU (PU) OS indexes of this kind.
+    public var cpus: [Int]
+    /// hwloc's efficiency rank: higher is faster; `nil` when hwloc could not rank kinds.
+    public var efficiency: Int?
+    public var frequencyMaxMhz: Int?
+
+    public init(name: String, cpus: [Int], efficiency: Int? = nil, frequencyMaxMhz: Int? = nil) {
+        self.name = name
+        self.cpus = cpus
+        self.efficiency = efficiency
+        self.frequencyMaxMhz = frequencyMaxMhz
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(cpus, forKey: .cpus)
+        try c.encode(efficiency, forKey: .efficiency)
+        try c.encode(frequencyMaxMhz, forKey: .frequencyMaxMhz)
+    }
+}

@@ -1,0 +1,140 @@
+/// One compute GPU (a discrete card, one GCD of a multi-die part, or an integrated GPU).
+public struct GPUFacts: Codable, Sendable, Equatable {
+    /// `DDDD:BB:DD.F`, lowercase hex; `nil` when the source gave none (redacted tool output).
+    public var pciAddress: String?
+    /// Lowercase 4-digit hex, `nil` when the source did not give it.
+    public var vendorId: String?
+    public var deviceId: String?
+    /// `svid:sdid`, lowercase hex.
+    public var subsystemId: String?
+    /// `NVIDIA`, `AMD`, `Intel`.
+    public var vendor: String?
+    public var name: String?
+    /// Where `name` came from: `table` (canrun's GPU table), `nvml`, `nvidia-smi`, `rocm-smi`,
+    /// `pci.ids`, `hwloc`.
+    public var nameSource: String?
+    /// Dedicated memory, bytes. `nil` for integrated GPUs and when nothing reported it.
+    public var memoryBytes: Int64?
+    /// Free at probe time, bytes; only live drivers know it.
+    public var memoryFreeBytes: Int64?
+    /// Where `memoryBytes` came from: `nvml`, `amdgpu_sysfs`, `xe_sysfs`, `nvidia-smi`,
+    /// `rocm-smi`, `hwloc_cuda`, `hwloc_rsmi`, `hwloc_opencl`, `numa_node` (POWER9 GPU memory
+    /// nodes) or `table` (canrun's GPU table: nominal, not read from the device).
+    public var memorySource: String?
+    /// Peak memory bandwidth, bytes per second (NVML bus width × clock, else the table).
+    public var bandwidthBytesPerS: Int64?
+    public var bandwidthSource: String?
+    /// Dense FP16 matrix throughput from the table, FLOP/s.
+    public var fp16FlopsPerS: Int64?
+    public var busWidthBits: Int?
+    public var architecture: String?
+    /// Host NUMA node the device hangs off; `nil` when unknown (sysfs says -1 on one-node hosts).
+    public var numaNode: Int?
+    /// True when the GPU's memory is the host's memory (GB10, APUs, integrated GPUs): never add
+    /// it to RAM.
+    public var unifiedMemory: Bool
+    /// PCI class code, 4 hex digits (`0300`, `0302`, `0380`, `1200`).
+    public var pciClass: String?
+    public var driver: String?
+
+    public init(
+        pciAddress: String? = nil,
+        vendorId: String? = nil,
+        deviceId: String? = nil,
+        subsystemId: String? = nil,
+        vendor: String? = nil,
+        name: String? = nil,
+        nameSource: String? = nil,
+        memoryBytes: Int64? = nil,
+        memoryFreeBytes: Int64? = nil,
+        memorySource: String? = nil,
+        bandwidthBytesPerS: Int64? = nil,
+        bandwidthSource: String? = nil,
+        fp16FlopsPerS: Int64? = nil,
+        busWidthBits: Int? = nil,
+        architecture: String? = nil,
+        numaNode: Int? = nil,
+        unifiedMemory: Bool = false,
+        pciClass: String? = nil,
+        driver: String? = nil
+    ) {
+        self.pciAddress = pciAddress
+        self.vendorId = vendorId
+        self.deviceId = deviceId
+        self.subsystemId = subsystemId
+        self.vendor = vendor
+        self.name = name
+        self.nameSource = nameSource
+        self.memoryBytes = memoryBytes
+        self.memoryFreeBytes = memoryFreeBytes
+        self.memorySource = memorySource
+        self.bandwidthBytesPerS = bandwidthBytesPerS
+        self.bandwidthSource = bandwidthSource
+        self.fp16FlopsPerS = fp16FlopsPerS
+        self.busWidthBits = busWidthBits
+        self.architecture = architecture
+        self.numaNode = numaNode
+        self.unifiedMemory = unifiedMemory
+        self.pciClass = pciClass
+        self.driver = driver
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pciAddress, forKey: .pciAddress)
+        try c.encode(vendorId, forKey: .vendorId)
+        try c.encode(deviceId, forKey: .deviceId)
+        try c.encode(subsystemId, forKey: .subsystemId)
+        try c.encode(vendor, forKey: .vendor)
+        try c.encode(name, forKey: .name)
+        try c.encode(nameSource, forKey: .nameSource)
+        try c.encode(memoryBytes, forKey: .memoryBytes)
+        try c.encode(memoryFreeBytes, forKey: .memoryFreeBytes)
+        try c.encode(memorySource, forKey: .memorySource)
+        try c.encode(bandwidthBytesPerS, forKey: .bandwidthBytesPerS)
+        try c.encode(bandwidthSource, forKey: .bandwidthSource)
+        try c.encode(fp16FlopsPerS, forKey: .fp16FlopsPerS)
+        try c.encode(busWidthBits, forKey: .busWidthBits)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(numaNode, forKey: .numaNode)
+        try c.encode(unifiedMemory, forKey: .unifiedMemory)
+        try c.encode(pciClass, forKey: .pciClass)
+        try c.encode(driver, forKey: .driver)
+    }
+}
+
+/// A PCI accelerator that LLM runtimes cannot use as a GPU (vector engines, Xeon Phi cards).
+public struct AcceleratorFacts: Codable, Sendable, Equatable {
+    public var pciAddress: String?
+    public var vendorId: String
+    public var deviceId: String
+    public var pciClass: String
+    public var name: String?
+    public var memoryBytes: Int64?
+
+    public init(
+        pciAddress: String?,
+        vendorId: String,
+        deviceId: String,
+        pciClass: String,
+        name: String?,
+        memoryBytes: Int64?
+    ) {
+        self.pciAddress = pciAddress
+        self.vendorId = vendorId
+        self.deviceId = deviceId
+        self.pciClass = pciClass
+        self.name = name
+        self.memoryBytes = memoryBytes
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pciAddress, forKey: .pciAddress)
+        try c.encode(vendorId, forKey: .vendorId)
+        try c.encode(deviceId, forKey: .deviceId)
+        try c.encode(pciClass, forKey: .pciClass)
+        try c.encode(name, forKey: .name)
+        try c.encode(memoryBytes, forKey: .memoryBytes)
+    }
+}

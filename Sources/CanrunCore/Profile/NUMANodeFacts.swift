@@ -1,0 +1,48 @@
+/// One host NUMA node.
+public struct NUMANodeFacts: Codable, Sendable, Equatable {
+    /// The OS index (`/sys/devices/system/node/nodeN`); not necessarily dense (POWER9 has 0 and 8).
+    public var id: Int
+    /// Local memory in bytes; `nil` when the source did not say (a CPUID-only topology), `0` for a
+    /// node that really has none (a Threadripper die without memory controllers).
+    public var memoryBytes: Int64?
+    /// Logical CPUs (PU OS indexes) local to this node; empty for CPU-less memory.
+    public var cpus: [Int]
+    /// This node's row of the SLIT distance matrix, in the order of `numaNodes`; `nil` when absent.
+    public var distances: [Int]?
+    /// `dram`, `hbm`, `mcdram`, `nvm`, `cxl`, `spm`… from hwloc's subtype or memory tier; `nil`
+    /// when the source does not distinguish (ordinary DRAM).
+    public var memoryKind: String?
+    /// A memory-side cache in front of this node (Optane Memory Mode's DRAM), bytes.
+    public var memorySideCacheBytes: Int64?
+    /// The package (socket) this node belongs to, when the topology says.
+    public var package: Int?
+
+    public init(
+        id: Int,
+        memoryBytes: Int64?,
+        cpus: [Int],
+        distances: [Int]? = nil,
+        memoryKind: String? = nil,
+        memorySideCacheBytes: Int64? = nil,
+        package: Int? = nil
+    ) {
+        self.id = id
+        self.memoryBytes = memoryBytes
+        self.cpus = cpus
+        self.distances = distances
+        self.memoryKind = memoryKind
+        self.memorySideCacheBytes = memorySideCacheBytes
+        self.package = package
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(memoryBytes, forKey: .memoryBytes)
+        try c.encode(cpus, forKey: .cpus)
+        try c.encode(distances, forKey: .distances)
+        try c.encode(memoryKind, forKey: .memoryKind)
+        try c.encode(memorySideCacheBytes, forKey: .memorySideCacheBytes)
+        try c.encode(package, forKey: .package)
+    }
+}

@@ -1,0 +1,88 @@
+/// Turns the readings of one machine into its `MachineProfile`: picks the best source for each
+/// fact, ties GPUs to driver readings by PCI address, and says in `warnings` what is unknown.
+public enum ProfileAssembler {
+    public static func assemble(_ readings: ProbeReadings, gpuTable: GPUTable) -> MachineProfile {
+        var profile = MachineProfile(warnings: readings.warnings)
+        profile.cpu = cpu(readings, profile: &profile)
+        profile.numaNodes = readings.topology.map(\.numaNodes)
+        if readings.isLive, let nodes = profile.numaNodes, nodes.count == 1, let node = nodes.first,
+            let total = readings.meminfo?.totalBytes, let local = node.memoryBytes, local < total
+        {
+            profile.numaNodes?[0].memoryBytes = total
+            profile.warnings.append(
+                "the kernel reports \(local) bytes on NUMA node \(node.id) while page initialisation runs; the node holds all \(total) bytes of MemTotal"
+            )
+        }
+        if readings.topology != nil { profile.sources["numa_nodes"] = "hwloc" }
+        profile.memory = memory(readings, profile: &profile)
+        let devices = GPUAssembler(readings: readings, table: gpuTable)
+        profile.gpus = devices.gpus()
+        profile.otherAccelerators = devices.otherAccelerators()
+        if let source = devices.source { profile.sources["gpus"] = source }
+        profile.warnings += devices.warnings
+        return profile
+    }
+
+    private static func cpu(_ r: ProbeReadings, profile: inout MachineProfile) -> CPUFacts? {
+        let topology = r.topology
+        let sockets = r.smbios?.processors.filter(\.populated) ?? []
+        var cpu = CPUFacts(
+            vendor: r.cpuinfo?.vendor ?? topology?.cpuVendor ?? sockets.first?.manufacturer,
+            model: r.cpuinfo?.model ?? topology?.cpuModel ?? sockets.first?.version,
+            architecture: r.architecture ?? topology?.architecture,
+            packages: topology?.packages ?? (sockets.isEmpty ? nil : sockets.count),
+            cores: topology?.cores ?? sum(sockets.map(\.coreCount)),
+            threads: topology?.threads ?? sum(sockets.map(\.threadCount)),
+            caches: topology?.caches ?? [],
+            kinds: topology?.kinds ?? []
+        )
+        if topology?.packages == nil, !sockets.isEmpty { profile.sources["cpu.counts"] = r.smbios?.source }
+        if let flags = r.cpuinfo?.flags {
+            let isa = ISAAssessment.assess(flags: flags, support: r.osSupport)
+            cpu.isa = isa.usable
+            cpu.isaUnusable = isa.unusable
+            profile.warnings += isa.notes
+            profile.sources["cpu.isa"] = r.osSupport.xcr0 == nil ? "cpuinfo" : "cpuinfo+xgetbv"
+        } else if topology != nil || !sockets.isEmpty {
+            profile.warnings.append("no /proc/cpuinfo: instruction-set features unknown")
+        }
+        let empty = CPUFacts()
+        return cpu == empty ? nil : cpu
+    }
+
+    private static func sum(_ values: [Int?]) -> Int? {
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return nil }
+        return values.reduce(0) { $0 + ($1 ?? 0) }
+    }
+
+    private static func memory(_ r: ProbeReadings, profile: inout MachineProfile) -> MemoryFacts {
+        var memory = MemoryFacts()
+        if let meminfo = r.meminfo {
+            memory.totalBytes = meminfo.totalBytes
+            memory.availableBytes = meminfo.availableBytes
+            profile.sources["memory.total"] = "meminfo"
+            // POWER9 hosts count NVLink GPU memory onlined as NUMA nodes in MemTotal.
+            let gpuNodeBytes = r.topology?.gpuMemoryNodes.reduce(Int64(0)) { $0 + $1.bytes } ?? 0
+            if gpuNodeBytes > 0, let total = meminfo.totalBytes, total > gpuNodeBytes {
+                memory.totalBytes = total - gpuNodeBytes
+                memory.availableBytes = meminfo.availableBytes.map { max(0, $0 - gpuNodeBytes) }
+                profile.warnings.append(
+                    "MemTotal includes \(gpuNodeBytes) bytes of GPU memory onlined as NUMA nodes; reported without it"
+                )
+            }
+        } else {
+            profile.warnings.append("no /proc/meminfo: total and available memory unknown")
+        }
+        guard let smbios = r.smbios else { return memory }
+        let analysis = MemoryChannelAnalyzer.analyze(smbios.memoryDevices)
+        memory.modules = analysis.modules
+        memory.slots = analysis.slots
+        memory.channelsPopulated = analysis.channelsPopulated
+        memory.channelMapping = analysis.mapping
+        memory.theoreticalBandwidthBytesPerS = analysis.theoreticalBandwidthBytesPerS
+        memory.sockets = analysis.sockets
+        profile.sources["memory.modules"] = smbios.source
+        profile.warnings += analysis.notes
+        return memory
+    }
+}

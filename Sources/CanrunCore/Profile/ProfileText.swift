@@ -1,0 +1,143 @@
+import Foundation
+
+/// The human summary of a profile that `canrun probe` prints.
+public enum ProfileText {
+    public static func render(_ p: MachineProfile) -> String {
+        var lines: [String] = []
+        func row(_ label: String, _ text: String) {
+            lines.append(label.padding(toLength: 10, withPad: " ", startingAt: 0) + text)
+        }
+        if let cpu = p.cpu {
+            let counts = [
+                cpu.packages.map { "\($0) package\($0 == 1 ? "" : "s")" }, cpu.cores.map { "\($0) cores" },
+                cpu.threads.map { "\($0) threads" },
+            ].compactMap { $0 }.joined(separator: ", ")
+            row(
+                "CPU",
+                [
+                    cpu.model ?? cpu.vendor ?? "unknown model", cpu.architecture.map { "(\($0))" },
+                    counts.isEmpty ? nil : "— \(counts)",
+                ]
+                .compactMap { $0 }.joined(separator: " ")
+            )
+            if !cpu.isa.isEmpty { row("", "ISA " + cpu.isa.joined(separator: " ")) }
+            if !cpu.isaUnusable.isEmpty { row("", "not usable here: " + cpu.isaUnusable.joined(separator: " ")) }
+            if !cpu.caches.isEmpty {
+                row(
+                    "",
+                    "caches "
+                        + cpu.caches.map {
+                            "L\($0.level)\($0.kind == "instruction" ? "i" : $0.kind == "data" ? "d" : "") \(bytes($0.sizeBytes)) ×\($0.count)"
+                        }.joined(separator: ", ")
+                )
+            }
+            for kind in cpu.kinds { row("", "core kind \(kind.name): cpus \(ranges(kind.cpus))") }
+        } else {
+            row("CPU", "unknown")
+        }
+        let m = p.memory
+        row(
+            "Memory",
+            [
+                m.totalBytes.map { "\(bytes($0)) total" } ?? "total unknown",
+                m.availableBytes.map { "\(bytes($0)) available" },
+            ]
+            .compactMap { $0 }.joined(separator: ", ")
+        )
+        if let modules = m.modules {
+            if modules.isEmpty {
+                row("", "no populated memory modules listed by SMBIOS")
+            } else {
+                let groups = Dictionary(grouping: modules) {
+                    "\(bytes($0.sizeBytes)) \($0.type ?? "memory")-\(($0.configuredSpeedMts ?? $0.speedMts).map(String.init) ?? "?")"
+                }
+                let described = groups.keys.sorted().map { "\(groups[$0]!.count) × \($0)" }.joined(separator: ", ")
+                row("", described + (m.slots.map { " (\(modules.count) of \($0) slots)" } ?? ""))
+                var channel =
+                    m.channelsPopulated.map {
+                        "\($0) channel\($0 == 1 ? "" : "s") populated (\(m.channelMapping?.rawValue ?? "unknown"))"
+                    } ?? "channels unknown"
+                if let peak = m.theoreticalBandwidthBytesPerS { channel += ", theoretical peak \(rate(peak))" }
+                row("", channel)
+            }
+        } else {
+            row("", "modules unknown")
+        }
+        if let nodes = p.numaNodes {
+            row("NUMA", "\(nodes.count) node\(nodes.count == 1 ? "" : "s")")
+            for node in nodes {
+                let memory = node.memoryBytes.map(bytes) ?? "memory unknown"
+                let kind = node.memoryKind.map { " \($0)" } ?? ""
+                let cpus = node.cpus.isEmpty ? "no cpus" : "cpus \(ranges(node.cpus))"
+                row("", "node \(node.id):\(kind) \(memory), \(cpus)")
+            }
+        }
+        if let gpus = p.gpus {
+            if gpus.isEmpty { row("GPUs", "none") }
+            for (index, gpu) in gpus.enumerated() {
+                let name = gpu.name ?? "unknown model"
+                let vendor = gpu.vendor.flatMap { name.hasPrefix($0) ? nil : $0 }
+                var text = [gpu.pciAddress, vendor, name].compactMap { $0 }.joined(separator: " ")
+                if gpu.unifiedMemory {
+                    text += ", shares system memory"
+                } else if let memory = gpu.memoryBytes {
+                    text += ", \(bytes(memory)) (\(gpu.memorySource ?? "?"))"
+                }
+                if let bw = gpu.bandwidthBytesPerS { text += ", \(rate(bw)) (\(gpu.bandwidthSource ?? "?"))" }
+                if let node = gpu.numaNode { text += ", NUMA \(node)" }
+                row(index == 0 ? "GPUs" : "", text)
+            }
+        } else {
+            row("GPUs", "unknown")
+        }
+        for accelerator in p.otherAccelerators {
+            row(
+                "Other",
+                "\(accelerator.pciAddress ?? "") \(accelerator.vendorId):\(accelerator.deviceId) \(accelerator.name ?? "accelerator") (not usable by LLM runtimes)"
+            )
+        }
+        for (index, warning) in p.warnings.enumerated() { row(index == 0 ? "Warnings" : "", "- " + warning) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Binary units, as memory is sold: `23.5 GiB`.
+    public static func bytes(_ value: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var v = Double(value)
+        var unit = 0
+        while v >= 1024, unit < units.count - 1 {
+            v /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(value) B" : "\(formatted(v)) \(units[unit])"
+    }
+
+    /// Decimal units, as bandwidth is quoted: `96.0 GB/s`.
+    public static func rate(_ bytesPerSecond: Int64) -> String {
+        let gb = Double(bytesPerSecond) / 1e9
+        return gb >= 1000 ? "\(formatted(gb / 1000)) TB/s" : "\(formatted(gb)) GB/s"
+    }
+
+    private static func formatted(_ v: Double) -> String {
+        let tenths = (v * 10).rounded() / 10
+        return tenths == tenths.rounded() ? "\(Int(tenths)).0" : "\(tenths)"
+    }
+
+    /// `[0,1,2,5,7,8]` → `0-2,5,7-8`.
+    public static func ranges(_ values: [Int]) -> String {
+        var parts: [String] = []
+        var start: Int?
+        var previous: Int?
+        for value in values.sorted() {
+            if let p = previous, value == p + 1 {
+                previous = value
+                continue
+            }
+            if let s = start, let p = previous { parts.append(s == p ? "\(s)" : "\(s)-\(p)") }
+            start = value
+            previous = value
+        }
+        if let s = start, let p = previous { parts.append(s == p ? "\(s)" : "\(s)-\(p)") }
+        return parts.joined(separator: ",")
+    }
+}

@@ -1,0 +1,359 @@
+import Foundation
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Decodes an hwloc topology XML, version 1 (`type="Socket"`, `type="Cache"`, NUMA nodes in the
+/// main tree) or version 2 (memory children, `distances2`, CPU kinds), into `TopologyFacts`.
+///
+/// canrun decodes the XML itself instead of re-importing it with hwloc, because hwloc's import
+/// drops what a fit needs to say truthfully (memory-less NUMA nodes of hwloc-1 files, GPU
+/// memory nodes) and because the live probe exports the same format: one decoder serves live
+/// probes, recordings and the files admins already have.
+public enum HwlocXMLDecoder {
+    public enum DecodingError: Error, Equatable, CustomStringConvertible {
+        case malformed(line: Int, reason: String)
+        case notATopology
+
+        public var description: String {
+            switch self {
+            case .malformed(let line, let reason): "hwloc XML is malformed at line \(line): \(reason)"
+            case .notATopology: "the XML has no <topology> root: not an hwloc topology export"
+            }
+        }
+    }
+
+    public static func decode(_ data: Data) throws -> TopologyFacts {
+        let collector = Collector()
+        let parser = XMLParser(data: data)
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = collector
+        guard parser.parse() else {
+            let reason = parser.parserError.map { String(describing: $0) } ?? "unknown parser error"
+            throw DecodingError.malformed(line: parser.lineNumber, reason: reason)
+        }
+        guard collector.sawTopology else { throw DecodingError.notATopology }
+        return collector.facts()
+    }
+
+    /// One `<object>` while it is open.
+    fileprivate final class Frame {
+        let type: String
+        let attributes: [String: String]
+        var infos: [String: String] = [:]
+        var osDevices: [OSDeviceRecord] = []
+
+        init(type: String, attributes: [String: String]) {
+            self.type = type
+            self.attributes = attributes
+        }
+
+        var cpus: [Int] { attributes["cpuset"].map(HwlocBitmap.indexes) ?? [] }
+        var nodes: [Int]? { attributes["nodeset"].map(HwlocBitmap.indexes) }
+        var osIndex: Int? { attributes["os_index"].flatMap { Int($0) } }
+    }
+
+    private struct RawNUMANode {
+        var osIndex: Int
+        var memory: Int64?
+        var cpus: [Int]
+        var subtype: String?
+        var sideCache: Int64?
+        var infos: [String: String]
+    }
+
+    private struct RawCache: Hashable {
+        var level: Int
+        var kind: String
+        var size: Int64
+    }
+
+    private struct RawKind {
+        var cpus: [Int]
+        var efficiency: Int?
+        var infos: [String: String]
+    }
+
+    private struct RawDistances {
+        var name: String?
+        var indexes: [Int]?
+        var values: [Int]
+        var count: Int
+    }
+
+    private final class Collector: NSObject, XMLParserDelegate {
+        var sawTopology = false
+        private var stack: [Frame] = []
+        private var packages: [(osIndex: Int?, cpus: Set<Int>, infos: [String: String])] = []
+        private var cores = 0
+        private var pus = 0
+        private var numa: [RawNUMANode] = []
+        private var caches: [RawCache: Int] = [:]
+        private var pci: [PCIDeviceRecord] = []
+        private var machineInfos: [String: String] = [:]
+        private var kinds: [RawKind] = []
+        private var openKind: RawKind?
+        private var distances: [RawDistances] = []
+        private var openDistances: RawDistances?
+        private var v1Latencies: [Double] = []
+        private var v1Base: Double = 1
+        private var text = ""
+
+        func parser(
+            _ parser: XMLParser,
+            didStartElement name: String,
+            namespaceURI: String?,
+            qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
+            text = ""
+            switch name {
+            case "topology": sawTopology = true
+            case "object": stack.append(Frame(type: attributes["type"] ?? "", attributes: attributes))
+            case "info":
+                guard let key = attributes["name"], let value = attributes["value"] else { return }
+                if openKind != nil {
+                    openKind?.infos[key] = value
+                } else if let top = stack.last, top.infos[key] == nil {
+                    top.infos[key] = value
+                }
+            case "cpukind":
+                openKind = RawKind(
+                    cpus: attributes["cpuset"].map(HwlocBitmap.indexes) ?? [],
+                    efficiency: (attributes["forced_efficiency"] ?? attributes["efficiency"]).flatMap { Int($0) },
+                    infos: [:]
+                )
+            case "distances2":
+                openDistances = RawDistances(
+                    name: attributes["name"],
+                    indexes: nil,
+                    values: [],
+                    count: attributes["nbobjs"].flatMap { Int($0) } ?? 0
+                )
+                if attributes["type"] != "NUMANode" { openDistances?.count = -1 }
+            case "distances":
+                v1Latencies = []
+                v1Base = attributes["latency_base"].flatMap { Double($0) } ?? 1
+            case "latency":
+                if let value = attributes["value"].flatMap({ Double($0) }) { v1Latencies.append(value) }
+            default: break
+            }
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+        func parser(
+            _ parser: XMLParser,
+            didEndElement name: String,
+            namespaceURI: String?,
+            qualifiedName: String?
+        ) {
+            switch name {
+            case "object": if let frame = stack.popLast() { close(frame) }
+            case "cpukind":
+                if let kind = openKind { kinds.append(kind) }
+                openKind = nil
+            case "indexes": openDistances?.indexes = numbers(text)
+            case "u64values": openDistances?.values += numbers(text)
+            case "distances2":
+                if let d = openDistances, d.count > 0 { distances.append(d) }
+                openDistances = nil
+            case "distances":
+                let n = Int(Double(v1Latencies.count).squareRoot())
+                if n > 0, n * n == v1Latencies.count {
+                    distances.append(
+                        RawDistances(
+                            name: "v1",
+                            indexes: nil,
+                            values: v1Latencies.map { Int(($0 * v1Base).rounded()) },
+                            count: n
+                        )
+                    )
+                }
+            default: break
+            }
+            text = ""
+        }
+
+        private func numbers(_ text: String) -> [Int] {
+            text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).compactMap { Int($0) }
+        }
+
+        private func close(_ frame: Frame) {
+            switch frame.type {
+            case "Machine", "System": machineInfos.merge(frame.infos) { old, _ in old }
+            case "Package", "Socket": packages.append((frame.osIndex, Set(frame.cpus), frame.infos))
+            case "Core": cores += 1
+            case "PU": pus += 1
+            case "NUMANode":
+                let sideCache = stack.last(where: { $0.type == "MemCache" })?.attributes["cache_size"]
+                numa.append(
+                    RawNUMANode(
+                        osIndex: frame.osIndex ?? numa.count,
+                        memory: frame.attributes["local_memory"].flatMap { Int64($0) },
+                        cpus: frame.cpus,
+                        subtype: frame.attributes["subtype"],
+                        sideCache: sideCache.flatMap { Int64($0) },
+                        infos: frame.infos
+                    )
+                )
+            case "Cache", "L1Cache", "L2Cache", "L3Cache", "L4Cache", "L5Cache", "L1iCache", "L2iCache", "L3iCache":
+                addCache(frame)
+            case "PCIDev": if let record = pciRecord(frame) { pci.append(record) }
+            case "OSDev":
+                let device = OSDeviceRecord(
+                    name: frame.attributes["name"] ?? "",
+                    subtype: frame.attributes["subtype"],
+                    infos: frame.infos
+                )
+                stack.last(where: { $0.type == "PCIDev" })?.osDevices.append(device)
+            default: break
+            }
+        }
+
+        private func addCache(_ frame: Frame) {
+            guard let size = frame.attributes["cache_size"].flatMap({ Int64($0) }), size > 0 else { return }
+            let level: Int
+            if frame.type == "Cache" {
+                guard let depth = frame.attributes["depth"].flatMap({ Int($0) }) else { return }
+                level = depth
+            } else {
+                guard let digit = frame.type.dropFirst().first?.wholeNumberValue else { return }
+                level = digit
+            }
+            let kind: String =
+                switch frame.attributes["cache_type"] {
+                case "1": "data"
+                case "2": "instruction"
+                default: frame.type.contains("i") && frame.type != "Cache" ? "instruction" : "unified"
+                }
+            caches[RawCache(level: level, kind: kind, size: size), default: 0] += 1
+        }
+
+        /// `pci_type="0302 [10de:1db8] [10de:1212] a1"`: class, vendor:device, subsystem, revision.
+        private func pciRecord(_ frame: Frame) -> PCIDeviceRecord? {
+            guard let busID = frame.attributes["pci_busid"].flatMap(Hex.pciAddress),
+                let type = frame.attributes["pci_type"]
+            else { return nil }
+            let fields = type.split(separator: " ")
+            guard fields.count >= 2, let classCode = UInt16(fields[0], radix: 16) else { return nil }
+            func pair(_ field: Substring) -> (UInt16, UInt16)? {
+                let ids = field.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ":")
+                guard ids.count == 2, let a = UInt16(ids[0], radix: 16), let b = UInt16(ids[1], radix: 16) else {
+                    return nil
+                }
+                return (a, b)
+            }
+            guard let ids = pair(fields[1]) else { return nil }
+            let subsystem = fields.count > 2 ? pair(fields[2]) : nil
+            return PCIDeviceRecord(
+                address: busID,
+                vendorId: ids.0,
+                deviceId: ids.1,
+                classCode: classCode,
+                subsystemVendorId: subsystem?.0,
+                subsystemDeviceId: subsystem?.1,
+                revision: fields.count > 3 ? UInt8(fields[3], radix: 16) : nil,
+                numaNode: localNode(),
+                vendorName: frame.infos["PCIVendor"],
+                deviceName: frame.infos["PCIDevice"],
+                driver: nil,
+                osDevices: frame.osDevices
+            )
+        }
+
+        /// The NUMA node of the nearest CPU-side ancestor of an I/O object, when it is one node.
+        private func localNode() -> Int? {
+            let ioTypes: Set<String> = ["Bridge", "PCIDev", "OSDev"]
+            guard let anchor = stack.last(where: { !ioTypes.contains($0.type) }) else { return nil }
+            if anchor.type == "NUMANode" { return anchor.osIndex }
+            if let nodes = anchor.nodes, nodes.count == 1 { return nodes[0] }
+            return nil
+        }
+
+        func facts() -> TopologyFacts {
+            let gpuNodes = numa.filter { $0.subtype == "GPUMemory" }
+            let host = numa.filter { $0.subtype != "GPUMemory" }.sorted { $0.osIndex < $1.osIndex }
+            let anyMemory = host.contains { $0.memory != nil }
+            let matrix = distanceMatrix(hostOrder: host.map(\.osIndex))
+            let nodes = host.enumerated().map { position, node -> NUMANodeFacts in
+                let cpus = node.cpus.sorted()
+                let package = packages.first { !cpus.isEmpty && Set(cpus).isSubset(of: $0.cpus) }?.osIndex
+                let kind = node.subtype?.lowercased() ?? node.infos["DAXType"].map { $0.lowercased() }
+                return NUMANodeFacts(
+                    id: node.osIndex,
+                    memoryBytes: anyMemory ? (node.memory ?? 0) : nil,
+                    cpus: cpus,
+                    distances: matrix?[position],
+                    memoryKind: kind,
+                    memorySideCacheBytes: node.sideCache,
+                    package: package
+                )
+            }
+            let firstPackage = packages.first?.infos
+            return TopologyFacts(
+                architecture: machineInfos["Architecture"],
+                cpuVendor: firstPackage?["CPUVendor"] ?? machineInfos["CPUVendor"],
+                cpuModel: firstPackage?["CPUModel"] ?? machineInfos["CPUModel"],
+                packages: packages.isEmpty ? nil : packages.count,
+                cores: cores == 0 ? nil : cores,
+                threads: pus == 0 ? nil : pus,
+                numaNodes: nodes,
+                gpuMemoryNodes: gpuNodes.compactMap { node in
+                    guard let address = node.infos["PCIBusID"].flatMap(Hex.pciAddress), let bytes = node.memory
+                    else { return nil }
+                    return TopologyFacts.GPUMemoryNode(osIndex: node.osIndex, pciAddress: address, bytes: bytes)
+                },
+                caches: caches.map {
+                    CacheFacts(level: $0.key.level, kind: $0.key.kind, sizeBytes: $0.key.size, count: $0.value)
+                }
+                .sorted { ($0.level, $0.kind, $0.sizeBytes) < ($1.level, $1.kind, $1.sizeBytes) },
+                kinds: cpuKinds(),
+                pciDevices: pci.sorted { $0.address < $1.address },
+                machineInfos: machineInfos
+            )
+        }
+
+        /// Rows of the NUMA latency matrix in `hostOrder`, when one covers exactly those nodes.
+        private func distanceMatrix(hostOrder: [Int]) -> [[Int]]? {
+            let n = hostOrder.count
+            guard n > 0 else { return nil }
+            let candidate =
+                distances.first { $0.name == "NUMALatency" && $0.count == n }
+                ?? distances.first {
+                    $0.name == "v1" && $0.count == n
+                }
+            guard let d = candidate, d.values.count == n * n else { return nil }
+            // v2 lists OS indexes; v1 matrices follow document order, which is OS order in hwloc-1 files.
+            let order = d.indexes ?? hostOrder
+            guard Set(order) == Set(hostOrder), order.count == n else { return nil }
+            return hostOrder.map { row in
+                let i = order.firstIndex(of: row) ?? 0
+                return hostOrder.map { column in d.values[i * n + (order.firstIndex(of: column) ?? 0)] }
+            }
+        }
+
+        /// hwloc ≥ 2.10 reports one kind per ARM part; older releases split by capacity and
+        /// frequency. Kinds with the same part (or Intel core type) are merged.
+        private func cpuKinds() -> [CPUKindFacts] {
+            guard kinds.count > 1 else { return [] }
+            var merged: [(name: String, cpus: [Int], efficiency: Int?, mhz: Int?)] = []
+            for (index, kind) in kinds.enumerated() {
+                let name = kind.infos["CPUPart"] ?? kind.infos["CoreType"] ?? "kind\(index)"
+                let mhz = kind.infos["FrequencyMaxMHz"].flatMap { Int($0) }
+                if let at = merged.firstIndex(where: { $0.name == name }) {
+                    merged[at].cpus += kind.cpus
+                    merged[at].efficiency = [merged[at].efficiency, kind.efficiency].compactMap { $0 }.max()
+                    merged[at].mhz = [merged[at].mhz, mhz].compactMap { $0 }.max()
+                } else {
+                    merged.append((name, kind.cpus, kind.efficiency, mhz))
+                }
+            }
+            guard merged.count > 1 else { return [] }
+            return merged.map {
+                CPUKindFacts(name: $0.name, cpus: $0.cpus.sorted(), efficiency: $0.efficiency, frequencyMaxMhz: $0.mhz)
+            }
+        }
+    }
+}

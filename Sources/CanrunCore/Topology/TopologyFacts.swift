@@ -1,0 +1,53 @@
+/// What an hwloc topology says about the machine, as plain values.
+public struct TopologyFacts: Sendable, Equatable {
+    public var architecture: String?
+    public var cpuVendor: String?
+    public var cpuModel: String?
+    public var packages: Int?
+    public var cores: Int?
+    public var threads: Int?
+    /// Host NUMA nodes in OS index order.
+    public var numaNodes: [NUMANodeFacts]
+    /// GPU memory that the kernel exposes as CPU-less NUMA nodes (POWER9 with NVLink).
+    public var gpuMemoryNodes: [GPUMemoryNode]
+    public var caches: [CacheFacts]
+    public var kinds: [CPUKindFacts]
+    public var pciDevices: [PCIDeviceRecord]
+    /// The Machine object's infos (`DMIProductName`, `Architecture`, …).
+    public var machineInfos: [String: String]
+
+    public init(
+        architecture: String? = nil,
+        cpuVendor: String? = nil,
+        cpuModel: String? = nil,
+        packages: Int? = nil,
+        cores: Int? = nil,
+        threads: Int? = nil,
+        numaNodes: [NUMANodeFacts] = [],
+        gpuMemoryNodes: [GPUMemoryNode] = [],
+        caches: [CacheFacts] = [],
+        kinds: [CPUKindFacts] = [],
+        pciDevices: [PCIDeviceRecord] = [],
+        machineInfos: [String: String] = [:]
+    ) {
+        self.architecture = architecture
+        self.cpuVendor = cpuVendor
+        self.cpuModel = cpuModel
+        self.packages = packages
+        self.cores = cores
+        self.threads = threads
+        self.numaNodes = numaNodes
+        self.gpuMemoryNodes = gpuMemoryNodes
+        self.caches = caches
+        self.kinds = kinds
+        self.pciDevices = pciDevices
+        self.machineInfos = machineInfos
+    }
+
+    /// A NUMA node holding a GPU's memory, tied to the GPU by its PCI address.
+    public struct GPUMemoryNode: Sendable, Equatable {
+        public var osIndex: Int
+        public var pciAddress: String
+        public var bytes: Int64
+    }
+}

@@ -1,0 +1,64 @@
+import CanrunCore
+import Foundation
+
+/// Reads GPU memory that kernel drivers publish in sysfs: amdgpu's `mem_info_vram_total`,
+/// `mem_info_vram_used` and `mem_info_gtt_total` (bytes), and Intel xe's
+/// `tile*/physical_vram_size_bytes`. Each card's PCI address comes from its `uevent`.
+public enum DRMSysfsReader {
+    public static func read(root: HostRoot) -> [GPUDriverReading] {
+        let base = root.resolve("/sys/class/drm")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
+        let cards = names.filter { $0.hasPrefix("card") && Int($0.dropFirst(4)) != nil }
+            .sorted { Int($0.dropFirst(4)) ?? 0 < Int($1.dropFirst(4)) ?? 0 }
+        return cards.compactMap { card in reading(device: base + "/" + card + "/device") }
+    }
+
+    static func reading(device dir: String) -> GPUDriverReading? {
+        let uevent = SysfsFile.string(dir + "/uevent").map(parseUevent) ?? [:]
+        let driver = uevent["DRIVER"]
+        var ids = uevent["PCI_ID"]?.split(separator: ":").compactMap { UInt16($0, radix: 16) } ?? []
+        if ids.count != 2 {
+            ids = ["vendor", "device"].compactMap { file in
+                SysfsFile.string(dir + "/" + file).flatMap {
+                    UInt16($0.replacingOccurrences(of: "0x", with: ""), radix: 16)
+                }
+            }
+        }
+        let address = uevent["PCI_SLOT_NAME"].flatMap(PCIAddress.normalise)
+        if let total = SysfsFile.int64(dir + "/mem_info_vram_total") {
+            let used = SysfsFile.int64(dir + "/mem_info_vram_used")
+            return GPUDriverReading(
+                pciAddress: address,
+                vendorId: ids.first,
+                deviceId: ids.count == 2 ? ids[1] : nil,
+                memoryBytes: total,
+                memoryFreeBytes: used.map { total - $0 },
+                gttBytes: SysfsFile.int64(dir + "/mem_info_gtt_total"),
+                source: "amdgpu_sysfs",
+                driver: driver ?? "amdgpu"
+            )
+        }
+        let tiles = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasPrefix("tile") } ?? []
+        let xeBytes = tiles.compactMap { SysfsFile.int64(dir + "/" + $0 + "/physical_vram_size_bytes") }
+        if !xeBytes.isEmpty {
+            return GPUDriverReading(
+                pciAddress: address,
+                vendorId: ids.first,
+                deviceId: ids.count == 2 ? ids[1] : nil,
+                memoryBytes: xeBytes.reduce(0, +),
+                source: "xe_sysfs",
+                driver: driver ?? "xe"
+            )
+        }
+        return nil
+    }
+
+    static func parseUevent(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            result[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+        return result
+    }
+}

@@ -1,0 +1,111 @@
+import CanrunCore
+import Foundation
+
+/// Reads this machine (or the tree under a host root) into `ProbeReadings`, keeping the raw
+/// material a recording needs. Every source may fail; a failure becomes a warning and a
+/// `nil` fact, never a crash.
+public enum MachineProbe {
+    public struct Options: Sendable {
+        public var root: HostRoot
+        /// Where to `dlopen` NVML from; `nil` skips NVML.
+        public var nvmlLibrary: String?
+        /// Enumerate PCI devices (GPUs); off for a CPU-and-memory-only probe.
+        public var includePCI: Bool
+        public var pciIDsFile: String?
+
+        public init(
+            root: HostRoot = .live,
+            nvmlLibrary: String? = NVMLLibrary.defaultPath,
+            includePCI: Bool = true,
+            pciIDsFile: String? = LibpciBus.defaultIDsFile
+        ) {
+            self.root = root
+            self.nvmlLibrary = nvmlLibrary
+            self.includePCI = includePCI
+            self.pciIDsFile = pciIDsFile
+        }
+    }
+
+    /// The bytes each source read, for `canrun probe --record`.
+    public struct Capture: Sendable {
+        public var topologyXML: Data?
+        public var meminfo: String?
+        public var cpuinfo: String?
+        public var smbiosTable: [UInt8]?
+        public var udevDatabase: String?
+        public var nvml: [GPUDriverReading]
+    }
+
+    public static func probe(_ options: Options = Options()) -> (readings: ProbeReadings, capture: Capture) {
+        var readings = ProbeReadings()
+        var capture = Capture(nvml: [])
+        let root = options.root
+
+        do {
+            let xml = try HwlocTopologyLoader.exportXML(root: root)
+            capture.topologyXML = xml
+            readings.topology = try HwlocXMLDecoder.decode(xml)
+        } catch {
+            readings.warnings.append("topology unknown: \(error)")
+        }
+        capture.meminfo = SysfsFile.string(root.resolve("/proc/meminfo"))
+        readings.meminfo = capture.meminfo.map(MeminfoParser.parse)
+        capture.cpuinfo = SysfsFile.string(root.resolve("/proc/cpuinfo"))
+        readings.cpuinfo = capture.cpuinfo.map(CPUInfoParser.parse)
+        if root.isLive {
+            readings.osSupport = CPUFeatureProbe.osSupport()
+            readings.architecture = CPUFeatureProbe.machineArchitecture()
+            readings.isLive = true
+        }
+
+        let smbios = SMBIOSSource.read(root: root)
+        readings.smbios = smbios.reading
+        capture.smbiosTable = smbios.rawTable
+        capture.udevDatabase = smbios.udevDatabase
+        readings.warnings += smbios.warnings
+
+        if options.includePCI {
+            readPCI(root: root, idsFile: options.pciIDsFile, into: &readings)
+            readings.driverReadings += DRMSysfsReader.read(root: root)
+            if let library = options.nvmlLibrary {
+                switch NVMLLibrary.read(libraryPath: library) {
+                case .success(let devices):
+                    capture.nvml = devices
+                    readings.driverReadings = devices + readings.driverReadings
+                case .failure(let failure):
+                    if readings.pciDevices?.contains(where: {
+                        $0.vendorId == 0x10DE && GPUClassifier.classify($0) == .gpu
+                    })
+                        ?? false
+                    {
+                        readings.warnings.append(
+                            "NVIDIA GPU present but \(failure): memory free and bandwidth are nominal (from canrun's GPU table)"
+                        )
+                    }
+                }
+            }
+        }
+        return (readings, capture)
+    }
+
+    private static func readPCI(root: HostRoot, idsFile: String?, into readings: inout ProbeReadings) {
+        let bus = root.resolve("/sys/bus/pci")
+        guard FileManager.default.fileExists(atPath: bus + "/devices") else {
+            readings.warnings.append("no PCI bus at \(bus): GPUs unknown")
+            return
+        }
+        do {
+            var devices = try LibpciBus.scan(.sysfs(bus), idsFile: idsFile)
+            let drivers = SysfsPCIReader.read(root: root) ?? []
+            for index in devices.indices {
+                devices[index].driver = drivers.first { $0.address == devices[index].address }?.driver
+            }
+            readings.pciDevices = devices
+            readings.pciSource = "libpci"
+        } catch {
+            // A partial tree (snapshots without `config`/`resource`) defeats libpci; read sysfs directly.
+            readings.pciDevices = SysfsPCIReader.read(root: root)
+            readings.pciSource = "sysfs"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages canrun builds and tests against. Idempotent; uses sudo when not root.
+#   libhwloc-dev  NUMA/CPU topology (hwloc 2.x)      libpci-dev  PCI enumeration (libpci)
+#   pci.ids       PCI names for devices canrun's own GPU table does not list
+#   libxml2       FoundationXML's parser (hwloc XML, nvidia-smi XML)
+#   bzip2         unpacks the recorded machines under Tests/Fixtures
+set -euo pipefail
+
+packages=(libhwloc-dev libpci-dev pci.ids libxml2 bzip2 tar)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+echo "bootstrap: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
