@@ -19,7 +19,7 @@ public enum NvidiaSmiXMLReader {
         let parser = XMLParser(data: data)
         parser.shouldResolveExternalEntities = false
         parser.delegate = collector
-        guard parser.parse(), collector.sawLog else {
+        guard parser.parse(), collector.sawLog, collector.closedLog else {
             throw HwlocXMLDecoder.DecodingError.malformed(
                 line: parser.lineNumber,
                 reason: "not an nvidia-smi -q -x log (<nvidia_smi_log>)"
@@ -36,6 +36,7 @@ public enum NvidiaSmiXMLReader {
 
     private final class Collector: NSObject, XMLParserDelegate {
         var sawLog = false
+        var closedLog = false
         var attached: Int?
         var gpus: [GPUDriverReading] = []
         private var path: [String] = []
@@ -90,6 +91,7 @@ public enum NvidiaSmiXMLReader {
             default: break
             }
             if path == ["nvidia_smi_log", "attached_gpus"] { attached = Int(value) }
+            if path == ["nvidia_smi_log"] { closedLog = true }
             if name == "gpu", path.count == 2, let gpu = current {
                 gpus.append(gpu)
                 current = nil

@@ -34,6 +34,9 @@ public enum HwlocXMLDecoder {
             throw DecodingError.malformed(line: parser.lineNumber, reason: reason)
         }
         guard collector.sawTopology else { throw DecodingError.notATopology }
+        guard collector.closedTopology else {
+            throw DecodingError.malformed(line: parser.lineNumber, reason: "the document ends inside <topology> (truncated)")
+        }
         return collector.facts()
     }
 
@@ -84,6 +87,7 @@ public enum HwlocXMLDecoder {
 
     private final class Collector: NSObject, XMLParserDelegate {
         var sawTopology = false
+        var closedTopology = false
         private var stack: [Frame] = []
         private var packages: [(osIndex: Int?, cpus: Set<Int>, infos: [String: String])] = []
         private var cores = 0
@@ -150,6 +154,7 @@ public enum HwlocXMLDecoder {
             qualifiedName: String?
         ) {
             switch name {
+            case "topology": closedTopology = stack.isEmpty
             case "object": if let frame = stack.popLast() { close(frame) }
             case "cpukind":
                 if let kind = openKind { kinds.append(kind) }
