@@ -63,7 +63,7 @@ struct CPUTests {
         )
         #expect(info.vendor == "HiSilicon")
         #expect(info.flags == ["fp", "asimd"])
-        #expect(info.armParts == ["0xd01"])
+        #expect(info.armParts == [0: "0xd01"])
     }
 }
 

@@ -6,8 +6,8 @@ public enum CPUInfoParser {
         public var model: String?
         /// Lowercase flags (`flags` on x86, `Features` on ARM) present on every processor.
         public var flags: Set<String>
-        /// ARM `CPU implementer` → `CPU part` pairs in processor order (hex strings as printed).
-        public var armParts: [String]
+        /// ARM `CPU part` (MIDR bits 15:4, hex as printed) by logical CPU number.
+        public var armParts: [Int: String]
     }
 
     public static func parse(_ text: String) -> CPUInfo {
@@ -15,7 +15,8 @@ public enum CPUInfoParser {
         var model: String?
         var implementer: String?
         var common: Set<String>?
-        var parts: [String] = []
+        var parts: [Int: String] = [:]
+        var processor = -1
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces)
@@ -24,7 +25,8 @@ public enum CPUInfoParser {
             case "vendor_id": vendor = vendor ?? value
             case "model name", "Model name": model = model ?? value
             case "CPU implementer": implementer = implementer ?? value
-            case "CPU part": parts.append(value)
+            case "processor": processor = Int(value) ?? processor + 1
+            case "CPU part": parts[max(processor, 0)] = value
             case "Hardware", "Model": if model == nil, !value.isEmpty { model = value }
             case "flags", "Features":
                 let flags = Set(value.split(separator: " ").map { $0.lowercased() })
@@ -53,6 +55,36 @@ enum ARMImplementers {
         case "0x6d": "Microsoft"
         case "0xc0": "Ampere"
         default: "ARM implementer \(code)"
+        }
+    }
+}
+
+/// ARM `CPU part` codes (MIDR bits 15:4) of the cores in today's inference machines, from the
+/// Linux kernel's `arch/arm64/include/asm/cputype.h`.
+public enum ARMParts {
+    public static func name(_ part: String) -> String? {
+        switch part.lowercased() {
+        case "0xd05": "Cortex-A55"
+        case "0xd0b": "Cortex-A76"
+        case "0xd0c": "Neoverse N1"
+        case "0xd40": "Neoverse V1"
+        case "0xd41": "Cortex-A78"
+        case "0xd44": "Cortex-X1"
+        case "0xd46": "Cortex-A510"
+        case "0xd47": "Cortex-A710"
+        case "0xd48": "Cortex-X2"
+        case "0xd49": "Neoverse N2"
+        case "0xd4d": "Cortex-A715"
+        case "0xd4e": "Cortex-X3"
+        case "0xd4f": "Neoverse V2"
+        case "0xd80": "Cortex-A520"
+        case "0xd81": "Cortex-A720"
+        case "0xd82": "Cortex-X4"
+        case "0xd84": "Neoverse V3"
+        case "0xd85": "Cortex-X925"
+        case "0xd87": "Cortex-A725"
+        case "0xd8e": "Neoverse N3"
+        default: nil
         }
     }
 }

@@ -36,6 +36,9 @@ public enum ProfileAssembler {
             caches: topology?.caches ?? [],
             kinds: topology?.kinds ?? []
         )
+        if let parts = r.cpuinfo?.armParts, Set(parts.values).count > 1 {
+            cpu.kinds = armKinds(parts, hwloc: topology?.kinds ?? [])
+        }
         if topology?.packages == nil, !sockets.isEmpty { profile.sources["cpu.counts"] = r.smbios?.source }
         if let flags = r.cpuinfo?.flags {
             let isa = ISAAssessment.assess(flags: flags, support: r.osSupport)
@@ -48,6 +51,19 @@ public enum ProfileAssembler {
         }
         let empty = CPUFacts()
         return cpu == empty ? nil : cpu
+    }
+
+    /// hwloc before 2.10 splits ARM big.LITTLE kinds by capacity and frequency (5 kinds on a GB10
+    /// of 10 X925 + 10 A725 cores); the MIDR part of each CPU says what the cores really are.
+    private static func armKinds(_ parts: [Int: String], hwloc: [CPUKindFacts]) -> [CPUKindFacts] {
+        let groups = Dictionary(grouping: parts.keys) { parts[$0] ?? "" }
+        return groups.keys.sorted().map { part in
+            let cpus = (groups[part] ?? []).sorted()
+            let efficiency = hwloc.filter { !Set($0.cpus).isDisjoint(with: cpus) }.compactMap(\.efficiency).max()
+            let mhz = hwloc.filter { !Set($0.cpus).isDisjoint(with: cpus) }.compactMap(\.frequencyMaxMhz).max()
+            let name = ARMParts.name(part).map { "\($0) (\(part))" } ?? part
+            return CPUKindFacts(name: name, cpus: cpus, efficiency: efficiency, frequencyMaxMhz: mhz)
+        }
     }
 
     private static func sum(_ values: [Int?]) -> Int? {

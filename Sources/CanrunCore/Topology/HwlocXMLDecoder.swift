@@ -35,7 +35,10 @@ public enum HwlocXMLDecoder {
         }
         guard collector.sawTopology else { throw DecodingError.notATopology }
         guard collector.closedTopology else {
-            throw DecodingError.malformed(line: parser.lineNumber, reason: "the document ends inside <topology> (truncated)")
+            throw DecodingError.malformed(
+                line: parser.lineNumber,
+                reason: "the document ends inside <topology> (truncated)"
+            )
         }
         return collector.facts()
     }
@@ -356,6 +359,13 @@ public enum HwlocXMLDecoder {
                 }
             }
             guard merged.count > 1 else { return [] }
+            // Without a core type, two kinds told apart by clock are performance and efficiency cores.
+            if merged.count == 2, merged.allSatisfy({ $0.name.hasPrefix("kind") }),
+                let fast = merged.indices.max(by: { (merged[$0].mhz ?? 0) < (merged[$1].mhz ?? 0) }),
+                merged[0].mhz != nil, merged[0].mhz != merged[1].mhz
+            {
+                for i in merged.indices { merged[i].name = i == fast ? "performance" : "efficiency" }
+            }
             return merged.map {
                 CPUKindFacts(name: $0.name, cpus: $0.cpus.sorted(), efficiency: $0.efficiency, frequencyMaxMhz: $0.mhz)
             }
