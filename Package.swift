@@ -40,6 +40,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "ProbeBenchmark",
+            dependencies: ["CanrunCore", "CanrunProbe"],
+            path: "Benchmarks/ProbeBenchmark",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CanrunCoreTests",
             dependencies: ["CanrunCore"],

@@ -23,7 +23,10 @@ public enum HwlocTopologyLoader {
     private static let lock = NSLock()
 
     /// The topology under `root` (the live machine for `HostRoot.live`) as v2 XML bytes.
-    public static func exportXML(root: HostRoot) throws -> Data {
+    ///
+    /// - Parameter includeIO: also walk PCI and OS devices (16–65 ms live, the sysfs walk
+    ///   dominates). The live probe reads PCI with libpci instead and passes `false`.
+    public static func exportXML(root: HostRoot, includeIO: Bool = true) throws -> Data {
         lock.lock()
         defer { lock.unlock() }
         let names = ["HWLOC_FSROOT", "HWLOC_THISSYSTEM", "HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES", "HWLOC_COMPONENTS"]
@@ -50,7 +53,10 @@ public enum HwlocTopologyLoader {
             throw LoadError.hwloc(step: "initialise a topology", errno: errno)
         }
         defer { hwloc_topology_destroy(topology) }
-        _ = hwloc_topology_set_io_types_filter(topology, HWLOC_TYPE_FILTER_KEEP_IMPORTANT)
+        _ = hwloc_topology_set_io_types_filter(
+            topology,
+            includeIO ? HWLOC_TYPE_FILTER_KEEP_IMPORTANT : HWLOC_TYPE_FILTER_KEEP_NONE
+        )
         guard hwloc_topology_load(topology) == 0 else {
             throw LoadError.hwloc(step: "load the topology of \(root)", errno: errno)
         }

@@ -25,7 +25,12 @@ public enum LibpciBus {
     /// Debian's `pci.ids` package location.
     public static let defaultIDsFile = "/usr/share/misc/pci.ids"
 
-    public static func scan(_ source: Source, idsFile: String? = defaultIDsFile) throws -> [PCIDeviceRecord] {
+    /// - Parameter wantsName: which devices to name from `idsFile` (all by default).
+    public static func scan(
+        _ source: Source,
+        idsFile: String? = defaultIDsFile,
+        wantsName: (PCIDeviceRecord) -> Bool = { _ in true }
+    ) throws -> [PCIDeviceRecord] {
         var error = [CChar](repeating: 0, count: 256)
         let (method, path): (Int32, String) =
             switch source {
@@ -42,23 +47,29 @@ public enum LibpciBus {
         let fields = Int32(PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUMA_NODE | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS)
         while let dev = device {
             if canrun_pci_fill(access, dev, fields, &error, error.count) >= 0 {
-                records.append(record(dev.pointee, access: access, names: ids != nil))
+                var entry = record(dev.pointee)
+                if ids != nil, wantsName(entry) { name(&entry, device: dev.pointee, access: access) }
+                records.append(entry)
             }
             device = dev.pointee.next
         }
         return records.sorted { $0.address < $1.address }
     }
 
-    private static func record(_ d: pci_dev, access: UnsafeMutablePointer<pci_access>, names: Bool) -> PCIDeviceRecord {
-        let address = String(format: "%04x:%02x:%02x.%x", d.domain, d.bus, d.dev, d.func)
+    private static func name(
+        _ entry: inout PCIDeviceRecord,
+        device d: pci_dev,
+        access: UnsafeMutablePointer<pci_access>
+    ) {
         var buffer = [CChar](repeating: 0, count: 256)
-        let vendorName =
-            names ? canrun_pci_vendor_name(access, &buffer, 256, Int32(d.vendor_id)).map { String(cString: $0) } : nil
-        let deviceName =
-            names
-            ? canrun_pci_device_name(access, &buffer, 256, Int32(d.vendor_id), Int32(d.device_id)).map {
-                String(cString: $0)
-            } : nil
+        entry.vendorName = canrun_pci_vendor_name(access, &buffer, 256, Int32(d.vendor_id)).map { String(cString: $0) }
+        entry.deviceName = canrun_pci_device_name(access, &buffer, 256, Int32(d.vendor_id), Int32(d.device_id)).map {
+            String(cString: $0)
+        }
+    }
+
+    private static func record(_ d: pci_dev) -> PCIDeviceRecord {
+        let address = String(format: "%04x:%02x:%02x.%x", d.domain, d.bus, d.dev, d.func)
         let hasSubsystem =
             d.known_fields & UInt32(PCI_FILL_SUBSYS) != 0 && d.subsys_vendor_id != 0xFFFF
             && d.subsys_vendor_id != 0
@@ -70,9 +81,7 @@ public enum LibpciBus {
             subsystemVendorId: hasSubsystem ? d.subsys_vendor_id : nil,
             subsystemDeviceId: hasSubsystem ? d.subsys_id : nil,
             revision: d.known_fields & UInt32(PCI_FILL_CLASS_EXT) != 0 ? d.rev_id : nil,
-            numaNode: d.numa_node >= 0 ? Int(d.numa_node) : nil,
-            vendorName: vendorName,
-            deviceName: deviceName
+            numaNode: d.numa_node >= 0 ? Int(d.numa_node) : nil
         )
     }
 

@@ -12,17 +12,22 @@ public enum MachineProbe {
         /// Enumerate PCI devices (GPUs); off for a CPU-and-memory-only probe.
         public var includePCI: Bool
         public var pciIDsFile: String?
+        /// Devices that need no pci.ids name (canrun's GPU table knows them). Parsing pci.ids
+        /// costs 7–24 ms, so names are looked up only for accelerators the table lacks.
+        public var hasOwnName: @Sendable (PCIDeviceRecord) -> Bool
 
         public init(
             root: HostRoot = .live,
             nvmlLibrary: String? = NVMLLibrary.defaultPath,
             includePCI: Bool = true,
-            pciIDsFile: String? = LibpciBus.defaultIDsFile
+            pciIDsFile: String? = LibpciBus.defaultIDsFile,
+            hasOwnName: @escaping @Sendable (PCIDeviceRecord) -> Bool = { _ in false }
         ) {
             self.root = root
             self.nvmlLibrary = nvmlLibrary
             self.includePCI = includePCI
             self.pciIDsFile = pciIDsFile
+            self.hasOwnName = hasOwnName
         }
     }
 
@@ -42,7 +47,8 @@ public enum MachineProbe {
         let root = options.root
 
         do {
-            let xml = try HwlocTopologyLoader.exportXML(root: root)
+            // Live, libpci reads the PCI bus; hwloc's own I/O walk would only repeat it, slowly.
+            let xml = try HwlocTopologyLoader.exportXML(root: root, includeIO: !root.isLive)
             capture.topologyXML = xml
             readings.topology = try HwlocXMLDecoder.decode(xml)
         } catch {
@@ -65,7 +71,7 @@ public enum MachineProbe {
         readings.warnings += smbios.warnings
 
         if options.includePCI {
-            readPCI(root: root, idsFile: options.pciIDsFile, into: &readings)
+            readPCI(root: root, options: options, into: &readings)
             readings.driverReadings += DRMSysfsReader.read(root: root)
             if let library = options.nvmlLibrary {
                 switch NVMLLibrary.read(libraryPath: library) {
@@ -88,14 +94,16 @@ public enum MachineProbe {
         return (readings, capture)
     }
 
-    private static func readPCI(root: HostRoot, idsFile: String?, into readings: inout ProbeReadings) {
+    private static func readPCI(root: HostRoot, options: Options, into readings: inout ProbeReadings) {
         let bus = root.resolve("/sys/bus/pci")
         guard FileManager.default.fileExists(atPath: bus + "/devices") else {
             readings.warnings.append("no PCI bus at \(bus): GPUs unknown")
             return
         }
         do {
-            var devices = try LibpciBus.scan(.sysfs(bus), idsFile: idsFile)
+            var devices = try LibpciBus.scan(.sysfs(bus), idsFile: options.pciIDsFile) { device in
+                GPUClassifier.classify(device) != .notAccelerator && !options.hasOwnName(device)
+            }
             let drivers = SysfsPCIReader.read(root: root) ?? []
             for index in devices.indices {
                 devices[index].driver = drivers.first { $0.address == devices[index].address }?.driver

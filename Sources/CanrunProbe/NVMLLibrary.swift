@@ -44,7 +44,10 @@ public enum NVMLLibrary {
         guard count(&n) == 0 else { return .failure(Failure(message: "nvmlDeviceGetCount_v2 failed")) }
         let name = symbol("nvmlDeviceGetName", BufferFn.self)
         let memory = symbol("nvmlDeviceGetMemoryInfo", RawFn.self)
-        let pci = symbol("nvmlDeviceGetPciInfo_v3", RawFn.self)
+        // Same struct in all three versions; v3 exists from R470 drivers on.
+        let pci =
+            symbol("nvmlDeviceGetPciInfo_v3", RawFn.self) ?? symbol("nvmlDeviceGetPciInfo_v2", RawFn.self)
+            ?? symbol("nvmlDeviceGetPciInfo", RawFn.self)
         let busWidth = symbol("nvmlDeviceGetMemoryBusWidth", UIntFn.self)
         let maxClock = symbol("nvmlDeviceGetMaxClockInfo", ClockFn.self)
         var readings: [GPUDriverReading] = []

@@ -69,7 +69,11 @@ struct ProbeCommand: ParsableCommand {
                 throw CLIError(message: "\(error)")
             }
         } else {
-            let result = MachineProbe.probe(MachineProbe.Options(includePCI: !noPci))
+            let known: @Sendable (PCIDeviceRecord) -> Bool = { device in
+                table.lookup(vendorId: device.vendorHex, deviceId: device.deviceHex, subsystem: device.subsystemHex)
+                    != nil
+            }
+            let result = MachineProbe.probe(MachineProbe.Options(includePCI: !noPci, hasOwnName: known))
             readings = result.readings
             if let record {
                 do {
