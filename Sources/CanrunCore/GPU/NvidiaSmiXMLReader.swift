@@ -14,17 +14,25 @@ public enum NvidiaSmiXMLReader {
         public var problems: [String]
     }
 
+    public enum ReadError: Error, Equatable, CustomStringConvertible {
+        case malformed(line: Int, reason: String)
+        case notNvidiaSmi
+
+        public var description: String {
+            switch self {
+            case .malformed(let line, let reason): "nvidia-smi XML is malformed at line \(line): \(reason)"
+            case .notNvidiaSmi:
+                "not a complete nvidia-smi -q -x log (<nvidia_smi_log> … </nvidia_smi_log>): rerun nvidia-smi -q -x"
+            }
+        }
+    }
+
     public static func read(_ data: Data) throws -> Result {
         let collector = Collector()
-        let parser = XMLParser(data: data)
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = collector
-        guard parser.parse(), collector.sawLog, collector.closedLog else {
-            throw HwlocXMLDecoder.DecodingError.malformed(
-                line: parser.lineNumber,
-                reason: "not an nvidia-smi -q -x log (<nvidia_smi_log>)"
-            )
+        if let failure = XMLSAX.parse(data, delegate: collector) {
+            throw ReadError.malformed(line: failure.line, reason: failure.reason)
         }
+        guard collector.sawLog, collector.closedLog else { throw ReadError.notNvidiaSmi }
         var problems: [String] = []
         if let attached = collector.attached, attached != collector.gpus.count {
             problems.append(

@@ -62,16 +62,4 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
             self.triadBytesPerS = triadBytesPerS
         }
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schemaVersion, forKey: .schemaVersion)
-        try c.encode(threads, forKey: .threads)
-        try c.encode(bufferBytes, forKey: .bufferBytes)
-        try c.encode(durationS, forKey: .durationS)
-        try c.encode(nodes, forKey: .nodes)
-        try c.encode(total, forKey: .total)
-        try c.encode(crossNode, forKey: .crossNode)
-        try c.encode(measuredAt, forKey: .measuredAt)
-    }
 }

@@ -44,20 +44,6 @@ public struct CPUFacts: Codable, Sendable, Equatable {
         self.caches = caches
         self.kinds = kinds
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(vendor, forKey: .vendor)
-        try c.encode(model, forKey: .model)
-        try c.encode(architecture, forKey: .architecture)
-        try c.encode(packages, forKey: .packages)
-        try c.encode(cores, forKey: .cores)
-        try c.encode(threads, forKey: .threads)
-        try c.encode(isa, forKey: .isa)
-        try c.encode(isaUnusable, forKey: .isaUnusable)
-        try c.encode(caches, forKey: .caches)
-        try c.encode(kinds, forKey: .kinds)
-    }
 }
 
 /// One cache level across the machine: `count` instances of `sizeBytes` each.
@@ -92,13 +78,5 @@ public struct CPUKindFacts: Codable, Sendable, Equatable {
         self.cpus = cpus
         self.efficiency = efficiency
         self.frequencyMaxMhz = frequencyMaxMhz
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(cpus, forKey: .cpus)
-        try c.encode(efficiency, forKey: .efficiency)
-        try c.encode(frequencyMaxMhz, forKey: .frequencyMaxMhz)
     }
 }

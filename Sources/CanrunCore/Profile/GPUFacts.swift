@@ -78,29 +78,6 @@ public struct GPUFacts: Codable, Sendable, Equatable {
         self.pciClass = pciClass
         self.driver = driver
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(pciAddress, forKey: .pciAddress)
-        try c.encode(vendorId, forKey: .vendorId)
-        try c.encode(deviceId, forKey: .deviceId)
-        try c.encode(subsystemId, forKey: .subsystemId)
-        try c.encode(vendor, forKey: .vendor)
-        try c.encode(name, forKey: .name)
-        try c.encode(nameSource, forKey: .nameSource)
-        try c.encode(memoryBytes, forKey: .memoryBytes)
-        try c.encode(memoryFreeBytes, forKey: .memoryFreeBytes)
-        try c.encode(memorySource, forKey: .memorySource)
-        try c.encode(bandwidthBytesPerS, forKey: .bandwidthBytesPerS)
-        try c.encode(bandwidthSource, forKey: .bandwidthSource)
-        try c.encode(fp16FlopsPerS, forKey: .fp16FlopsPerS)
-        try c.encode(busWidthBits, forKey: .busWidthBits)
-        try c.encode(architecture, forKey: .architecture)
-        try c.encode(numaNode, forKey: .numaNode)
-        try c.encode(unifiedMemory, forKey: .unifiedMemory)
-        try c.encode(pciClass, forKey: .pciClass)
-        try c.encode(driver, forKey: .driver)
-    }
 }
 
 /// A PCI accelerator that LLM runtimes cannot use as a GPU (vector engines, Xeon Phi cards).
@@ -126,15 +103,5 @@ public struct AcceleratorFacts: Codable, Sendable, Equatable {
         self.pciClass = pciClass
         self.name = name
         self.memoryBytes = memoryBytes
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(pciAddress, forKey: .pciAddress)
-        try c.encode(vendorId, forKey: .vendorId)
-        try c.encode(deviceId, forKey: .deviceId)
-        try c.encode(pciClass, forKey: .pciClass)
-        try c.encode(name, forKey: .name)
-        try c.encode(memoryBytes, forKey: .memoryBytes)
     }
 }

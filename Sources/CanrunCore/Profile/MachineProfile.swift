@@ -45,17 +45,4 @@ public struct MachineProfile: Codable, Sendable, Equatable {
         self.sources = sources
         self.warnings = warnings
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schemaVersion, forKey: .schemaVersion)
-        try c.encode(cpu, forKey: .cpu)
-        try c.encode(memory, forKey: .memory)
-        try c.encode(numaNodes, forKey: .numaNodes)
-        try c.encode(gpus, forKey: .gpus)
-        try c.encode(otherAccelerators, forKey: .otherAccelerators)
-        try c.encode(bandwidth, forKey: .bandwidth)
-        try c.encode(sources, forKey: .sources)
-        try c.encode(warnings, forKey: .warnings)
-    }
 }

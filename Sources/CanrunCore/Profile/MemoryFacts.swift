@@ -38,18 +38,6 @@ public struct MemoryFacts: Codable, Sendable, Equatable {
         self.theoreticalBandwidthBytesPerS = theoreticalBandwidthBytesPerS
         self.sockets = sockets
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(totalBytes, forKey: .totalBytes)
-        try c.encode(availableBytes, forKey: .availableBytes)
-        try c.encode(modules, forKey: .modules)
-        try c.encode(slots, forKey: .slots)
-        try c.encode(channelsPopulated, forKey: .channelsPopulated)
-        try c.encode(channelMapping, forKey: .channelMapping)
-        try c.encode(theoreticalBandwidthBytesPerS, forKey: .theoreticalBandwidthBytesPerS)
-        try c.encode(sockets, forKey: .sockets)
-    }
 }
 
 /// How the channel of each memory device was determined.
@@ -69,13 +57,6 @@ public struct SocketMemoryFacts: Codable, Sendable, Equatable {
         self.socket = socket
         self.channelsPopulated = channelsPopulated
         self.theoreticalBandwidthBytesPerS = theoreticalBandwidthBytesPerS
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(socket, forKey: .socket)
-        try c.encode(channelsPopulated, forKey: .channelsPopulated)
-        try c.encode(theoreticalBandwidthBytesPerS, forKey: .theoreticalBandwidthBytesPerS)
     }
 }
 
@@ -130,22 +111,5 @@ public struct MemoryModuleFacts: Codable, Sendable, Equatable {
         self.manufacturer = manufacturer
         self.partNumber = partNumber
         self.channel = channel
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(locator, forKey: .locator)
-        try c.encode(bankLocator, forKey: .bankLocator)
-        try c.encode(sizeBytes, forKey: .sizeBytes)
-        try c.encode(type, forKey: .type)
-        try c.encode(formFactor, forKey: .formFactor)
-        try c.encode(speedMts, forKey: .speedMts)
-        try c.encode(configuredSpeedMts, forKey: .configuredSpeedMts)
-        try c.encode(dataWidthBits, forKey: .dataWidthBits)
-        try c.encode(totalWidthBits, forKey: .totalWidthBits)
-        try c.encode(rank, forKey: .rank)
-        try c.encode(manufacturer, forKey: .manufacturer)
-        try c.encode(partNumber, forKey: .partNumber)
-        try c.encode(channel, forKey: .channel)
     }
 }

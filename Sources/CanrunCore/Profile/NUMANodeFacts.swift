@@ -34,15 +34,4 @@ public struct NUMANodeFacts: Codable, Sendable, Equatable {
         self.memorySideCacheBytes = memorySideCacheBytes
         self.package = package
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(memoryBytes, forKey: .memoryBytes)
-        try c.encode(cpus, forKey: .cpus)
-        try c.encode(distances, forKey: .distances)
-        try c.encode(memoryKind, forKey: .memoryKind)
-        try c.encode(memorySideCacheBytes, forKey: .memorySideCacheBytes)
-        try c.encode(package, forKey: .package)
-    }
 }

@@ -26,17 +26,13 @@ public enum HwlocXMLDecoder {
 
     public static func decode(_ data: Data) throws -> TopologyFacts {
         let collector = Collector()
-        let parser = XMLParser(data: data)
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = collector
-        guard parser.parse() else {
-            let reason = parser.parserError.map { String(describing: $0) } ?? "unknown parser error"
-            throw DecodingError.malformed(line: parser.lineNumber, reason: reason)
+        if let failure = XMLSAX.parse(data, delegate: collector) {
+            throw DecodingError.malformed(line: failure.line, reason: failure.reason)
         }
         guard collector.sawTopology else { throw DecodingError.notATopology }
         guard collector.closedTopology else {
             throw DecodingError.malformed(
-                line: parser.lineNumber,
+                line: collector.lastLine,
                 reason: "the document ends inside <topology> (truncated)"
             )
         }
@@ -91,6 +87,7 @@ public enum HwlocXMLDecoder {
     private final class Collector: NSObject, XMLParserDelegate {
         var sawTopology = false
         var closedTopology = false
+        var lastLine = 0
         private var stack: [Frame] = []
         private var packages: [(osIndex: Int?, cpus: Set<Int>, infos: [String: String])] = []
         private var cores = 0
@@ -115,6 +112,7 @@ public enum HwlocXMLDecoder {
             attributes: [String: String] = [:]
         ) {
             text = ""
+            lastLine = parser.lineNumber
             switch name {
             case "topology": sawTopology = true
             case "object": stack.append(Frame(type: attributes["type"] ?? "", attributes: attributes))
