@@ -4,7 +4,7 @@ import Foundation
 /// Rebuilds `ProbeReadings` offline from what admins already have or what
 /// `canrun probe --record` wrote: a folder holding any of `topology.xml` (hwloc XML v1/v2), a
 /// `sys/`+`proc/` tree (an unpacked `hwloc-gather-topology` archive or a recording),
-/// `dmidecode.txt`, `nvidia-smi.xml`, `rocm-smi.json`, `nvml.json`, `lspci.txt` (`lspci -x`),
+/// `dmidecode.txt`, `dmi.bin` (`dmidecode --dump-bin`), `nvidia-smi.xml`, `rocm-smi.json`, `nvml.json`, `lspci.txt` (`lspci -x`),
 /// `meminfo`, `cpuinfo` — or a single such file. Whatever is absent is unknown.
 public enum ReplaySource {
     public enum ReplayError: Error, Equatable, CustomStringConvertible {
@@ -58,6 +58,9 @@ public enum ReplaySource {
             readings.smbios = smbios.reading
             readings.warnings += smbios.warnings.filter { !$0.contains("without root") }
         }
+        if readings.smbios == nil, exists("dmi.bin") {
+            _ = try? readFile(folder + "/dmi.bin", into: &readings, pciIDsFile: pciIDsFile, warn: true)
+        }
         if readings.smbios == nil, exists("dmidecode.txt") {
             _ = try? readFile(folder + "/dmidecode.txt", into: &readings, pciIDsFile: pciIDsFile, warn: true)
         }
@@ -77,7 +80,9 @@ public enum ReplaySource {
     /// A gathered archive unpacks to `NAME/{sys,proc}`: accept the outer folder too.
     private static func treeRoot(_ path: String) -> String {
         let fm = FileManager.default
-        let markers = ["sys", "proc", "topology.xml", "dmidecode.txt", "nvidia-smi.xml", "rocm-smi.json", "nvml.json"]
+        let markers = [
+            "sys", "proc", "topology.xml", "dmidecode.txt", "dmi.bin", "nvidia-smi.xml", "rocm-smi.json", "nvml.json",
+        ]
         if markers.contains(where: { fm.fileExists(atPath: path + "/" + $0) }) { return path }
         let children = (try? fm.contentsOfDirectory(atPath: path)) ?? []
         let trees = children.filter { fm.fileExists(atPath: path + "/" + $0 + "/sys") }
@@ -95,7 +100,14 @@ public enum ReplaySource {
         guard let data = FileManager.default.contents(atPath: path) else { throw ReplayError.notFound(path) }
         let head = String(decoding: data.prefix(4096), as: UTF8.self)
         do {
-            if head.contains("<topology") {
+            if SMBIOSDumpFile.isDump(Array(data.prefix(8))) {
+                guard let table = SMBIOSDumpFile.table(Array(data)) else {
+                    throw ReplayError.unrecognised(path)
+                }
+                let decoded = SMBIOSTableDecoder.decode(table)
+                readings.smbios = decoded.reading
+                readings.warnings += decoded.problems
+            } else if head.contains("<topology") {
                 readings.topology = try HwlocXMLDecoder.decode(data)
             } else if head.contains("<nvidia_smi_log") {
                 let result = try NvidiaSmiXMLReader.read(data)

@@ -98,7 +98,7 @@ struct DmidecodeTextReaderTests {
         let text = """
             E:MEMORY_ARRAY_NUM_DEVICES=2
             E:MEMORY_DEVICE_0_SIZE=17179869184
-            E:MEMORY_DEVICE_0_MEMORY_TYPE=DDR5
+            E:MEMORY_DEVICE_0_TYPE=DDR5
             E:MEMORY_DEVICE_0_SPEED_MTS=4800
             E:MEMORY_DEVICE_0_CONFIGURED_SPEED_MTS=6000
             E:MEMORY_DEVICE_0_DATA_WIDTH=64
@@ -113,6 +113,7 @@ struct DmidecodeTextReaderTests {
         #expect(reading?.memoryDevices.count == 2)
         #expect(reading?.memoryDevices[0].sizeBytes == 16 << 30)
         #expect(reading?.memoryDevices[0].configuredSpeedMts == 6000)
+        #expect(reading?.memoryDevices[0].type == "DDR5")
         #expect(reading?.memoryDevices[1].isPopulated == false)
         #expect(UdevMemoryReader.read("E:ID_FOO=1\n") == nil)
     }

@@ -102,6 +102,7 @@ struct GPUAssembler {
             } else if let name = device.deviceName { (name, "pci.ids") } else if let model { (model, "hwloc") } else {
                 (nil, nil)
             }
+        gpu.gttBytes = reading?.gttBytes
         if let reading, let bytes = reading.memoryBytes {
             (gpu.memoryBytes, gpu.memorySource) = (bytes, reading.source)
             gpu.memoryFreeBytes = reading.memoryFreeBytes
@@ -136,6 +137,7 @@ struct GPUAssembler {
             memoryBytes: reading.memoryBytes,
             memoryFreeBytes: reading.memoryFreeBytes,
             memorySource: reading.memoryBytes != nil ? reading.source : nil,
+            gttBytes: reading.gttBytes,
             numaNode: singleHostNode,
             unifiedMemory: entry?.isUnified ?? false,
             driver: reading.driver

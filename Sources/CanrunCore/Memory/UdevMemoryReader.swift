@@ -26,7 +26,7 @@ public enum UdevMemoryReader {
                 locator: f["LOCATOR"].flatMap(SMBIOSText.meaningful),
                 bankLocator: f["BANK_LOCATOR"].flatMap(SMBIOSText.meaningful),
                 sizeBytes: present ? f["SIZE"].flatMap { Int64($0) } : 0,
-                type: f["MEMORY_TYPE"].flatMap(SMBIOSText.meaningful),
+                type: (f["TYPE"] ?? f["MEMORY_TYPE"]).flatMap(SMBIOSText.meaningful),
                 typeDetail: f["TYPE_DETAIL"].flatMap(SMBIOSText.meaningful).map { [$0] } ?? [],
                 formFactor: f["FORM_FACTOR"].flatMap(SMBIOSText.meaningful),
                 speedMts: f["SPEED_MTS"].flatMap { Int($0) },

@@ -21,6 +21,9 @@ public struct GPUFacts: Codable, Sendable, Equatable {
     /// `rocm-smi`, `hwloc_cuda`, `hwloc_rsmi`, `hwloc_opencl`, `numa_node` (POWER9 GPU memory
     /// nodes) or `table` (canrun's GPU table: nominal, not read from the device).
     public var memorySource: String?
+    /// System memory the GPU may map (amdgpu's GTT), bytes: what an APU's runtime can use beyond
+    /// its carve-out. Part of system RAM; never add it to RAM.
+    public var gttBytes: Int64?
     /// Peak memory bandwidth, bytes per second (NVML bus width × clock, else the table).
     public var bandwidthBytesPerS: Int64?
     public var bandwidthSource: String?
@@ -48,6 +51,7 @@ public struct GPUFacts: Codable, Sendable, Equatable {
         memoryBytes: Int64? = nil,
         memoryFreeBytes: Int64? = nil,
         memorySource: String? = nil,
+        gttBytes: Int64? = nil,
         bandwidthBytesPerS: Int64? = nil,
         bandwidthSource: String? = nil,
         fp16FlopsPerS: Int64? = nil,
@@ -68,6 +72,7 @@ public struct GPUFacts: Codable, Sendable, Equatable {
         self.memoryBytes = memoryBytes
         self.memoryFreeBytes = memoryFreeBytes
         self.memorySource = memorySource
+        self.gttBytes = gttBytes
         self.bandwidthBytesPerS = bandwidthBytesPerS
         self.bandwidthSource = bandwidthSource
         self.fp16FlopsPerS = fp16FlopsPerS
