@@ -20,7 +20,13 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
         .systemLibrary(name: "CPci", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
-        .target(name: "CanrunShims", dependencies: ["CPci"]),
+        .target(
+            name: "CanrunShims",
+            dependencies: ["CPci", "CHwloc"],
+            // The bandwidth kernels are measured against hand-written assembly (likwid): they
+            // are compiled optimised in debug builds too, or every test run measures -O0 code.
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
         .target(
             name: "CanrunCore",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
@@ -32,10 +38,15 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: [.linkedLibrary("dl")]
         ),
+        .target(
+            name: "CanrunBench",
+            dependencies: ["CanrunCore", "CanrunProbe", "CHwloc", "CanrunShims"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "canrun",
             dependencies: [
-                "CanrunCore", "CanrunProbe",
+                "CanrunCore", "CanrunProbe", "CanrunBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -49,6 +60,11 @@ let package = Package(
         .testTarget(
             name: "CanrunCoreTests",
             dependencies: ["CanrunCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CanrunBenchTests",
+            dependencies: ["CanrunBench", "CanrunProbe", "CanrunCore"],
             swiftSettings: strict
         ),
         .testTarget(

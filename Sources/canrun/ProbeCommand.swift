@@ -46,12 +46,7 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try probe()
-        } catch let error as CLIError {
-            FileHandle.standardError.write(Data("canrun: \(error.message)\n".utf8))
-            throw ExitCode(2)
-        }
+        try reportingCLIErrors(probe)
     }
 
     private func probe() throws {
@@ -98,4 +93,14 @@ struct ProbeCommand: ParsableCommand {
 struct CLIError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// Runs a command body; a `CLIError` becomes one line on stderr and exit status 2.
+func reportingCLIErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as CLIError {
+        FileHandle.standardError.write(Data("canrun: \(error.message)\n".utf8))
+        throw ExitCode(2)
+    }
 }

@@ -91,6 +91,7 @@ public enum HwlocXMLDecoder {
         private var stack: [Frame] = []
         private var packages: [(osIndex: Int?, cpus: Set<Int>, infos: [String: String])] = []
         private var cores = 0
+        private var coreCPUs: [[Int]] = []
         private var pus = 0
         private var numa: [RawNUMANode] = []
         private var caches: [RawCache: Int] = [:]
@@ -190,7 +191,9 @@ public enum HwlocXMLDecoder {
             switch frame.type {
             case "Machine", "System": machineInfos.merge(frame.infos) { old, _ in old }
             case "Package", "Socket": packages.append((frame.osIndex, Set(frame.cpus), frame.infos))
-            case "Core": cores += 1
+            case "Core":
+                cores += 1
+                coreCPUs.append(frame.cpus)
             case "PU": pus += 1
             case "NUMANode":
                 let sideCache = stack.last(where: { $0.type == "MemCache" })?.attributes["cache_size"]
@@ -315,6 +318,7 @@ public enum HwlocXMLDecoder {
                     CacheFacts(level: $0.key.level, kind: $0.key.kind, sizeBytes: $0.key.size, count: $0.value)
                 }
                 .sorted { ($0.level, $0.kind, $0.sizeBytes) < ($1.level, $1.kind, $1.sizeBytes) },
+                coreCPUs: coreCPUs,
                 kinds: cpuKinds(),
                 pciDevices: pci.sorted { $0.address < $1.address },
                 machineInfos: machineInfos

@@ -11,6 +11,8 @@ public struct TopologyFacts: Sendable, Equatable {
     /// GPU memory that the kernel exposes as CPU-less NUMA nodes (POWER9 with NVLink).
     public var gpuMemoryNodes: [GPUMemoryNode]
     public var caches: [CacheFacts]
+    /// The PU OS indexes of each core, in topology order: the benchmark pins one thread per core.
+    public var coreCPUs: [[Int]]
     public var kinds: [CPUKindFacts]
     public var pciDevices: [PCIDeviceRecord]
     /// The Machine object's infos (`DMIProductName`, `Architecture`, …).
@@ -26,6 +28,7 @@ public struct TopologyFacts: Sendable, Equatable {
         numaNodes: [NUMANodeFacts] = [],
         gpuMemoryNodes: [GPUMemoryNode] = [],
         caches: [CacheFacts] = [],
+        coreCPUs: [[Int]] = [],
         kinds: [CPUKindFacts] = [],
         pciDevices: [PCIDeviceRecord] = [],
         machineInfos: [String: String] = [:]
@@ -39,6 +42,7 @@ public struct TopologyFacts: Sendable, Equatable {
         self.numaNodes = numaNodes
         self.gpuMemoryNodes = gpuMemoryNodes
         self.caches = caches
+        self.coreCPUs = coreCPUs
         self.kinds = kinds
         self.pciDevices = pciDevices
         self.machineInfos = machineInfos

@@ -35,4 +35,6 @@ uint64_t canrun_xcr0(void);
 /// succeeds), 0 when refused, -1 where the question does not apply (not x86-64 Linux).
 int canrun_amx_permitted(void);
 
+#include "canrun_bench.h"
+
 #endif

@@ -1,0 +1,131 @@
+import CanrunBench
+import CanrunCore
+import CanrunProbe
+import Foundation
+import Testing
+
+/// The benchmark on this machine with a small budget: sanity, not speed (speed is compared with
+/// likwid in Benchmarks/, side by side, never in a test).
+@Suite(.serialized)
+struct BandwidthBenchmarkTests {
+    static func machine() throws -> (MachineProfile, TopologyFacts) {
+        let (readings, _) = MachineProbe.probe(.init(nvmlLibrary: nil, includePCI: false))
+        let profile = ProfileAssembler.assemble(readings, gpuTable: GPUTable(entries: []))
+        return (profile, try #require(readings.topology))
+    }
+
+    static var threadCount: Int {
+        Int(
+            String(decoding: FileManager.default.contents(atPath: "/proc/self/status") ?? Data(), as: UTF8.self)
+                .split(separator: "\n").first { $0.hasPrefix("Threads:") }?.split(separator: "\t").last ?? "0"
+        ) ?? 0
+    }
+
+    @Test func smallMeasurementIsSaneAndRoundTrips() throws {
+        let (profile, topology) = try Self.machine()
+        let report = try BandwidthBenchmark.measure(
+            profile: profile,
+            topology: topology,
+            options: .init(bytesPerArray: 32 << 20, budgetSeconds: 0.6, quick: true)
+        )
+        #expect(report.total.readBytesPerS > 0)
+        #expect(report.total.copyBytesPerS > 0)
+        #expect(report.total.triadBytesPerS > 0)
+        // STREAM counts copy's two streams and triad's three: per stream, neither outruns read
+        // by more than noise.
+        #expect(Double(report.total.copyBytesPerS) / 2 < Double(report.total.readBytesPerS) * 1.25)
+        #expect(Double(report.total.triadBytesPerS) / 3 < Double(report.total.readBytesPerS) * 1.25)
+        #expect(
+            report.runs.first?.kernels.allSatisfy { $0.statistics.medianBytesPerS <= $0.statistics.bestBytesPerS }
+                == true
+        )
+        #expect(report.fingerprint == HardwareFingerprint.of(profile))
+        let decoded = try ProfileJSON.decoder().decode(
+            BandwidthReport.self,
+            from: try ProfileJSON.encoder().encode(report)
+        )
+        #expect(decoded.total == report.total)
+        #expect(decoded.runs == report.runs)
+    }
+
+    /// Cancelled between passes: the error says so, and no worker thread outlives the run.
+    @Test func cancellationJoinsEveryWorker() throws {
+        let (profile, topology) = try Self.machine()
+        let before = Self.threadCount
+        var polls = 0
+        #expect(throws: BenchmarkError.cancelled) {
+            try BandwidthBenchmark.measure(
+                profile: profile,
+                topology: topology,
+                options: .init(bytesPerArray: 8 << 20, budgetSeconds: 5, quick: true),
+                isCancelled: {
+                    polls += 1
+                    return polls > 4
+                }
+            )
+        }
+        #expect(Self.threadCount <= before)
+    }
+
+    @Test func cacheKeepsOnlyThisHardwaresMeasurement() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-cache-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cache = BandwidthCache(directory: folder)
+        #expect(cache.load(fingerprint: "a") == .miss(reason: "no cached measurement"))
+        let report = BandwidthReport(
+            threads: 2,
+            bufferBytes: 1 << 20,
+            durationS: 1,
+            nodes: [],
+            total: .init(readBytesPerS: 3, copyBytesPerS: 4, triadBytesPerS: 5),
+            crossNode: nil,
+            measuredAt: Date(timeIntervalSince1970: 1_800_000_000),
+            kernelIsa: "avx2",
+            stable: true,
+            runs: [],
+            theoreticalPeakBytesPerS: nil,
+            fractionOfPeak: nil,
+            fingerprint: "a",
+            notes: []
+        )
+        try cache.store(report)
+        #expect(cache.load(fingerprint: "a") == .hit(report))
+        guard case .miss(let reason) = cache.load(fingerprint: "b") else {
+            Issue.record("a foreign fingerprint must miss")
+            return
+        }
+        #expect(reason.contains("other hardware"))
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: cache.path))
+        guard case .miss(let corrupt) = cache.load(fingerprint: "a") else {
+            Issue.record("a corrupt cache must miss")
+            return
+        }
+        #expect(corrupt.contains("corrupt"))
+    }
+
+    @Test func peakSentence() {
+        var report = BandwidthReport(
+            threads: 2,
+            bufferBytes: 1,
+            durationS: 1,
+            nodes: [],
+            total: .init(readBytesPerS: 62_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0),
+            crossNode: nil,
+            measuredAt: Date(),
+            kernelIsa: "avx512",
+            stable: true,
+            runs: [],
+            theoreticalPeakBytesPerS: 307_200_000_000,
+            fractionOfPeak: 62.0 / 307.2,
+            fingerprint: "x",
+            notes: []
+        )
+        #expect(
+            report.peakSentence(channels: 2)
+                == "measured 62.0 GB/s read of 307.2 GB/s possible (20%): 2 channels populated"
+        )
+        report.theoreticalPeakBytesPerS = nil
+        report.fractionOfPeak = nil
+        #expect(report.peakSentence(channels: nil).contains("unknown"))
+    }
+}
