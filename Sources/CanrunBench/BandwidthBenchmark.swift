@@ -1,5 +1,6 @@
 import CanrunCore
 import CanrunProbe
+import CanrunShims
 import Foundation
 
 /// Measures memory bandwidth as a `BandwidthPlan` says: per run, a team of pinned threads with
@@ -32,19 +33,28 @@ public enum BandwidthBenchmark {
             availableMemoryBytes: profile.memory.availableBytes,
             options: options
         )
+        canrun_bench_clear_interrupt()
+        func cancelled() -> Bool { isCancelled() || canrun_bench_interrupted() != 0 }
         let topology = try LiveTopology()
         let started = clock()
         let budgets = plan.secondsPerKernel
         var spent = 0.0
         var results: [BandwidthReport.RunResult] = []
         for (index, run) in plan.runs.enumerated() {
-            if isCancelled() { throw BenchmarkError.cancelled }
-            let team = try BenchmarkTeam(
-                topology: topology,
-                pus: run.pus,
-                memoryNode: run.memoryNode,
-                bytesPerArray: run.bytesPerArray
-            )
+            if cancelled() { throw BenchmarkError.cancelled }
+            let team: BenchmarkTeam
+            do {
+                team = try BenchmarkTeam(
+                    topology: topology,
+                    pus: run.pus,
+                    memoryNode: run.memoryNode,
+                    arrays: run.kernels.map(\.arrays).max() ?? 1,
+                    bytesPerArray: run.bytesPerArray
+                )
+            } catch BenchmarkError.team(let message) where cancelled() {
+                _ = message
+                throw BenchmarkError.cancelled
+            }
             var kernels: [BandwidthReport.KernelResult] = []
             for kernel in run.kernels {
                 let policy = MeasurementPolicy(budgetSeconds: budgets[index])
@@ -52,7 +62,7 @@ public enum BandwidthBenchmark {
                 var rates: [Double] = []
                 for _ in 0..<policy.warmupPasses { _ = try team.pass(kernel) }
                 while true {
-                    if isCancelled() { throw BenchmarkError.cancelled }
+                    if cancelled() { throw BenchmarkError.cancelled }
                     let seconds = try team.pass(kernel)
                     rates.append(Double(team.countedBytes(kernel)) / seconds)
                     let elapsed = clock() - kernelStart
@@ -146,6 +156,10 @@ public enum BandwidthBenchmark {
             notes: notes
         )
     }
+
+    /// Stops any measurement in progress as soon as possible, also while buffers are being
+    /// first-touched. Async-signal-safe: a signal handler may call it.
+    public static func interrupt() { canrun_bench_interrupt() }
 
     public static func monotonicSeconds() -> Double {
         var ts = timespec()

@@ -9,7 +9,8 @@ final class BenchmarkTeam {
     let threads: Int
     let bytesPerArray: Int64
 
-    init(topology: LiveTopology, pus: [Int], memoryNode: Int?, bytesPerArray: Int64) throws {
+    /// - Parameter arrays: the most any kernel of the run streams (read 1, copy 2, triad 3).
+    init(topology: LiveTopology, pus: [Int], memoryNode: Int?, arrays: Int, bytesPerArray: Int64) throws {
         var error = [CChar](repeating: 0, count: 256)
         let cpus = pus.map { Int32($0) }
         let created = cpus.withUnsafeBufferPointer { buffer in
@@ -18,6 +19,7 @@ final class BenchmarkTeam {
                 Int32(pus.count),
                 buffer.baseAddress,
                 Int32(memoryNode ?? -1),
+                Int32(arrays),
                 Int(bytesPerArray),
                 &error,
                 error.count

@@ -4,6 +4,7 @@
 #include "canrun_bench.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <hwloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -14,11 +15,18 @@
 
 double canrun_run_kernel(int kernel, double *a, double *b, double *c, size_t n);
 
+#define ARRAY_SLACK ((size_t)1 << 20)
+
+/* One page plus one cache line between consecutive streams: 64-byte aligned for the vector
+   loads and non-temporal stores, never at the same page offset. */
+static size_t array_offset(void) { return 4096 + 64; }
+
 struct worker {
     struct canrun_team *team;
     int pu;
     pthread_t thread;
     int started;
+    void *allocations[3];
     double *arrays[3];
     double checksum;
     char error[160];
@@ -28,6 +36,7 @@ struct canrun_team {
     hwloc_topology_t topology;
     int threads;
     int memory_node;
+    int arrays;
     size_t bytes;
     size_t elements;
     pthread_barrier_t ready, start, done;
@@ -39,6 +48,14 @@ struct canrun_team {
     int quit;
     struct worker *workers;
 };
+
+static atomic_int interrupted;
+
+void canrun_bench_interrupt(void) { atomic_store_explicit(&interrupted, 1, memory_order_relaxed); }
+
+void canrun_bench_clear_interrupt(void) { atomic_store_explicit(&interrupted, 0, memory_order_relaxed); }
+
+int canrun_bench_interrupted(void) { return atomic_load_explicit(&interrupted, memory_order_relaxed); }
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -57,25 +74,37 @@ static int setup(struct worker *w) {
         snprintf(w->error, sizeof w->error, "cannot bind a thread to CPU %d: %s", w->pu, strerror(errno));
         return -1;
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < t->arrays; i++) {
         if (t->memory_node >= 0) {
             hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
             hwloc_bitmap_only(nodes, (unsigned)t->memory_node);
-            w->arrays[i] = hwloc_alloc_membind(t->topology, t->bytes, nodes, HWLOC_MEMBIND_BIND,
-                                               HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT);
+            w->allocations[i] = hwloc_alloc_membind(t->topology, t->bytes + ARRAY_SLACK, nodes, HWLOC_MEMBIND_BIND,
+                                                    HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT);
             hwloc_bitmap_free(nodes);
         } else {
-            w->arrays[i] = hwloc_alloc(t->topology, t->bytes);
+            w->allocations[i] = hwloc_alloc(t->topology, t->bytes + ARRAY_SLACK);
         }
-        if (w->arrays[i] == NULL) {
+        if (w->allocations[i] == NULL) {
             snprintf(w->error, sizeof w->error, "cannot allocate %zu bytes%s: %s", t->bytes,
                      t->memory_node >= 0 ? " on the requested NUMA node" : "", strerror(errno));
             return -1;
         }
         /* Huge pages keep TLB misses out of the measurement; refusal is harmless. */
-        (void)madvise(w->arrays[i], t->bytes, MADV_HUGEPAGE);
+        (void)madvise(w->allocations[i], t->bytes + ARRAY_SLACK, MADV_HUGEPAGE);
+        /* Streams that start at the same offset within a page contend for the same cache sets
+           and trip 4K-aliasing between loads and stores; STREAM and likwid stagger theirs. */
+        w->arrays[i] = (double *)((char *)w->allocations[i] + (size_t)i * array_offset());
+        /* First touch in 2 MiB steps, so an interrupt never waits for gigabytes of page faults. */
         double value = (double)(i + 1);
-        for (size_t k = 0; k < t->elements; k++) w->arrays[i][k] = value;
+        const size_t step = ((size_t)2 << 20) / sizeof(double);
+        for (size_t start = 0; start < t->elements; start += step) {
+            if (canrun_bench_interrupted()) {
+                snprintf(w->error, sizeof w->error, "interrupted");
+                return -1;
+            }
+            size_t end = start + step < t->elements ? start + step : t->elements;
+            for (size_t k = start; k < end; k++) w->arrays[i][k] = value;
+        }
     }
     return 0;
 }
@@ -97,7 +126,7 @@ static void *work(void *argument) {
         pthread_barrier_wait(&t->done);
     }
     for (int i = 0; i < 3; i++) {
-        if (w->arrays[i] != NULL) hwloc_free(t->topology, w->arrays[i], t->bytes);
+        if (w->allocations[i] != NULL) hwloc_free(t->topology, w->allocations[i], t->bytes + ARRAY_SLACK);
     }
     return NULL;
 }
@@ -125,9 +154,9 @@ static void open_gate(struct canrun_team *t, int state) {
 }
 
 struct canrun_team *canrun_team_create(void *topology, int threads, const int *pus, int memory_node,
-                                       size_t bytes_per_array, char *err, size_t err_len) {
-    if (threads < 1 || bytes_per_array < 4096) {
-        snprintf(err, err_len, "a team needs at least one thread and 4 KiB arrays");
+                                       int arrays, size_t bytes_per_array, char *err, size_t err_len) {
+    if (threads < 1 || bytes_per_array < 4096 || arrays < 1 || arrays > 3) {
+        snprintf(err, err_len, "a team needs at least one thread, 1 to 3 arrays and 4 KiB per array");
         return NULL;
     }
     struct canrun_team *t = calloc(1, sizeof *t);
@@ -141,6 +170,7 @@ struct canrun_team *canrun_team_create(void *topology, int threads, const int *p
     t->topology = (hwloc_topology_t)topology;
     t->threads = threads;
     t->memory_node = memory_node;
+    t->arrays = arrays;
     t->workers = calloc((size_t)threads, sizeof *t->workers);
     if (t->workers == NULL) {
         free(t);
@@ -187,7 +217,7 @@ struct canrun_team *canrun_team_create(void *topology, int threads, const int *p
 }
 
 double canrun_team_run(struct canrun_team *t, int kernel, double *checksum) {
-    if (t == NULL || kernel < CANRUN_KERNEL_READ || kernel > CANRUN_KERNEL_TRIAD) return -1;
+    if (t == NULL || kernel < CANRUN_KERNEL_READ || kernel > CANRUN_KERNEL_TRIAD || kernel + 1 > t->arrays) return -1;
     t->kernel = kernel;
     double begin = now_seconds();
     pthread_barrier_wait(&t->start);

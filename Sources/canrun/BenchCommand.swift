@@ -119,7 +119,10 @@ enum InterruptHandlers {
     static func install() {
         _ = interruptRequested.load(ordering: .relaxed)  // initialise the global before any signal
         for number in [SIGINT, SIGTERM] {
-            _ = signal(number) { _ in interruptRequested.store(true, ordering: .relaxed) }
+            _ = signal(number) { _ in
+                interruptRequested.store(true, ordering: .relaxed)
+                BandwidthBenchmark.interrupt()
+            }
         }
     }
 

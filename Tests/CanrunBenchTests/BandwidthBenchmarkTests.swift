@@ -48,6 +48,19 @@ struct BandwidthBenchmarkTests {
         #expect(decoded.runs == report.runs)
     }
 
+    /// A run of one kernel holds only the arrays that kernel streams (1, 2 or 3).
+    @Test(arguments: StreamKernel.allCases)
+    func eachKernelRunsAlone(_ kernel: StreamKernel) throws {
+        let (profile, topology) = try Self.machine()
+        let report = try BandwidthBenchmark.measure(
+            profile: profile,
+            topology: topology,
+            options: .init(threads: 1, bytesPerArray: 16 << 20, kernels: [kernel], budgetSeconds: 0.3, quick: true)
+        )
+        #expect(report.runs.first?.kernels.map(\.kernel) == [kernel])
+        #expect(report.runs.first?.best(kernel) ?? 0 > 0)
+    }
+
     /// Cancelled between passes: the error says so, and no worker thread outlives the run.
     @Test func cancellationJoinsEveryWorker() throws {
         let (profile, topology) = try Self.machine()

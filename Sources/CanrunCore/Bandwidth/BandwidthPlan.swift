@@ -124,8 +124,9 @@ public struct BandwidthPlan: Sendable, Equatable {
                 (wanted + BandwidthPlan.granule - 1) / BandwidthPlan.granule * BandwidthPlan.granule
             )
             runs[index].bytesPerArray = rounded
-            // Each worker holds three arrays whatever the kernel, so one team serves all three.
-            largestAllocation = max(largestAllocation, 3 * rounded * threads)
+            // One team serves all kernels of a run: it holds the arrays of the widest kernel.
+            let arrays = Int64(runs[index].kernels.map(\.arrays).max() ?? 1)
+            largestAllocation = max(largestAllocation, arrays * rounded * threads)
         }
         if let available = availableMemoryBytes,
             Double(largestAllocation) > Double(available) * BandwidthPlan.memoryShare
