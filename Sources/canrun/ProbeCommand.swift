@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanrunBench
 import CanrunCore
 import CanrunProbe
 import Foundation
@@ -78,7 +79,14 @@ struct ProbeCommand: ParsableCommand {
                 }
             }
         }
-        let profile = ProfileAssembler.assemble(readings, gpuTable: table)
+        var profile = ProfileAssembler.assemble(readings, gpuTable: table)
+        if replay == nil {
+            // The last `canrun bench` of this hardware, if any; a replayed machine has none here.
+            let cache = BandwidthCache(directory: BandwidthCache.userStateDirectory())
+            if case .hit(let report) = cache.load(fingerprint: HardwareFingerprint.of(profile)) {
+                profile.bandwidth = report
+            }
+        }
         if json {
             let data = try ProfileJSON.encoder().encode(profile)
             print(String(decoding: data, as: UTF8.self))

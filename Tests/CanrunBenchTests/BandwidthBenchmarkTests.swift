@@ -1,8 +1,9 @@
-import CanrunBench
 import CanrunCore
 import CanrunProbe
 import Foundation
 import Testing
+
+@testable import CanrunBench
 
 /// The benchmark on this machine with a small budget: sanity, not speed (speed is compared with
 /// likwid in Benchmarks/, side by side, never in a test).
@@ -141,4 +142,62 @@ struct BandwidthBenchmarkTests {
         report.fractionOfPeak = nil
         #expect(report.peakSentence(channels: nil).contains("unknown"))
     }
+}
+
+/// How runs become the report: per-node entries, the node × node read matrix, the peak fraction.
+struct BandwidthReportAssemblyTests {
+    private func run(
+        _ label: String,
+        _ cpu: Int?,
+        _ memory: Int?,
+        read: Double,
+        others: Bool = true
+    )
+        -> BandwidthReport.RunResult
+    {
+        var kernels = [BandwidthReport.KernelResult(kernel: .read, statistics: PassStatistics(rates: [read])!)]
+        if others {
+            kernels.append(.init(kernel: .copy, statistics: PassStatistics(rates: [read * 1.5])!))
+            kernels.append(.init(kernel: .triad, statistics: PassStatistics(rates: [read * 1.4])!))
+        }
+        return .init(
+            label: label,
+            cpuNode: cpu,
+            memoryNode: memory,
+            threads: 4,
+            bytesPerArray: 1 << 20,
+            kernels: kernels
+        )
+    }
+
+    @Test func twoNodeMachine() throws {
+        let topology = try HwlocXMLDecoder.decode(
+            try Data(
+                contentsOf: URL(
+                    fileURLWithPath: FixturePaths.repository + "/Tests/Fixtures/hwloc-xml/mpibind-g4dnmetal.xml"
+                )
+            )
+        )
+        let plan = try BandwidthPlan(topology: topology, availableMemoryBytes: nil, options: .init())
+        let runs = [
+            run("node0", 0, 0, read: 100e9), run("node1", 1, 1, read: 90e9), run("all", nil, nil, read: 180e9),
+            run("node0→node1", 0, 1, read: 40e9, others: false), run("node1→node0", 1, 0, read: 45e9, others: false),
+        ]
+        let profile = MachineProfile(memory: MemoryFacts(theoreticalBandwidthBytesPerS: 281_600_000_000))
+        let report = BandwidthBenchmark.report(runs, plan: plan, profile: profile, seconds: 2)
+        #expect(report.nodes.map(\.node) == [0, 1])
+        #expect(report.nodes.map(\.readBytesPerS) == [100_000_000_000, 90_000_000_000])
+        #expect(report.crossNode == [[100_000_000_000, 40_000_000_000], [45_000_000_000, 90_000_000_000]])
+        #expect(report.total.readBytesPerS == 180_000_000_000)
+        #expect(report.total.copyBytesPerS == 270_000_000_000)
+        #expect(report.fractionOfPeak == 180.0 / 281.6)
+        #expect(report.threads == 4)
+        #expect(!report.stable)
+        #expect(report.notes.first?.contains("not stable") == true)
+    }
+}
+
+enum FixturePaths {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 }

@@ -96,6 +96,14 @@ public enum ProfileText {
                 "\(accelerator.pciAddress ?? "") \(accelerator.vendorId):\(accelerator.deviceId) \(accelerator.name ?? "accelerator") (not usable by LLM runtimes)"
             )
         }
+        if let bandwidth = p.bandwidth {
+            row(
+                "Bandwidth",
+                "read \(rate(bandwidth.total.readBytesPerS)), copy \(rate(bandwidth.total.copyBytesPerS)), triad \(rate(bandwidth.total.triadBytesPerS)) (measured \(bandwidth.threads) threads; canrun bench)"
+            )
+        } else {
+            row("Bandwidth", "not measured yet: run canrun bench")
+        }
         for (index, warning) in p.warnings.enumerated() { row(index == 0 ? "Warnings" : "", "- " + warning) }
         return lines.joined(separator: "\n")
     }
