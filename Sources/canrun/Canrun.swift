@@ -16,7 +16,7 @@ struct Canrun: ParsableCommand {
               canrun probe --replay /tmp/box        # ... and read it back anywhere
             """,
         version: CanrunVersion.current,
-        subcommands: [ProbeCommand.self, BenchCommand.self],
+        subcommands: [ProbeCommand.self, BenchCommand.self, ModelsCommand.self],
         defaultSubcommand: ProbeCommand.self
     )
 }

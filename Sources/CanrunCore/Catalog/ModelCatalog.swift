@@ -1,0 +1,167 @@
+import Foundation
+import TOMLKit
+
+/// The models canrun knows: the shipped `config/models/*.toml` plus the user's additions
+/// (`/etc/canrun/models.d/`, `~/.config/canrun/models.d/`), later files overriding earlier ones
+/// by id. A bad file or entry is reported (file, line or entry, reason) and skipped, never fatal.
+public struct ModelCatalog: Sendable, Equatable {
+    /// One catalog file: where it came from and its text.
+    public struct Source: Sendable, Equatable {
+        public var path: String
+        public var text: String
+
+        public init(path: String, text: String) {
+            self.path = path
+            self.text = text
+        }
+    }
+
+    public private(set) var models: [ModelSpec]
+    /// What was skipped and why, one sentence each.
+    public private(set) var problems: [String]
+
+    public init(models: [ModelSpec], problems: [String] = []) {
+        self.models = models
+        self.problems = problems
+    }
+
+    public init(sources: [Source]) {
+        var byID: [String: ModelSpec] = [:]
+        var order: [String] = []
+        var problems: [String] = []
+        for source in sources {
+            let (specs, issues) = ModelCatalog.parse(source)
+            problems += issues
+            for spec in specs {
+                if byID[spec.id] == nil { order.append(spec.id) }
+                byID[spec.id] = spec
+            }
+        }
+        models = order.compactMap { byID[$0] }
+        self.problems = problems
+    }
+
+    static func parse(_ source: Source) -> ([ModelSpec], [String]) {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: source.text)
+        } catch let error as TOMLParseError {
+            return ([], ["\(source.path):\(error.source.begin.line): \(error.description); file skipped"])
+        } catch {
+            return ([], ["\(source.path): not valid TOML (\(error)); file skipped"])
+        }
+        let json = Data(table.convert(to: .json).utf8)
+        guard let root = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+            return ([], ["\(source.path): could not be read; file skipped"])
+        }
+        guard let entries = root["model"] as? [[String: Any]] else {
+            return ([], ["\(source.path): no [[model]] tables; file skipped"])
+        }
+        var specs: [ModelSpec] = []
+        var problems: [String] = []
+        let decoder = ProfileJSON.decoder()
+        for (index, entry) in entries.enumerated() {
+            let label = "\(source.path): model \(index + 1)" + ((entry["id"] as? String).map { " (\($0))" } ?? "")
+            do {
+                let data = try JSONSerialization.data(withJSONObject: entry)
+                let spec = try decoder.decode(ModelSpec.self, from: data)
+                if let reason = validate(spec) {
+                    problems.append("\(label): \(reason); entry skipped")
+                } else {
+                    specs.append(spec)
+                }
+            } catch let DecodingError.keyNotFound(key, _) {
+                problems.append("\(label): missing key \(ModelCatalog.snake(key.stringValue)); entry skipped")
+            } catch let DecodingError.typeMismatch(_, context) {
+                let key = context.codingPath.last.map { ModelCatalog.snake($0.stringValue) } ?? "?"
+                problems.append("\(label): \(key) has the wrong type (\(context.debugDescription)); entry skipped")
+            } catch {
+                problems.append("\(label): \(error); entry skipped")
+            }
+        }
+        return (specs, problems)
+    }
+
+    /// Shape errors that would make every derived figure wrong.
+    static func validate(_ m: ModelSpec) -> String? {
+        if m.id.isEmpty || m.id != m.id.lowercased() || m.id.contains(" ") {
+            return "id '\(m.id)' must be a lowercase slug"
+        }
+        let positives: [(String, Int)] = [
+            ("num_hidden_layers", m.numHiddenLayers), ("hidden_size", m.hiddenSize),
+            ("intermediate_size", m.intermediateSize), ("num_attention_heads", m.numAttentionHeads),
+            ("num_key_value_heads", m.numKeyValueHeads), ("head_dim", m.headDim), ("vocab_size", m.vocabSize),
+            ("max_position_embeddings", m.maxPositionEmbeddings),
+        ]
+        if let bad = positives.first(where: { $0.1 <= 0 }) { return "\(bad.0) must be positive (is \(bad.1))" }
+        if m.numAttentionHeads % m.numKeyValueHeads != 0 {
+            return
+                "num_attention_heads \(m.numAttentionHeads) is not a multiple of num_key_value_heads \(m.numKeyValueHeads)"
+        }
+        if m.isMoE {
+            guard let k = m.numExpertsPerTok, k >= 1, k <= (m.numExperts ?? 0) else {
+                return "num_experts_per_tok must be between 1 and num_experts"
+            }
+            if (m.moeIntermediateSize ?? 0) <= 0 { return "moe_intermediate_size must be positive for MoE models" }
+        }
+        return nil
+    }
+
+    static func snake(_ camel: String) -> String {
+        camel.reduce(into: "") { out, c in
+            if c.isUppercase {
+                out += "_" + c.lowercased()
+            } else {
+                out.append(c)
+            }
+        }
+    }
+
+    /// The model a user means by `query`: a catalog id, an alias or a Hugging Face repo
+    /// (`meta-llama/Llama-3.1-8B-Instruct` or just `Llama-3.1-8B-Instruct`), case-insensitive.
+    public func model(_ query: String) -> ModelSpec? {
+        let q = query.lowercased().trimmingCharacters(in: .whitespaces)
+        if let exact = models.first(where: { $0.id == q }) { return exact }
+        func names(_ m: ModelSpec) -> [String] {
+            ([m.hfRepo].compactMap { $0 } + (m.aliases ?? [])).map { $0.lowercased() }
+        }
+        if let repo = models.first(where: { names($0).contains(q) }) { return repo }
+        return models.first { m in names(m).contains { $0.split(separator: "/").last.map(String.init) == q } }
+    }
+
+    /// Up to `limit` ids closest to `query` (edit distance over ids and repo names), for "did you mean".
+    public func suggestions(for query: String, limit: Int = 3) -> [String] {
+        let q = query.lowercased()
+        let scored = models.map { m -> (String, Int) in
+            let candidates =
+                [m.id]
+                + ([m.hfRepo].compactMap { $0 } + (m.aliases ?? [])).map {
+                    String($0.lowercased().split(separator: "/").last ?? "")
+                }
+            let best = candidates.map { EditDistance.between(q, $0) }.min() ?? Int.max
+            let containment = candidates.contains { $0.contains(q) || q.contains($0) } ? -100 : 0
+            return (m.id, best + containment)
+        }
+        return scored.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
+    }
+}
+
+enum EditDistance {
+    /// Levenshtein distance, O(n·m) with one row.
+    static func between(_ a: String, _ b: String) -> Int {
+        let x = Array(a)
+        let y = Array(b)
+        if x.isEmpty { return y.count }
+        var row = Array(0...y.count)
+        for i in 1...x.count {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: y.count, by: 1) {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (x[i - 1] == y[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[y.count]
+    }
+}

@@ -1,0 +1,101 @@
+/// One model's architecture as canrun's catalog (`config/models/*.toml`) or a model file gives
+/// it, named as in Hugging Face `config.json`. Everything canrun computes about a model (parameter
+/// counts, weight bytes per quantization, KV cache per token) derives from these shapes.
+public struct ModelSpec: Sendable, Equatable, Codable {
+    /// Lowercase slug (`llama-3.1-8b`).
+    public var id: String
+    public var name: String
+    public var family: String
+    public var hfRepo: String?
+    public var aliases: [String]?
+    public var architecture: String?
+    public var numHiddenLayers: Int
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var numAttentionHeads: Int
+    public var numKeyValueHeads: Int
+    /// Explicit: Mistral Nemo's is 128, not hidden ÷ heads = 160.
+    public var headDim: Int
+    public var vocabSize: Int
+    public var tieWordEmbeddings: Bool
+    public var maxPositionEmbeddings: Int
+    public var attentionBias: Bool?
+    public var qkNorm: Bool?
+    /// `gated` (3 FFN matrices) or `plain` (2).
+    public var mlp: String?
+
+    public var numExperts: Int?
+    public var numExpertsPerTok: Int?
+    public var moeIntermediateSize: Int?
+    public var numSharedExperts: Int?
+    public var sharedExpertIntermediateSize: Int?
+    public var firstKDenseReplace: Int?
+    public var moeLayerStep: Int?
+    public var denseIntermediateSize: Int?
+
+    public var kvLoraRank: Int?
+    public var qLoraRank: Int?
+    public var qkNopeHeadDim: Int?
+    public var qkRopeHeadDim: Int?
+    public var vHeadDim: Int?
+
+    public var slidingWindow: Int?
+    public var globalLayerEvery: Int?
+    public var attentionChunkSize: Int?
+
+    public var paramsTotalPublished: Double?
+    public var paramsActivePublished: Double?
+    public var paramsSource: String?
+    public var sources: [String]?
+    public var notes: String?
+
+    public init(
+        id: String,
+        name: String,
+        family: String,
+        numHiddenLayers: Int,
+        hiddenSize: Int,
+        intermediateSize: Int,
+        numAttentionHeads: Int,
+        numKeyValueHeads: Int,
+        headDim: Int,
+        vocabSize: Int,
+        tieWordEmbeddings: Bool,
+        maxPositionEmbeddings: Int
+    ) {
+        self.id = id
+        self.name = name
+        self.family = family
+        self.numHiddenLayers = numHiddenLayers
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.numAttentionHeads = numAttentionHeads
+        self.numKeyValueHeads = numKeyValueHeads
+        self.headDim = headDim
+        self.vocabSize = vocabSize
+        self.tieWordEmbeddings = tieWordEmbeddings
+        self.maxPositionEmbeddings = maxPositionEmbeddings
+    }
+
+    public var isMoE: Bool { (numExperts ?? 0) > 1 }
+    public var usesMLA: Bool { (kvLoraRank ?? 0) > 0 }
+
+    /// Whether layer `index` (0-based) has routed experts.
+    public func isMoELayer(_ index: Int) -> Bool {
+        guard isMoE else { return false }
+        let first = firstKDenseReplace ?? 0
+        guard index >= first else { return false }
+        let step = max(1, moeLayerStep ?? 1)
+        return (index - first + 1) % step == 0
+    }
+
+    /// Whether layer `index` attends to the whole context (not a sliding window or chunk).
+    public func isFullAttentionLayer(_ index: Int) -> Bool {
+        guard slidingWindow != nil || attentionChunkSize != nil else { return true }
+        guard let every = globalLayerEvery, every > 0 else { return false }
+        return (index + 1) % every == 0
+    }
+
+    /// FFN width of a dense layer.
+    public var denseFFNWidth: Int { denseIntermediateSize ?? intermediateSize }
+}

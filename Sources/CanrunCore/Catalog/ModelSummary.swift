@@ -1,0 +1,41 @@
+/// A catalog entry as `canrun models --json` and `GET /v1/models` list it; `weightsBytes` and
+/// `kvBytesPerToken` are filled for `canrun models show` (every named quant that applies, and
+/// the KV cache per token at full-attention depth per cache type).
+public struct ModelSummary: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var family: String
+    /// Computed from the shapes (canrun's tensor inventory), not copied from a model card.
+    public var paramsTotal: Int64
+    public var paramsActive: Int64
+    public var layers: Int
+    public var contextMax: Int
+    public var hfRepo: String?
+    public var weightsBytes: [String: Int64]?
+    public var kvBytesPerToken: [String: Int64]?
+
+    public init(_ m: ModelSpec, detailed: Bool = false, table: QuantTable? = nil) {
+        let inventory = TensorInventory(m)
+        id = m.id
+        name = m.name
+        family = m.family
+        paramsTotal = inventory.totalParameters
+        paramsActive = inventory.activeParameters(m)
+        layers = m.numHiddenLayers
+        contextMax = m.maxPositionEmbeddings
+        hfRepo = m.hfRepo
+        guard detailed, let table else { return }
+        var weights: [String: Int64] = [:]
+        for quant in table.namedQuants where quant.expertType == nil || m.isMoE {
+            if let estimate = WeightsEstimate(model: m, quant: quant.name, table: table, inventory: inventory) {
+                weights[estimate.quant] = estimate.bytes
+            }
+        }
+        weightsBytes = weights
+        var kv: [String: Int64] = [:]
+        for type in table.kvCacheTypes {
+            if let bytes = KVCacheSize.bytesPerToken(m, cacheType: type.name, table: table) { kv[type.name] = bytes }
+        }
+        kvBytesPerToken = kv
+    }
+}

@@ -1,0 +1,255 @@
+/// Which ggml type each tensor gets in a llama-quantize file type, following llama.cpp's
+/// `llama_tensor_get_type()` (src/llama-quant.cpp): the output head gets Q6_K (Q5_K for the
+/// 1–2-bit i-quants), `_M` recipes give attn_v and ffn_down Q6_K in the layers
+/// `use_more_bits` picks, Mixtral-style 8-expert models keep attn_k/attn_v in Q8_0, and
+/// rows that are not whole blocks fall back to the nearest legacy type.
+///
+/// 1-D tensors (norms, biases) and MoE routers (`ffn_gate_inp`) stay F32, as llama-quantize
+/// leaves them.
+public struct QuantRecipe: Sendable {
+    /// The name asked for (`Q4_K_L`).
+    public let quant: String
+    /// The llama-quantize recipe whose rules apply (`Q4_K_M` for `Q4_K_L`).
+    let rules: String
+    public let base: String
+    let expertType: String?
+    let embedOutputType: String?
+    /// Whether an importance matrix guided the quantization: llama-quantize picks some types
+    /// differently with one (IQ3_XXS attn_v and ffn_down, IQ4 ffn_down, Q4_0/Q5_0 first
+    /// layers). Defaults to true for i-quants (the 1–2-bit ones require one), false otherwise.
+    let imatrix: Bool
+    let model: ModelSpec
+    let table: QuantTable
+
+    /// - Parameter embedOutputType: overrides the token embedding and output head type, as
+    ///   `llama-quantize --token-embedding-type/--output-tensor-type` do.
+    public init?(
+        quant: String,
+        model: ModelSpec,
+        table: QuantTable,
+        embedOutputType: String? = nil,
+        imatrix: Bool? = nil
+    ) {
+        guard let named = table.namedQuant(quant) else { return nil }
+        self.quant = named.name.uppercased()
+        rules = (named.like ?? named.name).uppercased()
+        base = named.base
+        // Checkpoints whose experts ship in MXFP4 (gpt-oss) keep them so in 16/32-bit files.
+        let nativeExperts = model.architecture == "GptOssForCausalLM" && ["F32", "F16", "BF16"].contains(rules)
+        expertType = named.expertType ?? (nativeExperts ? "MXFP4" : nil)
+        self.embedOutputType = embedOutputType ?? named.embedOutputType
+        self.imatrix = imatrix ?? rules.hasPrefix("IQ")
+        self.model = model
+        self.table = table
+    }
+
+    /// llama.cpp's `use_more_bits`: the first and last eighth of the layers and every third one
+    /// between them.
+    static func useMoreBits(_ layer: Int, _ layers: Int) -> Bool {
+        layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2
+    }
+
+    private var isLowBitIQ: Bool { ["IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"].contains(rules) }
+    /// Types written straight by the converter (F32/F16/BF16/Q8_0 files) apply to every matrix.
+    private var isUniform: Bool { ["F32", "F16", "BF16", "Q8_0"].contains(rules) }
+    private var gqa: Int { model.numAttentionHeads / max(1, model.numKeyValueHeads) }
+    /// llama.cpp passes the number of `ffn_down*` tensors as the layer count of an MoE model's
+    /// ffn_down rules (`layer_info(qs.i_ffn_down, qs.n_ffn_down, name)`), while the layer index
+    /// is the block number: routed, shared and dense ffn_down tensors all count.
+    private var ffnDownCount: Int {
+        guard model.isMoE else { return model.numHiddenLayers }
+        let moeLayers = (0..<model.numHiddenLayers).filter(model.isMoELayer).count
+        let perMoELayer = (model.numSharedExperts ?? 0) > 0 ? 2 : 1
+        return model.numHiddenLayers - moeLayers + moeLayers * perMoELayer
+    }
+    private var experts: Int { model.numExperts ?? 0 }
+    /// llama.cpp's LLM_TYPE_70B (Llama 2/3 70B: 80 layers) gets more bits in attn_v.
+    private var is70B: Bool { model.numHiddenLayers == 80 && (model.architecture ?? "").hasPrefix("Llama") }
+
+    /// The type name for `tensor`.
+    public func typeName(for tensor: TensorInventory.Tensor) -> String {
+        if tensor.shape.count < 2 || tensor.name.contains("ffn_gate_inp") { return "F32" }
+        if tensor.isExpert, let expertType { return expertType }
+        if let embedOutputType, tensor.name == "token_embd.weight" || tensor.name == "output.weight" {
+            return fittingBlocks(embedOutputType, rowLength: tensor.rowLength)
+        }
+        let chosen = isUniform ? base : rule(tensor)
+        return fittingBlocks(chosen, rowLength: tensor.rowLength)
+    }
+
+    private func rule(_ t: TensorInventory.Tensor) -> String {
+        let name = t.name
+        let quant = rules
+        let layers = model.numHiddenLayers
+        let layer = t.layer ?? 0
+        let isOutput = name == "output.weight" || (model.tieWordEmbeddings && name == "token_embd.weight")
+        if isOutput {
+            if quant == "MXFP4_MOE" { return "Q8_0" }
+            if let blocks = table.type(named: base)?.blockSize, t.rowLength % Int64(blocks) != 0 { return "Q8_0" }
+            if isLowBitIQ || quant == "IQ3_XXS" { return "Q5_K" }
+            return base == "Q8_0" ? "Q8_0" : "Q6_K"
+        }
+        if quant == "MXFP4_MOE" { return t.isExpert ? "MXFP4" : "Q8_0" }
+        if name == "token_embd.weight" {
+            switch quant {
+            case "IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M": return "Q2_K"
+            case "IQ2_S", "IQ2_M", "IQ3_XXS": return "IQ3_S"
+            case "TQ1_0", "TQ2_0": return "Q4_K"
+            default: return base
+            }
+        }
+        if isLowBitIQ { return lowBitRule(name, quant: quant, layer: layer, layers: layers) }
+        if name.contains("attn_v.weight") { return attentionVRule(quant: quant, layer: layer, layers: layers) }
+        if name.contains("attn_k.weight") {
+            if experts == 8 { return "Q8_0" }
+            if quant == "IQ3_XS" { return "IQ3_XXS" }
+            if quant == "IQ3_XXS" { return "IQ2_S" }
+            return base
+        }
+        if name.contains("attn_q.weight") {
+            if quant == "IQ3_XS" { return "IQ3_XXS" }
+            if quant == "IQ3_XXS" { return "IQ2_S" }
+            return base
+        }
+        if name.contains("ffn_down") { return ffnDownRule(quant: quant, layer: layer, layers: ffnDownCount) }
+        if name.contains("attn_output.weight") {
+            if experts == 8 {
+                let bumped: Set = [
+                    "Q2_K", "IQ3_XS", "IQ3_XXS", "Q3_K_S", "Q3_K_M", "IQ4_NL", "Q4_K_S", "Q4_K_M", "IQ3_S", "IQ3_M",
+                    "IQ4_XS",
+                ]
+                return bumped.contains(quant) ? "Q5_K" : base
+            }
+            switch quant {
+            case "Q2_K": return "Q3_K"
+            case "IQ3_XXS": return "IQ3_S"
+            case "Q3_K_M", "IQ3_M": return "Q4_K"
+            case "Q3_K_L": return "Q5_K"
+            default: return base
+            }
+        }
+        if quant == "IQ3_XS" && (name.contains("ffn_gate") || name.contains("ffn_up")) && layer >= layers / 8
+            && layer < 7 * layers / 8
+        {
+            return "IQ3_XXS"
+        }
+        return base
+    }
+
+    /// The 1–2-bit i-quants (IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ1_S, IQ1_M).
+    private func lowBitRule(_ name: String, quant: String, layer: Int, layers: Int) -> String {
+        let wide = quant == "IQ2_S" || quant == "IQ2_M"
+        if name.contains("attn_v.weight") {
+            if gqa >= 4 || experts >= 4 { return "Q4_K" }
+            return wide ? "IQ3_S" : "Q2_K"
+        }
+        if experts == 8 && name.contains("attn_k.weight") { return "Q4_K" }
+        if name.contains("ffn_down") { return layer < layers / 8 ? (wide ? "IQ3_S" : "Q2_K") : base }
+        if name.contains("attn_output.weight") {
+            if experts == 8 { return "Q5_K" }
+            if quant == "IQ1_S" || quant == "IQ1_M" { return "IQ2_XXS" }
+            if wide { return "IQ3_S" }
+        }
+        return base
+    }
+
+    private func attentionVRule(quant: String, layer: Int, layers: Int) -> String {
+        var type = base
+        switch quant {
+        case "Q2_K": type = gqa >= 4 ? "Q4_K" : "Q3_K"
+        case "Q2_K_S": if gqa >= 4 { type = "Q4_K" }
+        case "IQ3_XXS": type = gqa >= 4 ? "Q4_K" : imatrix ? "IQ3_XXS" : "IQ3_S"
+        case "IQ3_XS", "IQ3_S": if gqa >= 4 { type = "Q4_K" }
+        case "IQ3_M": type = "Q4_K"
+        case "Q3_K_M": type = layer < 2 ? "Q5_K" : "Q4_K"
+        case "Q3_K_L": type = "Q5_K"
+        case "IQ4_NL", "IQ4_XS": if gqa >= 4 { type = "Q5_K" }
+        case "Q4_K_M", "Q5_K_M": if QuantRecipe.useMoreBits(layer, layers) { type = "Q6_K" }
+        case "Q4_K_S": if layer < 4 { type = "Q5_K" }
+        default: break
+        }
+        if is70B && (type == "Q3_K" || type == "Q4_K") { type = "Q5_K" }
+        if experts == 8 { type = "Q8_0" }
+        return type
+    }
+
+    private func ffnDownRule(quant: String, layer: Int, layers: Int) -> String {
+        let early = layer < layers / 8
+        switch quant {
+        case "Q2_K": return "Q3_K"
+        case "Q2_K_S": return early ? "Q4_K" : base
+        case "IQ3_XXS" where !imatrix: return early ? "Q4_K" : "Q3_K"
+        // Falcon alone keeps Q3_K in the layers use_more_bits skips.
+        case "Q3_K_M": return layer < layers / 16 ? "Q5_K" : "Q4_K"
+        case "IQ3_M": return early || (experts == 8 && QuantRecipe.useMoreBits(layer, layers)) ? "Q4_K" : base
+        case "Q3_K_L": return "Q5_K"
+        case "Q4_K_M", "Q5_K_M": return QuantRecipe.useMoreBits(layer, layers) ? "Q6_K" : base
+        case "IQ4_NL", "IQ4_XS": return early && !imatrix ? "Q5_K" : base
+        case "Q4_K_S": return early ? "Q5_K" : base
+        case "Q4_0" where imatrix: return early ? "Q4_1" : base
+        case "Q5_0" where imatrix: return early ? "Q5_1" : base
+        default: return base
+        }
+    }
+
+    /// K-quants and i-quants need rows of whole 256-blocks; llama.cpp falls back otherwise.
+    private func fittingBlocks(_ name: String, rowLength: Int64) -> String {
+        guard let type = table.type(named: name), rowLength % Int64(type.blockSize) != 0 else { return name }
+        let fallback: String =
+            switch name {
+            case "TQ1_0", "TQ2_0": "Q4_0"
+            case "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M", "Q2_K", "Q3_K", "IQ4_XS": "IQ4_NL"
+            case "Q4_K": "Q5_0"
+            case "Q5_K": "Q5_1"
+            case "Q6_K": "Q8_0"
+            default: "F16"
+            }
+        if let f = table.type(named: fallback), rowLength % Int64(f.blockSize) == 0 { return fallback }
+        return "F16"
+    }
+}
+
+/// Bytes of a model's weights in one quantization, from the tensor shapes and the recipe.
+public struct WeightsEstimate: Sendable, Equatable {
+    public var quant: String
+    public var bytes: Int64
+    /// Bytes per ggml type, for "which tensors got what".
+    public var bytesByType: [String: Int64]
+    /// Routed-expert bytes (what `--n-cpu-moe` moves to the CPU).
+    public var expertBytes: Int64
+
+    public init?(
+        model: ModelSpec,
+        quant: String,
+        table: QuantTable,
+        inventory: TensorInventory? = nil,
+        embedOutputType: String? = nil,
+        imatrix: Bool? = nil
+    ) {
+        guard
+            let recipe = QuantRecipe(
+                quant: quant,
+                model: model,
+                table: table,
+                embedOutputType: embedOutputType,
+                imatrix: imatrix
+            )
+        else { return nil }
+        let tensors = (inventory ?? TensorInventory(model)).tensors
+        var total: Int64 = 0
+        var byType: [String: Int64] = [:]
+        var experts: Int64 = 0
+        for tensor in tensors {
+            let name = recipe.typeName(for: tensor)
+            guard let type = table.type(named: name), let row = type.rowBytes(tensor.rowLength) else { return nil }
+            let bytes = row * (tensor.elements / max(1, tensor.rowLength))
+            total += bytes
+            byType[name, default: 0] += bytes
+            if tensor.isExpert { experts += bytes }
+        }
+        self.quant = recipe.quant
+        bytes = total
+        bytesByType = byType
+        expertBytes = experts
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import TOMLKit
+
+/// The quantization formats of `config/quants.toml`: ggml tensor types with their exact block
+/// layout, the file types llama-quantize writes, other weight formats, and KV cache types.
+public struct QuantTable: Sendable, Equatable {
+    /// A ggml tensor type: `blockSize` weights in `bytesPerBlock` bytes.
+    public struct GGMLType: Sendable, Equatable, Hashable, Decodable {
+        public var name: String
+        /// The type's number in GGUF files (enum ggml_type).
+        public var id: Int
+        public var blockSize: Int
+        public var bytesPerBlock: Int
+
+        enum CodingKeys: String, CodingKey {
+            case name, id
+            case blockSize = "block_size"
+            case bytesPerBlock = "bytes_per_block"
+        }
+
+        public var bitsPerWeight: Double { Double(bytesPerBlock * 8) / Double(blockSize) }
+
+        /// Bytes of a row of `elements` weights; `nil` when the row is not whole blocks.
+        public func rowBytes(_ elements: Int64) -> Int64? {
+            guard elements % Int64(blockSize) == 0 else { return nil }
+            return elements / Int64(blockSize) * Int64(bytesPerBlock)
+        }
+    }
+
+    /// A llama-quantize file type (`Q4_K_M`): most tensors get `base`.
+    public struct NamedQuant: Sendable, Equatable, Decodable {
+        public var name: String
+        public var base: String
+        /// MoE expert tensors' type when it differs (MXFP4_MOE).
+        public var expertType: String?
+        /// A publisher variant of this llama-quantize recipe (`Q4_K_L` is `Q4_K_M` ...).
+        public var like: String?
+        /// ... with the token embedding and output head in this type.
+        public var embedOutputType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, base, like
+            case expertType = "expert_type"
+            case embedOutputType = "embed_output_type"
+        }
+    }
+
+    public struct Format: Sendable, Equatable, Decodable {
+        public var name: String
+        public var bitsPerWeight: Double
+        public var source: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case bitsPerWeight = "bits_per_weight"
+            case source
+        }
+    }
+
+    public struct KVCacheType: Sendable, Equatable, Decodable {
+        public var name: String
+        public var bitsPerElement: Double
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case bitsPerElement = "bits_per_element"
+        }
+    }
+
+    public var types: [GGMLType]
+    public var namedQuants: [NamedQuant]
+    public var formats: [Format]
+    public var kvCacheTypes: [KVCacheType]
+
+    public enum LoadError: Error, Equatable, CustomStringConvertible {
+        case invalid(String)
+
+        public var description: String {
+            switch self {
+            case .invalid(let reason): "config/quants.toml is invalid: \(reason)"
+            }
+        }
+    }
+
+    public init(toml: String) throws {
+        struct File: Decodable {
+            var ggml_type: [GGMLType]
+            var named_quant: [NamedQuant]
+            var format: [Format]?
+            var kv_cache_type: [KVCacheType]
+        }
+        let file: File
+        do {
+            file = try TOMLDecoder().decode(File.self, from: toml)
+        } catch {
+            throw LoadError.invalid(String(describing: error))
+        }
+        types = file.ggml_type
+        namedQuants = file.named_quant
+        formats = file.format ?? []
+        kvCacheTypes = file.kv_cache_type
+        for quant in namedQuants where type(named: quant.base) == nil {
+            throw LoadError.invalid("named quant \(quant.name) has unknown base type \(quant.base)")
+        }
+        if let bad = types.first(where: { $0.blockSize < 1 || $0.bytesPerBlock < 1 }) {
+            throw LoadError.invalid("type \(bad.name) has an empty block")
+        }
+    }
+
+    public func type(named name: String) -> GGMLType? {
+        types.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+
+    public func type(id: Int) -> GGMLType? { types.first { $0.id == id } }
+
+    public func namedQuant(_ name: String) -> NamedQuant? {
+        namedQuants.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+
+    public func kvCacheType(_ name: String) -> KVCacheType? {
+        kvCacheTypes.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+}

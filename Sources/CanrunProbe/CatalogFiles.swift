@@ -1,0 +1,54 @@
+import CanrunCore
+import Foundation
+
+/// Reads the model catalog and the quantization table from disk: the shipped
+/// `models/*.toml` beside `gpus.toml`, then `/etc/canrun/models.d/*.toml`, then the user's
+/// `$XDG_CONFIG_HOME/canrun/models.d/*.toml` (default `~/.config`), later entries overriding
+/// earlier ones by id.
+public enum CatalogFiles {
+    public static func userModelDirectories(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
+        -> [String]
+    {
+        let config =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return ["/etc/canrun/models.d", config + "/canrun/models.d"]
+    }
+
+    public static func catalog(
+        shippedDirectory: String,
+        extraDirectories: [String] = userModelDirectories()
+    ) -> ModelCatalog {
+        var sources: [ModelCatalog.Source] = []
+        var problems: [String] = []
+        for directory in [shippedDirectory] + extraDirectories {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            for name in names.sorted() where name.hasSuffix(".toml") {
+                let path = directory + "/" + name
+                guard let data = FileManager.default.contents(atPath: path), data.count <= 4 << 20 else {
+                    problems.append("\(path): unreadable or larger than 4 MiB; file skipped")
+                    continue
+                }
+                sources.append(ModelCatalog.Source(path: path, text: String(decoding: data, as: UTF8.self)))
+            }
+        }
+        let catalog = ModelCatalog(sources: sources)
+        return ModelCatalog(models: catalog.models, problems: problems + catalog.problems)
+    }
+
+    /// The shipped catalog and quantization table, found like `gpus.toml`.
+    public static func shipped(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> (
+        ModelCatalog, QuantTable
+    ) {
+        let quantsPath = try DataDirectory.locate("quants.toml", environment: environment)
+        let table = try QuantTable(
+            toml: String(decoding: FileManager.default.contents(atPath: quantsPath) ?? Data(), as: UTF8.self)
+        )
+        let directory = (quantsPath as NSString).deletingLastPathComponent + "/models"
+        return (catalog(shippedDirectory: directory), table)
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import CanrunCore
+import CanrunProbe
+import Foundation
+
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List the models canrun knows, with parameter counts computed from their shapes.",
+        discussion: """
+            The catalog is config/models/*.toml plus /etc/canrun/models.d/ and
+            ~/.config/canrun/models.d/ (later files override earlier ones by id).
+
+            Examples:
+              canrun models
+              canrun models --json | jq '.[] | select(.params_active < 4e9) | .id'
+              canrun models show llama-3.1-8b
+              canrun models show Qwen/Qwen3-30B-A3B --json
+            """,
+        subcommands: [List.self, Show.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the catalog.")
+
+        @Flag(help: "Print a JSON array (GET /v1/models).")
+        var json = false
+
+        func run() throws {
+            try reportingCLIErrors {
+                let (catalog, _) = try loadCatalog()
+                let summaries = catalog.models.map { ModelSummary($0) }
+                if json {
+                    print(String(decoding: try ProfileJSON.encoder().encode(summaries), as: UTF8.self))
+                    return
+                }
+                print(ModelText.table(summaries))
+                for problem in catalog.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "One model: shapes, parameters, weight bytes per quantization, KV cache per token."
+        )
+
+        @Argument(help: "A catalog id or Hugging Face repo name.")
+        var model: String
+
+        @Flag(help: "Print the JSON object (GET /v1/models/{id}).")
+        var json = false
+
+        func run() throws {
+            try reportingCLIErrors {
+                let (catalog, table) = try loadCatalog()
+                guard let spec = catalog.model(model) else {
+                    let close = catalog.suggestions(for: model)
+                    throw CLIError(
+                        message: "unknown model '\(model)'"
+                            + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?")
+                            + " (canrun models lists them)"
+                    )
+                }
+                let summary = ModelSummary(spec, detailed: true, table: table)
+                if json {
+                    print(String(decoding: try ProfileJSON.encoder().encode(summary), as: UTF8.self))
+                } else {
+                    print(ModelText.detail(summary, spec: spec))
+                }
+            }
+        }
+    }
+}
+
+private func loadCatalog() throws -> (ModelCatalog, QuantTable) {
+    do {
+        return try CatalogFiles.shipped()
+    } catch {
+        throw CLIError(message: "\(error)")
+    }
+}
