@@ -57,6 +57,12 @@ let package = Package(
             path: "Benchmarks/ProbeBenchmark",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "GGUFFuzz",
+            dependencies: ["CanrunCore"],
+            path: "Benchmarks/GGUFFuzz",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CanrunCoreTests",
             dependencies: ["CanrunCore"],

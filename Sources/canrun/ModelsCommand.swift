@@ -27,8 +27,32 @@ struct ModelsCommand: ParsableCommand {
         @Flag(help: "Print a JSON array (GET /v1/models).")
         var json = false
 
+        @Flag(
+            help:
+                "List the models already on this disk (Ollama, the Hugging Face cache, LM Studio, CANRUN_MODEL_DIRS) instead of the catalog."
+        )
+        var local = false
+
         func run() throws {
             try reportingCLIErrors {
+                if local {
+                    let (_, table) = try loadCatalog()
+                    let models = LocalModels.discover(.standard(), table: table)
+                    if json {
+                        print(String(decoding: try ProfileJSON.encoder().encode(models), as: UTF8.self))
+                    } else if models.isEmpty {
+                        print(
+                            "no local models found (looked in Ollama's store, the Hugging Face cache, LM Studio's folder and CANRUN_MODEL_DIRS)"
+                        )
+                    } else {
+                        for m in models {
+                            print(
+                                "\(m.source.padding(toLength: 12, withPad: " ", startingAt: 0))\(m.name)  \(m.quant ?? m.format)  \(ProfileText.bytes(m.bytes))  \(m.path)"
+                            )
+                        }
+                    }
+                    return
+                }
                 let (catalog, _) = try loadCatalog()
                 let summaries = catalog.models.map { ModelSummary($0) }
                 if json {
@@ -47,7 +71,10 @@ struct ModelsCommand: ParsableCommand {
             abstract: "One model: shapes, parameters, weight bytes per quantization, KV cache per token."
         )
 
-        @Argument(help: "A catalog id or Hugging Face repo name.")
+        @Argument(
+            help:
+                "A catalog id, a Hugging Face repo name, a .gguf file (split files: the first part), or a config.json (or its folder)."
+        )
         var model: String
 
         @Flag(help: "Print the JSON object (GET /v1/models/{id}).")
@@ -56,6 +83,10 @@ struct ModelsCommand: ParsableCommand {
         func run() throws {
             try reportingCLIErrors {
                 let (catalog, table) = try loadCatalog()
+                if model.hasSuffix(".gguf") || FileManager.default.fileExists(atPath: model) {
+                    try showFile(table: table)
+                    return
+                }
                 guard let spec = catalog.model(model) else {
                     let close = catalog.suggestions(for: model)
                     throw CLIError(
@@ -71,6 +102,50 @@ struct ModelsCommand: ParsableCommand {
                     print(ModelText.detail(summary, spec: spec))
                 }
             }
+        }
+    }
+}
+
+extension ModelsCommand.Show {
+    /// A model file: a GGUF (its header and tensor table; never the weights).
+    func showFile(table: QuantTable) throws {
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw CLIError(message: "no such file: \(model)")
+        }
+        var summary: ModelSummary
+        let spec: ModelSpec
+        do {
+            if let config = HFConfigFile.path(model) {
+                let (read, quantization) = try HFConfigReader.read(
+                    try Data(contentsOf: URL(fileURLWithPath: config)),
+                    id: HFConfigFile.id(config)
+                )
+                spec = read
+                summary = ModelSummary(read, detailed: true, table: table)
+                if let quantization {
+                    FileHandle.standardError.write(
+                        Data(
+                            "note: the checkpoint is stored as \(quantization.method) (\(quantization.bits.map { "\($0)-bit" } ?? "?")); sizes below are for GGUF quantizations of it\n"
+                                .utf8
+                        )
+                    )
+                }
+            } else {
+                let file = try GGUFFiles.model(model, table: table)
+                summary = ModelSummary(file, table: table)
+                spec = file.spec
+            }
+        } catch let error as HFConfigReader.ReadError {
+            throw CLIError(message: "\(model): \(error)")
+        } catch let error as GGUFError {
+            throw CLIError(message: "\(model): \(error)")
+        } catch {
+            throw CLIError(message: "\(model): \(error.localizedDescription)")
+        }
+        if json {
+            print(String(decoding: try ProfileJSON.encoder().encode(summary), as: UTF8.self))
+        } else {
+            print(ModelText.detail(summary, spec: spec))
         }
     }
 }

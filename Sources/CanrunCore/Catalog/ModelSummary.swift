@@ -39,3 +39,19 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         kvBytesPerToken = kv
     }
 }
+
+extension ModelSummary {
+    /// A model file's summary: the weights are the file's exact tensor bytes under its file type.
+    public init(_ model: GGUFModel, table: QuantTable) {
+        self.init(model.spec, detailed: false)
+        paramsTotal = model.parameters
+        weightsBytes = [model.fileType ?? "file": model.weightsBytes]
+        var kv: [String: Int64] = [:]
+        for type in table.kvCacheTypes {
+            if let bytes = KVCacheSize.bytesPerToken(model.spec, cacheType: type.name, table: table) {
+                kv[type.name] = bytes
+            }
+        }
+        kvBytesPerToken = kv
+    }
+}

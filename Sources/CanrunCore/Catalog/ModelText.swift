@@ -47,6 +47,8 @@ public enum ModelText {
     }
 
     static func billions(_ n: Int64) -> String {
+        if n < 1_000_000 { return "\(n)" }
+        if n < 1_000_000_000 { return String(format: "%.1fM", Double(n) / 1e6) }
         let b = Double(n) / 1e9
         return b >= 10 ? String(format: "%.1fB", b) : String(format: "%.2fB", b)
     }
