@@ -170,3 +170,22 @@ struct ModelCatalogTests {
         #expect(catalog.models[0].numHiddenLayers == 5)
     }
 }
+
+struct FormatEstimateTests {
+    /// Llama 3.1 8B: 6.98 B linear weights at 4.125 bits (GPTQ 4-bit, group 128) plus the
+    /// 2 × 525 M embedding and head in 16-bit and the norms.
+    @Test func gptqKeepsEmbeddingsWide() throws {
+        let model = try #require(ShippedCatalog.catalog.model("llama-3.1-8b"))
+        let format = try #require(ShippedCatalog.quants.formats.first { $0.name == "GPTQ-4bit-g128" })
+        let estimate = WeightsEstimate(model: model, format: format)
+        let inventory = TensorInventory(model)
+        let wide = inventory.tensors.filter {
+            $0.shape.count < 2 || $0.name == "token_embd.weight" || $0.name == "output.weight"
+        }
+        let wideElements = wide.reduce(Int64(0)) { $0 + $1.elements }
+        let linear = inventory.totalParameters - wideElements
+        let expected = Double(linear) * 4.125 / 8 + Double(wideElements) * 2
+        #expect(abs(Double(estimate.bytes) - expected) < 1)
+        #expect(ShippedCatalog.quants.formats.contains { $0.name == "EXL2-4.65bpw" })
+    }
+}

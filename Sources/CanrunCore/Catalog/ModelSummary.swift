@@ -31,6 +31,9 @@ public struct ModelSummary: Codable, Sendable, Equatable {
                 weights[estimate.quant] = estimate.bytes
             }
         }
+        for format in table.formats {
+            weights[format.name] = WeightsEstimate(model: m, format: format, inventory: inventory).bytes
+        }
         weightsBytes = weights
         var kv: [String: Int64] = [:]
         for type in table.kvCacheTypes {

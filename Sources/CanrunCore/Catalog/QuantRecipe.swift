@@ -253,3 +253,25 @@ public struct WeightsEstimate: Sendable, Equatable {
         expertBytes = experts
     }
 }
+
+extension WeightsEstimate {
+    /// Bytes of a checkpoint in a non-GGUF format (GPTQ, AWQ, FP8, NVFP4, MLX, EXL2): the linear
+    /// layers at the format's bits per weight, scales included; the token embedding, output head,
+    /// MoE routers and norms stay 16-bit, as these tools leave them.
+    public init(model: ModelSpec, format: QuantTable.Format, inventory: TensorInventory? = nil) {
+        var total = 0.0
+        var experts = 0.0
+        for tensor in (inventory ?? TensorInventory(model)).tensors {
+            let keptWide =
+                tensor.shape.count < 2 || tensor.name.hasPrefix("token_embd") || tensor.name.hasPrefix("output.")
+                || tensor.name.contains("ffn_gate_inp")
+            let bytes = Double(tensor.elements) * (keptWide ? 16 : format.bitsPerWeight) / 8
+            total += bytes
+            if tensor.isExpert { experts += bytes }
+        }
+        quant = format.name
+        bytes = Int64(total.rounded())
+        bytesByType = [format.name: bytes]
+        expertBytes = Int64(experts.rounded())
+    }
+}
