@@ -1,8 +1,7 @@
 /// KV cache bytes per token, as llama.cpp allocates them: per layer, K and V rows of
 /// `n_kv_heads × head_dim` elements in the cache type (quantized types by whole blocks).
-/// MLA layers follow mainline llama.cpp: K holds the latent plus the RoPE part
-/// (`kv_lora_rank + qk_rope_head_dim`, 576 for DeepSeek V3) and V the latent (512);
-/// ik_llama.cpp's `-mla` keeps K only.
+/// MLA layers follow current llama.cpp: K holds the latent plus the RoPE part
+/// (`kv_lora_rank + qk_rope_head_dim`, 576 for DeepSeek V3) and no V (see `KVCachePlan`).
 public enum KVCacheSize {
     /// Bytes one token takes in every layer that holds it; `nil` for an unknown cache type.
     ///
@@ -17,18 +16,13 @@ public enum KVCacheSize {
         guard let kv = table.kvCacheType(cacheType), let type = table.type(named: cacheType) ?? f16Equivalent(kv, table)
         else { return nil }
         let (k, v) = rowElements(m)
-        let perLayer = rowBytes(k, type) + rowBytes(v, type)
+        let perLayer = rowBytes(k, type) + (v == 0 ? 0 : rowBytes(v, type))
         return perLayer * Int64((layers ?? Array(0..<m.numHiddenLayers)).count)
     }
 
-    /// Elements of one token's K and V rows in one layer.
+    /// Elements of one token's K and V rows in one layer, as current llama.cpp stores them.
     public static func rowElements(_ m: ModelSpec) -> (k: Int64, v: Int64) {
-        if m.usesMLA {
-            let latent = Int64(m.kvLoraRank ?? 0)
-            return (latent + Int64(m.qkRopeHeadDim ?? 0), latent)
-        }
-        let row = Int64(m.numKeyValueHeads * m.headDim)
-        return (row, row)
+        KVCachePlan.rowElements(m, mla: .latent)
     }
 
     private static func rowBytes(_ elements: Int64, _ type: QuantTable.GGMLType) -> Int64 {
