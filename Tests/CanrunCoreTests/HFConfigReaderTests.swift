@@ -7,6 +7,7 @@ import Testing
 struct HFConfigReaderTests {
     static let cases = [
         "llama-3.1-8b", "llama-3.2-3b", "qwen2.5-7b", "qwen3-30b-a3b", "deepseek-v3", "gpt-oss-20b", "gemma-3-27b",
+        "llama-4-scout",
     ]
 
     @Test(arguments: cases)

@@ -86,8 +86,8 @@ public enum HFConfigReader {
         )
         spec.architecture = architecture
         spec.attentionBias = bool("attention_bias") ?? (modelType.hasPrefix("qwen2") ? true : nil)
-        spec.qkNorm =
-            ["qwen3", "qwen3_moe", "gemma3", "gemma3_text", "olmo2", "glm4_moe"].contains(modelType) ? true : nil
+        let qkNormTypes: Set = ["qwen3", "qwen3_moe", "gemma3", "gemma3_text", "olmo2", "glm4_moe"]
+        spec.qkNorm = bool("use_qk_norm") ?? (qkNormTypes.contains(modelType) ? true : nil)
 
         spec.numExperts = int("num_experts", "n_routed_experts", "num_local_experts", "moe_num_experts")
         if (spec.numExperts ?? 0) > 1 {
