@@ -4,10 +4,11 @@
 #   pci.ids       PCI names for devices canrun's own GPU table does not list
 #   libxml2       FoundationXML's parser (hwloc XML, nvidia-smi XML)
 #   bzip2         unpacks the recorded machines under Tests/Fixtures
+#   pkgconf       lets SwiftPM find hwloc and libpci flags (optional: the defaults also work)
 #   dmidecode     tests cross-check canrun's SMBIOS decoder against the reference decoder
 set -euo pipefail
 
-packages=(libhwloc-dev libpci-dev pci.ids libxml2 bzip2 tar dmidecode)
+packages=(libhwloc-dev libpci-dev pci.ids libxml2 bzip2 tar dmidecode pkgconf)
 
 missing=()
 for p in "${packages[@]}"; do
