@@ -58,6 +58,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "SpeedCalibration",
+            dependencies: ["CanrunCore", "CanrunProbe"],
+            path: "Benchmarks/SpeedCalibration",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "GGUFFuzz",
             dependencies: ["CanrunCore"],
             path: "Benchmarks/GGUFFuzz",

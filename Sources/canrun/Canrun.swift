@@ -7,17 +7,23 @@ struct Canrun: ParsableCommand {
         abstract: "Which language models can this machine run, at which quantization, and how fast?",
         discussion: """
             canrun reads this machine's memory, NUMA layout, CPUs and GPUs and answers from measured
-            facts. Until the fit engine lands, running `canrun` alone prints the machine profile.
+            facts. Running `canrun` alone lists what this machine can run.
 
             Examples:
+              canrun                       # what this machine can run, best first
+              canrun fit qwen3-30b-a3b     # one model: memory, placement, speed, llama.cpp flags
+              canrun check llama-3.1-8b --min-tps 10 && deploy
               canrun probe                 # what is in this machine
               canrun probe --json | jq .memory
               sudo canrun probe --record /tmp/box   # take this machine elsewhere
               canrun probe --replay /tmp/box        # ... and read it back anywhere
             """,
         version: CanrunVersion.current,
-        subcommands: [ProbeCommand.self, BenchCommand.self, ModelsCommand.self],
-        defaultSubcommand: ProbeCommand.self
+        subcommands: [
+            RecommendCommand.self, ProbeCommand.self, BenchCommand.self, ModelsCommand.self, FitCommand.self,
+            CheckCommand.self,
+        ],
+        defaultSubcommand: RecommendCommand.self
     )
 }
 

@@ -28,7 +28,7 @@ struct KVCachePlanTests {
                 encoding: .utf8
             )
         else { return [] }
-        return CSV.rows(text).dropFirst().compactMap { f -> Row? in
+        return CSVReader.rows(text).dropFirst().compactMap { f -> Row? in
             guard f.count >= 7, f[1].contains("llama.cpp"), let context = Int(f[2]), let total = Double(f[6]) else {
                 return nil
             }

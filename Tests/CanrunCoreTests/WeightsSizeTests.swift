@@ -30,7 +30,7 @@ struct WeightsSizeTests {
                 encoding: .utf8
             )
         else { return [] }
-        return CSV.rows(text).dropFirst().compactMap { f -> Row? in
+        return CSVReader.rows(text).dropFirst().compactMap { f -> Row? in
             guard f.count >= 10, let value = Double(f[4]) else { return nil }
             let scale: Double = f[5] == "GiB" ? 1_073_741_824 : 1e9
             return Row(model: f[0], publisher: f[1], quant: f[3], bytes: value * scale, notes: f[9])
@@ -100,43 +100,5 @@ struct WeightsSizeTests {
         let median = errors.isEmpty ? 1 : errors[errors.count / 2]
         #expect(median <= 0.015, "median error \(median)")
         #expect(errors.count >= 95)
-    }
-}
-
-/// A minimal RFC 4180 reader: quoted fields with commas and doubled quotes.
-enum CSV {
-    static func rows(_ text: String) -> [[String]] {
-        var rows: [[String]] = []
-        var row: [String] = []
-        var field = ""
-        var quoted = false
-        var iterator = text.makeIterator()
-        while let c = iterator.next() {
-            if quoted {
-                if c == "\"" {
-                    quoted = false
-                } else {
-                    field.append(c)
-                }
-            } else if c == "\"" {
-                if field.last == "\"" || !field.isEmpty { field.append("\"") }
-                quoted = true
-            } else if c == "," {
-                row.append(field)
-                field = ""
-            } else if c == "\n" || c == "\r\n" {
-                row.append(field)
-                rows.append(row)
-                row = []
-                field = ""
-            } else if c != "\r" {
-                field.append(c)
-            }
-        }
-        if !field.isEmpty || !row.isEmpty {
-            row.append(field)
-            rows.append(row)
-        }
-        return rows
     }
 }

@@ -217,6 +217,8 @@ public struct WeightsEstimate: Sendable, Equatable {
     public var bytesByType: [String: Int64]
     /// Routed-expert bytes (what `--n-cpu-moe` moves to the CPU).
     public var expertBytes: Int64
+    /// The token embedding table (a token reads one row of it; 0 when tied to the output head).
+    public var embeddingBytes: Int64 = 0
 
     public init?(
         model: ModelSpec,
@@ -246,6 +248,7 @@ public struct WeightsEstimate: Sendable, Equatable {
             total += bytes
             byType[name, default: 0] += bytes
             if tensor.isExpert { experts += bytes }
+            if tensor.name == "token_embd.weight" && !model.tieWordEmbeddings { embeddingBytes = bytes }
         }
         self.quant = recipe.quant
         bytes = total

@@ -1,0 +1,54 @@
+// Fits the decode speed model's per-backend efficiency η and per-layer cost τ on the published
+// measurements of Tests/Fixtures/reference/speeds.csv and prints the fit and every residual:
+//   swift run -c release SpeedCalibration
+// Copy the printed [backend.*] tables into config/efficiency.toml.
+import CanrunCore
+import CanrunProbe
+import Foundation
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+func text(_ relative: String) throws -> String {
+    try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
+}
+let quants = try QuantTable(toml: text("config/quants.toml"))
+let gpus = try GPUTable(toml: text("config/gpus.toml"))
+let catalog = CatalogFiles.catalog(
+    shippedDirectory: root.appendingPathComponent("config/models").path,
+    extraDirectories: []
+)
+let (rows, skipped) = SpeedCalibration.rows(
+    csv: try text("Tests/Fixtures/reference/speeds.csv"),
+    catalog: catalog,
+    quants: quants,
+    gpus: gpus
+)
+
+var backends: [String: DecodeSpeedModel.Backend] = [:]
+for backend in Set(rows.map(\.backend)).sorted() {
+    let observations = rows.filter { $0.backend == backend }.map(\.observation)
+    guard let (eta, tau) = DecodeSpeedModel.fit(observations) else {
+        print("[\(backend)] too few rows to fit (\(observations.count))")
+        continue
+    }
+    backends[backend] = .init(eta: eta, tauSecondsPerLayer: tau, source: "fit on \(observations.count) rows")
+    print("[backend.\(backend)]")
+    print(String(format: "eta = %.4f", eta))
+    print(String(format: "tau_seconds_per_layer = %.7f", tau))
+    print("rows = \(observations.count)\n")
+}
+let model = DecodeSpeedModel(backends: backends)
+let errors = SpeedCalibration.errors(rows, model: model)
+for (label, error) in errors { print(String(format: "%+7.1f%%  %@", error * 100, label)) }
+let magnitudes = errors.map { abs($0.1) }.sorted()
+if !magnitudes.isEmpty {
+    print(
+        String(
+            format: "\ndecode: %d rows, median |error| %.1f%%, p90 %.1f%%",
+            magnitudes.count,
+            magnitudes[magnitudes.count / 2] * 100,
+            magnitudes[min(magnitudes.count - 1, magnitudes.count * 9 / 10)] * 100
+        )
+    )
+}
+for reason in skipped { print("skipped: \(reason)") }

@@ -1,0 +1,36 @@
+import Foundation
+import TOMLKit
+
+/// `config/efficiency.toml`: the decode model's fitted per-backend parameters.
+public struct EfficiencyTable: Sendable, Equatable {
+    public var model: DecodeSpeedModel
+    /// CPU η per weight type family, where the CPU kernels' compute shows.
+    public var cpuByQuantFamily: [String: Double]
+
+    public init(toml: String) throws {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: toml)
+        } catch {
+            throw QuantTable.LoadError.invalid("efficiency.toml: \(error)")
+        }
+        guard let backends = table["backend"]?.table else {
+            throw QuantTable.LoadError.invalid("efficiency.toml has no [backend.*] tables")
+        }
+        var parsed: [String: DecodeSpeedModel.Backend] = [:]
+        var families: [String: Double] = [:]
+        for (name, value) in backends {
+            guard let t = value.table, let eta = t["eta"]?.double, let tau = t["tau_seconds_per_layer"]?.double else {
+                throw QuantTable.LoadError.invalid(
+                    "efficiency.toml: backend \(name) needs eta and tau_seconds_per_layer"
+                )
+            }
+            parsed[name] = .init(eta: eta, tauSecondsPerLayer: tau, source: t["source"]?.string ?? "")
+            if name == "cpu", let f = t["quant_family"]?.table {
+                for (family, v) in f { if let d = v.double { families[family] = d } }
+            }
+        }
+        model = DecodeSpeedModel(backends: parsed)
+        cpuByQuantFamily = families
+    }
+}

@@ -1,0 +1,550 @@
+import Foundation
+
+/// Decides where a model runs on a machine and how fast (DESIGN §4), for llama.cpp: the memory
+/// of each part per the runtime's allocation rules, every placement that fits (one GPU, several
+/// GPUs, MoE experts on the CPU, partial offload, CPU only, unified memory), and decode speed
+/// from measured (or table) bandwidth through the fitted `DecodeSpeedModel`. The fastest
+/// placement that fits wins; `reasons` say why the others lose.
+public struct FitEngine: Sendable {
+    public struct Request: Sendable {
+        public var model: ModelSpec
+        public var quant: String
+        public var context: Int
+        public var kvType: String
+        public var parallel: Int
+        public var ubatch: Int
+
+        public init(
+            model: ModelSpec,
+            quant: String,
+            context: Int,
+            kvType: String = "f16",
+            parallel: Int = 1,
+            ubatch: Int = 512
+        ) {
+            self.model = model
+            self.quant = quant
+            self.context = context
+            self.kvType = kvType
+            self.parallel = parallel
+            self.ubatch = ubatch
+        }
+    }
+
+    public enum FitError: Error, Equatable, CustomStringConvertible {
+        case unknownQuant(String)
+        case impossibleContext(requested: Int, max: Int)
+
+        public var description: String {
+            switch self {
+            case .unknownQuant(let q):
+                "unknown quantization '\(q)' (canrun models show MODEL lists the ones that apply)"
+            case .impossibleContext(let requested, let max):
+                "context \(requested) is impossible: the model was trained for at most \(max) tokens (and at least 1)"
+            }
+        }
+    }
+
+    /// llama.cpp's `--fit` keeps 1 GiB free on every device it places on.
+    public static let deviceMargin: Int64 = 1 << 30
+    /// Decode speeds for the verdict, tokens per second: reading speed and a usable floor.
+    public static let runsWell = 10.0
+    public static let runs = 3.0
+
+    let quants: QuantTable
+    let efficiency: EfficiencyTable
+
+    public init(quants: QuantTable, efficiency: EfficiencyTable) {
+        self.quants = quants
+        self.efficiency = efficiency
+    }
+
+    public func fit(_ request: Request, machine: MachineProfile) throws -> FitReport {
+        let m = request.model
+        guard request.context >= 1, request.context <= m.maxPositionEmbeddings else {
+            throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
+        }
+        guard let weights = WeightsEstimate(model: m, quant: request.quant, table: quants) else {
+            throw FitError.unknownQuant(request.quant)
+        }
+        let kv = try KVCachePlan(
+            model: m,
+            options: .init(
+                context: request.context,
+                parallel: request.parallel,
+                ubatch: request.ubatch,
+                typeK: request.kvType
+            ),
+            table: quants
+        )
+        let parts = Parts(model: m, weights: weights, kv: kv, ubatch: min(request.ubatch, request.context))
+        let devices = Devices(machine)
+        var candidates = placements(parts, devices: devices)
+        // Fitting first, then faster; with speeds unknown, the placement that keeps more on GPUs.
+        candidates.sort {
+            ($0.fits ? 0 : 1, -($0.speed ?? 0), -$0.gpuLayers) < ($1.fits ? 0 : 1, -($1.speed ?? 0), -$1.gpuLayers)
+        }
+        var best = candidates.first { $0.fits } ?? candidates.first ?? Candidate.none(parts)
+        // Experts in RAM keep attention, KV and prompt processing on the GPU (llama.cpp's own
+        // --fit moves experts out first): prefer it to partial offload when decode is within 10%.
+        if best.mode == "partial_offload",
+            let moe = candidates.first(where: { $0.mode == "moe_experts_on_cpu" && $0.fits }),
+            let a = moe.speed, let b = best.speed, a >= 0.9 * b
+        {
+            best = moe
+        }
+        var reasons = [best.why]
+        for other in candidates where other.mode != best.mode { reasons.append(other.why) }
+        let fullDepth = best.speedAt(depth: request.context)
+        let verdict: String
+        if !best.fits {
+            verdict = "does_not_fit"
+        } else if let speed = best.speed {
+            verdict = speed >= Self.runsWell ? "runs_well" : speed >= Self.runs ? "runs" : "runs_slowly"
+        } else {
+            verdict = "runs"
+            reasons.append("speed unknown: no measured bandwidth and no SMBIOS peak; run canrun bench")
+        }
+        let maxContext = best.fits ? maxContext(request, devices: devices) : 0
+        return FitReport(
+            model: m.id,
+            quant: weights.quant,
+            contextTokens: request.context,
+            kvCacheType: request.kvType,
+            runtime: "llama.cpp",
+            memory: .init(
+                weightsBytes: weights.bytes,
+                kvCacheBytes: kv.totalBytes,
+                computeBufferBytes: parts.compute,
+                runtimeOverheadBytes: best.overhead,
+                totalBytes: weights.bytes + kv.totalBytes + parts.compute + best.overhead
+            ),
+            placement: .init(mode: best.mode, gpuLayers: best.gpuLayers, devices: best.shares),
+            fits: best.fits,
+            fitsNow: best.fitsNow,
+            decodeTokensPerS: best.speed.map(round2),
+            decodeTokensPerSAtFullContext: fullDepth.map(round2),
+            prefillTokensPerS: nil,
+            maxContextTokens: maxContext,
+            verdict: verdict,
+            reasons: reasons,
+            basis: best.basis,
+            launch: ["llama.cpp": best.launch(request)]
+        )
+    }
+
+    private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+
+    /// The largest context (a multiple of 256, at most the model's) for which some placement fits.
+    func maxContext(_ request: Request, devices: Devices) -> Int {
+        let m = request.model
+        guard let weights = WeightsEstimate(model: m, quant: request.quant, table: quants) else { return 0 }
+        func fits(_ context: Int) -> Bool {
+            guard
+                let kv = try? KVCachePlan(
+                    model: m,
+                    options: .init(context: context, parallel: request.parallel, typeK: request.kvType),
+                    table: quants
+                )
+            else { return false }
+            let parts = Parts(model: m, weights: weights, kv: kv, ubatch: min(request.ubatch, context))
+            return placements(parts, devices: devices).contains { $0.fits }
+        }
+        var low = 0
+        var high = m.maxPositionEmbeddings / 256
+        guard high > 0 else { return fits(m.maxPositionEmbeddings) ? m.maxPositionEmbeddings : 0 }
+        if fits(m.maxPositionEmbeddings) { return m.maxPositionEmbeddings }
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if fits(mid * 256) { low = mid } else { high = mid - 1 }
+        }
+        return low * 256
+    }
+
+    /// What the model consists of, for placement.
+    struct Parts {
+        var model: ModelSpec
+        var weights: WeightsEstimate
+        var kv: KVCachePlan
+        /// llama.cpp's compute buffer, estimated from its largest live tensors: the f32 logits of
+        /// a micro-batch plus two hidden-state activations (a 1.1 B Llama at ubatch 512 measured
+        /// 70.5 MiB, this gives 70.5; notes/hardware-probing.md §10).
+        var compute: Int64
+        /// Weight bytes a decoded token reads (experts at k ÷ n, no embedding table).
+        var activeBytes: Int64
+        var expertActiveBytes: Int64
+        var layers: Int
+
+        init(model: ModelSpec, weights: WeightsEstimate, kv: KVCachePlan, ubatch: Int) {
+            self.model = model
+            self.weights = weights
+            self.kv = kv
+            compute = Int64(ubatch) * 4 * (Int64(model.vocabSize) + 2 * Int64(model.hiddenSize))
+            let n = Int64(max(1, model.numExperts ?? 1))
+            let k = Int64(model.numExpertsPerTok ?? Int(n))
+            expertActiveBytes = weights.expertBytes / n * k
+            activeBytes = weights.bytes - weights.embeddingBytes - weights.expertBytes + expertActiveBytes
+            layers = model.numHiddenLayers
+        }
+
+        /// KV bytes a token reads at `depth` tokens of context.
+        func kvRead(depth: Int) -> Int64 {
+            guard kv.cells > 0 else { return 0 }
+            let cellsRead = kv.fullLayers * min(depth, kv.cells) + kv.windowLayers * min(depth, kv.windowCells)
+            let total = kv.fullLayers * kv.cells + kv.windowLayers * kv.windowCells
+            return total == 0 ? 0 : kv.totalBytes / Int64(total) * Int64(cellsRead)
+        }
+    }
+
+    /// The machine's memory pools and their bandwidth.
+    struct Devices {
+        struct GPU {
+            var index: Int
+            var memory: Int64
+            var free: Int64?
+            var bandwidth: Int64?
+            var bandwidthSource: String?
+            var backend: String
+        }
+
+        var gpus: [GPU]
+        var unified: GPU?
+        var hostTotal: Int64?
+        var hostFree: Int64?
+        var cpuBandwidth: Int64?
+        var cpuBandwidthSource: String
+        var numaNodes: Int
+
+        init(_ p: MachineProfile) {
+            var discrete: [GPU] = []
+            var unified: GPU?
+            for (index, g) in (p.gpus ?? []).enumerated() {
+                let backend = g.vendor == "Apple" ? "metal" : "cuda"
+                let gpu = GPU(
+                    index: index,
+                    memory: g.memoryBytes ?? 0,
+                    free: g.memoryFreeBytes,
+                    bandwidth: g.bandwidthBytesPerS,
+                    bandwidthSource: g.bandwidthSource,
+                    backend: backend
+                )
+                if g.unifiedMemory {
+                    if unified == nil, g.bandwidthBytesPerS != nil { unified = gpu }
+                } else if (g.memoryBytes ?? 0) > 0 {
+                    discrete.append(gpu)
+                }
+            }
+            gpus = discrete.sorted { $0.memory > $1.memory }
+            self.unified = unified
+            // A recording without /proc/meminfo still knows its NUMA nodes' memory.
+            let nodeMemory = p.numaNodes?.compactMap(\.memoryBytes).reduce(0, +)
+            hostTotal = p.memory.totalBytes ?? (nodeMemory.flatMap { $0 > 0 ? $0 : nil })
+            hostFree = p.memory.availableBytes
+            if let measured = p.bandwidth?.total.readBytesPerS, measured > 0 {
+                cpuBandwidth = measured
+                cpuBandwidthSource = "measured"
+            } else if let peak = p.memory.theoreticalBandwidthBytesPerS {
+                cpuBandwidth = peak
+                cpuBandwidthSource = "smbios_peak"
+            } else {
+                cpuBandwidth = nil
+                cpuBandwidthSource = "unknown"
+            }
+            numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
+        }
+    }
+
+    struct Candidate {
+        var mode: String
+        var fits: Bool
+        var fitsNow: Bool?
+        var gpuLayers: Int
+        var shares: [FitReport.DeviceShare]
+        var overhead: Int64
+        /// Decode tokens/s at depth 0.
+        var speed: Double?
+        var speedAt: (Int) -> Double?
+        var basis: FitReport.Basis
+        var why: String
+        var flags: String
+
+        func speedAt(depth: Int) -> Double? { speedAt(depth) }
+
+        func launch(_ r: Request) -> String {
+            var parts = [flags, "-c \(r.context)"]
+            if r.kvType != "f16" { parts.append("-ctk \(r.kvType) -ctv \(r.kvType)") }
+            if r.parallel > 1 { parts.append("--parallel \(r.parallel)") }
+            return parts.filter { !$0.isEmpty }.joined(separator: " ")
+        }
+
+        static func none(_ parts: Parts) -> Candidate {
+            Candidate(
+                mode: "none",
+                fits: false,
+                fitsNow: false,
+                gpuLayers: 0,
+                shares: [],
+                overhead: 0,
+                speed: nil,
+                speedAt: { _ in nil },
+                basis: .init(
+                    bandwidthSource: "unknown",
+                    effectiveBandwidthBytesPerS: nil,
+                    bytesPerToken: parts.activeBytes,
+                    efficiency: nil,
+                    perLayerSeconds: nil,
+                    notes: []
+                ),
+                why: "no memory figure for this machine: probe it first (canrun probe)",
+                flags: ""
+            )
+        }
+    }
+
+    private func cpuEta(_ quantBase: String) -> Double? {
+        efficiency.cpuByQuantFamily[quantBase] ?? efficiency.model.backends["cpu"]?.eta
+    }
+
+    /// Seconds per token for `bytes` on each (bandwidth, backend) share plus the per-layer cost.
+    private func decodeSpeed(
+        _ shares: [(bytes: Int64, bandwidth: Int64?, eta: Double?)],
+        layers: Int,
+        tau: Double
+    ) -> Double? {
+        var seconds = Double(layers) * tau
+        for share in shares where share.bytes > 0 {
+            guard let bw = share.bandwidth, bw > 0, let eta = share.eta, eta > 0 else { return nil }
+            seconds += Double(share.bytes) / (Double(bw) * eta)
+        }
+        return seconds > 0 ? 1 / seconds : nil
+    }
+
+    func placements(_ p: Parts, devices d: Devices) -> [Candidate] {
+        var out: [Candidate] = []
+        let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
+        let cpuEta = cpuEta(base)
+        let hostNeed = p.weights.bytes + p.kv.totalBytes + p.compute
+        let numaFlag = d.numaNodes > 1 ? " --numa distribute" : ""
+
+        func basis(_ source: String, _ bw: Int64?, _ eta: Double?, _ tau: Double?, _ notes: [String]) -> FitReport.Basis
+        {
+            .init(
+                bandwidthSource: source,
+                effectiveBandwidthBytesPerS: bw.flatMap { b in eta.map { Int64(Double(b) * $0) } },
+                bytesPerToken: p.activeBytes,
+                efficiency: eta,
+                perLayerSeconds: tau,
+                notes: notes
+            )
+        }
+
+        // CPU only.
+        if let total = d.hostTotal {
+            let speed = { (depth: Int) in
+                self.decodeSpeed(
+                    [(p.activeBytes + p.kvRead(depth: depth), d.cpuBandwidth, cpuEta)],
+                    layers: p.layers,
+                    tau: 0
+                )
+            }
+            let fits = hostNeed <= total
+            out.append(
+                Candidate(
+                    mode: "cpu",
+                    fits: fits,
+                    fitsNow: d.hostFree.map { hostNeed <= $0 },
+                    gpuLayers: 0,
+                    shares: [.init(device: "cpu", bytes: hostNeed)],
+                    overhead: 0,
+                    speed: speed(0),
+                    speedAt: speed,
+                    basis: basis(
+                        d.cpuBandwidthSource,
+                        d.cpuBandwidth,
+                        cpuEta,
+                        0,
+                        ["CPU decode efficiency for \(base) weights"]
+                    ),
+                    why: fits
+                        ? "CPU only: \(ProfileText.bytes(hostNeed)) of \(ProfileText.bytes(total)) RAM"
+                        : "CPU only: needs \(ProfileText.bytes(hostNeed)), RAM is \(ProfileText.bytes(total))",
+                    flags: "-ngl 0" + numaFlag
+                )
+            )
+        }
+        // Unified memory (GB10, Apple, Strix Halo): the GPU reads the host's memory.
+        if let u = d.unified, let total = d.hostTotal {
+            let backend = efficiency.model.backends[u.backend]
+            let speed = { (depth: Int) in
+                self.decodeSpeed(
+                    [(p.activeBytes + p.kvRead(depth: depth), u.bandwidth, backend?.eta)],
+                    layers: p.layers,
+                    tau: backend?.tauSecondsPerLayer ?? 0
+                )
+            }
+            let need = hostNeed + Self.deviceMargin
+            out.append(
+                Candidate(
+                    mode: "unified",
+                    fits: need <= total,
+                    fitsNow: d.hostFree.map { need <= $0 },
+                    gpuLayers: p.layers + 1,
+                    shares: [.init(device: "gpu\(u.index)", bytes: need)],
+                    overhead: Self.deviceMargin,
+                    speed: speed(0),
+                    speedAt: speed,
+                    basis: basis(
+                        u.bandwidthSource ?? "table",
+                        u.bandwidth,
+                        backend?.eta,
+                        backend?.tauSecondsPerLayer,
+                        []
+                    ),
+                    why:
+                        "unified memory: the GPU uses \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) shared RAM",
+                    flags: "-ngl 99"
+                )
+            )
+        }
+        guard let gpu = d.gpus.first else { return out }
+        let backend = efficiency.model.backends[gpu.backend]
+        let gpuBasis = basis(
+            gpu.bandwidthSource ?? "table",
+            gpu.bandwidth,
+            backend?.eta,
+            backend?.tauSecondsPerLayer,
+            []
+        )
+        let tau = backend?.tauSecondsPerLayer ?? 0
+        let gpuNeed = hostNeed + Self.deviceMargin
+        // One GPU.
+        let oneGPU = { (depth: Int) in
+            self.decodeSpeed(
+                [(p.activeBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta)],
+                layers: p.layers,
+                tau: tau
+            )
+        }
+        out.append(
+            Candidate(
+                mode: "gpu",
+                fits: gpuNeed <= gpu.memory,
+                fitsNow: gpu.free.map { gpuNeed <= $0 },
+                gpuLayers: p.layers + 1,
+                shares: [.init(device: "gpu\(gpu.index)", bytes: gpuNeed)],
+                overhead: Self.deviceMargin,
+                speed: oneGPU(0),
+                speedAt: oneGPU,
+                basis: gpuBasis,
+                why: gpuNeed <= gpu.memory
+                    ? "all on gpu\(gpu.index): \(ProfileText.bytes(gpuNeed)) of \(ProfileText.bytes(gpu.memory))"
+                    : "all on gpu\(gpu.index): needs \(ProfileText.bytes(gpuNeed)), it has \(ProfileText.bytes(gpu.memory))",
+                flags: "-ngl 99"
+            )
+        )
+        // Several GPUs, layers split by memory (llama.cpp --tensor-split).
+        if d.gpus.count > 1 {
+            let total = d.gpus.reduce(Int64(0)) { $0 + $1.memory }
+            let need = hostNeed + Self.deviceMargin * Int64(d.gpus.count)
+            let slowest = d.gpus.compactMap(\.bandwidth).min()
+            let split = { (depth: Int) in
+                self.decodeSpeed(
+                    [(p.activeBytes + p.kvRead(depth: depth), slowest, backend?.eta)],
+                    layers: p.layers,
+                    tau: tau
+                )
+            }
+            let ratios = d.gpus.map { String(format: "%.0f", Double($0.memory) / Double(1 << 30)) }.joined(
+                separator: ","
+            )
+            out.append(
+                Candidate(
+                    mode: "multi_gpu",
+                    fits: need <= total,
+                    fitsNow: nil,
+                    gpuLayers: p.layers + 1,
+                    shares: d.gpus.map {
+                        .init(device: "gpu\($0.index)", bytes: Int64(Double(need) * Double($0.memory) / Double(total)))
+                    },
+                    overhead: Self.deviceMargin * Int64(d.gpus.count),
+                    speed: split(0),
+                    speedAt: split,
+                    basis: gpuBasis,
+                    why: "split over \(d.gpus.count) GPUs: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total))",
+                    flags: "-ngl 99 --tensor-split \(ratios)"
+                )
+            )
+        }
+        guard let host = d.hostTotal else { return out }
+        // MoE: attention, shared experts and KV on the GPU, routed experts in RAM.
+        if p.model.isMoE, p.weights.expertBytes > 0 {
+            let onGPU = hostNeed - p.weights.expertBytes + Self.deviceMargin
+            let onCPU = p.weights.expertBytes
+            let speed = { (depth: Int) in
+                self.decodeSpeed(
+                    [
+                        (p.activeBytes - p.expertActiveBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta),
+                        (p.expertActiveBytes, d.cpuBandwidth, cpuEta),
+                    ],
+                    layers: p.layers,
+                    tau: tau
+                )
+            }
+            let fits = onGPU <= gpu.memory && onCPU <= host
+            out.append(
+                Candidate(
+                    mode: "moe_experts_on_cpu",
+                    fits: fits,
+                    fitsNow: nil,
+                    gpuLayers: p.layers + 1,
+                    shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
+                    overhead: Self.deviceMargin,
+                    speed: speed(0),
+                    speedAt: speed,
+                    basis: gpuBasis,
+                    why:
+                        "MoE experts in RAM (\(ProfileText.bytes(onCPU))), the rest on gpu\(gpu.index) (\(ProfileText.bytes(onGPU)))",
+                    flags: "-ngl 99 -ot exps=CPU"
+                )
+            )
+        }
+        // Partial offload: as many whole layers as fit on the GPU, the rest on the CPU.
+        let perLayer = (p.weights.bytes - p.weights.embeddingBytes) / Int64(max(1, p.layers))
+        let kvPerLayer = p.kv.totalBytes / Int64(max(1, p.layers))
+        let room = gpu.memory - Self.deviceMargin - p.compute
+        let layersOnGPU = room > 0 ? min(p.layers, Int(room / max(1, perLayer + kvPerLayer))) : 0
+        if layersOnGPU > 0, layersOnGPU < p.layers {
+            let fraction = Double(layersOnGPU) / Double(p.layers)
+            let gpuBytes = Int64(Double(p.activeBytes) * fraction)
+            let speed = { (depth: Int) in
+                let kv = p.kvRead(depth: depth)
+                return self.decodeSpeed(
+                    [
+                        (gpuBytes + Int64(Double(kv) * fraction), gpu.bandwidth, backend?.eta),
+                        (p.activeBytes - gpuBytes + Int64(Double(kv) * (1 - fraction)), d.cpuBandwidth, cpuEta),
+                    ],
+                    layers: layersOnGPU,
+                    tau: tau
+                )
+            }
+            let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + Self.deviceMargin
+            let onCPU = hostNeed - onGPU + Self.deviceMargin
+            out.append(
+                Candidate(
+                    mode: "partial_offload",
+                    fits: onCPU <= host,
+                    fitsNow: nil,
+                    gpuLayers: layersOnGPU,
+                    shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
+                    overhead: Self.deviceMargin,
+                    speed: speed(0),
+                    speedAt: speed,
+                    basis: gpuBasis,
+                    why: "\(layersOnGPU) of \(p.layers) layers on gpu\(gpu.index), the rest in RAM",
+                    flags: "-ngl \(layersOnGPU)"
+                )
+            )
+        }
+        return out
+    }
+}

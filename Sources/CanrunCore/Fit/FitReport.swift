@@ -1,0 +1,58 @@
+/// The answer for one model, quantization and context on one machine (DESIGN §4): memory per
+/// part, placement per device, decode speed, verdict in words, the arithmetic behind it
+/// (`basis`) and the llama.cpp flags that realise the placement.
+public struct FitReport: Codable, Sendable, Equatable {
+    public var model: String
+    public var quant: String
+    public var contextTokens: Int
+    public var kvCacheType: String
+    public var runtime: String
+    public var memory: Memory
+    public var placement: Placement
+    /// Fits the machine's total memory.
+    public var fits: Bool
+    /// Fits what is free right now (free RAM, free VRAM where drivers report it).
+    public var fitsNow: Bool?
+    public var decodeTokensPerS: Double?
+    public var decodeTokensPerSAtFullContext: Double?
+    /// Not modelled yet: prefill is compute-bound and needs the FLOP tables of the next step.
+    public var prefillTokensPerS: Double?
+    /// The largest context (multiple of 256, at most the model's) that fits with this placement.
+    public var maxContextTokens: Int
+    /// `runs_well`, `runs`, `runs_slowly`, `does_not_fit`.
+    public var verdict: String
+    public var reasons: [String]
+    public var basis: Basis
+    public var launch: [String: String]
+
+    public struct Memory: Codable, Sendable, Equatable {
+        public var weightsBytes: Int64
+        public var kvCacheBytes: Int64
+        public var computeBufferBytes: Int64
+        public var runtimeOverheadBytes: Int64
+        public var totalBytes: Int64
+    }
+
+    public struct Placement: Codable, Sendable, Equatable {
+        /// `gpu`, `multi_gpu`, `moe_experts_on_cpu`, `partial_offload`, `cpu`, `unified`.
+        public var mode: String
+        public var gpuLayers: Int
+        public var devices: [DeviceShare]
+    }
+
+    public struct DeviceShare: Codable, Sendable, Equatable {
+        /// `cpu`, `gpu0`, `gpu1`, …
+        public var device: String
+        public var bytes: Int64
+    }
+
+    public struct Basis: Codable, Sendable, Equatable {
+        /// `measured` (canrun bench), `smbios_peak`, `nvml`, `table`, or `unknown`.
+        public var bandwidthSource: String
+        public var effectiveBandwidthBytesPerS: Int64?
+        public var bytesPerToken: Int64
+        public var efficiency: Double?
+        public var perLayerSeconds: Double?
+        public var notes: [String]
+    }
+}

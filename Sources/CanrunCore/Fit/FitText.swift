@@ -1,0 +1,37 @@
+import Foundation
+
+/// The human answer of `canrun fit`.
+public enum FitText {
+    public static func render(_ r: FitReport) -> String {
+        var lines: [String] = []
+        lines.append(
+            "\(r.model) \(r.quant), \(r.contextTokens) tokens of context, KV \(r.kvCacheType): \(r.verdict.replacingOccurrences(of: "_", with: " "))"
+        )
+        let m = r.memory
+        lines.append(
+            "memory: weights \(ProfileText.bytes(m.weightsBytes)) + KV \(ProfileText.bytes(m.kvCacheBytes)) + compute \(ProfileText.bytes(m.computeBufferBytes)) + margin \(ProfileText.bytes(m.runtimeOverheadBytes)) = \(ProfileText.bytes(m.totalBytes))"
+        )
+        let shares = r.placement.devices.map { "\($0.device) \(ProfileText.bytes($0.bytes))" }.joined(separator: ", ")
+        lines.append("placement: \(r.placement.mode) (\(shares))")
+        if let speed = r.decodeTokensPerS {
+            var text = String(format: "decode: %.1f tokens/s at depth 0", speed)
+            if let full = r.decodeTokensPerSAtFullContext {
+                text += String(format: ", %.1f at %d tokens", full, r.contextTokens)
+            }
+            lines.append(text)
+        }
+        lines.append("max context: \(r.maxContextTokens) tokens")
+        let b = r.basis
+        var basis = "basis: \(ProfileText.bytes(b.bytesPerToken)) read per token"
+        if let bw = b.effectiveBandwidthBytesPerS {
+            basis += " at \(ProfileText.rate(bw)) effective (\(b.bandwidthSource) bandwidth"
+            basis += b.efficiency.map { String(format: " × efficiency %.2f)", $0) } ?? ")"
+        } else {
+            basis += "; bandwidth \(b.bandwidthSource)"
+        }
+        lines.append(basis)
+        for reason in r.reasons { lines.append("- " + reason) }
+        if let flags = r.launch["llama.cpp"] { lines.append("llama.cpp: \(flags)") }
+        return lines.joined(separator: "\n")
+    }
+}

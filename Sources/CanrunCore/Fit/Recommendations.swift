@@ -1,0 +1,64 @@
+import Foundation
+
+/// What a machine can run: for each catalog model the best quantization that fits at the given
+/// context, best answers first — models that run well before ones that run slowly, and within a
+/// verdict the largest model (more parameters, more capable) first.
+public enum Recommendations {
+    /// The quantizations tried per model, best quality first.
+    public static let ladder = [
+        "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K", "IQ2_M", "IQ1_M",
+    ]
+
+    public static func rank(
+        _ models: [ModelSpec],
+        engine: FitEngine,
+        machine: MachineProfile,
+        context: Int,
+        kvType: String = "f16",
+        minTokensPerSecond: Double? = nil
+    ) -> [FitReport] {
+        var reports: [(report: FitReport, params: Int64)] = []
+        for model in models {
+            let ctx = min(context, model.maxPositionEmbeddings)
+            var chosen: FitReport?
+            for quant in ladder {
+                guard
+                    let r = try? engine.fit(
+                        .init(model: model, quant: quant, context: ctx, kvType: kvType),
+                        machine: machine
+                    )
+                else { continue }
+                let fast = minTokensPerSecond.map { goal in (r.decodeTokensPerS ?? 0) >= goal } ?? true
+                if r.fits && fast {
+                    chosen = r
+                    break
+                }
+            }
+            if let chosen { reports.append((chosen, TensorInventory(model).totalParameters)) }
+        }
+        let order = ["runs_well": 0, "runs": 1, "runs_slowly": 2]
+        return reports.sorted {
+            (order[$0.report.verdict] ?? 3, -$0.params, -($0.report.decodeTokensPerS ?? 0))
+                < (order[$1.report.verdict] ?? 3, -$1.params, -($1.report.decodeTokensPerS ?? 0))
+        }.map(\.report)
+    }
+
+    /// One line per model: the table `canrun` prints.
+    public static func table(_ reports: [FitReport]) -> String {
+        func pad(_ s: String, _ n: Int) -> String {
+            s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0)
+        }
+        var lines = [
+            pad("model", 32) + pad("quant", 8) + pad("memory", 11) + pad("where", 20) + pad("decode t/s", 12)
+                + pad("max ctx", 9) + "verdict"
+        ]
+        for r in reports {
+            lines.append(
+                pad(r.model, 32) + pad(r.quant, 8) + pad(ProfileText.bytes(r.memory.totalBytes), 11)
+                    + pad(r.placement.mode, 20) + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
+                    + pad("\(r.maxContextTokens)", 9) + r.verdict.replacingOccurrences(of: "_", with: " ")
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import CanrunCore
+import CanrunProbe
+import Foundation
+
+/// Options every fit-style command shares.
+struct FitOptions: ParsableArguments {
+    @Option(help: "Quantization (Q4_K_M, Q8_0, …); default: the best that fits.")
+    var quant: String?
+
+    @Option(help: "Context length in tokens.")
+    var ctx: Int = 8192
+
+    @Option(help: "KV cache type: f16, q8_0, q4_0, …")
+    var kv: String = "f16"
+
+    @Option(
+        help: ArgumentHelp(
+            "Answer for a recorded machine: a folder or file canrun probe --replay reads.",
+            valueName: "PATH"
+        )
+    )
+    var replay: String?
+
+    @Option(help: ArgumentHelp("Answer for a machine profile (canrun probe --json output).", valueName: "FILE.json"))
+    var machine: String?
+
+    /// The machine to answer for: a profile file, a replay, or this machine (with its cached
+    /// bandwidth measurement).
+    func profile(table: GPUTable) throws -> MachineProfile {
+        if let machine {
+            guard let data = FileManager.default.contents(atPath: machine) else {
+                throw CLIError(message: "no such file: \(machine)")
+            }
+            do {
+                return try ProfileJSON.decoder().decode(MachineProfile.self, from: data)
+            } catch {
+                throw CLIError(message: "\(machine) is not a canrun machine profile (canrun probe --json): \(error)")
+            }
+        }
+        if let replay {
+            do {
+                return ProfileAssembler.assemble(try ReplaySource.read(replay), gpuTable: table)
+            } catch {
+                throw CLIError(message: "\(error)")
+            }
+        }
+        var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
+        let cache = BandwidthCacheLookup.userCache()
+        profile.bandwidth = cache(HardwareFingerprint.of(profile))
+        return profile
+    }
+
+    /// The fit of `model` with these options: the asked quantization, or the best that fits.
+    func report(for model: String) throws -> FitReport {
+        let (engine, catalog, _, gpus) = try engine()
+        let spec = try resolveModel(model, catalog: catalog)
+        let machine = try profile(table: gpus)
+        let request = { (quant: String) in
+            FitEngine.Request(model: spec, quant: quant, context: self.ctx, kvType: self.kv)
+        }
+        do {
+            if let quant { return try engine.fit(request(quant), machine: machine) }
+            return try QuantLadder.best(spec, request: request, engine: engine, machine: machine)
+        } catch let error as FitEngine.FitError {
+            throw CLIError(message: error.description)
+        }
+    }
+
+    func engine() throws -> (FitEngine, ModelCatalog, QuantTable, GPUTable) {
+        do {
+            let (catalog, quants) = try CatalogFiles.shipped()
+            let efficiency = try EfficiencyTable(
+                toml: String(
+                    decoding: FileManager.default.contents(atPath: try DataDirectory.locate("efficiency.toml"))
+                        ?? Data(),
+                    as: UTF8.self
+                )
+            )
+            return (FitEngine(quants: quants, efficiency: efficiency), catalog, quants, try DataDirectory.gpuTable())
+        } catch {
+            throw CLIError(message: "\(error)")
+        }
+    }
+}
+
+/// The quantizations `canrun fit` tries, best quality first.
+enum QuantLadder {
+    static let order = ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K", "IQ2_M", "IQ1_M"]
+
+    /// The best quantization that fits, or the smallest when none does.
+    static func best(
+        _ model: ModelSpec,
+        request: (String) -> FitEngine.Request,
+        engine: FitEngine,
+        machine: MachineProfile
+    )
+        throws -> FitReport
+    {
+        var last: FitReport?
+        for quant in order {
+            let report = try engine.fit(request(quant), machine: machine)
+            if report.fits { return report }
+            last = report
+        }
+        return last!
+    }
+}
+
+func resolveModel(_ name: String, catalog: ModelCatalog) throws -> ModelSpec {
+    if let spec = catalog.model(name) { return spec }
+    let close = catalog.suggestions(for: name)
+    throw CLIError(
+        message: "unknown model '\(name)'" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?")
+    )
+}
+
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Where one model runs on this machine (or a recorded one), in what memory, and how fast.",
+        discussion: """
+            Examples:
+              canrun fit llama-3.1-8b                 # the best quantization that fits, at 8192 tokens
+              canrun fit qwen3-30b-a3b --quant Q4_K_M --ctx 32768 --json
+              canrun fit deepseek-r1 --replay server-recording/
+            """
+    )
+
+    @Argument(help: "A catalog id or Hugging Face repo name.")
+    var model: String
+
+    @OptionGroup var options: FitOptions
+
+    @Flag(help: "Print the FitReport as JSON.")
+    var json = false
+
+    func run() throws {
+        try reportingCLIErrors {
+            let report = try options.report(for: model)
+            if json {
+                print(String(decoding: try ProfileJSON.encoder().encode(report), as: UTF8.self))
+            } else {
+                print(FitText.render(report))
+            }
+        }
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "For scripts: exit 0 when the model fits and meets the speed goal, 1 when not, 2 on bad input.",
+        discussion: """
+            Example:
+              canrun check llama-3.1-8b --quant Q4_K_M --ctx 16384 --min-tps 20 && deploy
+            """
+    )
+
+    @Argument(help: "A catalog id or Hugging Face repo name.")
+    var model: String
+
+    @OptionGroup var options: FitOptions
+
+    @Option(help: "Required decode speed, tokens per second.")
+    var minTps: Double?
+
+    func run() throws {
+        var outcome: (Bool, String) = (false, "")
+        try reportingCLIErrors {
+            outcome = CheckRule.decide(try options.report(for: model), minTokensPerSecond: minTps)
+        }
+        FileHandle.standardError.write(Data((outcome.1 + "\n").utf8))
+        if !outcome.0 { throw ExitCode(1) }
+    }
+}

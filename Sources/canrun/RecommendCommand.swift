@@ -1,0 +1,74 @@
+import ArgumentParser
+import CanrunBench
+import CanrunCore
+import CanrunProbe
+import Foundation
+
+struct RecommendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommend",
+        abstract: "What this machine can run: the best quantization of each model that fits, best first.",
+        discussion: """
+            The first run on a machine measures its memory bandwidth (a few seconds) and caches it.
+
+            Examples:
+              canrun                        # the same as canrun recommend
+              canrun recommend --ctx 32768 --min-tps 10
+              canrun recommend --json | jq '.[0]'
+            """
+    )
+
+    @Option(help: "Context length in tokens.")
+    var ctx: Int = 8192
+
+    @Option(help: "Only quantizations that decode at least this many tokens per second.")
+    var minTps: Double?
+
+    @Option(help: ArgumentHelp("Answer for a recorded machine (canrun probe --replay input).", valueName: "PATH"))
+    var replay: String?
+
+    @Flag(help: "Print a JSON array of FitReports.")
+    var json = false
+
+    func run() throws {
+        try reportingCLIErrors {
+            var options = try FitOptions.parse([])
+            options.replay = replay
+            let (engine, catalog, _, gpus) = try options.engine()
+            var machine = try options.profile(table: gpus)
+            if replay == nil, machine.bandwidth == nil {
+                machine.bandwidth = measureOnce(machine)
+            }
+            let reports = Recommendations.rank(
+                catalog.models,
+                engine: engine,
+                machine: machine,
+                context: ctx,
+                minTokensPerSecond: minTps
+            )
+            if json {
+                print(String(decoding: try ProfileJSON.encoder().encode(reports), as: UTF8.self))
+            } else if reports.isEmpty {
+                print("nothing in the catalog fits this machine at \(ctx) tokens of context")
+            } else {
+                print(Recommendations.table(reports))
+            }
+        }
+    }
+
+    /// A short first measurement, cached for later runs; nil (speeds unknown) when it fails.
+    private func measureOnce(_ machine: MachineProfile) -> BandwidthReport? {
+        let (readings, _) = MachineProbe.probe(.init(nvmlLibrary: nil, includePCI: false))
+        guard let topology = readings.topology else { return nil }
+        if !json { FileHandle.standardError.write(Data("measuring memory bandwidth once (canrun bench)…\n".utf8)) }
+        guard
+            let report = try? BandwidthBenchmark.measure(
+                profile: machine,
+                topology: topology,
+                options: .init(budgetSeconds: 1.5, quick: true)
+            )
+        else { return nil }
+        try? BandwidthCache(directory: BandwidthCache.userStateDirectory()).store(report)
+        return report
+    }
+}

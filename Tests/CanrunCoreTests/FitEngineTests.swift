@@ -1,0 +1,192 @@
+import CanrunCore
+import Foundation
+import Testing
+
+/// The fit engine on machines described by hand (values chosen to make the arithmetic checkable).
+struct FitEngineTests {
+    static let efficiency: EfficiencyTable = {
+        let text =
+            (try? String(contentsOfFile: CoreFixtures.repository + "/config/efficiency.toml", encoding: .utf8)) ?? ""
+        return try! EfficiencyTable(toml: text)
+    }()
+
+    static let engine = FitEngine(quants: ShippedCatalog.quants, efficiency: efficiency)
+
+    static func machine(ramGiB: Int64, readGBs: Double?, gpus: [GPUFacts] = []) -> MachineProfile {
+        var profile = MachineProfile(
+            memory: MemoryFacts(totalBytes: ramGiB << 30, availableBytes: ramGiB << 30),
+            numaNodes: [NUMANodeFacts(id: 0, memoryBytes: ramGiB << 30, cpus: [0, 1])],
+            gpus: gpus
+        )
+        if let readGBs {
+            profile.bandwidth = BandwidthReport(
+                threads: 2,
+                bufferBytes: 1 << 28,
+                durationS: 1,
+                nodes: [],
+                total: .init(readBytesPerS: Int64(readGBs * 1e9), copyBytesPerS: 0, triadBytesPerS: 0),
+                crossNode: nil,
+                measuredAt: Date(timeIntervalSince1970: 0),
+                kernelIsa: "avx2",
+                stable: true,
+                runs: [],
+                theoreticalPeakBytesPerS: nil,
+                fractionOfPeak: nil,
+                fingerprint: "test",
+                notes: []
+            )
+        }
+        return profile
+    }
+
+    static func rtx4090() -> GPUFacts {
+        GPUFacts(
+            pciAddress: "0000:01:00.0",
+            vendorId: "10de",
+            deviceId: "2684",
+            vendor: "NVIDIA",
+            name: "GeForce RTX 4090",
+            memoryBytes: 24 << 30,
+            memorySource: "nvml",
+            bandwidthBytesPerS: 1_008_000_000_000,
+            bandwidthSource: "table"
+        )
+    }
+
+    static func model(_ id: String) throws -> ModelSpec { try #require(ShippedCatalog.catalog.model(id)) }
+
+    /// CPU only: decode = bytes a token reads ÷ (measured read × the CPU efficiency of Q4_0).
+    @Test func cpuOnlyDecodeFollowsMeasuredBandwidth() throws {
+        let m = try Self.model("llama-3.1-8b")
+        let r = try Self.engine.fit(
+            .init(model: m, quant: "Q4_0", context: 4096),
+            machine: Self.machine(ramGiB: 24, readGBs: 30)
+        )
+        #expect(r.fits)
+        #expect(r.placement.mode == "cpu")
+        #expect(r.launch["llama.cpp"] == "-ngl 0 -c 4096")
+        let bytes = try #require(SpeedCalibration.decodeBytes(m, quant: "Q4_0", quants: ShippedCatalog.quants))
+        #expect(r.basis.bytesPerToken == bytes)
+        let expected = 1 / (Double(bytes) / (30e9 * 0.46))
+        #expect(abs((r.decodeTokensPerS ?? 0) - expected) < 0.01)
+        #expect((r.decodeTokensPerSAtFullContext ?? 99) < (r.decodeTokensPerS ?? 0))
+        #expect(r.memory.kvCacheBytes == 512 << 20)
+        #expect(r.verdict == "runs")
+    }
+
+    @Test func wholeModelOnOneGPU() throws {
+        let m = try Self.model("llama-3.1-8b")
+        let r = try Self.engine.fit(
+            .init(model: m, quant: "Q8_0", context: 8192),
+            machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [Self.rtx4090()])
+        )
+        #expect(r.placement.mode == "gpu")
+        #expect(r.launch["llama.cpp"] == "-ngl 99 -c 8192")
+        #expect(r.verdict == "runs_well")
+        #expect(r.memory.runtimeOverheadBytes == 1 << 30)
+        #expect(r.basis.efficiency == 0.992)
+    }
+
+    /// A 30 B MoE on an 8 GiB card: experts in RAM beats a few layers on the GPU.
+    @Test func moeExpertsGoToRAMWhenTheCardIsSmall() throws {
+        var small = Self.rtx4090()
+        small.memoryBytes = 8 << 30
+        let r = try Self.engine.fit(
+            .init(model: try Self.model("qwen3-30b-a3b"), quant: "Q4_K_M", context: 8192),
+            machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [small])
+        )
+        #expect(r.placement.mode == "moe_experts_on_cpu")
+        #expect(r.launch["llama.cpp"] == "-ngl 99 -ot exps=CPU -c 8192")
+        #expect(r.reasons.count >= 3)
+    }
+
+    @Test func tooBigIsSaidInWords() throws {
+        let r = try Self.engine.fit(
+            .init(model: try Self.model("deepseek-r1"), quant: "Q4_K_M", context: 8192),
+            machine: Self.machine(ramGiB: 24, readGBs: 20)
+        )
+        #expect(!r.fits)
+        #expect(r.verdict == "does_not_fit")
+        #expect(r.maxContextTokens == 0)
+        #expect(r.reasons.first?.contains("RAM is 24.0 GiB") == true)
+        #expect(CheckRule.decide(r, minTokensPerSecond: nil).0 == false)
+    }
+
+    /// The largest context that fits: weights + KV (128 KiB per token for Llama 3.1 8B in f16)
+    /// + compute within RAM, a multiple of 256.
+    @Test func maxContextIsTheLargestThatFits() throws {
+        let m = try Self.model("llama-3.1-8b")
+        let r = try Self.engine.fit(
+            .init(model: m, quant: "Q4_K_M", context: 4096),
+            machine: Self.machine(ramGiB: 8, readGBs: 20)
+        )
+        let weights = try #require(WeightsEstimate(model: m, quant: "Q4_K_M", table: ShippedCatalog.quants)).bytes
+        let compute = Int64(512 * 4 * (128_256 + 2 * 4096))
+        let perToken: Int64 = 32 * 2 * 1024 * 2
+        let expected = Int((Int64(8) << 30 - weights - compute) / perToken) / 256 * 256
+        #expect(r.maxContextTokens == expected)
+    }
+
+    @Test func badRequestsAreErrors() throws {
+        let m = try Self.model("llama-3.1-8b")
+        let machine = Self.machine(ramGiB: 24, readGBs: 20)
+        #expect(throws: FitEngine.FitError.impossibleContext(requested: 200_000, max: 131_072)) {
+            try Self.engine.fit(.init(model: m, quant: "Q4_K_M", context: 200_000), machine: machine)
+        }
+        #expect(throws: FitEngine.FitError.unknownQuant("Q9_Z")) {
+            try Self.engine.fit(.init(model: m, quant: "Q9_Z", context: 4096), machine: machine)
+        }
+    }
+
+    /// The shipped efficiencies reproduce the calibration set within the targets
+    /// (decode median ≤ 15%, 90th percentile ≤ 35%).
+    @Test func calibrationTargets() throws {
+        let csv = try CoreFixtures.text("reference/speeds.csv")
+        let gpus = try GPUTable(
+            toml: try String(contentsOfFile: CoreFixtures.repository + "/config/gpus.toml", encoding: .utf8)
+        )
+        let (rows, _) = SpeedCalibration.rows(
+            csv: csv,
+            catalog: ShippedCatalog.catalog,
+            quants: ShippedCatalog.quants,
+            gpus: gpus
+        )
+        let errors = SpeedCalibration.errors(rows, model: Self.efficiency.model).map { abs($0.1) }.sorted()
+        #expect(errors.count == 19)
+        #expect(errors[errors.count / 2] <= 0.15)
+        #expect(errors[errors.count * 9 / 10] <= 0.35)
+    }
+}
+
+struct RecommendationsTests {
+    /// Models that run well come first, the largest of them first; nothing that does not fit.
+    @Test func ranksByVerdictThenSize() throws {
+        let models = try ["llama-3.2-1b", "llama-3.1-8b", "llama-3.1-70b", "qwen3-30b-a3b"].map(FitEngineTests.model)
+        let machine = FitEngineTests.machine(ramGiB: 32, readGBs: 60, gpus: [FitEngineTests.rtx4090()])
+        let reports = Recommendations.rank(models, engine: FitEngineTests.engine, machine: machine, context: 8192)
+        let order = ["runs_well": 0, "runs": 1, "runs_slowly": 2]
+        let ranks = reports.map { order[$0.verdict] ?? 9 }
+        #expect(ranks == ranks.sorted())
+        #expect(reports.allSatisfy { $0.fits })
+        #expect(reports.first?.model == "qwen3-30b-a3b")
+        #expect(reports.contains { $0.model == "llama-3.1-70b" })
+        let table = Recommendations.table(reports)
+        #expect(table.split(separator: "\n").count == reports.count + 1)
+    }
+
+    @Test func aSpeedGoalPicksSmallerQuants() throws {
+        let model = try FitEngineTests.model("llama-3.1-8b")
+        let machine = FitEngineTests.machine(ramGiB: 32, readGBs: 30)
+        let any = Recommendations.rank([model], engine: FitEngineTests.engine, machine: machine, context: 4096)
+        let fast = Recommendations.rank(
+            [model],
+            engine: FitEngineTests.engine,
+            machine: machine,
+            context: 4096,
+            minTokensPerSecond: 6
+        )
+        #expect(any.first?.quant == "Q8_0")
+        #expect((fast.first?.decodeTokensPerS ?? 0) >= 6)
+        #expect(fast.first?.quant != "Q8_0")
+    }
+}
