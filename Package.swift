@@ -64,6 +64,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "FitBenchmark",
+            dependencies: ["CanrunCore", "CanrunProbe"],
+            path: "Benchmarks/FitBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "GGUFFuzz",
             dependencies: ["CanrunCore"],
             path: "Benchmarks/GGUFFuzz",

@@ -68,9 +68,9 @@ public struct QuantRecipe: Sendable {
 
     /// The type name for `tensor`.
     public func typeName(for tensor: TensorInventory.Tensor) -> String {
-        if tensor.shape.count < 2 || tensor.name.contains("ffn_gate_inp") { return "F32" }
+        if tensor.shape.count < 2 || tensor.role == .router { return "F32" }
         if tensor.isExpert, let expertType { return expertType }
-        if let embedOutputType, tensor.name == "token_embd.weight" || tensor.name == "output.weight" {
+        if let embedOutputType, tensor.role == .tokenEmbedding || tensor.role == .output {
             return fittingBlocks(embedOutputType, rowLength: tensor.rowLength)
         }
         let chosen = isUniform ? base : rule(tensor)
@@ -78,11 +78,10 @@ public struct QuantRecipe: Sendable {
     }
 
     private func rule(_ t: TensorInventory.Tensor) -> String {
-        let name = t.name
         let quant = rules
         let layers = model.numHiddenLayers
         let layer = t.layer ?? 0
-        let isOutput = name == "output.weight" || (model.tieWordEmbeddings && name == "token_embd.weight")
+        let isOutput = t.role == .output || (model.tieWordEmbeddings && t.role == .tokenEmbedding)
         if isOutput {
             if quant == "MXFP4_MOE" { return "Q8_0" }
             if let blocks = table.type(named: base)?.blockSize, t.rowLength % Int64(blocks) != 0 { return "Q8_0" }
@@ -90,7 +89,7 @@ public struct QuantRecipe: Sendable {
             return base == "Q8_0" ? "Q8_0" : "Q6_K"
         }
         if quant == "MXFP4_MOE" { return t.isExpert ? "MXFP4" : "Q8_0" }
-        if name == "token_embd.weight" {
+        if t.role == .tokenEmbedding {
             switch quant {
             case "IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M": return "Q2_K"
             case "IQ2_S", "IQ2_M", "IQ3_XXS": return "IQ3_S"
@@ -98,21 +97,21 @@ public struct QuantRecipe: Sendable {
             default: return base
             }
         }
-        if isLowBitIQ { return lowBitRule(name, quant: quant, layer: layer, layers: layers) }
-        if name.contains("attn_v.weight") { return attentionVRule(quant: quant, layer: layer, layers: layers) }
-        if name.contains("attn_k.weight") {
+        if isLowBitIQ { return lowBitRule(t.role, quant: quant, layer: layer, layers: layers) }
+        if t.role == .attentionV { return attentionVRule(quant: quant, layer: layer, layers: layers) }
+        if t.role == .attentionK {
             if experts == 8 { return "Q8_0" }
             if quant == "IQ3_XS" { return "IQ3_XXS" }
             if quant == "IQ3_XXS" { return "IQ2_S" }
             return base
         }
-        if name.contains("attn_q.weight") {
+        if t.role == .attentionQ {
             if quant == "IQ3_XS" { return "IQ3_XXS" }
             if quant == "IQ3_XXS" { return "IQ2_S" }
             return base
         }
-        if name.contains("ffn_down") { return ffnDownRule(quant: quant, layer: layer, layers: ffnDownCount) }
-        if name.contains("attn_output.weight") {
+        if t.role == .ffnDown { return ffnDownRule(quant: quant, layer: layer, layers: ffnDownCount) }
+        if t.role == .attentionOutput {
             if experts == 8 {
                 let bumped: Set = [
                     "Q2_K", "IQ3_XS", "IQ3_XXS", "Q3_K_S", "Q3_K_M", "IQ4_NL", "Q4_K_S", "Q4_K_M", "IQ3_S", "IQ3_M",
@@ -128,7 +127,7 @@ public struct QuantRecipe: Sendable {
             default: return base
             }
         }
-        if quant == "IQ3_XS" && (name.contains("ffn_gate") || name.contains("ffn_up")) && layer >= layers / 8
+        if quant == "IQ3_XS" && (t.role == .ffnGate || t.role == .ffnUp) && layer >= layers / 8
             && layer < 7 * layers / 8
         {
             return "IQ3_XXS"
@@ -137,15 +136,15 @@ public struct QuantRecipe: Sendable {
     }
 
     /// The 1–2-bit i-quants (IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ1_S, IQ1_M).
-    private func lowBitRule(_ name: String, quant: String, layer: Int, layers: Int) -> String {
+    private func lowBitRule(_ role: TensorInventory.Tensor.Role, quant: String, layer: Int, layers: Int) -> String {
         let wide = quant == "IQ2_S" || quant == "IQ2_M"
-        if name.contains("attn_v.weight") {
+        if role == .attentionV {
             if gqa >= 4 || experts >= 4 { return "Q4_K" }
             return wide ? "IQ3_S" : "Q2_K"
         }
-        if experts == 8 && name.contains("attn_k.weight") { return "Q4_K" }
-        if name.contains("ffn_down") { return layer < layers / 8 ? (wide ? "IQ3_S" : "Q2_K") : base }
-        if name.contains("attn_output.weight") {
+        if experts == 8 && role == .attentionK { return "Q4_K" }
+        if role == .ffnDown { return layer < layers / 8 ? (wide ? "IQ3_S" : "Q2_K") : base }
+        if role == .attentionOutput {
             if experts == 8 { return "Q5_K" }
             if quant == "IQ1_S" || quant == "IQ1_M" { return "IQ2_XXS" }
             if wide { return "IQ3_S" }
@@ -248,7 +247,7 @@ public struct WeightsEstimate: Sendable, Equatable {
             total += bytes
             byType[name, default: 0] += bytes
             if tensor.isExpert { experts += bytes }
-            if tensor.name == "token_embd.weight" && !model.tieWordEmbeddings { embeddingBytes = bytes }
+            if tensor.role == .tokenEmbedding && !model.tieWordEmbeddings { embeddingBytes = bytes }
         }
         self.quant = recipe.quant
         bytes = total

@@ -67,8 +67,13 @@ public struct QuantTable: Sendable, Equatable {
         }
     }
 
-    public var types: [GGMLType]
+    public var types: [GGMLType] {
+        didSet { reindex() }
+    }
     public var namedQuants: [NamedQuant]
+    /// Lookups by upper-cased name and by GGUF id: every tensor of every fit asks.
+    private var byName: [String: GGMLType] = [:]
+    private var byID: [Int: GGMLType] = [:]
     public var formats: [Format]
     public var kvCacheTypes: [KVCacheType]
 
@@ -99,6 +104,7 @@ public struct QuantTable: Sendable, Equatable {
         namedQuants = file.named_quant
         formats = file.format ?? []
         kvCacheTypes = file.kv_cache_type
+        reindex()
         for quant in namedQuants where type(named: quant.base) == nil {
             throw LoadError.invalid("named quant \(quant.name) has unknown base type \(quant.base)")
         }
@@ -107,11 +113,14 @@ public struct QuantTable: Sendable, Equatable {
         }
     }
 
-    public func type(named name: String) -> GGMLType? {
-        types.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    private mutating func reindex() {
+        byName = Dictionary(types.map { ($0.name.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        byID = Dictionary(types.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public func type(id: Int) -> GGMLType? { types.first { $0.id == id } }
+    public func type(named name: String) -> GGMLType? { byName[name] ?? byName[name.uppercased()] }
+
+    public func type(id: Int) -> GGMLType? { byID[id] }
 
     public func namedQuant(_ name: String) -> NamedQuant? {
         namedQuants.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }

@@ -3,13 +3,58 @@
 /// Parameter counts and per-quantization sizes are sums over this list.
 public struct TensorInventory: Sendable, Equatable {
     public struct Tensor: Sendable, Equatable {
-        public var name: String
+        public var name: String {
+            didSet { role = Role(name: name) }
+        }
         /// ggml order: `shape[0]` is the row length (the dimension quantization blocks run along).
         public var shape: [Int64]
         /// The block index for `blk.N.` tensors.
         public var layer: Int?
         /// Routed-expert tensors (all experts in one 3-D tensor).
         public var isExpert: Bool
+        /// What the tensor is, from its name, as llama-quantize's rules ask (computed once).
+        public private(set) var role: Role
+
+        public init(name: String, shape: [Int64], layer: Int?, isExpert: Bool) {
+            self.name = name
+            self.shape = shape
+            self.layer = layer
+            self.isExpert = isExpert
+            role = Role(name: name)
+        }
+
+        /// The tensor kinds llama.cpp's quantizer treats differently, matched as it matches them
+        /// (`name.find("ffn_down")` covers routed and shared experts).
+        public enum Role: Sendable, Equatable {
+            case tokenEmbedding, output, attentionQ, attentionK, attentionV, attentionOutput, ffnGate, ffnUp, ffnDown
+            case router, other
+
+            init(name: String) {
+                if name == "token_embd.weight" {
+                    self = .tokenEmbedding
+                } else if name == "output.weight" {
+                    self = .output
+                } else if name.contains("ffn_gate_inp") {
+                    self = .router
+                } else if name.contains("attn_v.weight") {
+                    self = .attentionV
+                } else if name.contains("attn_k.weight") {
+                    self = .attentionK
+                } else if name.contains("attn_q.weight") {
+                    self = .attentionQ
+                } else if name.contains("attn_output.weight") {
+                    self = .attentionOutput
+                } else if name.contains("ffn_down") {
+                    self = .ffnDown
+                } else if name.contains("ffn_gate") {
+                    self = .ffnGate
+                } else if name.contains("ffn_up") {
+                    self = .ffnUp
+                } else {
+                    self = .other
+                }
+            }
+        }
 
         public var elements: Int64 { shape.reduce(1, *) }
         public var rowLength: Int64 { shape.first ?? 0 }

@@ -59,12 +59,15 @@ public struct FitEngine: Sendable {
         self.efficiency = efficiency
     }
 
-    public func fit(_ request: Request, machine: MachineProfile) throws -> FitReport {
+    /// - Parameter inventory: the model's tensors when the caller already has them (the
+    ///   recommendation table fits every quantization of a model from one inventory).
+    public func fit(_ request: Request, machine: MachineProfile, inventory: TensorInventory? = nil) throws -> FitReport
+    {
         let m = request.model
         guard request.context >= 1, request.context <= m.maxPositionEmbeddings else {
             throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
         }
-        guard let weights = WeightsEstimate(model: m, quant: request.quant, table: quants) else {
+        guard let weights = WeightsEstimate(model: m, quant: request.quant, table: quants, inventory: inventory) else {
             throw FitError.unknownQuant(request.quant)
         }
         let kv = try KVCachePlan(
@@ -105,7 +108,7 @@ public struct FitEngine: Sendable {
             verdict = "runs"
             reasons.append("speed unknown: no measured bandwidth and no SMBIOS peak; run canrun bench")
         }
-        let maxContext = best.fits ? maxContext(request, devices: devices) : 0
+        let maxContext = best.fits ? maxContext(request, weights: weights, devices: devices) : 0
         return FitReport(
             model: m.id,
             quant: weights.quant,
@@ -136,9 +139,8 @@ public struct FitEngine: Sendable {
     private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     /// The largest context (a multiple of 256, at most the model's) for which some placement fits.
-    func maxContext(_ request: Request, devices: Devices) -> Int {
+    func maxContext(_ request: Request, weights: WeightsEstimate, devices: Devices) -> Int {
         let m = request.model
-        guard let weights = WeightsEstimate(model: m, quant: request.quant, table: quants) else { return 0 }
         func fits(_ context: Int) -> Bool {
             guard
                 let kv = try? KVCachePlan(

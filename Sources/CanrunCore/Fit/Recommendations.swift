@@ -20,12 +20,14 @@ public enum Recommendations {
         var reports: [(report: FitReport, params: Int64)] = []
         for model in models {
             let ctx = min(context, model.maxPositionEmbeddings)
+            let inventory = TensorInventory(model)
             var chosen: FitReport?
             for quant in ladder {
                 guard
                     let r = try? engine.fit(
                         .init(model: model, quant: quant, context: ctx, kvType: kvType),
-                        machine: machine
+                        machine: machine,
+                        inventory: inventory
                     )
                 else { continue }
                 let fast = minTokensPerSecond.map { goal in (r.decodeTokensPerS ?? 0) >= goal } ?? true
@@ -34,7 +36,7 @@ public enum Recommendations {
                     break
                 }
             }
-            if let chosen { reports.append((chosen, TensorInventory(model).totalParameters)) }
+            if let chosen { reports.append((chosen, inventory.totalParameters)) }
         }
         let order = ["runs_well": 0, "runs": 1, "runs_slowly": 2]
         return reports.sorted {
