@@ -102,3 +102,36 @@ struct WeightsSizeTests {
         #expect(errors.count >= 95)
     }
 }
+
+struct TensorRoleTests {
+    /// The inventory hands out roles without searching names; they must be the ones
+    /// `Role(name:)` finds, as llama.cpp's `name.find(...)` rules would, for every shipped model.
+    @Test func givenRolesMatchTheNames() {
+        for model in ShippedCatalog.catalog.models {
+            for tensor in TensorInventory(model).tensors {
+                #expect(tensor.role == TensorInventory.Tensor.Role(name: tensor.name), "\(model.id) \(tensor.name)")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("blk.0.ffn_down_shexp.weight", TensorInventory.Tensor.Role.ffnDown),
+        ("blk.3.ffn_gate_inp.weight", .router), ("blk.3.ffn_gate_exps.weight", .ffnGate),
+        ("blk.7.attn_v.weight", .attentionV), ("blk.7.attn_v.bias", .other), ("output_norm.weight", .other),
+        ("token_embd.weight", .tokenEmbedding), ("output.weight", .output), ("v.blk.0.ffn_up.weight", .ffnUp),
+    ])
+    func roleFromName(_ name: String, _ role: TensorInventory.Tensor.Role) {
+        #expect(TensorInventory.Tensor.Role(name: name) == role)
+    }
+
+    /// ggml-org/gpt-oss-20b-GGUF's MXFP4 file, per llama.cpp's load log (reference/gguf_sizes.csv):
+    /// "289 f32, 98 q8_0, 72 mxfp4 tensors". Biases stay F32: llama-quantize only quantizes
+    /// tensors whose names end in "weight".
+    @Test func gptOssMXFP4TensorTypes() throws {
+        let model = try #require(ShippedCatalog.catalog.model("gpt-oss-20b"))
+        let recipe = try #require(QuantRecipe(quant: "MXFP4_MOE", model: model, table: ShippedCatalog.quants))
+        var counts: [String: Int] = [:]
+        for tensor in TensorInventory(model).tensors { counts[recipe.typeName(for: tensor), default: 0] += 1 }
+        #expect(counts == ["F32": 289, "Q8_0": 98, "MXFP4": 72])
+    }
+}

@@ -20,6 +20,11 @@ public struct QuantRecipe: Sendable {
     let imatrix: Bool
     let model: ModelSpec
     let table: QuantTable
+    // Derived once: `typeName(for:)` runs for every tensor of every candidate quantization.
+    private let isLowBitIQ: Bool
+    /// Types written straight by the converter (F32/F16/BF16/Q8_0 files) apply to every matrix.
+    private let isUniform: Bool
+    private let ffnDownCount: Int
 
     /// - Parameter embedOutputType: overrides the token embedding and output head type, as
     ///   `llama-quantize --token-embedding-type/--output-tensor-type` do.
@@ -41,6 +46,9 @@ public struct QuantRecipe: Sendable {
         self.imatrix = imatrix ?? rules.hasPrefix("IQ")
         self.model = model
         self.table = table
+        isLowBitIQ = ["IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"].contains(rules)
+        isUniform = ["F32", "F16", "BF16", "Q8_0"].contains(rules)
+        ffnDownCount = Self.ffnDownCount(model)
     }
 
     /// llama.cpp's `use_more_bits`: the first and last eighth of the layers and every third one
@@ -49,14 +57,11 @@ public struct QuantRecipe: Sendable {
         layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2
     }
 
-    private var isLowBitIQ: Bool { ["IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"].contains(rules) }
-    /// Types written straight by the converter (F32/F16/BF16/Q8_0 files) apply to every matrix.
-    private var isUniform: Bool { ["F32", "F16", "BF16", "Q8_0"].contains(rules) }
     private var gqa: Int { model.numAttentionHeads / max(1, model.numKeyValueHeads) }
     /// llama.cpp passes the number of `ffn_down*` tensors as the layer count of an MoE model's
     /// ffn_down rules (`layer_info(qs.i_ffn_down, qs.n_ffn_down, name)`), while the layer index
     /// is the block number: routed, shared and dense ffn_down tensors all count.
-    private var ffnDownCount: Int {
+    private static func ffnDownCount(_ model: ModelSpec) -> Int {
         guard model.isMoE else { return model.numHiddenLayers }
         let moeLayers = (0..<model.numHiddenLayers).filter(model.isMoELayer).count
         let perMoELayer = (model.numSharedExperts ?? 0) > 0 ? 2 : 1
@@ -68,16 +73,31 @@ public struct QuantRecipe: Sendable {
 
     /// The type name for `tensor`.
     public func typeName(for tensor: TensorInventory.Tensor) -> String {
-        if tensor.shape.count < 2 || tensor.role == .router { return "F32" }
-        if tensor.isExpert, let expertType { return expertType }
-        if let embedOutputType, tensor.role == .tokenEmbedding || tensor.role == .output {
-            return fittingBlocks(embedOutputType, rowLength: tensor.rowLength)
-        }
-        let chosen = isUniform ? base : rule(tensor)
-        return fittingBlocks(chosen, rowLength: tensor.rowLength)
+        type(for: tensor)?.name.uppercased() ?? chosenName(tensor.facts)
     }
 
-    private func rule(_ t: TensorInventory.Tensor) -> String {
+    /// The ggml type for `tensor`; nil when the recipe names a type the table lacks.
+    public func type(for tensor: TensorInventory.Tensor) -> QuantTable.GGMLType? {
+        resolve(chosenName(tensor.facts), rowLength: tensor.rowLength)
+    }
+
+    /// The type `name` becomes for rows of `rowLength` elements.
+    func resolve(_ name: String, rowLength: Int64) -> QuantTable.GGMLType? {
+        guard let type = table.type(named: name) else { return nil }
+        // The common case, rows of whole blocks, needs no second lookup.
+        if rowLength % Int64(type.blockSize) == 0 { return type }
+        return table.type(named: fittingBlocks(name, rowLength: rowLength))
+    }
+
+    /// The type the rules pick, before rows that are not whole blocks fall back.
+    func chosenName(_ tensor: TensorInventory.Tensor.Facts) -> String {
+        if tensor.dimensions < 2 || tensor.role == .router || !tensor.isWeight { return "F32" }
+        if tensor.isExpert, let expertType { return expertType }
+        if let embedOutputType, tensor.role == .tokenEmbedding || tensor.role == .output { return embedOutputType }
+        return isUniform ? base : rule(tensor)
+    }
+
+    private func rule(_ t: TensorInventory.Tensor.Facts) -> String {
         let quant = rules
         let layers = model.numHiddenLayers
         let layer = t.layer ?? 0
@@ -236,22 +256,38 @@ public struct WeightsEstimate: Sendable, Equatable {
                 imatrix: imatrix
             )
         else { return nil }
-        let tensors = (inventory ?? TensorInventory(model)).tensors
+        let tensors = (inventory ?? TensorInventory(model)).facts
         var total: Int64 = 0
-        var byType: [String: Int64] = [:]
+        // A file uses a handful of types and row lengths, so short lists searched linearly stand
+        // in for dictionaries: hashing a type name per tensor dominated the recommendation table.
+        var resolved: [(name: String, rowLength: Int64, type: QuantTable.GGMLType)] = []
+        var sums: [(id: Int, name: String, bytes: Int64)] = []
         var experts: Int64 = 0
         for tensor in tensors {
-            let name = recipe.typeName(for: tensor)
-            guard let type = table.type(named: name), let row = type.rowBytes(tensor.rowLength) else { return nil }
-            let bytes = row * (tensor.elements / max(1, tensor.rowLength))
+            let chosen = recipe.chosenName(tensor)
+            let rowLength = tensor.rowLength
+            let type: QuantTable.GGMLType
+            if let hit = resolved.first(where: { $0.rowLength == rowLength && $0.name == chosen }) {
+                type = hit.type
+            } else {
+                guard let found = recipe.resolve(chosen, rowLength: rowLength) else { return nil }
+                resolved.append((chosen, rowLength, found))
+                type = found
+            }
+            guard let row = type.rowBytes(rowLength) else { return nil }
+            let bytes = row * (tensor.elements / max(1, rowLength))
             total += bytes
-            byType[name, default: 0] += bytes
+            if let i = sums.firstIndex(where: { $0.id == type.id }) {
+                sums[i].bytes += bytes
+            } else {
+                sums.append((type.id, type.name.uppercased(), bytes))
+            }
             if tensor.isExpert { experts += bytes }
             if tensor.role == .tokenEmbedding && !model.tieWordEmbeddings { embeddingBytes = bytes }
         }
         self.quant = recipe.quant
         bytes = total
-        bytesByType = byType
+        bytesByType = Dictionary(sums.map { ($0.name, $0.bytes) }, uniquingKeysWith: +)
         expertBytes = experts
     }
 }

@@ -70,12 +70,18 @@ public struct QuantTable: Sendable, Equatable {
     public var types: [GGMLType] {
         didSet { reindex() }
     }
-    public var namedQuants: [NamedQuant]
+    public var namedQuants: [NamedQuant] {
+        didSet { reindex() }
+    }
     /// Lookups by upper-cased name and by GGUF id: every tensor of every fit asks.
     private var byName: [String: GGMLType] = [:]
     private var byID: [Int: GGMLType] = [:]
+    private var namedByName: [String: NamedQuant] = [:]
     public var formats: [Format]
-    public var kvCacheTypes: [KVCacheType]
+    public var kvCacheTypes: [KVCacheType] {
+        didSet { reindex() }
+    }
+    private var kvByName: [String: KVCacheType] = [:]
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {
         case invalid(String)
@@ -116,6 +122,11 @@ public struct QuantTable: Sendable, Equatable {
     private mutating func reindex() {
         byName = Dictionary(types.map { ($0.name.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
         byID = Dictionary(types.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        kvByName = Dictionary(kvCacheTypes.map { ($0.name.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        namedByName = Dictionary(
+            namedQuants.map { ($0.name.uppercased(), $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
     }
 
     public func type(named name: String) -> GGMLType? { byName[name] ?? byName[name.uppercased()] }
@@ -123,10 +134,10 @@ public struct QuantTable: Sendable, Equatable {
     public func type(id: Int) -> GGMLType? { byID[id] }
 
     public func namedQuant(_ name: String) -> NamedQuant? {
-        namedQuants.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        namedByName[name] ?? namedByName[name.uppercased()]
     }
 
     public func kvCacheType(_ name: String) -> KVCacheType? {
-        kvCacheTypes.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        kvByName[name.uppercased()]
     }
 }

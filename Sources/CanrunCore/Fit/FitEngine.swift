@@ -51,12 +51,20 @@ public struct FitEngine: Sendable {
     public static let runsWell = 10.0
     public static let runs = 3.0
 
-    let quants: QuantTable
+    public let quants: QuantTable
     let efficiency: EfficiencyTable
 
     public init(quants: QuantTable, efficiency: EfficiencyTable) {
         self.quants = quants
         self.efficiency = efficiency
+    }
+
+    /// All the memory any placement could use on `machine` (RAM plus every discrete GPU's
+    /// memory), in bytes: weights larger than this cannot fit in any quantization step above
+    /// them. Nil when the machine's RAM is unknown.
+    public func memoryCeiling(_ machine: MachineProfile) -> Int64? {
+        let devices = Devices(machine)
+        return devices.hostTotal.map { $0 + devices.gpus.reduce(0) { $0 + $1.memory } }
     }
 
     /// - Parameter inventory: the model's tensors when the caller already has them (the

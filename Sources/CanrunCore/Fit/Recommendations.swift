@@ -18,9 +18,23 @@ public enum Recommendations {
         minTokensPerSecond: Double? = nil
     ) -> [FitReport] {
         var reports: [(report: FitReport, params: Int64)] = []
+        let ceiling = engine.memoryCeiling(machine)
         for model in models {
             let ctx = min(context, model.maxPositionEmbeddings)
             let inventory = TensorInventory(model)
+            // Models whose smallest quantization outweighs all of the machine's memory skip the
+            // ladder: each rung costs a pass over every tensor.
+            if let ceiling, let smallest = ladder.last,
+                let weights = WeightsEstimate(
+                    model: model,
+                    quant: smallest,
+                    table: engine.quants,
+                    inventory: inventory
+                ),
+                weights.bytes > ceiling
+            {
+                continue
+            }
             var chosen: FitReport?
             for quant in ladder {
                 guard
