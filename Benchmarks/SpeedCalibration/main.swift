@@ -52,3 +52,47 @@ if !magnitudes.isEmpty {
     )
 }
 for reason in skipped { print("skipped: \(reason)") }
+
+// Prefill: η per backend, and on CPUs per quantization family.
+let (prefillRows, prefillSkipped) = SpeedCalibration.prefillRows(
+    csv: try text("Tests/Fixtures/reference/speeds.csv"),
+    catalog: catalog,
+    quants: quants,
+    gpus: gpus
+)
+var prefillEta: [String: Double] = [:]
+var prefillFamilies: [String: Double] = [:]
+print("")
+for backend in Set(prefillRows.map(\.backend)).sorted() {
+    let mine = prefillRows.filter { $0.backend == backend }
+    guard let eta = PrefillSpeedModel.fit(mine.map(\.observation)) else { continue }
+    prefillEta[backend] = eta
+    print("[prefill.\(backend)]")
+    print(String(format: "eta = %.4f", eta))
+    print("rows = \(mine.count)")
+    if backend == "cpu" {
+        print("[prefill.cpu.quant_family]")
+        for family in Set(mine.map(\.family)).sorted() {
+            let rowsOfFamily = mine.filter { $0.family == family }
+            guard let e = PrefillSpeedModel.fit(rowsOfFamily.map(\.observation)) else { continue }
+            prefillFamilies[family] = e
+            print(String(format: "%@ = %.4f  # %d row(s)", family, e, rowsOfFamily.count))
+        }
+    }
+    print("")
+}
+let prefillModel = PrefillSpeedModel(eta: prefillEta, cpuByQuantFamily: prefillFamilies)
+let prefillErrors = SpeedCalibration.prefillErrors(prefillRows, model: prefillModel)
+for (label, error) in prefillErrors { print(String(format: "%+7.1f%%  %@", error * 100, label)) }
+let prefillMagnitudes = prefillErrors.map { abs($0.1) }.sorted()
+if !prefillMagnitudes.isEmpty {
+    print(
+        String(
+            format: "\nprefill: %d rows, median |error| %.1f%%, p90 %.1f%%",
+            prefillMagnitudes.count,
+            prefillMagnitudes[prefillMagnitudes.count / 2] * 100,
+            prefillMagnitudes[min(prefillMagnitudes.count - 1, prefillMagnitudes.count * 9 / 10)] * 100
+        )
+    )
+}
+for reason in prefillSkipped { print("skipped: \(reason)") }

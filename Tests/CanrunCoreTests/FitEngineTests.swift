@@ -155,6 +155,72 @@ struct FitEngineTests {
         #expect(errors.count == 19)
         #expect(errors[errors.count / 2] <= 0.15)
         #expect(errors[errors.count * 9 / 10] <= 0.35)
+
+        // Prefill target: median ≤ 30%. Left out: the DeepSeek rows (not in the calibration map)
+        // and the Radxa board (no published peak for its CPU).
+        let (prefill, skipped) = SpeedCalibration.prefillRows(
+            csv: csv,
+            catalog: ShippedCatalog.catalog,
+            quants: ShippedCatalog.quants,
+            gpus: gpus
+        )
+        #expect(prefill.count == 19)
+        #expect(skipped.count == 3)
+        let prefillErrors = SpeedCalibration.prefillErrors(prefill, model: Self.efficiency.prefill).map { abs($0.1) }
+            .sorted()
+        #expect(prefillErrors.count == 19)
+        #expect(prefillErrors[prefillErrors.count / 2] <= 0.30)
+    }
+
+    /// FLOPs per prompt token of LLaMA-2-7B at pp512: 2 × 6,607,343,616 multiplied weights
+    /// (6,738,415,616 less the 131 M-weight embedding table) + 4 × 32 layers × 4096 × 256 mean depth.
+    @Test func prefillFlopsPerToken() throws {
+        let m = try Self.model("llama-2-7b")
+        let weights = TensorInventory(m).activeParameters(m)
+        #expect(weights == 6_738_415_616 - 131_072_000)
+        let flops = PrefillSpeedModel.flopsPerToken(model: m, multipliedWeights: weights, promptTokens: 512)
+        #expect(flops == 2 * 6_607_343_616 + 4 * 32 * 4096 * 256)
+    }
+
+    /// CPU prefill: peak = cores × clock × 8 AVX2 lanes × 2 pipes × 2 FLOPs, times the Q4_0 η.
+    @Test func cpuPrefillFromThePeak() throws {
+        let m = try Self.model("llama-3.1-8b")
+        var machine = Self.machine(ramGiB: 24, readGBs: 30)
+        machine.cpu = CPUFacts(cores: 8, threads: 16, isa: ["avx", "avx2", "fma"], frequencyMaxMhz: 4000)
+        let r = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
+        let peak = 8 * 4000e6 * 8 * 2 * 2
+        let flops = PrefillSpeedModel.flopsPerToken(
+            model: m,
+            multipliedWeights: TensorInventory(m).activeParameters(m),
+            promptTokens: 512
+        )
+        let expected = peak * 0.3983 / flops
+        #expect(abs((r.prefillTokensPerS ?? 0) - expected) < 0.01)
+        // Without a clock the peak is unknown, and the report says so.
+        machine.cpu?.frequencyMaxMhz = nil
+        let unknown = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
+        #expect(unknown.prefillTokensPerS == nil)
+        #expect(unknown.reasons.contains { $0.hasPrefix("prefill speed unknown") })
+    }
+
+    @Test(arguments: [
+        (["avx512f", "avx2", "fma"], 16), (["avx2", "fma"], 8), (["asimd"], 4), (["sse4_2"], nil) as ([String], Int?),
+    ])
+    func vectorLanes(_ isa: [String], _ lanes: Int?) {
+        #expect(ComputePeak.fp32Lanes(isa: isa) == lanes)
+    }
+
+    /// Apple: M2 10-core GPU 3.58 TFLOPS (Apple: "3.6 TFLOPS"), M1 8-core 2.62 ("2.6 TFLOPS").
+    @Test func appleGPUPeaks() {
+        #expect(abs((ComputePeak.appleGPUFlopsPerS(chip: "Apple M2", gpuCores: 10) ?? 0) - 3.57888e12) < 1)
+        #expect(abs((ComputePeak.appleGPUFlopsPerS(chip: "Apple M1", gpuCores: 8) ?? 0) - 2.617344e12) < 1)
+        #expect(ComputePeak.appleGPUFlopsPerS(chip: "Apple M4", gpuCores: 10) == nil)
+    }
+
+    /// A prefill table whose eta is missing is a clear error, not a silent zero.
+    @Test func prefillTableWithoutEtaIsRejected() {
+        let toml = "[backend.cpu]\neta = 0.5\ntau_seconds_per_layer = 0\n[prefill.cpu]\nsource = \"x\"\n"
+        #expect(throws: QuantTable.LoadError.self) { try EfficiencyTable(toml: toml) }
     }
 }
 

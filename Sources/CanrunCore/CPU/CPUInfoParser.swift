@@ -8,6 +8,9 @@ public enum CPUInfoParser {
         public var flags: Set<String>
         /// ARM `CPU part` (MIDR bits 15:4, hex as printed) by logical CPU number.
         public var armParts: [Int: String]
+        /// The highest `cpu MHz` any processor shows (x86): the clock at the moment of reading, or
+        /// in a VM the host's nominal clock. A floor for the maximum, not the maximum.
+        public var highestMHz: Double?
     }
 
     public static func parse(_ text: String) -> CPUInfo {
@@ -17,6 +20,7 @@ public enum CPUInfoParser {
         var common: Set<String>?
         var parts: [Int: String] = [:]
         var processor = -1
+        var highestMHz: Double?
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces)
@@ -27,6 +31,8 @@ public enum CPUInfoParser {
             case "CPU implementer": implementer = implementer ?? value
             case "processor": processor = Int(value) ?? processor + 1
             case "CPU part": parts[max(processor, 0)] = value
+            case "cpu MHz":
+                if let mhz = Double(value), mhz > 0 { highestMHz = max(highestMHz ?? 0, mhz) }
             case "Hardware", "Model": if model == nil, !value.isEmpty { model = value }
             case "flags", "Features":
                 let flags = Set(value.split(separator: " ").map { $0.lowercased() })
@@ -35,7 +41,7 @@ public enum CPUInfoParser {
             }
         }
         if vendor == nil, let implementer { vendor = ARMImplementers.name(implementer) }
-        return CPUInfo(vendor: vendor, model: model, flags: common ?? [], armParts: parts)
+        return CPUInfo(vendor: vendor, model: model, flags: common ?? [], armParts: parts, highestMHz: highestMHz)
     }
 }
 

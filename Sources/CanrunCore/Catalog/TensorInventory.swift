@@ -218,8 +218,8 @@ public struct TensorInventory: Sendable, Equatable {
     public func activeParameters(_ m: ModelSpec) -> Int64 {
         let n = Int64(max(1, m.numExperts ?? 1))
         let k = Int64(m.numExpertsPerTok ?? Int(n))
-        return tensors.reduce(0) { sum, t in
-            if t.name == "token_embd.weight" && !m.tieWordEmbeddings { return sum }
+        return facts.reduce(0) { sum, t in
+            if t.role == .tokenEmbedding && !m.tieWordEmbeddings { return sum }
             return sum + (t.isExpert ? t.elements / n * k : t.elements)
         }
     }

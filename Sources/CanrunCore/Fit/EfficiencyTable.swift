@@ -6,6 +6,9 @@ public struct EfficiencyTable: Sendable, Equatable {
     public var model: DecodeSpeedModel
     /// CPU η per weight type family, where the CPU kernels' compute shows.
     public var cpuByQuantFamily: [String: Double]
+    /// Prompt-processing efficiencies (`[prefill.<backend>]`); empty when the file has none, and
+    /// then prefill speed is unknown.
+    public var prefill: PrefillSpeedModel
 
     public init(toml: String) throws {
         let table: TOMLTable
@@ -32,5 +35,19 @@ public struct EfficiencyTable: Sendable, Equatable {
         }
         model = DecodeSpeedModel(backends: parsed)
         cpuByQuantFamily = families
+        var prefillEta: [String: Double] = [:]
+        var prefillFamilies: [String: Double] = [:]
+        if let prefillTables = table["prefill"]?.table {
+            for (name, value) in prefillTables {
+                guard let t = value.table, let eta = t["eta"]?.double, eta > 0 else {
+                    throw QuantTable.LoadError.invalid("efficiency.toml: prefill.\(name) needs a positive eta")
+                }
+                prefillEta[name] = eta
+                if name == "cpu", let f = t["quant_family"]?.table {
+                    for (family, v) in f { if let d = v.double, d > 0 { prefillFamilies[family] = d } }
+                }
+            }
+        }
+        prefill = PrefillSpeedModel(eta: prefillEta, cpuByQuantFamily: prefillFamilies)
     }
 }

@@ -75,6 +75,7 @@ public struct FitEngine: Sendable {
         guard request.context >= 1, request.context <= m.maxPositionEmbeddings else {
             throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
         }
+        let inventory = inventory ?? TensorInventory(m)
         guard let weights = WeightsEstimate(model: m, quant: request.quant, table: quants, inventory: inventory) else {
             throw FitError.unknownQuant(request.quant)
         }
@@ -117,6 +118,16 @@ public struct FitEngine: Sendable {
             reasons.append("speed unknown: no measured bandwidth and no SMBIOS peak; run canrun bench")
         }
         let maxContext = best.fits ? maxContext(request, weights: weights, devices: devices) : 0
+        let prefill =
+            best.fits
+            ? prefillSpeed(best, parts: parts, devices: devices, multipliedWeights: inventory.activeParameters(m)) : nil
+        if prefill == nil, best.fits {
+            reasons.append(
+                "prefill speed unknown: no peak FLOP/s for "
+                    + (devices.cpuFlops == nil
+                        ? "the CPU (cores, clock or vector unit unknown)" : "the GPU (not in the table)")
+            )
+        }
         return FitReport(
             model: m.id,
             quant: weights.quant,
@@ -135,7 +146,7 @@ public struct FitEngine: Sendable {
             fitsNow: best.fitsNow,
             decodeTokensPerS: best.speed.map(round2),
             decodeTokensPerSAtFullContext: fullDepth.map(round2),
-            prefillTokensPerS: nil,
+            prefillTokensPerS: prefill.map(round2),
             maxContextTokens: maxContext,
             verdict: verdict,
             reasons: reasons,
@@ -215,6 +226,8 @@ public struct FitEngine: Sendable {
             var bandwidth: Int64?
             var bandwidthSource: String?
             var backend: String
+            /// Dense FP16 matrix FLOP/s from the GPU table.
+            var flops: Double?
         }
 
         var gpus: [GPU]
@@ -224,6 +237,8 @@ public struct FitEngine: Sendable {
         var cpuBandwidth: Int64?
         var cpuBandwidthSource: String
         var numaNodes: Int
+        /// The CPU's peak FP32 FLOP/s (`ComputePeak.cpuFlopsPerS`).
+        var cpuFlops: Double?
 
         init(_ p: MachineProfile) {
             var discrete: [GPU] = []
@@ -236,7 +251,8 @@ public struct FitEngine: Sendable {
                     free: g.memoryFreeBytes,
                     bandwidth: g.bandwidthBytesPerS,
                     bandwidthSource: g.bandwidthSource,
-                    backend: backend
+                    backend: backend,
+                    flops: g.fp16FlopsPerS.map(Double.init)
                 )
                 if g.unifiedMemory {
                     if unified == nil, g.bandwidthBytesPerS != nil { unified = gpu }
@@ -261,6 +277,7 @@ public struct FitEngine: Sendable {
                 cpuBandwidthSource = "unknown"
             }
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
+            cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu)
         }
     }
 
@@ -309,6 +326,44 @@ public struct FitEngine: Sendable {
                 flags: ""
             )
         }
+    }
+
+    /// Prompt tokens/s of a `PrefillSpeedModel.referencePromptTokens` prompt (llama-bench pp512)
+    /// in placement `c`: each device computes the share of the FLOPs its weights carry, in turn.
+    /// With experts in RAM the CPU's share is the routed experts a token uses, not their bytes.
+    func prefillSpeed(_ c: Candidate, parts: Parts, devices: Devices, multipliedWeights: Int64) -> Double? {
+        let model = efficiency.prefill
+        let family = quants.namedQuant(parts.weights.quant)?.base ?? parts.weights.quant
+        let flops = PrefillSpeedModel.flopsPerToken(
+            model: parts.model,
+            multipliedWeights: multipliedWeights,
+            promptTokens: PrefillSpeedModel.referencePromptTokens
+        )
+        let total = Double(c.shares.reduce(0) { $0 + $1.bytes })
+        guard total > 0 else { return nil }
+        let cpuFraction: Double? =
+            c.mode == "moe_experts_on_cpu" && parts.activeBytes > 0
+            ? Double(parts.expertActiveBytes) / Double(parts.activeBytes) : nil
+        var shares: [(fraction: Double, peakFlopsPerS: Double?, eta: Double?)] = []
+        for share in c.shares {
+            if share.device == "cpu" {
+                shares.append(
+                    (
+                        cpuFraction ?? Double(share.bytes) / total, devices.cpuFlops,
+                        model.efficiency(backend: "cpu", quantFamily: family)
+                    )
+                )
+            } else {
+                let gpu = (devices.gpus + [devices.unified].compactMap { $0 }).first {
+                    "gpu\($0.index)" == share.device
+                }
+                let fraction = cpuFraction.map { 1 - $0 } ?? Double(share.bytes) / total
+                shares.append(
+                    (fraction, gpu?.flops, gpu.flatMap { model.efficiency(backend: $0.backend, quantFamily: family) })
+                )
+            }
+        }
+        return PrefillSpeedModel.tokensPerSecond(flopsPerToken: flops, shares: shares)
     }
 
     private func cpuEta(_ quantBase: String) -> Double? {

@@ -15,7 +15,8 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var fitsNow: Bool?
     public var decodeTokensPerS: Double?
     public var decodeTokensPerSAtFullContext: Double?
-    /// Not modelled yet: prefill is compute-bound and needs the FLOP tables of the next step.
+    /// Prompt tokens/s for a 512-token prompt (llama-bench pp512), compute-bound
+    /// (`PrefillSpeedModel`); nil when a device's peak FLOP/s is unknown or the model does not fit.
     public var prefillTokensPerS: Double?
     /// The largest context (multiple of 256, at most the model's) that fits with this placement.
     public var maxContextTokens: Int

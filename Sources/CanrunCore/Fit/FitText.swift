@@ -20,6 +20,15 @@ public enum FitText {
             }
             lines.append(text)
         }
+        if let prefill = r.prefillTokensPerS {
+            lines.append(
+                String(
+                    format: "prefill: %.0f tokens/s (a %d-token prompt)",
+                    prefill,
+                    PrefillSpeedModel.referencePromptTokens
+                )
+            )
+        }
         lines.append("max context: \(r.maxContextTokens) tokens")
         let b = r.basis
         var basis = "basis: \(ProfileText.bytes(b.bytesPerToken)) read per token"

@@ -66,12 +66,14 @@ public enum Recommendations {
         }
         var lines = [
             pad("model", 32) + pad("quant", 8) + pad("memory", 11) + pad("where", 20) + pad("decode t/s", 12)
+                + pad("prefill t/s", 13)
                 + pad("max ctx", 9) + "verdict"
         ]
         for r in reports {
             lines.append(
                 pad(r.model, 32) + pad(r.quant, 8) + pad(ProfileText.bytes(r.memory.totalBytes), 11)
                     + pad(r.placement.mode, 20) + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
+                    + pad(r.prefillTokensPerS.map { String(format: "%.0f", $0) } ?? "?", 13)
                     + pad("\(r.maxContextTokens)", 9) + r.verdict.replacingOccurrences(of: "_", with: " ")
             )
         }

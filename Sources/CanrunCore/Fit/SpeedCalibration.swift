@@ -105,3 +105,98 @@ public enum SpeedCalibration {
         }
     }
 }
+
+extension SpeedCalibration {
+    public struct PrefillRow: Sendable, Equatable {
+        public var label: String
+        public var backend: String
+        /// The quantization's base ggml type (`Q4_K` for Q4_K_S): CPU efficiencies are per family.
+        public var family: String
+        public var observation: PrefillSpeedModel.Observation
+    }
+
+    /// CPUs of the calibration rows, as a probe of them would report (cores, cpufreq maximum,
+    /// vector unit), from the vendors' spec pages.
+    public static let calibrationCPUs: [String: CPUFacts] = [
+        // amd.com Ryzen 9 7950X: 16 cores, max boost 5.7 GHz, AVX-512 (Zen 4).
+        "AMD Ryzen 9 7950X": CPUFacts(cores: 16, threads: 32, isa: ["avx2", "avx512f", "fma"], frequencyMaxMhz: 5700)
+    ]
+
+    /// Prefill observations: rows with a prompt speed whose device peak is known (Apple GPU cores
+    /// from the row, the GPU table, or `calibrationCPUs`). Hybrid CPU+GPU rows are left out.
+    public static func prefillRows(
+        csv: String,
+        catalog: ModelCatalog,
+        quants: QuantTable,
+        gpus: GPUTable
+    ) -> (rows: [PrefillRow], skipped: [String]) {
+        var rows: [PrefillRow] = []
+        var skipped: [String] = []
+        for r in CSVReader.records(csv) {
+            let gpuName = r["hardware_gpu"].flatMap { $0.isEmpty ? nil : $0 }
+            let label = "\(r["model"] ?? "?") \(r["quant"] ?? "?") \(gpuName ?? r["hardware_cpu"] ?? "?")"
+            guard let tps = Double(r["pp_tps"] ?? ""), tps > 0 else { continue }
+            guard let id = modelIDs[r["model"] ?? ""], let model = catalog.model(id) else {
+                skipped.append("\(label): model not in the catalog's calibration map")
+                continue
+            }
+            let backendText = (r["backend"] ?? "").lowercased()
+            let backend = backendText.hasPrefix("metal") ? "metal" : backendText.hasPrefix("cuda") ? "cuda" : "cpu"
+            let peak: Double?
+            switch backend {
+            case "metal":
+                peak = gpuName.flatMap(appleGPUCores).flatMap {
+                    ComputePeak.appleGPUFlopsPerS(chip: r["hardware_cpu"] ?? "", gpuCores: $0)
+                }
+            case "cuda":
+                peak = gpuName.flatMap { gpus.lookup(productName: $0)?.fp16FlopsPerS }.map(Double.init)
+            default:
+                peak = ComputePeak.cpuFlopsPerS(calibrationCPUs[r["hardware_cpu"] ?? ""])
+            }
+            guard let peak else {
+                skipped.append("\(label): no peak FLOP/s for this \(backend) device")
+                continue
+            }
+            guard let named = quants.namedQuant(r["quant"] ?? "") else {
+                skipped.append("\(label): quantization unknown")
+                continue
+            }
+            let prompt = Int((r["test_pp"] ?? "").filter(\.isNumber)) ?? PrefillSpeedModel.referencePromptTokens
+            let flops = PrefillSpeedModel.flopsPerToken(
+                model: model,
+                multipliedWeights: TensorInventory(model).activeParameters(model),
+                promptTokens: prompt
+            )
+            rows.append(
+                PrefillRow(
+                    label: label,
+                    backend: backend,
+                    family: named.base,
+                    observation: .init(flopsPerToken: flops, peakFlopsPerS: peak, tokensPerS: tps)
+                )
+            )
+        }
+        return (rows, skipped)
+    }
+
+    /// `Apple M2 Max (30-core GPU)` → 30.
+    static func appleGPUCores(_ name: String) -> Int? {
+        guard let range = name.range(of: "-core GPU") else { return nil }
+        let digits = name[..<range.lowerBound].reversed().prefix { $0.isNumber }
+        return Int(String(digits.reversed()))
+    }
+
+    /// Relative errors of `model` on prefill `rows`: predicted ÷ measured time − 1.
+    public static func prefillErrors(_ rows: [PrefillRow], model: PrefillSpeedModel) -> [(String, Double)] {
+        rows.compactMap { row in
+            let o = row.observation
+            guard
+                let tps = PrefillSpeedModel.tokensPerSecond(
+                    flopsPerToken: o.flopsPerToken,
+                    shares: [(1, o.peakFlopsPerS, model.efficiency(backend: row.backend, quantFamily: row.family))]
+                )
+            else { return nil }
+            return (row.label, o.tokensPerS / tps - 1)
+        }
+    }
+}

@@ -20,6 +20,10 @@ public struct CPUFacts: Codable, Sendable, Equatable {
     public var caches: [CacheFacts]
     /// Hybrid designs (P/E cores, big.LITTLE); empty when all cores are alike.
     public var kinds: [CPUKindFacts]
+    /// The fastest core's clock, MHz: cpufreq's maximum through hwloc where the kernel has
+    /// cpufreq, else the highest `cpu MHz` in /proc/cpuinfo (`sources["cpu.frequency"]` says
+    /// which). Used for the CPU's peak FLOP/s; nil when neither is known.
+    public var frequencyMaxMhz: Int?
 
     public init(
         vendor: String? = nil,
@@ -31,7 +35,8 @@ public struct CPUFacts: Codable, Sendable, Equatable {
         isa: [String] = [],
         isaUnusable: [String] = [],
         caches: [CacheFacts] = [],
-        kinds: [CPUKindFacts] = []
+        kinds: [CPUKindFacts] = [],
+        frequencyMaxMhz: Int? = nil
     ) {
         self.vendor = vendor
         self.model = model
@@ -43,6 +48,7 @@ public struct CPUFacts: Codable, Sendable, Equatable {
         self.isaUnusable = isaUnusable
         self.caches = caches
         self.kinds = kinds
+        self.frequencyMaxMhz = frequencyMaxMhz
     }
 }
 

@@ -39,6 +39,13 @@ public enum ProfileAssembler {
         if let parts = r.cpuinfo?.armParts, Set(parts.values).count > 1 {
             cpu.kinds = armKinds(parts, hwloc: topology?.kinds ?? [])
         }
+        if let mhz = cpu.kinds.compactMap(\.frequencyMaxMhz).max() {
+            cpu.frequencyMaxMhz = mhz
+            profile.sources["cpu.frequency"] = "hwloc (cpufreq maximum)"
+        } else if let mhz = r.cpuinfo?.highestMHz {
+            cpu.frequencyMaxMhz = Int(mhz.rounded())
+            profile.sources["cpu.frequency"] = "cpuinfo (clock when read)"
+        }
         if topology?.packages == nil, !sockets.isEmpty { profile.sources["cpu.counts"] = r.smbios?.source }
         if let flags = r.cpuinfo?.flags {
             let isa = ISAAssessment.assess(flags: flags, support: r.osSupport)

@@ -1,0 +1,40 @@
+/// Peak floating-point throughput of the processors a fit runs on, FLOP/s.
+public enum ComputePeak {
+    /// FP32 lanes of the widest vector FMA the CPU can use: 16 with AVX-512, 8 with AVX2+FMA,
+    /// 4 with NEON/ASIMD (SVE's width varies by core; it counts as NEON here).
+    public static func fp32Lanes(isa: [String]) -> Int? {
+        let set = Set(isa)
+        if set.contains("avx512f") { return 16 }
+        if set.contains("avx2") && set.contains("fma") { return 8 }
+        if set.contains("avx") { return 8 }
+        if set.contains("asimd") || set.contains("neon") { return 4 }
+        return nil
+    }
+
+    /// CPU peak: physical cores × clock × lanes × 2 FMA pipes × 2 FLOPs per FMA. The two-pipe
+    /// assumption holds for current server and desktop cores (Golden Cove, Zen 4/5 at 256 bits,
+    /// Neoverse V-series); prefill's fitted efficiency absorbs what a core does differently.
+    /// Nil when the core count, clock or vector unit is unknown.
+    public static func cpuFlopsPerS(_ cpu: CPUFacts?, threads: Int? = nil) -> Double? {
+        guard let cpu, let cores = cpu.cores, cores > 0, let mhz = cpu.frequencyMaxMhz, mhz > 0,
+            let lanes = fp32Lanes(isa: cpu.isa)
+        else { return nil }
+        let used = min(cores, threads ?? cores)
+        return Double(used) * Double(mhz) * 1e6 * Double(lanes) * 2 * 2
+    }
+
+    /// Apple GPUs: 128 FP32 ALUs per core (Apple's M1 and M2 GPU descriptions: "128 execution
+    /// units" per core) × 2 FLOPs per FMA × the GPU clock. Apple publishes M1 at 1.278 GHz
+    /// ("2.6 TFLOPS" for 8 cores) and M2 at 1.398 GHz ("3.6 TFLOPS" for 10 cores).
+    public static func appleGPUFlopsPerS(chip: String, gpuCores: Int) -> Double? {
+        let ghz: Double
+        if chip.hasPrefix("Apple M1") {
+            ghz = 1.278
+        } else if chip.hasPrefix("Apple M2") {
+            ghz = 1.398
+        } else {
+            return nil
+        }
+        return Double(gpuCores) * 128 * 2 * ghz * 1e9
+    }
+}

@@ -1,0 +1,86 @@
+/// Prompt processing (prefill) speed for llama.cpp-family runtimes. Prefill runs batched matrix
+/// multiplications, so it is bound by compute, not memory:
+///
+///     tokens/s = peak FLOP/s × η ÷ FLOPs per token
+///
+/// FLOPs per token are `2 ×` the weights a token multiplies (every linear layer and the output
+/// head; routed experts at k of n; the embedding table is a lookup) plus attention's scores and
+/// weighted sum, `4 × layers × heads × head_dim × depth`, at the prompt's mean depth. `η` is
+/// fitted per backend, and on CPUs per quantization family (the integer dot-product kernels of
+/// quantized types outrun float ones), on measured prompt speeds (`Benchmarks/SpeedCalibration`).
+public struct PrefillSpeedModel: Sendable, Equatable {
+    /// η per backend (`cpu`, `cuda`, `metal`, `rocm`, …).
+    public var eta: [String: Double]
+    /// CPU η per quantization family (`F16`, `Q8_0`, `Q4_0`, …), where it differs.
+    public var cpuByQuantFamily: [String: Double]
+
+    public init(eta: [String: Double], cpuByQuantFamily: [String: Double] = [:]) {
+        self.eta = eta
+        self.cpuByQuantFamily = cpuByQuantFamily
+    }
+
+    /// The prompt length llama-bench's `pp512` test uses, which published prefill speeds quote.
+    public static let referencePromptTokens = 512
+
+    /// FLOPs to process one prompt token of a `promptTokens`-token prompt starting at depth 0.
+    /// - Parameter multipliedWeights: weights one token multiplies (active, without the input
+    ///   embedding table).
+    public static func flopsPerToken(model: ModelSpec, multipliedWeights: Int64, promptTokens: Int) -> Double {
+        let meanDepth = Double(max(promptTokens, 1)) / 2
+        let attentionWidth = Double(model.numAttentionHeads * model.headDim)
+        let window = model.slidingWindow.map(Double.init) ?? .infinity
+        let attention = 4 * Double(model.numHiddenLayers) * attentionWidth * min(meanDepth, window)
+        return 2 * Double(multipliedWeights) + attention
+    }
+
+    /// η for `backend`, with the CPU's per-family value where one is known.
+    public func efficiency(backend: String, quantFamily: String) -> Double? {
+        if backend == "cpu", let e = cpuByQuantFamily[quantFamily] { return e }
+        return eta[backend]
+    }
+
+    /// Tokens per second when each share of the FLOPs runs on its own device, one after the other
+    /// (layers split across devices run in sequence). Nil when a share has no peak or no η.
+    public static func tokensPerSecond(
+        flopsPerToken: Double,
+        shares: [(fraction: Double, peakFlopsPerS: Double?, eta: Double?)]
+    ) -> Double? {
+        var seconds = 0.0
+        for share in shares where share.fraction > 0 {
+            guard let peak = share.peakFlopsPerS, peak > 0, let eta = share.eta, eta > 0 else { return nil }
+            seconds += share.fraction * flopsPerToken / (peak * eta)
+        }
+        return seconds > 0 ? 1 / seconds : nil
+    }
+
+    /// One measured prefill speed to fit against.
+    public struct Observation: Sendable, Equatable {
+        public var flopsPerToken: Double
+        public var peakFlopsPerS: Double
+        public var tokensPerS: Double
+
+        public init(flopsPerToken: Double, peakFlopsPerS: Double, tokensPerS: Double) {
+            self.flopsPerToken = flopsPerToken
+            self.peakFlopsPerS = peakFlopsPerS
+            self.tokensPerS = tokensPerS
+        }
+
+        /// The η this one measurement implies.
+        public var impliedEta: Double { tokensPerS * flopsPerToken / peakFlopsPerS }
+    }
+
+    /// The η minimising the squared relative error of the predicted times: the geometric mean of
+    /// the implied values would favour neither fast nor slow rows either, but least squares on
+    /// `t = x ÷ η` weighted by `1 ÷ t²` gives `η = Σ (x/t)² ÷ Σ (x/t)`, with `x` the seconds at η = 1.
+    public static func fit(_ rows: [Observation]) -> Double? {
+        guard !rows.isEmpty else { return nil }
+        var num = 0.0
+        var den = 0.0
+        for r in rows {
+            let ratio = r.impliedEta
+            num += ratio * ratio
+            den += ratio
+        }
+        return den > 0 ? num / den : nil
+    }
+}
