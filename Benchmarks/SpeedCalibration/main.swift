@@ -40,17 +40,21 @@ for backend in Set(rows.map(\.backend)).sorted() {
 let model = DecodeSpeedModel(backends: backends)
 let errors = SpeedCalibration.errors(rows, model: model)
 for (label, error) in errors { print(String(format: "%+7.1f%%  %@", error * 100, label)) }
-let magnitudes = errors.map { abs($0.1) }.sorted()
-if !magnitudes.isEmpty {
+/// `label: N rows, median |error| …, p90 …` for relative errors.
+func summary(_ label: String, _ errors: [(String, Double)]) {
+    let magnitudes = errors.map { abs($0.1) }.sorted()
+    guard !magnitudes.isEmpty else { return }
     print(
         String(
-            format: "\ndecode: %d rows, median |error| %.1f%%, p90 %.1f%%",
+            format: "\n%@: %d rows, median |error| %.1f%%, p90 %.1f%%",
+            label,
             magnitudes.count,
             magnitudes[magnitudes.count / 2] * 100,
             magnitudes[min(magnitudes.count - 1, magnitudes.count * 9 / 10)] * 100
         )
     )
 }
+summary("decode", errors)
 for reason in skipped { print("skipped: \(reason)") }
 
 // Prefill: η per backend, and on CPUs per quantization family.
@@ -84,15 +88,5 @@ for backend in Set(prefillRows.map(\.backend)).sorted() {
 let prefillModel = PrefillSpeedModel(eta: prefillEta, cpuByQuantFamily: prefillFamilies)
 let prefillErrors = SpeedCalibration.prefillErrors(prefillRows, model: prefillModel)
 for (label, error) in prefillErrors { print(String(format: "%+7.1f%%  %@", error * 100, label)) }
-let prefillMagnitudes = prefillErrors.map { abs($0.1) }.sorted()
-if !prefillMagnitudes.isEmpty {
-    print(
-        String(
-            format: "\nprefill: %d rows, median |error| %.1f%%, p90 %.1f%%",
-            prefillMagnitudes.count,
-            prefillMagnitudes[prefillMagnitudes.count / 2] * 100,
-            prefillMagnitudes[min(prefillMagnitudes.count - 1, prefillMagnitudes.count * 9 / 10)] * 100
-        )
-    )
-}
+summary("prefill", prefillErrors)
 for reason in prefillSkipped { print("skipped: \(reason)") }
