@@ -53,8 +53,8 @@ struct FitOptions: ParsableArguments {
 
     /// The fit of `model` with these options: the asked quantization, or the best that fits.
     func report(for model: String) throws -> FitReport {
-        let (engine, catalog, _, gpus) = try engine()
-        let spec = try resolveModel(model, catalog: catalog)
+        let (engine, catalog, quants, gpus) = try engine()
+        let spec = try resolveModel(model, catalog: catalog, table: quants)
         let machine = try profile(table: gpus)
         let request = { (quant: String) in
             FitEngine.Request(model: spec, quant: quant, context: self.ctx, kvType: self.kv)
@@ -105,14 +105,6 @@ enum QuantLadder {
         }
         return last!
     }
-}
-
-func resolveModel(_ name: String, catalog: ModelCatalog) throws -> ModelSpec {
-    if let spec = catalog.model(name) { return spec }
-    let close = catalog.suggestions(for: name)
-    throw CLIError(
-        message: "unknown model '\(name)'" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?")
-    )
 }
 
 struct FitCommand: ParsableCommand {

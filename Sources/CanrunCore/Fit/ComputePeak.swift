@@ -1,10 +1,15 @@
 /// Peak floating-point throughput of the processors a fit runs on, FLOP/s.
 public enum ComputePeak {
-    /// FP32 lanes of the widest vector FMA the CPU can use: 16 with AVX-512, 8 with AVX2+FMA,
-    /// 4 with NEON/ASIMD (SVE's width varies by core; it counts as NEON here).
-    public static func fp32Lanes(isa: [String]) -> Int? {
+    /// FP32 lanes of the widest vector FMA the CPU can use per pipe: 16 with AVX-512, 8 with
+    /// AVX2+FMA, 4 with NEON/ASIMD (SVE's width varies by core; it counts as NEON here). Zen 4
+    /// runs AVX-512 through 256-bit datapaths (each 512-bit FMA takes two passes), so an AMD CPU
+    /// with AVX-512 but without AVX-VNNI (which Zen 5 added) counts 8.
+    public static func fp32Lanes(isa: [String], vendor: String? = nil) -> Int? {
         let set = Set(isa)
-        if set.contains("avx512f") { return 16 }
+        if set.contains("avx512f") {
+            let zen4 = vendor == "AuthenticAMD" && !set.contains("avx_vnni")
+            return zen4 ? 8 : 16
+        }
         if set.contains("avx2") && set.contains("fma") { return 8 }
         if set.contains("avx") { return 8 }
         if set.contains("asimd") || set.contains("neon") { return 4 }
@@ -17,7 +22,7 @@ public enum ComputePeak {
     /// Nil when the core count, clock or vector unit is unknown.
     public static func cpuFlopsPerS(_ cpu: CPUFacts?, threads: Int? = nil) -> Double? {
         guard let cpu, let cores = cpu.cores, cores > 0, let mhz = cpu.frequencyMaxMhz, mhz > 0,
-            let lanes = fp32Lanes(isa: cpu.isa)
+            let lanes = fp32Lanes(isa: cpu.isa, vendor: cpu.vendor)
         else { return nil }
         let used = min(cores, threads ?? cores)
         return Double(used) * Double(mhz) * 1e6 * Double(lanes) * 2 * 2

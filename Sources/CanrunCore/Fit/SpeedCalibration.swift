@@ -118,8 +118,14 @@ extension SpeedCalibration {
     /// CPUs of the calibration rows, as a probe of them would report (cores, cpufreq maximum,
     /// vector unit), from the vendors' spec pages.
     public static let calibrationCPUs: [String: CPUFacts] = [
-        // amd.com Ryzen 9 7950X: 16 cores, max boost 5.7 GHz, AVX-512 (Zen 4).
-        "AMD Ryzen 9 7950X": CPUFacts(cores: 16, threads: 32, isa: ["avx2", "avx512f", "fma"], frequencyMaxMhz: 5700)
+        // amd.com Ryzen 9 7950X: 16 cores, max boost 5.7 GHz, AVX-512 on 256-bit datapaths (Zen 4).
+        "AMD Ryzen 9 7950X": CPUFacts(
+            vendor: "AuthenticAMD",
+            cores: 16,
+            threads: 32,
+            isa: ["avx2", "avx512f", "fma"],
+            frequencyMaxMhz: 5700
+        )
     ]
 
     /// Prefill observations: rows with a prompt speed whose device peak is known (Apple GPU cores
