@@ -8,8 +8,8 @@ struct FitOptions: ParsableArguments {
     @Option(help: "Quantization (Q4_K_M, Q8_0, …); default: the best that fits.")
     var quant: String?
 
-    @Option(help: "Context length in tokens.")
-    var ctx: Int = 8192
+    @Option(help: "Context length in tokens (default: 8192, or the model's trained maximum when smaller).")
+    var ctx: Int?
 
     @Option(help: "KV cache type: f16, q8_0, q4_0, …")
     var kv: String = "f16"
@@ -57,7 +57,12 @@ struct FitOptions: ParsableArguments {
         let spec = try resolveModel(model, catalog: catalog, table: quants)
         let machine = try profile(table: gpus)
         let request = { (quant: String) in
-            FitEngine.Request(model: spec, quant: quant, context: self.ctx, kvType: self.kv)
+            FitEngine.Request(
+                model: spec,
+                quant: quant,
+                context: self.ctx ?? min(8192, spec.maxPositionEmbeddings),
+                kvType: self.kv
+            )
         }
         do {
             if let quant { return try engine.fit(request(quant), machine: machine) }
