@@ -25,9 +25,22 @@ struct FitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Answer for a machine profile (canrun probe --json output).", valueName: "FILE.json"))
     var machine: String?
 
+    @Option(help: ArgumentHelp("Answer for a reference machine from config/presets.toml.", valueName: "NAME"))
+    var preset: String?
+
     /// The machine to answer for: a profile file, a replay, or this machine (with its cached
     /// bandwidth measurement).
     func profile(table: GPUTable) throws -> MachineProfile {
+        if let preset {
+            let presets = try loadPresets(gpus: table)
+            guard let found = presets.preset(named: preset) else {
+                throw CLIError(
+                    message:
+                        "unknown preset '\(preset)'; presets: \(presets.presets.map(\.name).joined(separator: ", "))"
+                )
+            }
+            return found.profile
+        }
         if let machine {
             guard let data = FileManager.default.contents(atPath: machine) else {
                 throw CLIError(message: "no such file: \(machine)")
@@ -89,9 +102,22 @@ struct FitOptions: ParsableArguments {
     }
 }
 
+/// The shipped reference machines.
+func loadPresets(gpus: GPUTable) throws -> HardwarePresets {
+    do {
+        let path = try DataDirectory.locate("presets.toml")
+        return try HardwarePresets(
+            toml: String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self),
+            gpus: gpus
+        )
+    } catch {
+        throw CLIError(message: "\(error)")
+    }
+}
+
 /// The quantizations `canrun fit` tries, best quality first.
 enum QuantLadder {
-    static let order = ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K", "IQ2_M", "IQ1_M"]
+    static let order = Recommendations.ladder
 
     /// The best quantization that fits, or the smallest when none does.
     static func best(
@@ -121,10 +147,14 @@ struct FitCommand: ParsableCommand {
               canrun fit llama-3.1-8b                 # the best quantization that fits, at 8192 tokens
               canrun fit qwen3-30b-a3b --quant Q4_K_M --ctx 32768 --json
               canrun fit deepseek-r1 --replay server-recording/
+              canrun fit llama-3.3-70b --preset rtx-4090  # a reference machine (config/presets.toml)
+
+            Text output ends with every quantization on the machine asked about, and a speed
+            matrix across the reference machines.
             """
     )
 
-    @Argument(help: "A catalog id or Hugging Face repo name.")
+    @Argument(help: "A catalog id, a .gguf file, or a config.json (or its folder).")
     var model: String
 
     @OptionGroup var options: FitOptions
@@ -137,9 +167,33 @@ struct FitCommand: ParsableCommand {
             let report = try options.report(for: model)
             if json {
                 print(String(decoding: try ProfileJSON.encoder().encode(report), as: UTF8.self))
-            } else {
-                print(FitText.render(report))
+                return
             }
+            print(FitText.render(report))
+            let (engine, catalog, quants, gpus) = try options.engine()
+            let spec = try resolveModel(model, catalog: catalog, table: quants)
+            let machine = try options.profile(table: gpus)
+            let context = options.ctx ?? min(8192, spec.maxPositionEmbeddings)
+            let inventory = TensorInventory(spec)
+            let every = QuantLadder.order.compactMap { quant in
+                try? engine.fit(
+                    .init(model: spec, quant: quant, context: context, kvType: options.kv),
+                    machine: machine,
+                    inventory: inventory
+                )
+            }
+            print("\nevery quantization at \(context) tokens on this machine:")
+            print(Recommendations.table(every))
+            let presets = try loadPresets(gpus: gpus)
+            let rows = SpeedMatrix.rows(
+                model: spec,
+                presets: presets.presets,
+                engine: engine,
+                context: context,
+                kvType: options.kv
+            )
+            print("")
+            print(SpeedMatrix.table(rows, context: context))
         }
     }
 }
@@ -154,7 +208,7 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A catalog id or Hugging Face repo name.")
+    @Argument(help: "A catalog id, a .gguf file, or a config.json (or its folder).")
     var model: String
 
     @OptionGroup var options: FitOptions

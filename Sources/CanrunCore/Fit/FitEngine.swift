@@ -105,6 +105,12 @@ public struct FitEngine: Sendable {
         {
             best = moe
         }
+        // On unified memory the preset's or probe's bandwidth is the GPU's: the CPU cores alone
+        // reach only part of it (M2 Ultra: 800 GB/s for the GPU), and llama.cpp offloads all
+        // layers by default there, so a fitting unified placement wins over CPU-only.
+        if best.mode == "cpu", let unified = candidates.first(where: { $0.mode == "unified" && $0.fits }) {
+            best = unified
+        }
         var reasons = [best.why]
         for other in candidates where other.mode != best.mode { reasons.append(other.why) }
         let fullDepth = best.speedAt(depth: request.context)

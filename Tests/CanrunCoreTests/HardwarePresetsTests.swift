@@ -1,0 +1,94 @@
+import CanrunCore
+import Foundation
+import Testing
+
+/// config/presets.toml turned into machine profiles, and the speed matrix over them.
+struct HardwarePresetsTests {
+    static let gpus: GPUTable = {
+        let text = (try? String(contentsOfFile: CoreFixtures.repository + "/config/gpus.toml", encoding: .utf8)) ?? ""
+        return (try? GPUTable(toml: text)) ?? GPUTable(entries: [])
+    }()
+
+    static func shipped() throws -> HardwarePresets {
+        let text = try String(contentsOfFile: CoreFixtures.repository + "/config/presets.toml", encoding: .utf8)
+        return try HardwarePresets(toml: text, gpus: gpus)
+    }
+
+    /// The issue's list: DDR4/DDR5 desktops, 8- and 12-channel servers, Apple tiers, RTX 3090/4090/5090,
+    /// A100/H100/H200, MI300X, Strix Halo, DGX Spark.
+    @Test func shippedPresetsLoad() throws {
+        let presets = try Self.shipped()
+        #expect(
+            presets.presets.map(\.name) == [
+                "ddr4-desktop", "ddr5-desktop", "server-8ch-ddr4", "server-12ch-ddr5", "apple-m2", "apple-m2-pro",
+                "apple-m2-max", "apple-m2-ultra", "rtx-3090", "rtx-4090", "rtx-5090", "a100-80gb", "h100", "h200",
+                "mi300x", "strix-halo", "dgx-spark",
+            ]
+        )
+        // gpus.toml: RTX 4090 24 GB, 1008 GB/s.
+        let rtx = try #require(presets.preset(named: "rtx-4090")?.profile.gpus?.first)
+        #expect(rtx.memoryBytes == 24 << 30)
+        #expect(rtx.bandwidthBytesPerS == 1_008_000_000_000)
+        // 2 channels × 6000 MT/s × 8 bytes.
+        #expect(presets.preset(named: "ddr5-desktop")?.profile.memory.theoreticalBandwidthBytesPerS == 96_000_000_000)
+        let m2 = try #require(presets.preset(named: "apple-m2")?.profile.gpus?.first)
+        #expect(m2.unifiedMemory)
+        #expect(m2.fp16FlopsPerS == 3_578_880_000_000)
+    }
+
+    @Test(arguments: [
+        (
+            "[[preset]]\nname = \"a\"\ndescription = \"x\"\nram_gib = 8\nmemory_bandwidth_gbs = 10.0\ncpu_cores = 2\ncpu_mhz = 1000\ncpu_isa = []\ngpus = [\"No Such Card\"]\n",
+            "GPU 'No Such Card' is not in gpus.toml"
+        ),
+        (
+            "[[preset]]\nname = \"a\"\ndescription = \"x\"\nram_gib = 0\nmemory_bandwidth_gbs = 10.0\ncpu_cores = 2\ncpu_mhz = 1000\ncpu_isa = []\n",
+            "needs positive"
+        ),
+        ("[[preset]]\nname = \"a\"\n", "description"),
+    ])
+    func badPresetsAreClearErrors(_ toml: String, _ expected: String) {
+        do {
+            _ = try HardwarePresets(toml: toml, gpus: Self.gpus)
+            Issue.record("accepted a bad preset")
+        } catch {
+            #expect(String(describing: error).contains(expected), "\(error)")
+        }
+    }
+
+    @Test func duplicateNamesAreRejected() {
+        let one =
+            "[[preset]]\nname = \"a\"\ndescription = \"x\"\nram_gib = 8\nmemory_bandwidth_gbs = 10.0\ncpu_cores = 2\ncpu_mhz = 1000\ncpu_isa = []\n"
+        #expect(throws: HardwarePresets.LoadError.invalid("preset a is listed twice")) {
+            try HardwarePresets(toml: one + one, gpus: Self.gpus)
+        }
+    }
+
+    /// Llama 3.1 8B: on the GPU of the RTX presets, in RAM on the desktops, on the GPU of Apple
+    /// silicon (llama.cpp's default there, even where CPU-only would also fit); DeepSeek V3
+    /// (671 B) fits none of the desktop-class machines.
+    @Test func speedMatrixPlacements() throws {
+        let presets = try Self.shipped()
+        let engine = FitEngine(quants: ShippedCatalog.quants, efficiency: FitEngineTests.efficiency)
+        let llama = try #require(ShippedCatalog.catalog.model("llama-3.1-8b"))
+        let rows = SpeedMatrix.rows(model: llama, presets: presets.presets, engine: engine, context: 8192)
+        func mode(_ preset: String, _ quant: String) -> String? {
+            guard let column = SpeedMatrix.quants.firstIndex(of: quant),
+                let row = rows.first(where: { $0.preset == preset })
+            else { return nil }
+            return row.cells[column]?.placement.mode
+        }
+        #expect(mode("rtx-4090", "Q8_0") == "gpu")
+        #expect(mode("ddr4-desktop", "Q4_K_M") == "cpu")
+        #expect(mode("apple-m2-ultra", "Q2_K") == "unified")
+        let deepseek = try #require(ShippedCatalog.catalog.model("deepseek-v3"))
+        let big = SpeedMatrix.rows(
+            model: deepseek,
+            presets: presets.presets.filter { $0.name == "ddr5-desktop" || $0.name == "apple-m2" },
+            engine: engine,
+            context: 8192
+        )
+        #expect(big.allSatisfy { $0.cells.allSatisfy { $0 == nil } })
+        #expect(SpeedMatrix.table(big, context: 8192).contains("—"))
+    }
+}
