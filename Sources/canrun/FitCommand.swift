@@ -64,10 +64,12 @@ struct FitOptions: ParsableArguments {
         return profile
     }
 
-    /// The fit of `model` with these options: the asked quantization, or the best that fits.
+    /// The fit of `model` with these options: the asked quantization, or the best that fits. A
+    /// GGUF file without `--quant` is fitted as it is, its weights measured from its tensor table.
     func report(for model: String) throws -> FitReport {
         let (engine, catalog, quants, gpus) = try engine()
-        let spec = try resolveModel(model, catalog: catalog, table: quants)
+        let resolved = try resolveModel(model, catalog: catalog, table: quants)
+        let spec = resolved.spec
         let machine = try profile(table: gpus)
         let request = { (quant: String) in
             FitEngine.Request(
@@ -78,6 +80,11 @@ struct FitOptions: ParsableArguments {
             )
         }
         do {
+            if quant == nil, let exact = resolved.fileWeights {
+                var asIs = request(exact.quant)
+                asIs.weights = exact
+                return try engine.fit(asIs, machine: machine)
+            }
             if let quant { return try engine.fit(request(quant), machine: machine) }
             return try QuantLadder.best(spec, request: request, engine: engine, machine: machine)
         } catch let error as FitEngine.FitError {
@@ -171,7 +178,7 @@ struct FitCommand: ParsableCommand {
             }
             print(FitText.render(report))
             let (engine, catalog, quants, gpus) = try options.engine()
-            let spec = try resolveModel(model, catalog: catalog, table: quants)
+            let spec = try resolveModel(model, catalog: catalog, table: quants).spec
             let machine = try options.profile(table: gpus)
             let context = options.ctx ?? min(8192, spec.maxPositionEmbeddings)
             let inventory = TensorInventory(spec)

@@ -2,18 +2,26 @@ import CanrunCore
 import CanrunProbe
 import Foundation
 
+/// A model to fit: its architecture, and for a GGUF file its weights measured exactly.
+struct ResolvedModel {
+    var spec: ModelSpec
+    var fileWeights: WeightsEstimate?
+}
+
 /// A model named by a file: a Hugging Face `config.json` (or the folder holding one) or a GGUF
 /// file (split files: the first part). Errors name the file and what was wrong with it.
-func modelSpec(fromFile path: String, table: QuantTable) throws -> ModelSpec {
+func model(fromFile path: String, table: QuantTable) throws -> ResolvedModel {
     guard FileManager.default.fileExists(atPath: path) else { throw CLIError(message: "no such file: \(path)") }
     do {
         if let config = HFConfigFile.path(path) {
-            return try HFConfigReader.read(
+            let spec = try HFConfigReader.read(
                 try Data(contentsOf: URL(fileURLWithPath: config)),
                 id: HFConfigFile.id(config)
             ).0
+            return ResolvedModel(spec: spec)
         }
-        return try GGUFFiles.model(path, table: table).spec
+        let file = try GGUFFiles.model(path, table: table)
+        return ResolvedModel(spec: file.spec, fileWeights: file.weights)
     } catch let error as HFConfigReader.ReadError {
         throw CLIError(message: "\(path): \(error)")
     } catch let error as GGUFError {
@@ -24,11 +32,11 @@ func modelSpec(fromFile path: String, table: QuantTable) throws -> ModelSpec {
 }
 
 /// A catalog id, or a file when one exists at that path (or the name ends in `.gguf`).
-func resolveModel(_ name: String, catalog: ModelCatalog, table: QuantTable) throws -> ModelSpec {
+func resolveModel(_ name: String, catalog: ModelCatalog, table: QuantTable) throws -> ResolvedModel {
     if name.hasSuffix(".gguf") || FileManager.default.fileExists(atPath: name) {
-        return try modelSpec(fromFile: name, table: table)
+        return try model(fromFile: name, table: table)
     }
-    if let spec = catalog.model(name) { return spec }
+    if let spec = catalog.model(name) { return ResolvedModel(spec: spec) }
     let close = catalog.suggestions(for: name)
     throw CLIError(
         message: "unknown model '\(name)'" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?")

@@ -90,6 +90,22 @@ struct GGUFReaderTests {
         #expect(moe.expertBytes == 2 * (gateUp + down))
     }
 
+    /// A GGUF file is fitted with its own weights: the tensor table's exact bytes, the embedding
+    /// table (its own output head, so untied) left out of what a token reads.
+    @Test func fitUsesTheFileWeights() throws {
+        let file = try Self.read(try Self.bytes("tiny-llama-q4_k"))
+        let llama = try GGUFModel(parts: [file], id: "t")
+        let embedding = try #require(file.tensors.first { $0.name == "token_embd.weight" })
+        #expect(llama.embeddingBytes == embedding.bytes)
+        #expect(llama.weights.bytes == file.tensorBytes)
+        var request = FitEngine.Request(model: llama.spec, quant: llama.weights.quant, context: 2048)
+        request.weights = llama.weights
+        let report = try FitEngineTests.engine.fit(request, machine: FitEngineTests.machine(ramGiB: 8, readGBs: 20))
+        #expect(report.memory.weightsBytes == file.tensorBytes)
+        #expect(report.basis.bytesPerToken == file.tensorBytes - embedding.bytes)
+        #expect(report.reasons.contains("weights measured exactly from the file's tensor table"))
+    }
+
     /// Every prefix of a real header is an error, never a crash or a hang.
     @Test func everyTruncationIsAnError() throws {
         let bytes = try Self.bytes("tiny-qwen3moe-q8_0")

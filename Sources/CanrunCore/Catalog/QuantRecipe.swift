@@ -239,6 +239,15 @@ public struct WeightsEstimate: Sendable, Equatable {
     /// The token embedding table (a token reads one row of it; 0 when tied to the output head).
     public var embeddingBytes: Int64 = 0
 
+    /// Weights known exactly (a GGUF file's tensor table).
+    public init(quant: String, bytes: Int64, bytesByType: [String: Int64], expertBytes: Int64, embeddingBytes: Int64) {
+        self.quant = quant
+        self.bytes = bytes
+        self.bytesByType = bytesByType
+        self.expertBytes = expertBytes
+        self.embeddingBytes = embeddingBytes
+    }
+
     public init?(
         model: ModelSpec,
         quant: String,

@@ -13,6 +13,9 @@ public struct FitEngine: Sendable {
         public var kvType: String
         public var parallel: Int
         public var ubatch: Int
+        /// Weights measured exactly (a GGUF file's tensor table); nil: estimated from the
+        /// architecture and the quantization recipe.
+        public var weights: WeightsEstimate?
 
         public init(
             model: ModelSpec,
@@ -76,7 +79,10 @@ public struct FitEngine: Sendable {
             throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
         }
         let inventory = inventory ?? TensorInventory(m)
-        guard let weights = WeightsEstimate(model: m, quant: request.quant, table: quants, inventory: inventory) else {
+        guard
+            let weights = request.weights
+                ?? WeightsEstimate(model: m, quant: request.quant, table: quants, inventory: inventory)
+        else {
             throw FitError.unknownQuant(request.quant)
         }
         let kv = try KVCachePlan(
@@ -112,6 +118,7 @@ public struct FitEngine: Sendable {
             best = unified
         }
         var reasons = [best.why]
+        if request.weights != nil { reasons.append("weights measured exactly from the file's tensor table") }
         for other in candidates where other.mode != best.mode { reasons.append(other.why) }
         let fullDepth = best.speedAt(depth: request.context)
         let verdict: String

@@ -13,6 +13,9 @@ public struct GGUFModel: Sendable, Equatable {
     public var parameters: Int64
     /// Bytes per ggml type, for "which tensors got what".
     public var bytesByType: [String: Int64]
+    /// The token embedding table's bytes when the file has its own output head (a token reads one
+    /// row of it); 0 when the head is tied to it.
+    public var embeddingBytes: Int64
 
     /// llama.h `enum llama_ftype` → name.
     static let fileTypes: [Int: String] = [
@@ -91,5 +94,17 @@ public struct GGUFModel: Sendable, Equatable {
         tensorCount = tensors.count
         parameters = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
         bytesByType = tensors.reduce(into: [:]) { $0[$1.typeName, default: 0] += $1.bytes }
+        embeddingBytes = tensor("output.weight") == nil ? 0 : tensor("token_embd.weight")?.bytes ?? 0
+    }
+
+    /// The file's weights as the fit engine takes them: exact, from the tensor table.
+    public var weights: WeightsEstimate {
+        WeightsEstimate(
+            quant: fileType ?? "file",
+            bytes: weightsBytes,
+            bytesByType: bytesByType,
+            expertBytes: expertBytes,
+            embeddingBytes: embeddingBytes
+        )
     }
 }
