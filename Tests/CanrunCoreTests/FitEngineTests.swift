@@ -87,6 +87,35 @@ struct FitEngineTests {
         #expect(r.basis.efficiency == 0.992)
     }
 
+    /// `fits` is about the machine, `fits_now` about what is free: a card that another process
+    /// fills still fits the model, not now; without a driver's free figure `fits_now` is unknown.
+    @Test func fitsNowFollowsFreeMemory() throws {
+        var busy = Self.rtx4090()
+        busy.memoryBytes = 8 << 30
+        busy.memoryFreeBytes = 1 << 30
+        let m = try Self.model("qwen3-30b-a3b")
+        let r = try Self.engine.fit(
+            .init(model: m, quant: "Q4_K_M", context: 8192),
+            machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [busy])
+        )
+        #expect(r.placement.mode == "moe_experts_on_cpu")
+        #expect(r.fits)
+        #expect(r.fitsNow == false)
+        #expect(r.reasons.contains { $0.hasPrefix("fits this machine but not the memory free now") })
+        busy.memoryFreeBytes = nil
+        let unknown = try Self.engine.fit(
+            .init(model: m, quant: "Q4_K_M", context: 8192),
+            machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [busy])
+        )
+        #expect(unknown.fitsNow == nil)
+        busy.memoryFreeBytes = 8 << 30
+        let idle = try Self.engine.fit(
+            .init(model: m, quant: "Q4_K_M", context: 8192),
+            machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [busy])
+        )
+        #expect(idle.fitsNow == true)
+    }
+
     /// A 30 B MoE on an 8 GiB card: experts in RAM beats a few layers on the GPU.
     @Test func moeExpertsGoToRAMWhenTheCardIsSmall() throws {
         var small = Self.rtx4090()

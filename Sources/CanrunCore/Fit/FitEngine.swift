@@ -119,6 +119,9 @@ public struct FitEngine: Sendable {
         }
         var reasons = [best.why]
         if request.weights != nil { reasons.append("weights measured exactly from the file's tensor table") }
+        if best.fits, best.fitsNow == false {
+            reasons.append("fits this machine but not the memory free now: other programs or models hold it")
+        }
         for other in candidates where other.mode != best.mode { reasons.append(other.why) }
         let fullDepth = best.speedAt(depth: request.context)
         let verdict: String
@@ -379,6 +382,17 @@ public struct FitEngine: Sendable {
         return PrefillSpeedModel.tokensPerSecond(flopsPerToken: flops, shares: shares)
     }
 
+    /// Whether every device's share fits in what is free on it now; nil when some device's free
+    /// memory is unknown (only live drivers and /proc/meminfo know it).
+    static func fitsNow(_ shares: [(free: Int64?, need: Int64)]) -> Bool? {
+        var all = true
+        for share in shares {
+            guard let free = share.free else { return nil }
+            all = all && share.need <= free
+        }
+        return all
+    }
+
     private func cpuEta(_ quantBase: String) -> Double? {
         efficiency.cpuByQuantFamily[quantBase] ?? efficiency.model.backends["cpu"]?.eta
     }
@@ -539,7 +553,9 @@ public struct FitEngine: Sendable {
                 Candidate(
                     mode: "multi_gpu",
                     fits: need <= total,
-                    fitsNow: nil,
+                    fitsNow: Self.fitsNow(
+                        d.gpus.map { ($0.free, Int64(Double(need) * Double($0.memory) / Double(total))) }
+                    ),
                     gpuLayers: p.layers + 1,
                     shares: d.gpus.map {
                         .init(device: "gpu\($0.index)", bytes: Int64(Double(need) * Double($0.memory) / Double(total)))
@@ -573,7 +589,7 @@ public struct FitEngine: Sendable {
                 Candidate(
                     mode: "moe_experts_on_cpu",
                     fits: fits,
-                    fitsNow: nil,
+                    fitsNow: Self.fitsNow([(gpu.free, onGPU), (d.hostFree, onCPU)]),
                     gpuLayers: p.layers + 1,
                     shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
                     overhead: Self.deviceMargin,
@@ -611,7 +627,7 @@ public struct FitEngine: Sendable {
                 Candidate(
                     mode: "partial_offload",
                     fits: onCPU <= host,
-                    fitsNow: nil,
+                    fitsNow: Self.fitsNow([(gpu.free, onGPU), (d.hostFree, onCPU)]),
                     gpuLayers: layersOnGPU,
                     shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
                     overhead: Self.deviceMargin,
