@@ -47,8 +47,9 @@ def config(name, s):
     }
 
 
-def write_f16(path, name, s):
+def write_f16(path, name, s, vocab=None):
     import gguf
+    VOCAB = vocab or globals()["VOCAB"]
     rng = np.random.default_rng(1)
     w = gguf.GGUFWriter(path, "llama")
     h, ff, heads, kv = s["hidden"], s["ff"], s["heads"], s["kv"]
@@ -199,4 +200,5 @@ def main():
             print(f"{what}: {len(known)} pairs, median |ratio-1| {known[len(known) // 2] * 100:.1f}%, worst {known[-1] * 100:.1f}%")
 
 
-main()
+if __name__ == "__main__":
+    main()
