@@ -10,6 +10,12 @@ set -euo pipefail
 
 packages=(libhwloc-dev libpci-dev pci.ids libxml2 bzip2 tar dmidecode pkgconf)
 
+# `--packages` prints the list, so CI installs exactly these with apt-get itself.
+if [ "${1:-}" = "--packages" ]; then
+    echo "${packages[*]}"
+    exit 0
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

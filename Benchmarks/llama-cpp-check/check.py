@@ -47,9 +47,8 @@ def config(name, s):
     }
 
 
-def write_f16(path, name, s, vocab=None):
+def write_f16(path, name, s, vocab=VOCAB):
     import gguf
-    VOCAB = vocab or globals()["VOCAB"]
     rng = np.random.default_rng(1)
     w = gguf.GGUFWriter(path, "llama")
     h, ff, heads, kv = s["hidden"], s["ff"], s["heads"], s["kv"]
@@ -66,10 +65,10 @@ def write_f16(path, name, s, vocab=None):
     w.add_file_type(1)
     w.add_tokenizer_model("llama")
     tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(256)]
-    tokens += [f"t{i}" for i in range(VOCAB - len(tokens))]
+    tokens += [f"t{i}" for i in range(vocab - len(tokens))]
     w.add_token_list(tokens)
-    w.add_token_scores([0.0] * VOCAB)
-    w.add_token_types([2, 3, 3] + [6] * 256 + [1] * (VOCAB - 259))
+    w.add_token_scores([0.0] * vocab)
+    w.add_token_types([2, 3, 3] + [6] * 256 + [1] * (vocab - 259))
     w.add_bos_token_id(1)
     w.add_eos_token_id(2)
 
@@ -77,7 +76,7 @@ def write_f16(path, name, s, vocab=None):
         # numpy order is the reverse of ggml's; small values keep activations finite.
         w.add_tensor(n, (rng.standard_normal(tuple(reversed(shape)), dtype=np.float32) * 0.02).astype(dtype))
 
-    t("token_embd.weight", [h, VOCAB])
+    t("token_embd.weight", [h, vocab])
     for i in range(s["layers"]):
         p = f"blk.{i}."
         t(p + "attn_norm.weight", [h], np.float32)
@@ -90,7 +89,7 @@ def write_f16(path, name, s, vocab=None):
         t(p + "ffn_up.weight", [h, ff])
         t(p + "ffn_down.weight", [ff, h])
     t("output_norm.weight", [h], np.float32)
-    t("output.weight", [h, VOCAB])
+    t("output.weight", [h, vocab])
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

@@ -131,12 +131,8 @@ static void *work(void *argument) {
     return NULL;
 }
 
-static void stop(struct canrun_team *t) {
-    t->quit = 1;
-    pthread_barrier_wait(&t->start);
-    for (int i = 0; i < t->threads; i++) {
-        if (t->workers[i].started) pthread_join(t->workers[i].thread, NULL);
-    }
+/* Frees the team once its workers have exited. */
+static void release(struct canrun_team *t) {
     pthread_barrier_destroy(&t->ready);
     pthread_barrier_destroy(&t->start);
     pthread_barrier_destroy(&t->done);
@@ -144,6 +140,15 @@ static void stop(struct canrun_team *t) {
     pthread_mutex_destroy(&t->gate_lock);
     free(t->workers);
     free(t);
+}
+
+static void stop(struct canrun_team *t) {
+    t->quit = 1;
+    pthread_barrier_wait(&t->start);
+    for (int i = 0; i < t->threads; i++) {
+        if (t->workers[i].started) pthread_join(t->workers[i].thread, NULL);
+    }
+    release(t);
 }
 
 static void open_gate(struct canrun_team *t, int state) {
@@ -195,13 +200,7 @@ struct canrun_team *canrun_team_create(void *topology, int threads, const int *p
         snprintf(err, err_len, "cannot start %d threads (the system allowed %d)", threads, started);
         open_gate(t, -1);
         for (int i = 0; i < started; i++) pthread_join(t->workers[i].thread, NULL);
-        pthread_barrier_destroy(&t->ready);
-        pthread_barrier_destroy(&t->start);
-        pthread_barrier_destroy(&t->done);
-        pthread_cond_destroy(&t->gate);
-        pthread_mutex_destroy(&t->gate_lock);
-        free(t->workers);
-        free(t);
+        release(t);
         return NULL;
     }
     open_gate(t, 1);

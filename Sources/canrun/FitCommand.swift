@@ -64,29 +64,46 @@ struct FitOptions: ParsableArguments {
         return profile
     }
 
-    /// The fit of `model` with these options: the asked quantization, or the best that fits. A
-    /// GGUF file without `--quant` is fitted as it is, its weights measured from its tensor table.
-    func report(for model: String) throws -> FitReport {
+    /// What a fit-style command loads once (tables, the model, the machine — a live probe) and
+    /// then uses for the report and every table after it.
+    struct Session {
+        var engine: FitEngine
+        var gpus: GPUTable
+        var model: ResolvedModel
+        var machine: MachineProfile
+        /// `--ctx`, else 8192 or the model's trained maximum when smaller.
+        var context: Int
+    }
+
+    func session(for model: String) throws -> Session {
         let (engine, catalog, quants, gpus) = try engine()
         let resolved = try resolveModel(model, catalog: catalog, table: quants)
-        let spec = resolved.spec
-        let machine = try profile(table: gpus)
+        return Session(
+            engine: engine,
+            gpus: gpus,
+            model: resolved,
+            machine: try profile(table: gpus),
+            context: ctx ?? min(8192, resolved.spec.maxPositionEmbeddings)
+        )
+    }
+
+    /// The fit of `model` with these options: the asked quantization, or the best that fits. A
+    /// GGUF file without `--quant` is fitted as it is, its weights measured from its tensor table.
+    func report(for model: String) throws -> FitReport { try report(in: session(for: model)) }
+
+    func report(in session: Session) throws -> FitReport {
+        let spec = session.model.spec
         let request = { (quant: String) in
-            FitEngine.Request(
-                model: spec,
-                quant: quant,
-                context: self.ctx ?? min(8192, spec.maxPositionEmbeddings),
-                kvType: self.kv
-            )
+            FitEngine.Request(model: spec, quant: quant, context: session.context, kvType: self.kv)
         }
         do {
-            if quant == nil, let exact = resolved.fileWeights {
+            if quant == nil, let exact = session.model.fileWeights {
                 var asIs = request(exact.quant)
                 asIs.weights = exact
-                return try engine.fit(asIs, machine: machine)
+                return try session.engine.fit(asIs, machine: session.machine)
             }
-            if let quant { return try engine.fit(request(quant), machine: machine) }
-            return try QuantLadder.best(spec, request: request, engine: engine, machine: machine)
+            if let quant { return try session.engine.fit(request(quant), machine: session.machine) }
+            return try QuantLadder.best(request: request, engine: session.engine, machine: session.machine)
         } catch let error as FitEngine.FitError {
             throw CLIError(message: error.description)
         }
@@ -122,13 +139,10 @@ func loadPresets(gpus: GPUTable) throws -> HardwarePresets {
     }
 }
 
-/// The quantizations `canrun fit` tries, best quality first.
+/// `canrun fit`'s choice along `Recommendations.ladder`, best quality first.
 enum QuantLadder {
-    static let order = Recommendations.ladder
-
     /// The best quantization that fits, or the smallest when none does.
     static func best(
-        _ model: ModelSpec,
         request: (String) -> FitEngine.Request,
         engine: FitEngine,
         machine: MachineProfile
@@ -136,7 +150,7 @@ enum QuantLadder {
         throws -> FitReport
     {
         var last: FitReport?
-        for quant in order {
+        for quant in Recommendations.ladder {
             let report = try engine.fit(request(quant), machine: machine)
             if report.fits { return report }
             last = report
@@ -171,36 +185,33 @@ struct FitCommand: ParsableCommand {
 
     func run() throws {
         try reportingCLIErrors {
-            let report = try options.report(for: model)
+            let session = try options.session(for: model)
+            let report = try options.report(in: session)
             if json {
                 print(String(decoding: try ProfileJSON.encoder().encode(report), as: UTF8.self))
                 return
             }
             print(FitText.render(report))
-            let (engine, catalog, quants, gpus) = try options.engine()
-            let spec = try resolveModel(model, catalog: catalog, table: quants).spec
-            let machine = try options.profile(table: gpus)
-            let context = options.ctx ?? min(8192, spec.maxPositionEmbeddings)
+            let spec = session.model.spec
             let inventory = TensorInventory(spec)
-            let every = QuantLadder.order.compactMap { quant in
-                try? engine.fit(
-                    .init(model: spec, quant: quant, context: context, kvType: options.kv),
-                    machine: machine,
+            let every = Recommendations.ladder.compactMap { quant in
+                try? session.engine.fit(
+                    .init(model: spec, quant: quant, context: session.context, kvType: options.kv),
+                    machine: session.machine,
                     inventory: inventory
                 )
             }
-            print("\nevery quantization at \(context) tokens on this machine:")
+            print("\nevery quantization at \(session.context) tokens on this machine:")
             print(Recommendations.table(every))
-            let presets = try loadPresets(gpus: gpus)
             let rows = SpeedMatrix.rows(
                 model: spec,
-                presets: presets.presets,
-                engine: engine,
-                context: context,
+                presets: try loadPresets(gpus: session.gpus).presets,
+                engine: session.engine,
+                context: session.context,
                 kvType: options.kv
             )
             print("")
-            print(SpeedMatrix.table(rows, context: context))
+            print(SpeedMatrix.table(rows, context: session.context))
         }
     }
 }

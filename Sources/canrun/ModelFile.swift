@@ -2,26 +2,31 @@ import CanrunCore
 import CanrunProbe
 import Foundation
 
-/// A model to fit: its architecture, and for a GGUF file its weights measured exactly.
+/// A model to fit or show: its architecture, and what its file says beyond it.
 struct ResolvedModel {
     var spec: ModelSpec
-    var fileWeights: WeightsEstimate?
+    /// The GGUF file the model came from: its tensor table measures the weights exactly.
+    var gguf: GGUFModel?
+    /// How a config.json's checkpoint is stored (GPTQ, AWQ, FP8, …), when it says.
+    var storedAs: HFConfigReader.Quantization?
+
+    var fileWeights: WeightsEstimate? { gguf?.weights }
 }
 
 /// A model named by a file: a Hugging Face `config.json` (or the folder holding one) or a GGUF
 /// file (split files: the first part). Errors name the file and what was wrong with it.
-func model(fromFile path: String, table: QuantTable) throws -> ResolvedModel {
+func resolveModelFile(_ path: String, table: QuantTable) throws -> ResolvedModel {
     guard FileManager.default.fileExists(atPath: path) else { throw CLIError(message: "no such file: \(path)") }
     do {
         if let config = HFConfigFile.path(path) {
-            let spec = try HFConfigReader.read(
+            let (spec, storedAs) = try HFConfigReader.read(
                 try Data(contentsOf: URL(fileURLWithPath: config)),
                 id: HFConfigFile.id(config)
-            ).0
-            return ResolvedModel(spec: spec)
+            )
+            return ResolvedModel(spec: spec, storedAs: storedAs)
         }
         let file = try GGUFFiles.model(path, table: table)
-        return ResolvedModel(spec: file.spec, fileWeights: file.weights)
+        return ResolvedModel(spec: file.spec, gguf: file)
     } catch let error as HFConfigReader.ReadError {
         throw CLIError(message: "\(path): \(error)")
     } catch let error as GGUFError {
@@ -34,7 +39,7 @@ func model(fromFile path: String, table: QuantTable) throws -> ResolvedModel {
 /// A catalog id, or a file when one exists at that path (or the name ends in `.gguf`).
 func resolveModel(_ name: String, catalog: ModelCatalog, table: QuantTable) throws -> ResolvedModel {
     if name.hasSuffix(".gguf") || FileManager.default.fileExists(atPath: name) {
-        return try model(fromFile: name, table: table)
+        return try resolveModelFile(name, table: table)
     }
     if let spec = catalog.model(name) { return ResolvedModel(spec: spec) }
     let close = catalog.suggestions(for: name)

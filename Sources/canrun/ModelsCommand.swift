@@ -109,38 +109,17 @@ struct ModelsCommand: ParsableCommand {
 extension ModelsCommand.Show {
     /// A model file: a GGUF (its header and tensor table; never the weights).
     func showFile(table: QuantTable) throws {
-        guard FileManager.default.fileExists(atPath: model) else {
-            throw CLIError(message: "no such file: \(model)")
-        }
-        var summary: ModelSummary
-        let spec: ModelSpec
-        do {
-            if let config = HFConfigFile.path(model) {
-                let (read, quantization) = try HFConfigReader.read(
-                    try Data(contentsOf: URL(fileURLWithPath: config)),
-                    id: HFConfigFile.id(config)
+        let file = try resolveModelFile(model, table: table)
+        let spec = file.spec
+        let summary =
+            file.gguf.map { ModelSummary($0, table: table) } ?? ModelSummary(spec, detailed: true, table: table)
+        if let quantization = file.storedAs {
+            FileHandle.standardError.write(
+                Data(
+                    "note: the checkpoint is stored as \(quantization.method) (\(quantization.bits.map { "\($0)-bit" } ?? "?")); sizes below are for GGUF quantizations of it\n"
+                        .utf8
                 )
-                spec = read
-                summary = ModelSummary(read, detailed: true, table: table)
-                if let quantization {
-                    FileHandle.standardError.write(
-                        Data(
-                            "note: the checkpoint is stored as \(quantization.method) (\(quantization.bits.map { "\($0)-bit" } ?? "?")); sizes below are for GGUF quantizations of it\n"
-                                .utf8
-                        )
-                    )
-                }
-            } else {
-                let file = try GGUFFiles.model(model, table: table)
-                summary = ModelSummary(file, table: table)
-                spec = file.spec
-            }
-        } catch let error as HFConfigReader.ReadError {
-            throw CLIError(message: "\(model): \(error)")
-        } catch let error as GGUFError {
-            throw CLIError(message: "\(model): \(error)")
-        } catch {
-            throw CLIError(message: "\(model): \(error.localizedDescription)")
+            )
         }
         if json {
             print(String(decoding: try ProfileJSON.encoder().encode(summary), as: UTF8.self))

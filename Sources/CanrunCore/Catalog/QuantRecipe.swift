@@ -239,6 +239,18 @@ public struct WeightsEstimate: Sendable, Equatable {
     /// The token embedding table (a token reads one row of it; 0 when tied to the output head).
     public var embeddingBytes: Int64 = 0
 
+    /// Routed-expert bytes one token reads: `k` of the `n` experts.
+    public func expertActiveBytes(_ model: ModelSpec) -> Int64 {
+        let n = Int64(max(1, model.numExperts ?? 1))
+        return expertBytes / n * Int64(model.numExpertsPerTok ?? Int(n))
+    }
+
+    /// Weight bytes one decoded token reads: everything but the token embedding table (a token
+    /// looks up one row of it) and the experts the router does not pick.
+    public func activeBytes(_ model: ModelSpec) -> Int64 {
+        bytes - embeddingBytes - expertBytes + expertActiveBytes(model)
+    }
+
     /// Weights known exactly (a GGUF file's tensor table).
     public init(quant: String, bytes: Int64, bytesByType: [String: Int64], expertBytes: Int64, embeddingBytes: Int64) {
         self.quant = quant

@@ -217,10 +217,8 @@ public struct FitEngine: Sendable {
             self.weights = weights
             self.kv = kv
             compute = Int64(ubatch) * 4 * (Int64(model.vocabSize) + 2 * Int64(model.hiddenSize))
-            let n = Int64(max(1, model.numExperts ?? 1))
-            let k = Int64(model.numExpertsPerTok ?? Int(n))
-            expertActiveBytes = weights.expertBytes / n * k
-            activeBytes = weights.bytes - weights.embeddingBytes - weights.expertBytes + expertActiveBytes
+            expertActiveBytes = weights.expertActiveBytes(model)
+            activeBytes = weights.activeBytes(model)
             layers = model.numHiddenLayers
         }
 
@@ -429,6 +427,11 @@ public struct FitEngine: Sendable {
                 notes: notes
             )
         }
+        /// A GPU's bandwidth (its source, else the table) and its backend's η and τ.
+        func basisOf(_ gpu: Devices.GPU) -> FitReport.Basis {
+            let backend = efficiency.model.backends[gpu.backend]
+            return basis(gpu.bandwidthSource ?? "table", gpu.bandwidth, backend?.eta, backend?.tauSecondsPerLayer, [])
+        }
 
         // CPU only.
         if let total = d.hostTotal {
@@ -444,7 +447,7 @@ public struct FitEngine: Sendable {
                 Candidate(
                     mode: "cpu",
                     fits: fits,
-                    fitsNow: d.hostFree.map { hostNeed <= $0 },
+                    fitsNow: Self.fitsNow([(d.hostFree, hostNeed)]),
                     gpuLayers: 0,
                     shares: [.init(device: "cpu", bytes: hostNeed)],
                     overhead: 0,
@@ -479,19 +482,13 @@ public struct FitEngine: Sendable {
                 Candidate(
                     mode: "unified",
                     fits: need <= total,
-                    fitsNow: d.hostFree.map { need <= $0 },
+                    fitsNow: Self.fitsNow([(d.hostFree, need)]),
                     gpuLayers: p.layers + 1,
                     shares: [.init(device: "gpu\(u.index)", bytes: need)],
                     overhead: Self.deviceMargin,
                     speed: speed(0),
                     speedAt: speed,
-                    basis: basis(
-                        u.bandwidthSource ?? "table",
-                        u.bandwidth,
-                        backend?.eta,
-                        backend?.tauSecondsPerLayer,
-                        []
-                    ),
+                    basis: basisOf(u),
                     why:
                         "unified memory: the GPU uses \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) shared RAM",
                     flags: "-ngl 99"
@@ -500,13 +497,7 @@ public struct FitEngine: Sendable {
         }
         guard let gpu = d.gpus.first else { return out }
         let backend = efficiency.model.backends[gpu.backend]
-        let gpuBasis = basis(
-            gpu.bandwidthSource ?? "table",
-            gpu.bandwidth,
-            backend?.eta,
-            backend?.tauSecondsPerLayer,
-            []
-        )
+        let gpuBasis = basisOf(gpu)
         let tau = backend?.tauSecondsPerLayer ?? 0
         let gpuNeed = hostNeed + Self.deviceMargin
         // One GPU.
@@ -521,7 +512,7 @@ public struct FitEngine: Sendable {
             Candidate(
                 mode: "gpu",
                 fits: gpuNeed <= gpu.memory,
-                fitsNow: gpu.free.map { gpuNeed <= $0 },
+                fitsNow: Self.fitsNow([(gpu.free, gpuNeed)]),
                 gpuLayers: p.layers + 1,
                 shares: [.init(device: "gpu\(gpu.index)", bytes: gpuNeed)],
                 overhead: Self.deviceMargin,

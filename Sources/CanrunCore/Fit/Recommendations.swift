@@ -19,19 +19,15 @@ public enum Recommendations {
     ) -> [FitReport] {
         var reports: [(report: FitReport, params: Int64)] = []
         let ceiling = engine.memoryCeiling(machine)
+        let fewestBits = engine.quants.types.map(\.bitsPerWeight).filter { $0 > 0 }.min()
         for model in models {
             let ctx = min(context, model.maxPositionEmbeddings)
             let inventory = TensorInventory(model)
-            // Models whose smallest quantization outweighs all of the machine's memory skip the
-            // ladder: each rung costs a pass over every tensor.
-            if let ceiling, let smallest = ladder.last,
-                let weights = WeightsEstimate(
-                    model: model,
-                    quant: smallest,
-                    table: engine.quants,
-                    inventory: inventory
-                ),
-                weights.bytes > ceiling
+            // No quantization packs a weight in fewer bits than the table's smallest type: a model
+            // that outweighs all the machine's memory even so skips the ladder (each rung costs a
+            // pass over every tensor).
+            if let ceiling, let fewestBits,
+                Double(inventory.totalParameters) * fewestBits / 8 > Double(ceiling)
             {
                 continue
             }

@@ -31,21 +31,19 @@ public enum SpeedCalibration {
         var rows: [Row] = []
         var skipped: [String] = []
         for r in CSVReader.records(csv) {
-            let label =
-                "\(r["model"] ?? "?") \(r["quant"] ?? "?") \(r["hardware_gpu"].flatMap { $0.isEmpty ? nil : $0 } ?? r["hardware_cpu"] ?? "?")"
+            let m = Measurement(r)
+            let label = m.label
             guard let tps = Double(r["tg_tps"] ?? ""), tps > 0 else { continue }
-            guard let id = modelIDs[r["model"] ?? ""], let model = catalog.model(id) else {
+            guard let model = m.model(in: catalog) else {
                 skipped.append("\(label): model not in the catalog's calibration map")
                 continue
             }
-            let backend = (r["backend"] ?? "").lowercased()
-            let kind = backend.hasPrefix("metal") ? "metal" : backend.hasPrefix("cuda") ? "cuda" : "cpu"
+            let kind = m.backend
             var bandwidth = Double(r["mem_bw_gbs"] ?? "").map { $0 * 1e9 }
             if bandwidth == nil, kind == "metal" {
-                bandwidth = appleBandwidthGBs[r["hardware_cpu"] ?? ""].map { $0 * 1e9 }
+                bandwidth = appleBandwidthGBs[m.cpuName].map { $0 * 1e9 }
             }
-            if bandwidth == nil, kind == "cuda", let gpu = r["hardware_gpu"], let entry = gpus.lookup(productName: gpu)
-            {
+            if bandwidth == nil, kind == "cuda", let gpu = m.gpuName, let entry = gpus.lookup(productName: gpu) {
                 bandwidth = entry.bandwidthBytesPerS.map(Double.init)
             }
             guard let bandwidth else {
@@ -72,21 +70,32 @@ public enum SpeedCalibration {
         return (rows, skipped)
     }
 
-    /// Weight bytes one decoded token reads: every tensor but the token embedding table (one row
-    /// of it is looked up), routed experts at k ÷ n.
+    /// Weight bytes one decoded token reads (`WeightsEstimate.activeBytes`).
     public static func decodeBytes(_ model: ModelSpec, quant: String, quants: QuantTable) -> Int64? {
-        let inventory = TensorInventory(model)
-        guard let recipe = QuantRecipe(quant: quant, model: model, table: quants) else { return nil }
-        let n = Int64(max(1, model.numExperts ?? 1))
-        let k = Int64(model.numExpertsPerTok ?? Int(n))
-        var total: Int64 = 0
-        for tensor in inventory.tensors where !(tensor.name == "token_embd.weight" && !model.tieWordEmbeddings) {
-            guard let type = quants.type(named: recipe.typeName(for: tensor)), let row = type.rowBytes(tensor.rowLength)
-            else { return nil }
-            let bytes = row * (tensor.elements / max(1, tensor.rowLength))
-            total += tensor.isExpert ? bytes / n * k : bytes
+        WeightsEstimate(model: model, quant: quant, table: quants)?.activeBytes(model)
+    }
+
+    /// What every calibration row says the same way: which model, on which backend, and a label.
+    struct Measurement {
+        var record: [String: String]
+        var label: String
+        /// `metal`, `cuda` or `cpu`, from the row's backend text.
+        var backend: String
+        var gpuName: String?
+        var cpuName: String { record["hardware_cpu"] ?? "" }
+
+        init(_ r: [String: String]) {
+            record = r
+            gpuName = r["hardware_gpu"].flatMap { $0.isEmpty ? nil : $0 }
+            label = "\(r["model"] ?? "?") \(r["quant"] ?? "?") \(gpuName ?? r["hardware_cpu"] ?? "?")"
+            let text = (r["backend"] ?? "").lowercased()
+            backend = text.hasPrefix("metal") ? "metal" : text.hasPrefix("cuda") ? "cuda" : "cpu"
         }
-        return total
+
+        /// The catalog model of the row, through `modelIDs`.
+        func model(in catalog: ModelCatalog) -> ModelSpec? {
+            SpeedCalibration.modelIDs[record["model"] ?? ""].flatMap(catalog.model)
+        }
     }
 
     /// Relative errors of `model` on `rows`: predicted ÷ measured time − 1.
@@ -139,25 +148,23 @@ extension SpeedCalibration {
         var rows: [PrefillRow] = []
         var skipped: [String] = []
         for r in CSVReader.records(csv) {
-            let gpuName = r["hardware_gpu"].flatMap { $0.isEmpty ? nil : $0 }
-            let label = "\(r["model"] ?? "?") \(r["quant"] ?? "?") \(gpuName ?? r["hardware_cpu"] ?? "?")"
+            let m = Measurement(r)
+            let (label, backend, gpuName) = (m.label, m.backend, m.gpuName)
             guard let tps = Double(r["pp_tps"] ?? ""), tps > 0 else { continue }
-            guard let id = modelIDs[r["model"] ?? ""], let model = catalog.model(id) else {
+            guard let model = m.model(in: catalog) else {
                 skipped.append("\(label): model not in the catalog's calibration map")
                 continue
             }
-            let backendText = (r["backend"] ?? "").lowercased()
-            let backend = backendText.hasPrefix("metal") ? "metal" : backendText.hasPrefix("cuda") ? "cuda" : "cpu"
             let peak: Double?
             switch backend {
             case "metal":
                 peak = gpuName.flatMap(appleGPUCores).flatMap {
-                    ComputePeak.appleGPUFlopsPerS(chip: r["hardware_cpu"] ?? "", gpuCores: $0)
+                    ComputePeak.appleGPUFlopsPerS(chip: m.cpuName, gpuCores: $0)
                 }
             case "cuda":
                 peak = gpuName.flatMap { gpus.lookup(productName: $0)?.fp16FlopsPerS }.map(Double.init)
             default:
-                peak = ComputePeak.cpuFlopsPerS(calibrationCPUs[r["hardware_cpu"] ?? ""])
+                peak = ComputePeak.cpuFlopsPerS(calibrationCPUs[m.cpuName])
             }
             guard let peak else {
                 skipped.append("\(label): no peak FLOP/s for this \(backend) device")
