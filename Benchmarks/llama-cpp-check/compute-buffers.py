@@ -27,17 +27,23 @@ SHAPES = [
     (3072, 8192, 8000, 48, 8, 512, 608),
     (3072, 8192, 8000, 24, 8, 512, 2048),
     (3072, 8192, 8000, 24, 8, 256, 608),
+    # Held out from the fit: real model shapes (Llama 3.2 1B, Llama 3.1 8B, Qwen2.5 0.5B-like,
+    # Gemma-like wide vocabulary with few heads).
+    (2048, 8192, 128256, 32, 8, 512, 4096),
+    (4096, 14336, 32000, 32, 8, 512, 4096),
+    (896, 4864, 151936, 14, 2, 512, 2048),
+    (2304, 9216, 64000, 8, 4, 512, 1024),
 ]
 
 os.makedirs(WORK, exist_ok=True)
 print("hidden ffn vocab heads kv ubatch n_ctx flash_attn compute_MiB")
-for h, ff, vocab, heads, kv, ubatch, ctx in SHAPES:
+for (h, ff, vocab, heads, kv, ubatch, ctx), fa in [(s, fa) for fa in (False, True) for s in SHAPES]:
     path = os.path.join(WORK, f"shape-{h}-{ff}-{vocab}-{heads}-{kv}.gguf")
     if not os.path.exists(path):
         write_f16(path, "shape", dict(hidden=h, layers=2, heads=heads, kv=kv, ff=ff), vocab=vocab)
     code = (
         "import llama_cpp\n"
-        f"llama_cpp.Llama(model_path={path!r}, n_ctx={ctx}, n_batch={ubatch}, n_ubatch={ubatch}, n_threads=2, verbose=True)\n"
+        f"llama_cpp.Llama(model_path={path!r}, n_ctx={ctx}, n_batch={ubatch}, n_ubatch={ubatch}, n_threads=2, flash_attn={fa}, verbose=True)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     buffer = re.findall(r"CPU compute buffer size =\s*([\d.]+) MiB", r.stderr)

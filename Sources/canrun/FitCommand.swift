@@ -15,6 +15,30 @@ struct FitOptions: ParsableArguments {
     var kv: String = "f16"
 
     @Option(
+        name: .customLong("flash-attn"),
+        help: ArgumentHelp(
+            "Flash attention as llama.cpp will run: on (its default 'auto' on CPU, CUDA and Metal) or off.",
+            valueName: "on|off"
+        )
+    )
+    var flashAttention: FlashAttention = .on
+
+    enum FlashAttention: String, ExpressibleByArgument, CaseIterable {
+        case on, off
+    }
+
+    /// The engine's request for `quant` of `spec` with these options.
+    func request(_ spec: ModelSpec, quant: String, context: Int) -> FitEngine.Request {
+        FitEngine.Request(
+            model: spec,
+            quant: quant,
+            context: context,
+            kvType: kv,
+            flashAttention: flashAttention == .on
+        )
+    }
+
+    @Option(
         help: ArgumentHelp(
             "Answer for a recorded machine: a folder or file canrun probe --replay reads.",
             valueName: "PATH"
@@ -93,9 +117,7 @@ struct FitOptions: ParsableArguments {
 
     func report(in session: Session) throws -> FitReport {
         let spec = session.model.spec
-        let request = { (quant: String) in
-            FitEngine.Request(model: spec, quant: quant, context: session.context, kvType: self.kv)
-        }
+        let request = { (quant: String) in self.request(spec, quant: quant, context: session.context) }
         do {
             if quant == nil, let exact = session.model.fileWeights {
                 var asIs = request(exact.quant)
@@ -196,7 +218,7 @@ struct FitCommand: ParsableCommand {
             let inventory = TensorInventory(spec)
             let every = Recommendations.ladder.compactMap { quant in
                 try? session.engine.fit(
-                    .init(model: spec, quant: quant, context: session.context, kvType: options.kv),
+                    options.request(spec, quant: quant, context: session.context),
                     machine: session.machine,
                     inventory: inventory
                 )

@@ -238,6 +238,9 @@ public struct WeightsEstimate: Sendable, Equatable {
     public var expertBytes: Int64
     /// The token embedding table (a token reads one row of it; 0 when tied to the output head).
     public var embeddingBytes: Int64 = 0
+    /// Bytes per ggml type of the tensors llama.cpp multiplies: all but the token embedding
+    /// table, which it only gathers rows from. These are what its CPU backend may repack.
+    public var multipliedBytesByType: [String: Int64] = [:]
 
     /// Routed-expert bytes one token reads: `k` of the `n` experts.
     public func expertActiveBytes(_ model: ModelSpec) -> Int64 {
@@ -252,12 +255,20 @@ public struct WeightsEstimate: Sendable, Equatable {
     }
 
     /// Weights known exactly (a GGUF file's tensor table).
-    public init(quant: String, bytes: Int64, bytesByType: [String: Int64], expertBytes: Int64, embeddingBytes: Int64) {
+    public init(
+        quant: String,
+        bytes: Int64,
+        bytesByType: [String: Int64],
+        expertBytes: Int64,
+        embeddingBytes: Int64,
+        multipliedBytesByType: [String: Int64] = [:]
+    ) {
         self.quant = quant
         self.bytes = bytes
         self.bytesByType = bytesByType
         self.expertBytes = expertBytes
         self.embeddingBytes = embeddingBytes
+        self.multipliedBytesByType = multipliedBytesByType
     }
 
     public init?(
@@ -283,6 +294,7 @@ public struct WeightsEstimate: Sendable, Equatable {
         // in for dictionaries: hashing a type name per tensor dominated the recommendation table.
         var resolved: [(name: String, rowLength: Int64, type: QuantTable.GGMLType)] = []
         var sums: [(id: Int, name: String, bytes: Int64)] = []
+        var gathered: (name: String, bytes: Int64)?
         var experts: Int64 = 0
         for tensor in tensors {
             let chosen = recipe.chosenName(tensor)
@@ -304,11 +316,16 @@ public struct WeightsEstimate: Sendable, Equatable {
                 sums.append((type.id, type.name.uppercased(), bytes))
             }
             if tensor.isExpert { experts += bytes }
-            if tensor.role == .tokenEmbedding && !model.tieWordEmbeddings { embeddingBytes = bytes }
+            if tensor.role == .tokenEmbedding {
+                gathered = (type.name.uppercased(), bytes)
+                if !model.tieWordEmbeddings { embeddingBytes = bytes }
+            }
         }
         self.quant = recipe.quant
         bytes = total
         bytesByType = Dictionary(sums.map { ($0.name, $0.bytes) }, uniquingKeysWith: +)
+        multipliedBytesByType = bytesByType
+        if let gathered { multipliedBytesByType[gathered.name, default: 0] -= gathered.bytes }
         expertBytes = experts
     }
 }

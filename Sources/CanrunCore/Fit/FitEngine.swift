@@ -16,6 +16,9 @@ public struct FitEngine: Sendable {
         /// Weights measured exactly (a GGUF file's tensor table); nil: estimated from the
         /// architecture and the quantization recipe.
         public var weights: WeightsEstimate?
+        /// llama.cpp's `-fa`; its default `auto` turns flash attention on for the CPU, CUDA and
+        /// Metal backends. Off, the attention scores take compute-buffer memory (`ComputeBufferModel`).
+        public var flashAttention: Bool
 
         public init(
             model: ModelSpec,
@@ -23,7 +26,8 @@ public struct FitEngine: Sendable {
             context: Int,
             kvType: String = "f16",
             parallel: Int = 1,
-            ubatch: Int = 512
+            ubatch: Int = 512,
+            flashAttention: Bool = true
         ) {
             self.model = model
             self.quant = quant
@@ -31,6 +35,7 @@ public struct FitEngine: Sendable {
             self.kvType = kvType
             self.parallel = parallel
             self.ubatch = ubatch
+            self.flashAttention = flashAttention
         }
     }
 
@@ -95,8 +100,8 @@ public struct FitEngine: Sendable {
             ),
             table: quants
         )
-        let parts = Parts(model: m, weights: weights, kv: kv, ubatch: min(request.ubatch, request.context))
         let devices = Devices(machine)
+        let parts = Parts(request, weights: weights, kv: kv, context: request.context, cpuISA: devices.cpuISA)
         var candidates = placements(parts, devices: devices)
         // Fitting first, then faster; with speeds unknown, the placement that keeps more on GPUs.
         candidates.sort {
@@ -154,8 +159,9 @@ public struct FitEngine: Sendable {
                 weightsBytes: weights.bytes,
                 kvCacheBytes: kv.totalBytes,
                 computeBufferBytes: parts.compute,
+                cpuRepackBytes: best.repack,
                 runtimeOverheadBytes: best.overhead,
-                totalBytes: weights.bytes + kv.totalBytes + parts.compute + best.overhead
+                totalBytes: weights.bytes + kv.totalBytes + parts.compute + best.repack + best.overhead
             ),
             placement: .init(mode: best.mode, gpuLayers: best.gpuLayers, devices: best.shares),
             fits: best.fits,
@@ -184,7 +190,7 @@ public struct FitEngine: Sendable {
                     table: quants
                 )
             else { return false }
-            let parts = Parts(model: m, weights: weights, kv: kv, ubatch: min(request.ubatch, context))
+            let parts = Parts(request, weights: weights, kv: kv, context: context, cpuISA: devices.cpuISA)
             return placements(parts, devices: devices).contains { $0.fits }
         }
         var low = 0
@@ -203,20 +209,29 @@ public struct FitEngine: Sendable {
         var model: ModelSpec
         var weights: WeightsEstimate
         var kv: KVCachePlan
-        /// llama.cpp's compute buffer, estimated from its largest live tensors: the f32 logits of
-        /// a micro-batch plus two hidden-state activations (a 1.1 B Llama at ubatch 512 measured
-        /// 70.5 MiB, this gives 70.5; notes/hardware-probing.md §10).
+        /// llama.cpp's compute buffer (`ComputeBufferModel`).
         var compute: Int64
+        /// The repacked copy llama.cpp makes when all weights sit on the CPU (`CPURepack`).
+        var repack: Int64
         /// Weight bytes a decoded token reads (experts at k ÷ n, no embedding table).
         var activeBytes: Int64
         var expertActiveBytes: Int64
         var layers: Int
 
-        init(model: ModelSpec, weights: WeightsEstimate, kv: KVCachePlan, ubatch: Int) {
+        init(_ request: Request, weights: WeightsEstimate, kv: KVCachePlan, context: Int, cpuISA: [String]) {
+            let model = request.model
             self.model = model
             self.weights = weights
             self.kv = kv
-            compute = Int64(ubatch) * 4 * (Int64(model.vocabSize) + 2 * Int64(model.hiddenSize))
+            compute =
+                ComputeBufferModel(
+                    model: model,
+                    ubatch: min(request.ubatch, context),
+                    cells: kv.fullLayers > 0 ? kv.cells : kv.windowCells,
+                    flashAttention: request.flashAttention
+                )
+                .bytes
+            repack = CPURepack.bytes(weights, isa: cpuISA)
             expertActiveBytes = weights.expertActiveBytes(model)
             activeBytes = weights.activeBytes(model)
             layers = model.numHiddenLayers
@@ -253,6 +268,8 @@ public struct FitEngine: Sendable {
         var numaNodes: Int
         /// The CPU's peak FP32 FLOP/s (`ComputePeak.cpuFlopsPerS`).
         var cpuFlops: Double?
+        /// The CPU's usable instruction-set extensions.
+        var cpuISA: [String]
 
         init(_ p: MachineProfile) {
             var discrete: [GPU] = []
@@ -292,6 +309,7 @@ public struct FitEngine: Sendable {
             }
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
             cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu)
+            cpuISA = p.cpu?.isa ?? []
         }
     }
 
@@ -302,6 +320,8 @@ public struct FitEngine: Sendable {
         var gpuLayers: Int
         var shares: [FitReport.DeviceShare]
         var overhead: Int64
+        /// The repacked copy of the weights on the CPU (`CPURepack`).
+        var repack: Int64 = 0
         /// Decode tokens/s at depth 0.
         var speed: Double?
         var speedAt: (Int) -> Double?
@@ -313,6 +333,7 @@ public struct FitEngine: Sendable {
 
         func launch(_ r: Request) -> String {
             var parts = [flags, "-c \(r.context)"]
+            if !r.flashAttention { parts.append("-fa off") }
             if r.kvType != "f16" { parts.append("-ctk \(r.kvType) -ctv \(r.kvType)") }
             if r.parallel > 1 { parts.append("--parallel \(r.parallel)") }
             return parts.filter { !$0.isEmpty }.joined(separator: " ")
@@ -442,15 +463,17 @@ public struct FitEngine: Sendable {
                     tau: 0
                 )
             }
-            let fits = hostNeed <= total
+            let need = hostNeed + p.repack
+            let fits = need <= total
             out.append(
                 Candidate(
                     mode: "cpu",
                     fits: fits,
-                    fitsNow: Self.fitsNow([(d.hostFree, hostNeed)]),
+                    fitsNow: Self.fitsNow([(d.hostFree, need)]),
                     gpuLayers: 0,
-                    shares: [.init(device: "cpu", bytes: hostNeed)],
+                    shares: [.init(device: "cpu", bytes: need)],
                     overhead: 0,
+                    repack: p.repack,
                     speed: speed(0),
                     speedAt: speed,
                     basis: basis(
@@ -461,8 +484,8 @@ public struct FitEngine: Sendable {
                         ["CPU decode efficiency for \(base) weights"]
                     ),
                     why: fits
-                        ? "CPU only: \(ProfileText.bytes(hostNeed)) of \(ProfileText.bytes(total)) RAM"
-                        : "CPU only: needs \(ProfileText.bytes(hostNeed)), RAM is \(ProfileText.bytes(total))",
+                        ? "CPU only: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) RAM"
+                        : "CPU only: needs \(ProfileText.bytes(need)), RAM is \(ProfileText.bytes(total))",
                     flags: "-ngl 0" + numaFlag
                 )
             )
@@ -564,7 +587,8 @@ public struct FitEngine: Sendable {
         // MoE: attention, shared experts and KV on the GPU, routed experts in RAM.
         if p.model.isMoE, p.weights.expertBytes > 0 {
             let onGPU = hostNeed - p.weights.expertBytes + Self.deviceMargin
-            let onCPU = p.weights.expertBytes
+            let repack = p.weights.bytes > 0 ? p.repack * p.weights.expertBytes / p.weights.bytes : 0
+            let onCPU = p.weights.expertBytes + repack
             let speed = { (depth: Int) in
                 self.decodeSpeed(
                     [
@@ -584,6 +608,7 @@ public struct FitEngine: Sendable {
                     gpuLayers: p.layers + 1,
                     shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
                     overhead: Self.deviceMargin,
+                    repack: repack,
                     speed: speed(0),
                     speedAt: speed,
                     basis: gpuBasis,
@@ -613,7 +638,8 @@ public struct FitEngine: Sendable {
                 )
             }
             let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + Self.deviceMargin
-            let onCPU = hostNeed - onGPU + Self.deviceMargin
+            let repack = Int64(Double(p.repack) * (1 - fraction))
+            let onCPU = hostNeed - onGPU + Self.deviceMargin + repack
             out.append(
                 Candidate(
                     mode: "partial_offload",
@@ -622,6 +648,7 @@ public struct FitEngine: Sendable {
                     gpuLayers: layersOnGPU,
                     shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
                     overhead: Self.deviceMargin,
+                    repack: repack,
                     speed: speed(0),
                     speedAt: speed,
                     basis: gpuBasis,

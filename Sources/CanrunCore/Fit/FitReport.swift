@@ -30,6 +30,9 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var weightsBytes: Int64
         public var kvCacheBytes: Int64
         public var computeBufferBytes: Int64
+        /// llama.cpp's repacked copy of the CPU's Q4_0/Q4_K weights (`CPURepack`), beside the
+        /// mapped file; 0 when nothing the CPU multiplies is repacked.
+        public var cpuRepackBytes: Int64
         public var runtimeOverheadBytes: Int64
         public var totalBytes: Int64
     }

@@ -8,8 +8,9 @@ public enum FitText {
             "\(r.model) \(r.quant), \(r.contextTokens) tokens of context, KV \(r.kvCacheType): \(r.verdict.replacingOccurrences(of: "_", with: " "))"
         )
         let m = r.memory
+        let repack = m.cpuRepackBytes > 0 ? " + CPU repack \(ProfileText.bytes(m.cpuRepackBytes))" : ""
         lines.append(
-            "memory: weights \(ProfileText.bytes(m.weightsBytes)) + KV \(ProfileText.bytes(m.kvCacheBytes)) + compute \(ProfileText.bytes(m.computeBufferBytes)) + margin \(ProfileText.bytes(m.runtimeOverheadBytes)) = \(ProfileText.bytes(m.totalBytes))"
+            "memory: weights \(ProfileText.bytes(m.weightsBytes)) + KV \(ProfileText.bytes(m.kvCacheBytes)) + compute \(ProfileText.bytes(m.computeBufferBytes))\(repack) + margin \(ProfileText.bytes(m.runtimeOverheadBytes)) = \(ProfileText.bytes(m.totalBytes))"
         )
         let shares = r.placement.devices.map { "\($0.device) \(ProfileText.bytes($0.bytes))" }.joined(separator: ", ")
         lines.append("placement: \(r.placement.mode) (\(shares))")
