@@ -35,6 +35,10 @@ MODELS = [m for m in os.environ.get("CANRUN_CHECK_MODELS", ",".join(SHAPES)).spl
 VOCAB = 32000
 QUANTS = [q for q in os.environ.get("CANRUN_CHECK_QUANTS", "F16,Q8_0,Q4_0").split(",") if q]
 FTYPES = {"F16": 1, "Q8_0": 7, "Q4_0": 2}  # llama_ftype
+# llama.cpp's own default (-fa auto) turns flash attention on for the CPU backend.
+FLASH = os.environ.get("CANRUN_CHECK_FLASH_ATTN", "on")
+# Raw decode rows for Benchmarks/llama-cpp-check/fit-cpu-decode.py.
+ROWS_CSV = os.environ.get("CANRUN_CHECK_ROWS", os.path.join(WORK, "decode-rows.csv"))
 
 
 def config(name, s):
@@ -115,7 +119,8 @@ def measure(path):
     code = f"""
 import json, time, llama_cpp
 llm = llama_cpp.Llama(model_path={path!r}, n_ctx={PROMPT + DECODE + 64}, n_batch={PROMPT}, n_ubatch={PROMPT},
-                      n_threads={THREADS}, n_threads_batch={THREADS}, verbose=True, use_mmap=True)
+                      n_threads={THREADS}, n_threads_batch={THREADS}, verbose=True, use_mmap=True,
+                      flash_attn={FLASH == 'on'})
 prompt = [1] + [300 + (i * 7919) % 30000 for i in range({PROMPT - 1})]
 llm.eval(prompt[:32]); llm.reset()                      # warm-up
 t0 = time.perf_counter(); llm.eval(prompt); t1 = time.perf_counter()
@@ -145,7 +150,8 @@ print(json.dumps({{"prefill": {PROMPT} / (t1 - t0), "decode": 1 / times[len(time
 
 def predict(config_path, quant):
     r = subprocess.run(
-        [CANRUN, "fit", config_path, "--quant", quant, "--ctx", str(PROMPT + DECODE + 64), "--json"],
+        [CANRUN, "fit", config_path, "--quant", quant, "--ctx", str(PROMPT + DECODE + 64), "--flash-attn", FLASH,
+         "--json"],
         capture_output=True, text=True,
     )
     if r.returncode != 0:
@@ -155,11 +161,17 @@ def predict(config_path, quant):
     return report
 
 
+def params_active(config_path):
+    r = subprocess.run([CANRUN, "models", "show", config_path, "--json"], capture_output=True, text=True)
+    return json.loads(r.stdout)["params_active"] if r.returncode == 0 else 0
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     print(f"llama-cpp-python on {THREADS} threads; prompt {PROMPT} tokens, {DECODE} decoded")
     print(f"{'model':<11}{'quant':<6}{'what':<9}{'llama.cpp':>14}{'canrun':>14}{'ratio':>8}")
     ratios = {}
+    raw = ["model,quant,threads,read_bytes_per_s,bytes_per_token,params_active,decode_tps,prefill_tps"]
     for name in MODELS:
         shape = SHAPES[name]
         cfg = os.path.join(WORK, f"{name}.config.json")
@@ -181,17 +193,25 @@ def main():
                 ("compute", got["compute"], mem["compute_buffer_bytes"]),
                 ("decode", got["decode"], want.get("decode_tokens_per_s")),
                 ("prefill", got["prefill"], want.get("prefill_tokens_per_s")),
+                ("repack", got["repack"], mem.get("cpu_repack_bytes") or None),
             ]
+            basis = want["basis"]
+            read = basis["effective_bandwidth_bytes_per_s"] / basis["efficiency"] if basis.get("efficiency") else 0
+            active = params_active(cfg)
+            raw.append(f"{name},{quant},{THREADS},{read:.0f},{basis['bytes_per_token']},{active},"
+                       f"{got['decode']:.3f},{got['prefill']:.3f}")
             for what, measured, predicted in rows:
+                if measured is None and predicted is None:
+                    continue
                 ratio = predicted / measured if measured and predicted else None
                 ratios.setdefault(what, []).append(ratio)
-                fmt = (lambda v: f"{v / 2**20:11.1f} MiB") if what in ("weights", "kv", "compute") else (lambda v: f"{v:10.2f} t/s")
+                fmt = (lambda v: f"{v / 2**20:11.1f} MiB") if what in ("weights", "kv", "compute", "repack") else (lambda v: f"{v:10.2f} t/s")
                 print(
                     f"{name:<11}{quant:<6}{what:<9}{fmt(measured) if measured else '?':>14}"
                     f"{fmt(predicted) if predicted else '?':>14}{(f'{ratio:.3f}' if ratio else '?'):>8}"
                 )
-            if got.get("repack"):
-                print(f"{name:<11}{quant:<6}{'repack':<9}{got['repack'] / 2**20:11.1f} MiB{'(not modelled)':>14}")
+    with open(ROWS_CSV, "w") as f:
+        f.write("\n".join(raw) + "\n")
     print()
     for what, values in ratios.items():
         known = sorted(abs(v - 1) for v in values if v)

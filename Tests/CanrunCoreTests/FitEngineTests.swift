@@ -127,6 +127,10 @@ struct FitEngineTests {
         #expect(r.placement.mode == "moe_experts_on_cpu")
         #expect(r.launch["llama.cpp"] == "-ngl 99 -ot exps=CPU -c 8192")
         #expect(r.reasons.count >= 3)
+        // Qwen3-30B-A3B: 48 MoE layers, hidden 2048: 96 copies × (10 µs + 8192 B ÷ 25 GB/s) = 0.99 ms.
+        let transfer = ActivationTransfer(copiesPerToken: 96, hiddenSize: 2048)
+        #expect(abs(transfer.seconds - 96 * (10e-6 + 8192 / 25e9)) < 1e-12)
+        #expect(r.basis.notes.contains(transfer.note))
     }
 
     @Test func tooBigIsSaidInWords() throws {

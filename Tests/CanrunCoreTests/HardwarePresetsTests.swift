@@ -21,7 +21,8 @@ struct HardwarePresetsTests {
         #expect(
             presets.presets.map(\.name) == [
                 "ddr4-desktop", "ddr5-desktop", "server-8ch-ddr4", "server-12ch-ddr5", "apple-m2", "apple-m2-pro",
-                "apple-m2-max", "apple-m2-ultra", "rtx-3090", "rtx-4090", "rtx-5090", "a100-80gb", "h100", "h200",
+                "apple-m2-max", "apple-m2-ultra", "apple-m3-max", "apple-m3-ultra", "apple-m4", "apple-m4-pro",
+                "apple-m4-max", "rtx-3090", "rtx-4090", "rtx-5090", "a100-80gb", "h100", "h200",
                 "mi300x", "strix-halo", "dgx-spark",
             ]
         )
@@ -34,6 +35,10 @@ struct HardwarePresetsTests {
         let m2 = try #require(presets.preset(named: "apple-m2")?.profile.gpus?.first)
         #expect(m2.unifiedMemory)
         #expect(m2.fp16FlopsPerS == 3_578_880_000_000)
+        // No published GPU clock after M2: no peak is made up for the M4 Max.
+        let m4 = try #require(presets.preset(named: "apple-m4-max")?.profile.gpus?.first)
+        #expect(m4.bandwidthBytesPerS == 546_000_000_000)
+        #expect(m4.fp16FlopsPerS == nil)
     }
 
     @Test(arguments: [

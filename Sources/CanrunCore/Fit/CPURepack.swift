@@ -4,9 +4,9 @@
 /// their bytes twice while the model is loaded.
 ///
 /// Measured with `Benchmarks/llama-cpp-check/repack.py` (llama-cpp-python 0.3.36, AVX2 EPYC):
-/// the buffer equals the bytes of the multiplied Q4_0 and Q4_K tensors exactly (1.1 B Llama:
-/// Q4_0 519.8 MiB, Q3_K_M's Q4_K tensors 185.1 MiB, Q2_K's 6.2 MiB), and nothing for Q4_1,
-/// Q5_0, Q8_0, Q2_K, Q3_K, Q5_K or Q6_K tensors. The token embedding table is only gathered from
+/// the buffer equals the bytes of the multiplied Q4_0, Q4_K and IQ4_NL tensors exactly (1.1 B Llama:
+/// Q4_0 519.8 MiB, IQ4_NL 501.2 MiB, Q3_K_M's Q4_K tensors 185.1 MiB), and nothing for Q4_1,
+/// Q5_0, Q8_0, Q2_K, Q3_K, Q5_K, Q6_K or IQ4_XS tensors. The token embedding table is only gathered from
 /// and never repacked.
 public enum CPURepack {
     /// The ggml types llama.cpp repacks on a CPU with this instruction set (upper case), empty

@@ -122,7 +122,7 @@ public struct FitEngine: Sendable {
         if best.mode == "cpu", let unified = candidates.first(where: { $0.mode == "unified" && $0.fits }) {
             best = unified
         }
-        var reasons = [best.why]
+        var reasons = [best.why] + best.numaReasons
         if request.weights != nil { reasons.append("weights measured exactly from the file's tensor table") }
         if best.fits, best.fitsNow == false {
             reasons.append("fits this machine but not the memory free now: other programs or models hold it")
@@ -173,7 +173,8 @@ public struct FitEngine: Sendable {
             verdict: verdict,
             reasons: reasons,
             basis: best.basis,
-            launch: ["llama.cpp": best.launch(request)]
+            launch: ["llama.cpp": best.launch(request)].merging(best.numactl.map { ["numactl": $0] } ?? [:]) { a, _ in a
+            }
         )
     }
 
@@ -266,6 +267,8 @@ public struct FitEngine: Sendable {
         var cpuBandwidth: Int64?
         var cpuBandwidthSource: String
         var numaNodes: Int
+        /// Thread and page policies on several NUMA nodes, from the measured per-node rates.
+        var numa: NUMAPlan
         /// The CPU's peak FP32 FLOP/s (`ComputePeak.cpuFlopsPerS`).
         var cpuFlops: Double?
         /// The CPU's usable instruction-set extensions.
@@ -308,6 +311,7 @@ public struct FitEngine: Sendable {
                 cpuBandwidthSource = "unknown"
             }
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
+            numa = NUMAPlan(nodes: p.numaNodes ?? [], bandwidth: p.bandwidth)
             cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu)
             cpuISA = p.cpu?.isa ?? []
         }
@@ -328,6 +332,10 @@ public struct FitEngine: Sendable {
         var basis: FitReport.Basis
         var why: String
         var flags: String
+        /// `numactl` options to run llama.cpp under (`NUMAPlan`), and why the other NUMA
+        /// policies lose.
+        var numactl: String? = nil
+        var numaReasons: [String] = []
 
         func speedAt(depth: Int) -> Double? { speedAt(depth) }
 
@@ -420,9 +428,10 @@ public struct FitEngine: Sendable {
     private func decodeSpeed(
         _ shares: [(bytes: Int64, bandwidth: Int64?, eta: Double?)],
         layers: Int,
-        tau: Double
+        tau: Double,
+        transfer: ActivationTransfer? = nil
     ) -> Double? {
-        var seconds = Double(layers) * tau
+        var seconds = Double(layers) * tau + (transfer?.seconds ?? 0)
         for share in shares where share.bytes > 0 {
             guard let bw = share.bandwidth, bw > 0, let eta = share.eta, eta > 0 else { return nil }
             seconds += Double(share.bytes) / (Double(bw) * eta)
@@ -435,7 +444,21 @@ public struct FitEngine: Sendable {
         let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
         let cpuEta = cpuEta(base)
         let hostNeed = p.weights.bytes + p.kv.totalBytes + p.compute
-        let numaFlag = d.numaNodes > 1 ? " --numa distribute" : ""
+        /// The CPU's read rate for `need` bytes in RAM: the fastest NUMA policy that holds them,
+        /// with its flags and why the other policies lose; one node: the measured (or peak) rate.
+        func cpuRead(need: Int64) -> (bandwidth: Int64?, flag: String, numactl: String?, reasons: [String]) {
+            guard let chosen = d.numa.choice(need: need) else {
+                return (d.cpuBandwidth, d.numaNodes > 1 ? " --numa distribute" : "", nil, [])
+            }
+            var reasons = d.numa.options.filter { $0 != chosen }.map { NUMAPlan.why($0, lostTo: chosen, need: need) }
+            if chosen.policy == .distribute {
+                reasons.insert(
+                    "NUMA distribute reads pages where threads first touch them: drop the page cache before the first run (sync; echo 3 > /proc/sys/vm/drop_caches)",
+                    at: 0
+                )
+            }
+            return (chosen.readBytesPerS, " --numa \(chosen.llamaFlag)", chosen.numactl, reasons)
+        }
 
         func basis(_ source: String, _ bw: Int64?, _ eta: Double?, _ tau: Double?, _ notes: [String]) -> FitReport.Basis
         {
@@ -456,14 +479,15 @@ public struct FitEngine: Sendable {
 
         // CPU only.
         if let total = d.hostTotal {
+            let need = hostNeed + p.repack
+            let numa = cpuRead(need: need)
             let speed = { (depth: Int) in
                 self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), d.cpuBandwidth, cpuEta)],
+                    [(p.activeBytes + p.kvRead(depth: depth), numa.bandwidth, cpuEta)],
                     layers: p.layers,
                     tau: 0
                 )
             }
-            let need = hostNeed + p.repack
             let fits = need <= total
             out.append(
                 Candidate(
@@ -478,7 +502,7 @@ public struct FitEngine: Sendable {
                     speedAt: speed,
                     basis: basis(
                         d.cpuBandwidthSource,
-                        d.cpuBandwidth,
+                        numa.bandwidth,
                         cpuEta,
                         0,
                         ["CPU decode efficiency for \(base) weights"]
@@ -486,7 +510,9 @@ public struct FitEngine: Sendable {
                     why: fits
                         ? "CPU only: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) RAM"
                         : "CPU only: needs \(ProfileText.bytes(need)), RAM is \(ProfileText.bytes(total))",
-                    flags: "-ngl 0" + numaFlag
+                    flags: "-ngl 0" + numa.flag,
+                    numactl: numa.numactl,
+                    numaReasons: numa.reasons
                 )
             )
         }
@@ -553,13 +579,17 @@ public struct FitEngine: Sendable {
             let total = d.gpus.reduce(Int64(0)) { $0 + $1.memory }
             let need = hostNeed + Self.deviceMargin * Int64(d.gpus.count)
             let slowest = d.gpus.compactMap(\.bandwidth).min()
+            let transfer = ActivationTransfer(copiesPerToken: d.gpus.count - 1, hiddenSize: p.model.hiddenSize)
             let split = { (depth: Int) in
                 self.decodeSpeed(
                     [(p.activeBytes + p.kvRead(depth: depth), slowest, backend?.eta)],
                     layers: p.layers,
-                    tau: tau
+                    tau: tau,
+                    transfer: transfer
                 )
             }
+            var splitBasis = gpuBasis
+            splitBasis.notes.append(transfer.note)
             let ratios = d.gpus.map { String(format: "%.0f", Double($0.memory) / Double(1 << 30)) }.joined(
                 separator: ","
             )
@@ -577,7 +607,7 @@ public struct FitEngine: Sendable {
                     overhead: Self.deviceMargin * Int64(d.gpus.count),
                     speed: split(0),
                     speedAt: split,
-                    basis: gpuBasis,
+                    basis: splitBasis,
                     why: "split over \(d.gpus.count) GPUs: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total))",
                     flags: "-ngl 99 --tensor-split \(ratios)"
                 )
@@ -589,14 +619,19 @@ public struct FitEngine: Sendable {
             let onGPU = hostNeed - p.weights.expertBytes + Self.deviceMargin
             let repack = p.weights.bytes > 0 ? p.repack * p.weights.expertBytes / p.weights.bytes : 0
             let onCPU = p.weights.expertBytes + repack
+            let moeLayers = (0..<p.layers).filter(p.model.isMoELayer).count
+            let transfer = ActivationTransfer(copiesPerToken: 2 * moeLayers, hiddenSize: p.model.hiddenSize)
+            var moeBasis = gpuBasis
+            moeBasis.notes.append(transfer.note)
             let speed = { (depth: Int) in
                 self.decodeSpeed(
                     [
                         (p.activeBytes - p.expertActiveBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta),
-                        (p.expertActiveBytes, d.cpuBandwidth, cpuEta),
+                        (p.expertActiveBytes, cpuRead(need: onCPU).bandwidth, cpuEta),
                     ],
                     layers: p.layers,
-                    tau: tau
+                    tau: tau,
+                    transfer: transfer
                 )
             }
             let fits = onGPU <= gpu.memory && onCPU <= host
@@ -611,7 +646,7 @@ public struct FitEngine: Sendable {
                     repack: repack,
                     speed: speed(0),
                     speedAt: speed,
-                    basis: gpuBasis,
+                    basis: moeBasis,
                     why:
                         "MoE experts in RAM (\(ProfileText.bytes(onCPU))), the rest on gpu\(gpu.index) (\(ProfileText.bytes(onGPU)))",
                     flags: "-ngl 99 -ot exps=CPU"
@@ -626,20 +661,25 @@ public struct FitEngine: Sendable {
         if layersOnGPU > 0, layersOnGPU < p.layers {
             let fraction = Double(layersOnGPU) / Double(p.layers)
             let gpuBytes = Int64(Double(p.activeBytes) * fraction)
+            let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + Self.deviceMargin
+            let repack = Int64(Double(p.repack) * (1 - fraction))
+            let onCPU = hostNeed - onGPU + Self.deviceMargin + repack
+            let cpuBandwidth = cpuRead(need: onCPU).bandwidth
+            let transfer = ActivationTransfer(copiesPerToken: 1, hiddenSize: p.model.hiddenSize)
+            var partialBasis = gpuBasis
+            partialBasis.notes.append(transfer.note)
             let speed = { (depth: Int) in
                 let kv = p.kvRead(depth: depth)
                 return self.decodeSpeed(
                     [
                         (gpuBytes + Int64(Double(kv) * fraction), gpu.bandwidth, backend?.eta),
-                        (p.activeBytes - gpuBytes + Int64(Double(kv) * (1 - fraction)), d.cpuBandwidth, cpuEta),
+                        (p.activeBytes - gpuBytes + Int64(Double(kv) * (1 - fraction)), cpuBandwidth, cpuEta),
                     ],
                     layers: layersOnGPU,
-                    tau: tau
+                    tau: tau,
+                    transfer: transfer
                 )
             }
-            let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + Self.deviceMargin
-            let repack = Int64(Double(p.repack) * (1 - fraction))
-            let onCPU = hostNeed - onGPU + Self.deviceMargin + repack
             out.append(
                 Candidate(
                     mode: "partial_offload",
@@ -651,7 +691,7 @@ public struct FitEngine: Sendable {
                     repack: repack,
                     speed: speed(0),
                     speedAt: speed,
-                    basis: gpuBasis,
+                    basis: partialBasis,
                     why: "\(layersOnGPU) of \(p.layers) layers on gpu\(gpu.index), the rest in RAM",
                     flags: "-ngl \(layersOnGPU)"
                 )

@@ -88,11 +88,11 @@ public struct HardwarePresets: Sendable {
                 )
             }
             if let chip = e.apple_chip {
-                guard let cores = e.apple_gpu_cores,
-                    let flops = ComputePeak.appleGPUFlopsPerS(chip: chip, gpuCores: cores)
-                else {
-                    throw LoadError.invalid("preset \(e.name): apple_gpu_cores missing or \(chip) not an M1/M2 chip")
+                guard chip.hasPrefix("Apple M"), let cores = e.apple_gpu_cores, cores > 0 else {
+                    throw LoadError.invalid("preset \(e.name): apple_chip must be an Apple M chip with apple_gpu_cores")
                 }
+                // Apple publishes no GPU clock after M2: its peak, and so prefill, stays unknown.
+                let flops = ComputePeak.appleGPUFlopsPerS(chip: chip, gpuCores: cores)
                 cards.append(
                     GPUFacts(
                         vendor: "Apple",
@@ -100,7 +100,7 @@ public struct HardwarePresets: Sendable {
                         nameSource: "preset",
                         bandwidthBytesPerS: Int64(e.memory_bandwidth_gbs * 1e9),
                         bandwidthSource: "table",
-                        fp16FlopsPerS: Int64(flops.rounded()),
+                        fp16FlopsPerS: flops.map { Int64($0.rounded()) },
                         unifiedMemory: true
                     )
                 )
