@@ -28,6 +28,17 @@ public enum ComputePeak {
         return Double(used) * Double(mhz) * 1e6 * Double(lanes) * 2 * 2
     }
 
+    /// Weights per second the CPU's cores multiply in decode (matrix × vector: dequantise, dot):
+    /// cores × clock × `weightsPerCycle` (fitted at 8 FP32 lanes) × lanes ÷ 8. llama.cpp runs
+    /// one thread per physical core by default. Nil when the core count, clock or vector unit
+    /// is unknown.
+    public static func cpuDecodeWeightsPerS(_ cpu: CPUFacts?, weightsPerCycle: Double) -> Double? {
+        guard let cpu, let cores = cpu.cores, cores > 0, let mhz = cpu.frequencyMaxMhz, mhz > 0,
+            let lanes = fp32Lanes(isa: cpu.isa, vendor: cpu.vendor)
+        else { return nil }
+        return Double(cores) * Double(mhz) * 1e6 * weightsPerCycle * Double(lanes) / 8
+    }
+
     /// Apple GPUs: 128 FP32 ALUs per core (Apple's M1 and M2 GPU descriptions: "128 execution
     /// units" per core) × 2 FLOPs per FMA × the GPU clock. Apple publishes M1 at 1.278 GHz
     /// ("2.6 TFLOPS" for 8 cores) and M2 at 1.398 GHz ("3.6 TFLOPS" for 10 cores).

@@ -4,8 +4,12 @@ import TOMLKit
 /// `config/efficiency.toml`: the decode model's fitted per-backend parameters.
 public struct EfficiencyTable: Sendable, Equatable {
     public var model: DecodeSpeedModel
-    /// CPU η per weight type family, where the CPU kernels' compute shows.
+    /// CPU η per weight type family, where a family's memory-bound kernels differ from the
+    /// backend's η (none fitted at present).
     public var cpuByQuantFamily: [String: Double]
+    /// CPU decode compute: weights a core multiplies per cycle at 8 FP32 lanes, per weight type
+    /// family (`[backend.cpu.weights_per_cycle]`); `ComputePeak.cpuDecodeWeightsPerS`.
+    public var cpuWeightsPerCycle: [String: Double]
     /// Prompt-processing efficiencies (`[prefill.<backend>]`); empty when the file has none, and
     /// then prefill speed is unknown.
     public var prefill: PrefillSpeedModel
@@ -22,6 +26,7 @@ public struct EfficiencyTable: Sendable, Equatable {
         }
         var parsed: [String: DecodeSpeedModel.Backend] = [:]
         var families: [String: Double] = [:]
+        var perCycle: [String: Double] = [:]
         for (name, value) in backends {
             guard let t = value.table, let eta = t["eta"]?.double, let tau = t["tau_seconds_per_layer"]?.double else {
                 throw QuantTable.LoadError.invalid(
@@ -32,9 +37,20 @@ public struct EfficiencyTable: Sendable, Equatable {
             if name == "cpu", let f = t["quant_family"]?.table {
                 for (family, v) in f { if let d = v.double { families[family] = d } }
             }
+            if name == "cpu", let f = t["weights_per_cycle"]?.table {
+                for (family, v) in f {
+                    guard let d = v.double, d > 0 else {
+                        throw QuantTable.LoadError.invalid(
+                            "efficiency.toml: backend.cpu.weights_per_cycle.\(family) must be a positive number"
+                        )
+                    }
+                    perCycle[family] = d
+                }
+            }
         }
         model = DecodeSpeedModel(backends: parsed)
         cpuByQuantFamily = families
+        cpuWeightsPerCycle = perCycle
         var prefillEta: [String: Double] = [:]
         var prefillFamilies: [String: Double] = [:]
         if let prefillTables = table["prefill"]?.table {

@@ -101,7 +101,15 @@ public struct FitEngine: Sendable {
             table: quants
         )
         let devices = Devices(machine)
-        let parts = Parts(request, weights: weights, kv: kv, context: request.context, cpuISA: devices.cpuISA)
+        let activeWeights = inventory.activeParameters(m)
+        let parts = Parts(
+            request,
+            weights: weights,
+            kv: kv,
+            context: request.context,
+            cpuISA: devices.cpuISA,
+            activeWeights: activeWeights
+        )
         var candidates = placements(parts, devices: devices)
         // Fitting first, then faster; with speeds unknown, the placement that keeps more on GPUs.
         candidates.sort {
@@ -138,10 +146,11 @@ public struct FitEngine: Sendable {
             verdict = "runs"
             reasons.append("speed unknown: no measured bandwidth and no SMBIOS peak; run canrun bench")
         }
-        let maxContext = best.fits ? maxContext(request, weights: weights, devices: devices) : 0
+        let maxContext =
+            best.fits ? maxContext(request, weights: weights, devices: devices, activeWeights: activeWeights) : 0
         let prefill =
             best.fits
-            ? prefillSpeed(best, parts: parts, devices: devices, multipliedWeights: inventory.activeParameters(m)) : nil
+            ? prefillSpeed(best, parts: parts, devices: devices, multipliedWeights: activeWeights) : nil
         if prefill == nil, best.fits {
             reasons.append(
                 "prefill speed unknown: no peak FLOP/s for "
@@ -181,7 +190,7 @@ public struct FitEngine: Sendable {
     private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     /// The largest context (a multiple of 256, at most the model's) for which some placement fits.
-    func maxContext(_ request: Request, weights: WeightsEstimate, devices: Devices) -> Int {
+    func maxContext(_ request: Request, weights: WeightsEstimate, devices: Devices, activeWeights: Int64) -> Int {
         let m = request.model
         func fits(_ context: Int) -> Bool {
             guard
@@ -191,7 +200,14 @@ public struct FitEngine: Sendable {
                     table: quants
                 )
             else { return false }
-            let parts = Parts(request, weights: weights, kv: kv, context: context, cpuISA: devices.cpuISA)
+            let parts = Parts(
+                request,
+                weights: weights,
+                kv: kv,
+                context: context,
+                cpuISA: devices.cpuISA,
+                activeWeights: activeWeights
+            )
             return placements(parts, devices: devices).contains { $0.fits }
         }
         var low = 0
@@ -216,11 +232,21 @@ public struct FitEngine: Sendable {
         var repack: Int64
         /// Weight bytes a decoded token reads (experts at k ÷ n, no embedding table).
         var activeBytes: Int64
+        /// Weights a decoded token multiplies (the same tensors, counted in weights).
+        var activeWeights: Int64
         var expertActiveBytes: Int64
         var layers: Int
 
-        init(_ request: Request, weights: WeightsEstimate, kv: KVCachePlan, context: Int, cpuISA: [String]) {
+        init(
+            _ request: Request,
+            weights: WeightsEstimate,
+            kv: KVCachePlan,
+            context: Int,
+            cpuISA: [String],
+            activeWeights: Int64
+        ) {
             let model = request.model
+            self.activeWeights = activeWeights
             self.model = model
             self.weights = weights
             self.kv = kv
@@ -273,6 +299,7 @@ public struct FitEngine: Sendable {
         var cpuFlops: Double?
         /// The CPU's usable instruction-set extensions.
         var cpuISA: [String]
+        var cpu: CPUFacts?
 
         init(_ p: MachineProfile) {
             var discrete: [GPU] = []
@@ -314,6 +341,7 @@ public struct FitEngine: Sendable {
             numa = NUMAPlan(nodes: p.numaNodes ?? [], bandwidth: p.bandwidth)
             cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu)
             cpuISA = p.cpu?.isa ?? []
+            cpu = p.cpu
         }
     }
 
@@ -424,9 +452,17 @@ public struct FitEngine: Sendable {
         efficiency.cpuByQuantFamily[quantBase] ?? efficiency.model.backends["cpu"]?.eta
     }
 
+    /// The family's fitted weights per cycle per core; a family without a measurement takes the
+    /// median of the measured ones.
+    func cpuWeightsPerCycle(_ quantBase: String) -> Double? {
+        if let fitted = efficiency.cpuWeightsPerCycle[quantBase] { return fitted }
+        let all = efficiency.cpuWeightsPerCycle.values.sorted()
+        return all.isEmpty ? nil : all[all.count / 2]
+    }
+
     /// Seconds per token for `bytes` on each (bandwidth, backend) share plus the per-layer cost.
     private func decodeSpeed(
-        _ shares: [(bytes: Int64, bandwidth: Int64?, eta: Double?)],
+        _ shares: [(bytes: Int64, bandwidth: Int64?, eta: Double?, computeSeconds: Double)],
         layers: Int,
         tau: Double,
         transfer: ActivationTransfer? = nil
@@ -434,7 +470,9 @@ public struct FitEngine: Sendable {
         var seconds = Double(layers) * tau + (transfer?.seconds ?? 0)
         for share in shares where share.bytes > 0 {
             guard let bw = share.bandwidth, bw > 0, let eta = share.eta, eta > 0 else { return nil }
-            seconds += Double(share.bytes) / (Double(bw) * eta)
+            // A device streams its bytes and multiplies its weights at once: the slower one sets
+            // the pace (few CPU cores cannot keep up with their memory).
+            seconds += max(Double(share.bytes) / (Double(bw) * eta), share.computeSeconds)
         }
         return seconds > 0 ? 1 / seconds : nil
     }
@@ -443,6 +481,33 @@ public struct FitEngine: Sendable {
         var out: [Candidate] = []
         let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
         let cpuEta = cpuEta(base)
+        let cpuWeightsPerS = cpuWeightsPerCycle(base).flatMap {
+            ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0)
+        }
+        /// Seconds the CPU's cores take to multiply `weights` (0 when its rate is unknown).
+        func cpuCompute(_ weights: Int64) -> Double { cpuWeightsPerS.map { Double(weights) / $0 } ?? 0 }
+        /// How the CPU-only decode figure was bounded, in words.
+        func cpuNotes(_ bandwidth: Int64?) -> [String] {
+            guard let rate = cpuWeightsPerS, let perCycle = cpuWeightsPerCycle(base), let cpu = d.cpu,
+                let cores = cpu.cores, let mhz = cpu.frequencyMaxMhz
+            else { return ["CPU compute bound unknown (cores, clock or vector unit unknown): memory-bound only"] }
+            var notes = [
+                String(
+                    format: "CPU compute: %d cores × %.2f GHz × %.2f %@ weights per cycle (8 lanes) = %.1f G weights/s",
+                    cores,
+                    Double(mhz) / 1000,
+                    perCycle,
+                    base,
+                    rate / 1e9
+                )
+            ]
+            if let bw = bandwidth, let eta = cpuEta,
+                cpuCompute(p.activeWeights) > Double(p.activeBytes) / (Double(bw) * eta)
+            {
+                notes.append("decode is compute-bound: the cores multiply slower than memory streams")
+            }
+            return notes
+        }
         let hostNeed = p.weights.bytes + p.kv.totalBytes + p.compute
         /// The CPU's read rate for `need` bytes in RAM: the fastest NUMA policy that holds them,
         /// with its flags and why the other policies lose; one node: the measured (or peak) rate.
@@ -483,7 +548,7 @@ public struct FitEngine: Sendable {
             let numa = cpuRead(need: need)
             let speed = { (depth: Int) in
                 self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), numa.bandwidth, cpuEta)],
+                    [(p.activeBytes + p.kvRead(depth: depth), numa.bandwidth, cpuEta, cpuCompute(p.activeWeights))],
                     layers: p.layers,
                     tau: 0
                 )
@@ -505,7 +570,7 @@ public struct FitEngine: Sendable {
                         numa.bandwidth,
                         cpuEta,
                         0,
-                        ["CPU decode efficiency for \(base) weights"]
+                        cpuNotes(numa.bandwidth)
                     ),
                     why: fits
                         ? "CPU only: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) RAM"
@@ -521,7 +586,7 @@ public struct FitEngine: Sendable {
             let backend = efficiency.model.backends[u.backend]
             let speed = { (depth: Int) in
                 self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), u.bandwidth, backend?.eta)],
+                    [(p.activeBytes + p.kvRead(depth: depth), u.bandwidth, backend?.eta, 0)],
                     layers: p.layers,
                     tau: backend?.tauSecondsPerLayer ?? 0
                 )
@@ -552,7 +617,7 @@ public struct FitEngine: Sendable {
         // One GPU.
         let oneGPU = { (depth: Int) in
             self.decodeSpeed(
-                [(p.activeBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta)],
+                [(p.activeBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta, 0)],
                 layers: p.layers,
                 tau: tau
             )
@@ -582,7 +647,7 @@ public struct FitEngine: Sendable {
             let transfer = ActivationTransfer(copiesPerToken: d.gpus.count - 1, hiddenSize: p.model.hiddenSize)
             let split = { (depth: Int) in
                 self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), slowest, backend?.eta)],
+                    [(p.activeBytes + p.kvRead(depth: depth), slowest, backend?.eta, 0)],
                     layers: p.layers,
                     tau: tau,
                     transfer: transfer
@@ -626,8 +691,11 @@ public struct FitEngine: Sendable {
             let speed = { (depth: Int) in
                 self.decodeSpeed(
                     [
-                        (p.activeBytes - p.expertActiveBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta),
-                        (p.expertActiveBytes, cpuRead(need: onCPU).bandwidth, cpuEta),
+                        (p.activeBytes - p.expertActiveBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta, 0),
+                        (
+                            p.expertActiveBytes, cpuRead(need: onCPU).bandwidth, cpuEta,
+                            cpuCompute(p.activeWeights * p.expertActiveBytes / max(1, p.activeBytes))
+                        ),
                     ],
                     layers: p.layers,
                     tau: tau,
@@ -672,8 +740,11 @@ public struct FitEngine: Sendable {
                 let kv = p.kvRead(depth: depth)
                 return self.decodeSpeed(
                     [
-                        (gpuBytes + Int64(Double(kv) * fraction), gpu.bandwidth, backend?.eta),
-                        (p.activeBytes - gpuBytes + Int64(Double(kv) * (1 - fraction)), cpuBandwidth, cpuEta),
+                        (gpuBytes + Int64(Double(kv) * fraction), gpu.bandwidth, backend?.eta, 0),
+                        (
+                            p.activeBytes - gpuBytes + Int64(Double(kv) * (1 - fraction)), cpuBandwidth, cpuEta,
+                            cpuCompute(Int64(Double(p.activeWeights) * (1 - fraction)))
+                        ),
                     ],
                     layers: layersOnGPU,
                     tau: tau,
