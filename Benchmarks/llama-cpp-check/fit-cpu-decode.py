@@ -6,12 +6,15 @@
 
 Memory side: eta is the median share of canrun's own read measurement that llama.cpp's F16 decode
 reaches (F16 has the lightest arithmetic per byte) on the development VM
-(Tests/Fixtures/llama-cpp/cpu-decode.csv). Compute side: weights per core per cycle for each weight
+(Tests/Fixtures/llama-cpp/cpu-speeds.csv). Compute side: weights per core per cycle for each weight
 family, from the 2-thread rows of that VM and of the Ryzen 9 7950X in reference/speeds.csv
 (2 threads at 5.7 GHz, Llama 3.1 8B: 7.505 G multiplied weights per token); where both machines
 measured a family, the geometric mean of the two. The 7950X's memory is not stated, so its rows are
 taken as compute-bound (they read at most 65 GB/s; BF16, which reads the most bytes, is left out as
-likely memory-bound). Writes nothing: copy the printed values into config/efficiency.toml.
+likely memory-bound). Also prints the CPU prefill efficiency of F16 weights, which reference/
+speeds.csv has no row for: measured pp512 × FLOPs per token ÷ the cores' FP32 peak (cores × clock ×
+8 lanes × 2 FMA pipes × 2), the median over the VM's F16 rows (PrefillSpeedModel.swift's FLOPs).
+Writes nothing: copy the printed values into config/efficiency.toml.
 
     python3 Benchmarks/llama-cpp-check/fit-cpu-decode.py
 """
@@ -33,11 +36,12 @@ def family(quant):
     return {"Q4_K_S": "Q4_K", "Q4_K_M": "Q4_K"}.get(quant, quant)
 
 
-local = rows(os.path.join(ROOT, "Tests/Fixtures/llama-cpp/cpu-decode.csv"))
+local = rows(os.path.join(ROOT, "Tests/Fixtures/llama-cpp/cpu-speeds.csv"))
 for r in local:
     for k in ("threads", "mhz"):
         r[k] = int(r[k])
-    for k in ("read_bytes_per_s", "bytes_per_token", "weights_per_token", "decode_tps"):
+    for k in ("read_bytes_per_s", "bytes_per_token", "weights_per_token", "decode_tps", "prefill_tps",
+              "layers", "attention_width"):
         r[k] = float(r[k])
 
 eta = statistics.median(
@@ -83,3 +87,15 @@ for quant, tps in desktop:
     print(f"  7950X 2T  Llama-3.1-8B {quant:<7}{tps:8.2f} t/s  {e * 100:+6.1f}%")
 errors.sort()
 print(f"\n{len(errors)} rows: median |error| {errors[len(errors) // 2] * 100:.1f}%, worst {errors[-1] * 100:.1f}%")
+
+
+# Prefill: FLOPs per token of a 512-token prompt (mean depth 256) over the FP32 peak.
+ratios = []
+for r in local:
+    if r["quant"] != "F16":
+        continue
+    flops = 2 * r["weights_per_token"] + 4 * r["layers"] * r["attention_width"] * 256
+    peak = r["threads"] * r["mhz"] * 1e6 * LANES * 2 * 2
+    ratios.append(r["prefill_tps"] * flops / peak)
+print(f"\n[prefill.cpu.quant_family] F16 = {statistics.median(ratios):.4f}   # rows: "
+      + ", ".join(f"{x:.3f}" for x in ratios))
