@@ -125,7 +125,7 @@ struct FitOptions: ParsableArguments {
                 return try session.engine.fit(asIs, machine: session.machine)
             }
             if let quant { return try session.engine.fit(request(quant), machine: session.machine) }
-            return try QuantLadder.best(request: request, engine: session.engine, machine: session.machine)
+            return try Recommendations.best(request: request, engine: session.engine, machine: session.machine)
         } catch let error as FitEngine.FitError {
             throw CLIError(message: error.description)
         }
@@ -158,26 +158,6 @@ func loadPresets(gpus: GPUTable) throws -> HardwarePresets {
         )
     } catch {
         throw CLIError(message: "\(error)")
-    }
-}
-
-/// `canrun fit`'s choice along `Recommendations.ladder`, best quality first.
-enum QuantLadder {
-    /// The best quantization that fits, or the smallest when none does.
-    static func best(
-        request: (String) -> FitEngine.Request,
-        engine: FitEngine,
-        machine: MachineProfile
-    )
-        throws -> FitReport
-    {
-        var last: FitReport?
-        for quant in Recommendations.ladder {
-            let report = try engine.fit(request(quant), machine: machine)
-            if report.fits { return report }
-            last = report
-        }
-        return last!
     }
 }
 

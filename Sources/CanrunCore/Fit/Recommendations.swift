@@ -55,6 +55,23 @@ public enum Recommendations {
         }.map(\.report)
     }
 
+    /// The best quantization of one model that fits, along `ladder`, or the smallest when none
+    /// does: what `canrun fit MODEL` and `GET /v1/fit` answer without a quantization.
+    public static func best(
+        request: (String) -> FitEngine.Request,
+        engine: FitEngine,
+        machine: MachineProfile
+    ) throws -> FitReport {
+        var last: FitReport?
+        let inventory = TensorInventory(request(ladder[0]).model)
+        for quant in ladder {
+            let report = try engine.fit(request(quant), machine: machine, inventory: inventory)
+            if report.fits { return report }
+            last = report
+        }
+        return last!
+    }
+
     /// One line per model: the table `canrun` prints.
     public static func table(_ reports: [FitReport]) -> String {
         func pad(_ s: String, _ n: Int) -> String {
