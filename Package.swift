@@ -10,12 +10,16 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "canrun", targets: ["canrun"]),
+        .executable(name: "canrund", targets: ["canrund"]),
         .library(name: "CanrunCore", targets: ["CanrunCore"]),
         .library(name: "CanrunProbe", targets: ["CanrunProbe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
@@ -51,6 +55,30 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "CanrunServer",
+            dependencies: [
+                "CanrunCore", "CanrunProbe", "CanrunBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "canrund",
+            dependencies: [
+                "CanrunServer", "CanrunCore", "CanrunProbe", "CanrunBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ProbeBenchmark",
             dependencies: ["CanrunCore", "CanrunProbe"],
@@ -83,6 +111,16 @@ let package = Package(
         .testTarget(
             name: "CanrunBenchTests",
             dependencies: ["CanrunBench", "CanrunProbe", "CanrunCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CanrunServerTests",
+            dependencies: [
+                "CanrunServer", "CanrunCore", "CanrunProbe",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanrunCore
 
 @main
 struct Canrun: ParsableCommand {
@@ -25,8 +26,4 @@ struct Canrun: ParsableCommand {
         ],
         defaultSubcommand: RecommendCommand.self
     )
-}
-
-enum CanrunVersion {
-    static let current = "0.1.0"
 }

@@ -1,0 +1,62 @@
+/// An answer that is not the resource asked for: an HTTP status and the structured body of
+/// DESIGN §5.2, `{"error": {"code": …, "message": …, "hint": …}}`.
+public struct APIError: Error, Equatable, Sendable, Encodable {
+    /// HTTP status code (400, 403, 404, 405, 413, 500, 503).
+    public var status: Int
+    /// A stable snake_case code scripts can branch on (`unknown_model`, `bad_request`, …).
+    public var code: String
+    /// What was wrong, in words.
+    public var message: String
+    /// What to do about it; nil when there is nothing to add.
+    public var hint: String?
+
+    public init(status: Int, code: String, message: String, hint: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    enum CodingKeys: String, CodingKey { case code, message, hint }
+
+    public static func badRequest(_ message: String, hint: String? = nil) -> APIError {
+        APIError(status: 400, code: "bad_request", message: message, hint: hint)
+    }
+
+    public static func notFound(_ path: String) -> APIError {
+        APIError(
+            status: 404,
+            code: "not_found",
+            message: "no route \(path)",
+            hint: "routes: /v1/health, /v1/machine, /v1/bandwidth, /v1/models, /v1/models/{id}, /v1/fit, "
+                + "/v1/recommendations"
+        )
+    }
+
+    public static func methodNotAllowed(_ method: String, _ path: String, allowed: [String]) -> APIError {
+        APIError(
+            status: 405,
+            code: "method_not_allowed",
+            message: "\(method) is not allowed on \(path)",
+            hint: "use \(allowed.joined(separator: " or "))"
+        )
+    }
+
+    public static func tooLarge(_ what: String, limit: Int) -> APIError {
+        APIError(
+            status: 413,
+            code: "too_large",
+            message: "\(what) is larger than the limit of \(limit) bytes",
+            hint: "send a smaller request (the limits are in canrun.toml)"
+        )
+    }
+
+    public static func forbidden(_ path: String, uid: UInt32?) -> APIError {
+        APIError(
+            status: 403,
+            code: "forbidden",
+            message: "\(path) is an admin route; uid \(uid.map(String.init) ?? "unknown") may not use it",
+            hint: "run it as root or as the daemon's user (sudo canrun admin …)"
+        )
+    }
+}

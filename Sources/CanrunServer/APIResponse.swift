@@ -1,0 +1,37 @@
+import CanrunCore
+import Foundation
+
+/// What the daemon sends back: a status, a content type and the body bytes.
+public struct APIResponse: Equatable, Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(status: Int, contentType: String, body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    /// `value` as the API's JSON (snake_case keys, as the CLI's `--json` prints it), newline-ended.
+    public static func json(_ value: some Encodable, status: Int = 200) -> APIResponse {
+        do {
+            var bytes = Array(try ProfileJSON.encoder().encode(value))
+            bytes.append(UInt8(ascii: "\n"))
+            return APIResponse(status: status, contentType: "application/json", body: bytes)
+        } catch {
+            return .error(.init(status: 500, code: "internal", message: "could not encode the answer: \(error)"))
+        }
+    }
+
+    public static func error(_ error: APIError) -> APIResponse {
+        struct Envelope: Encodable { var error: APIError }
+        var bytes = Array((try? ProfileJSON.encoder().encode(Envelope(error: error))) ?? Data("{}".utf8))
+        bytes.append(UInt8(ascii: "\n"))
+        return APIResponse(status: error.status, contentType: "application/json", body: bytes)
+    }
+
+    public static func text(_ text: String, contentType: String = "text/plain; charset=utf-8") -> APIResponse {
+        APIResponse(status: 200, contentType: contentType, body: Array(text.utf8))
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// The routes of DESIGN §5.2, parsed from a request line's method and target.
+public enum APIRoute: Equatable, Sendable {
+    case health
+    case machine
+    case bandwidth
+    case rebenchmark
+    case models
+    case model(id: String)
+    case fit(FitQuery)
+    case recommendations(RecommendationsQuery)
+
+    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&runtime=`.
+    public struct FitQuery: Equatable, Sendable {
+        public var model: String
+        public var quant: String?
+        public var context: Int?
+        public var kvType: String
+        public var flashAttention: Bool
+
+        public init(model: String, quant: String?, context: Int?, kvType: String, flashAttention: Bool) {
+            self.model = model
+            self.quant = quant
+            self.context = context
+            self.kvType = kvType
+            self.flashAttention = flashAttention
+        }
+    }
+
+    /// `GET /v1/recommendations?ctx=&min_tps=&limit=`.
+    public struct RecommendationsQuery: Equatable, Sendable {
+        public var context: Int
+        public var minTokensPerSecond: Double?
+        public var limit: Int?
+
+        public init(context: Int, minTokensPerSecond: Double?, limit: Int?) {
+            self.context = context
+            self.minTokensPerSecond = minTokensPerSecond
+            self.limit = limit
+        }
+    }
+
+    /// Whether the route changes the daemon's state (uid 0 or the daemon's own uid only).
+    public var isAdmin: Bool { self == .rebenchmark }
+
+    /// Parses `method` and `target` (path and query, percent-encoded as sent).
+    public static func parse(method: String, target: String) -> Result<APIRoute, APIError> {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts[0])
+        let query: [String: String]
+        switch Self.query(parts.count > 1 ? String(parts[1]) : "") {
+        case .success(let q): query = q
+        case .failure(let e): return .failure(e)
+        }
+        func only(_ allowed: String, _ route: () -> Result<APIRoute, APIError>) -> Result<APIRoute, APIError> {
+            method == allowed ? route() : .failure(.methodNotAllowed(method, path, allowed: [allowed]))
+        }
+        switch path {
+        case "/v1/health": return only("GET") { .success(.health) }
+        case "/v1/machine": return only("GET") { .success(.machine) }
+        case "/v1/bandwidth":
+            if method == "GET" { return .success(.bandwidth) }
+            if method == "POST" { return .success(.rebenchmark) }
+            return .failure(.methodNotAllowed(method, path, allowed: ["GET", "POST"]))
+        case "/v1/models": return only("GET") { .success(.models) }
+        case "/v1/fit": return only("GET") { fit(query) }
+        case "/v1/recommendations": return only("GET") { recommendations(query) }
+        default:
+            let prefix = "/v1/models/"
+            if path.hasPrefix(prefix), path.count > prefix.count {
+                let raw = String(path.dropFirst(prefix.count))
+                guard !raw.contains("/"), let id = raw.removingPercentEncoding else {
+                    return .failure(.badRequest("model id in \(path) is not a valid name"))
+                }
+                return only("GET") { .success(.model(id: id)) }
+            }
+            return .failure(.notFound(path))
+        }
+    }
+
+    static func fit(_ q: [String: String]) -> Result<APIRoute, APIError> {
+        guard let model = q["model"], !model.isEmpty else {
+            return .failure(
+                .badRequest("/v1/fit needs ?model=ID", hint: "e.g. /v1/fit?model=llama-3.1-8b&quant=Q4_K_M")
+            )
+        }
+        var context: Int?
+        if let text = q["ctx"] {
+            guard let n = Int(text), n > 0 else {
+                return .failure(.badRequest("ctx=\(text) is not a positive number of tokens"))
+            }
+            context = n
+        }
+        if let runtime = q["runtime"], runtime != "llama.cpp" {
+            return .failure(.badRequest("runtime \(runtime) is not modelled", hint: "runtime=llama.cpp"))
+        }
+        let flash: Bool
+        switch q["flash_attn"] ?? "on" {
+        case "on": flash = true
+        case "off": flash = false
+        case let other: return .failure(.badRequest("flash_attn=\(other) must be on or off"))
+        }
+        return .success(
+            .fit(
+                FitQuery(
+                    model: model,
+                    quant: q["quant"].flatMap { $0.isEmpty ? nil : $0 },
+                    context: context,
+                    kvType: q["kv"] ?? "f16",
+                    flashAttention: flash
+                )
+            )
+        )
+    }
+
+    static func recommendations(_ q: [String: String]) -> Result<APIRoute, APIError> {
+        var r = RecommendationsQuery(context: 8192, minTokensPerSecond: nil, limit: nil)
+        if let text = q["ctx"] {
+            guard let n = Int(text), n > 0 else { return .failure(.badRequest("ctx=\(text) is not a positive number")) }
+            r.context = n
+        }
+        if let text = q["min_tps"] {
+            guard let x = Double(text), x >= 0, x.isFinite else {
+                return .failure(.badRequest("min_tps=\(text) is not a non-negative number"))
+            }
+            r.minTokensPerSecond = x
+        }
+        if let text = q["limit"] {
+            guard let n = Int(text), n > 0 else {
+                return .failure(.badRequest("limit=\(text) is not a positive number"))
+            }
+            r.limit = n
+        }
+        return .success(.recommendations(r))
+    }
+
+    /// `a=1&b=x%20y` → `["a": "1", "b": "x y"]`; `+` is a space, as HTML forms send it.
+    static func query(_ text: String) -> Result<[String: String], APIError> {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&") where !pair.isEmpty {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard let key = decode(kv[0]), let value = kv.count > 1 ? decode(kv[1]) : "" else {
+                return .failure(.badRequest("the query '\(text)' is not valid percent-encoding"))
+            }
+            out[key] = value
+        }
+        return .success(out)
+    }
+}

@@ -1,0 +1,113 @@
+import CanrunCore
+
+/// Answers the routes of DESIGN §5.2 from a snapshot: pure, no sockets, so every answer is
+/// tested without a server. The JSON is the CLI's: the same Core calls, the same encoder.
+public struct APIService: Sendable {
+    public var snapshot: APISnapshot
+
+    public init(snapshot: APISnapshot) {
+        self.snapshot = snapshot
+    }
+
+    /// `GET /v1/health`.
+    public struct Health: Encodable, Sendable, Equatable {
+        public var status: String
+        public var version: String
+        public var benchmark: APISnapshot.Benchmark
+    }
+
+    /// The answer to a read-only route (admin routes are the server's: they change state).
+    public func respond(to route: APIRoute) -> APIResponse {
+        let s = snapshot
+        switch route {
+        case .health:
+            return .json(Health(status: "ok", version: s.version, benchmark: s.benchmark))
+        case .machine:
+            return .json(s.machine)
+        case .bandwidth:
+            guard let report = s.machine.bandwidth else {
+                return .error(
+                    APIError(
+                        status: 404,
+                        code: "no_bandwidth",
+                        message: "no bandwidth measurement yet (benchmark \(s.benchmark.rawValue))",
+                        hint: s.benchmark == .running
+                            ? "it is running: ask again in a few seconds"
+                            : "POST /v1/bandwidth as root, or canrun bench"
+                    )
+                )
+            }
+            return .json(report)
+        case .models:
+            return .json(s.catalog.models.map { ModelSummary($0) })
+        case .model(let id):
+            switch model(id) {
+            case .success(let spec): return .json(ModelSummary(spec, detailed: true, table: s.engine.quants))
+            case .failure(let error): return .error(error)
+            }
+        case .fit(let q):
+            return fit(q)
+        case .recommendations(let q):
+            var reports = Recommendations.rank(
+                s.catalog.models,
+                engine: s.engine,
+                machine: s.machine,
+                context: q.context,
+                minTokensPerSecond: q.minTokensPerSecond
+            )
+            if let limit = q.limit { reports = Array(reports.prefix(limit)) }
+            return .json(reports)
+        case .rebenchmark:
+            return .error(
+                .init(status: 500, code: "internal", message: "the admin route reached the read-only service")
+            )
+        }
+    }
+
+    func model(_ id: String) -> Result<ModelSpec, APIError> {
+        if let spec = snapshot.catalog.model(id) { return .success(spec) }
+        let close = snapshot.catalog.suggestions(for: id)
+        return .failure(
+            APIError(
+                status: 404,
+                code: "unknown_model",
+                message: "unknown model '\(id)'",
+                hint: close.isEmpty
+                    ? "GET /v1/models lists the catalog" : "did you mean \(close.joined(separator: ", "))?"
+            )
+        )
+    }
+
+    func fit(_ q: APIRoute.FitQuery) -> APIResponse {
+        let spec: ModelSpec
+        switch model(q.model) {
+        case .success(let found): spec = found
+        case .failure(let error): return .error(error)
+        }
+        let context = q.context ?? min(8192, spec.maxPositionEmbeddings)
+        let request = { (quant: String) in
+            FitEngine.Request(
+                model: spec,
+                quant: quant,
+                context: context,
+                kvType: q.kvType,
+                flashAttention: q.flashAttention
+            )
+        }
+        do {
+            if let quant = q.quant {
+                return .json(try snapshot.engine.fit(request(quant), machine: snapshot.machine))
+            }
+            return .json(try Recommendations.best(request: request, engine: snapshot.engine, machine: snapshot.machine))
+        } catch let error as FitEngine.FitError {
+            let code: String
+            switch error {
+            case .unknownQuant: code = "unknown_quant"
+            case .impossibleContext: code = "impossible_context"
+            }
+            return .error(APIError(status: 400, code: code, message: error.description))
+        } catch {
+            return .error(.badRequest("\(error)"))
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// HTTP/1.1 over a Unix socket with SwiftNIO: binds a path itself (development) or adopts the
+/// listening socket systemd passed (`SocketActivation`), and answers each request through the
+/// dispatcher. Limits (`ServerLimits`) keep one slow or hostile client from holding more than
+/// its own connection.
+public struct UnixHTTPServer: Sendable {
+    public enum Listener: Sendable, Equatable {
+        /// Bind this path, replacing a stale socket file left by a crash (never another file).
+        case path(String)
+        /// Adopt an already-bound, listening socket (systemd socket activation).
+        case socket(CInt)
+    }
+
+    typealias HTTPChannel = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    /// An accepted connection: the HTTP channel and who connected (nil when over the cap, which
+    /// has already been answered 503).
+    typealias Connection = (channel: HTTPChannel, peer: PeerCredentials?)?
+
+    public let dispatcher: APIDispatcher
+    public let limits: ServerLimits
+    public let logger: Logger
+    private let open = NIOLockedValueBox(0)
+
+    public init(dispatcher: APIDispatcher, limits: ServerLimits, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Connections open now.
+    public var openConnections: Int { open.withLockedValue { $0 } }
+
+    /// A bound, listening server; `serve` answers on it until the task is cancelled.
+    public struct Bound: Sendable {
+        let channel: NIOAsyncChannel<Connection, Never>
+        /// The socket path when the server bound it itself.
+        public let path: String?
+    }
+
+    public func bind(_ listener: Listener, group: MultiThreadedEventLoopGroup = .singleton) async throws -> Bound {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: limits.backlog)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
+            self.initialize(channel)
+        }
+        switch listener {
+        case .path(let path):
+            let channel = try await bootstrap.bind(
+                unixDomainSocketPath: path,
+                cleanupExistingSocketFile: true,
+                childChannelInitializer: initializer
+            )
+            return Bound(channel: channel, path: path)
+        case .socket(let fd):
+            return Bound(channel: try await bootstrap.bind(fd, childChannelInitializer: initializer), path: nil)
+        }
+    }
+
+    /// Accepts and answers until cancelled (graceful shutdown), then closes the listener; a
+    /// self-bound socket file is removed by NIO, an adopted one stays with systemd.
+    public func serve(_ bound: Bound) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await bound.channel.executeThenClose { inbound in
+                for try await connection in inbound {
+                    guard let connection else { continue }
+                    group.addTask { await self.handle(connection.channel, peer: connection.peer) }
+                }
+            }
+        }
+    }
+
+    private func initialize(_ channel: any Channel) -> EventLoopFuture<Connection> {
+        let admitted = open.withLockedValue { count -> Bool in
+            guard count < limits.maxConnections else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else {
+            refuse(channel)
+            return channel.eventLoop.makeSucceededFuture(nil)
+        }
+        let counter = open
+        channel.closeFuture.whenComplete { _ in counter.withLockedValue { $0 -= 1 } }
+        return PeerCredentials.of(channel).flatMapThrowing { peer in
+            let sync = channel.pipeline.syncOperations
+            try sync.addHandler(IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
+            try sync.addHandler(ConnectionTimeouts(requestTimeout: .seconds(limits.requestTimeoutSeconds)))
+            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+            decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
+            decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+            try sync.configureHTTPServerPipeline(
+                withErrorHandling: false,
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: decoderLimits
+            )
+            try sync.addHandler(ProtocolErrorResponder(maxHeaderBytes: limits.maxHeaderBytes))
+            return (try HTTPChannel(wrappingChannelSynchronously: channel), peer)
+        }
+    }
+
+    /// Over the connection cap: a short 503 written straight to the socket, then close.
+    private func refuse(_ channel: any Channel) {
+        let body = APIResponse.error(
+            .init(
+                status: 503,
+                code: "too_many_connections",
+                message: "the daemon serves at most \(limits.maxConnections) connections at once",
+                hint: "retry shortly"
+            )
+        ).body
+        let head =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        var buffer = channel.allocator.buffer(capacity: head.utf8.count + body.count)
+        buffer.writeString(head)
+        buffer.writeBytes(body)
+        channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// One connection: requests in order (keep-alive), each body collected up to the limit.
+    private func handle(_ channel: HTTPChannel, peer: PeerCredentials?) async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var bodyBytes = 0
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h):
+                        head = h
+                        bodyBytes = 0
+                    case .body(let buffer):
+                        // Counted, not kept: no route reads a body yet, and an oversized one is
+                        // answered 413 without holding it in memory.
+                        bodyBytes += buffer.readableBytes
+                    case .end:
+                        guard let request = head else { continue }
+                        head = nil
+                        let response = await dispatcher.respond(
+                            method: request.method.rawValue,
+                            target: request.uri,
+                            bodyBytes: bodyBytes,
+                            peer: peer
+                        )
+                        let keepAlive = request.isKeepAlive && response.status < 500
+                        try await write(response, keepAlive: keepAlive, version: request.version, to: outbound)
+                        if !keepAlive { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func write(
+        _ response: APIResponse,
+        keepAlive: Bool,
+        version: HTTPVersion,
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let head = HTTPResponseHead(version: version, status: .init(statusCode: response.status), headers: headers)
+        try await outbound.write(contentsOf: [
+            .head(head), .body(.byteBuffer(ByteBuffer(bytes: response.body))), .end(nil),
+        ])
+    }
+}

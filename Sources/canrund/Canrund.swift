@@ -1,0 +1,54 @@
+import ArgumentParser
+import CanrunCore
+import CanrunServer
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// `canrund`: canrun's answers on a Unix socket (DESIGN §5.2), run by systemd or by hand.
+@main
+struct Canrund: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "canrund",
+        abstract: "canrun's daemon: what this machine can run, over HTTP/JSON on a Unix socket.",
+        discussion: """
+            Under systemd the socket unit passes the listening socket (LISTEN_FDS); run by hand
+            it binds --socket (default: $CANRUN_SOCKET, /run/canrun/canrun.sock for root, else
+            $XDG_RUNTIME_DIR/canrun.sock).
+
+            Example:
+              canrund --socket /tmp/canrun.sock &
+              curl -s --unix-socket /tmp/canrun.sock http://localhost/v1/fit?model=llama-3.1-8b | jq .verdict
+            """,
+        version: CanrunVersion.current
+    )
+
+    @Option(help: ArgumentHelp("The socket to bind when systemd passes none.", valueName: "PATH"))
+    var socket: String?
+
+    func run() async throws {
+        // Read once, before NIO starts threads (sd_listen_fds(3)).
+        let environment = ProcessInfo.processInfo.environment
+        let inherited = SocketActivation.inherited(environment: environment)
+        LoggingSystem.bootstrap { label in JournalLogHandler.make(label: label, environment: environment) }
+        let logger = Logger(label: "canrund")
+        let listener: UnixHTTPServer.Listener
+        if let fd = inherited.first {
+            listener = .socket(fd)
+        } else if let path = SocketPath.resolve(option: socket, environment: environment, uid: getuid()) {
+            listener = .path(path)
+        } else {
+            throw ValidationError("no socket: pass --socket PATH or set CANRUN_SOCKET (no XDG_RUNTIME_DIR)")
+        }
+        let daemon = try Daemon(listener: listener, environment: environment, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: daemon)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}

@@ -1,0 +1,62 @@
+import CanrunServer
+import Testing
+
+/// Request lines to routes, and every way a request line can be wrong.
+struct APIRouteTests {
+    @Test(arguments: [
+        ("GET", "/v1/health", APIRoute.health),
+        ("GET", "/v1/machine", .machine),
+        ("GET", "/v1/bandwidth", .bandwidth),
+        ("POST", "/v1/bandwidth", .rebenchmark),
+        ("GET", "/v1/models", .models),
+        ("GET", "/v1/models/llama-3.1-8b", .model(id: "llama-3.1-8b")),
+        ("GET", "/v1/models/meta-llama%2FLlama-3.1-8B", .model(id: "meta-llama/Llama-3.1-8B")),
+        (
+            "GET", "/v1/fit?model=qwen3-30b-a3b&quant=Q4_K_M&ctx=32768&kv=q8_0&flash_attn=off",
+            .fit(.init(model: "qwen3-30b-a3b", quant: "Q4_K_M", context: 32768, kvType: "q8_0", flashAttention: false))
+        ),
+        (
+            "GET", "/v1/fit?model=llama%203",
+            .fit(.init(model: "llama 3", quant: nil, context: nil, kvType: "f16", flashAttention: true))
+        ),
+        ("GET", "/v1/recommendations", .recommendations(.init(context: 8192, minTokensPerSecond: nil, limit: nil))),
+        (
+            "GET", "/v1/recommendations?ctx=4096&min_tps=12.5&limit=3",
+            .recommendations(.init(context: 4096, minTokensPerSecond: 12.5, limit: 3))
+        ),
+    ])
+    func parses(_ method: String, _ target: String, _ expected: APIRoute) {
+        #expect(APIRoute.parse(method: method, target: target) == .success(expected))
+    }
+
+    @Test(arguments: [
+        ("GET", "/v2/health", 404, "not_found"),
+        ("GET", "/", 404, "not_found"),
+        ("POST", "/v1/health", 405, "method_not_allowed"),
+        ("DELETE", "/v1/bandwidth", 405, "method_not_allowed"),
+        ("GET", "/v1/fit", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&ctx=-5", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&ctx=lots", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&runtime=vllm", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&flash_attn=maybe", 400, "bad_request"),
+        ("GET", "/v1/fit?model=%zz", 400, "bad_request"),
+        ("GET", "/v1/recommendations?min_tps=nan", 400, "bad_request"),
+        ("GET", "/v1/recommendations?limit=0", 400, "bad_request"),
+        ("GET", "/v1/models/a%2Fb%2Fc/d", 400, "bad_request"),
+    ])
+    func refuses(_ method: String, _ target: String, _ status: Int, _ code: String) {
+        guard case .failure(let error) = APIRoute.parse(method: method, target: target) else {
+            Issue.record("\(method) \(target) parsed")
+            return
+        }
+        #expect(error.status == status)
+        #expect(error.code == code)
+        #expect(!error.message.isEmpty)
+    }
+
+    @Test func onlyTheBenchmarkIsAdmin() {
+        #expect(APIRoute.rebenchmark.isAdmin)
+        #expect(!APIRoute.health.isAdmin)
+        #expect(!APIRoute.bandwidth.isAdmin)
+    }
+}

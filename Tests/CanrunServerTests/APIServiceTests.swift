@@ -1,0 +1,106 @@
+import CanrunCore
+import CanrunServer
+import Foundation
+import Testing
+
+/// Every route's answer from a snapshot, without sockets: status, code, and the JSON the CLI
+/// prints for the same question.
+struct APIServiceTests {
+    @Test func healthSaysTheBenchmarkState() throws {
+        let ready = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: .health)
+        #expect(ready.status == 200)
+        #expect(
+            try ServerFixtures.json(ready) as NSDictionary == ["status": "ok", "version": "test", "benchmark": "ready"]
+        )
+        let pending = APIService(snapshot: try ServerFixtures.snapshot(bandwidth: nil)).respond(to: .health)
+        #expect(try ServerFixtures.json(pending)["benchmark"] as? String == "pending")
+    }
+
+    /// The body is exactly what `canrun fit llama-3.1-8b --quant Q4_K_M --ctx 4096 --json` prints:
+    /// the engine's report through the same encoder, newline-ended.
+    @Test func fitIsTheCLIsJSON() throws {
+        let snapshot = try ServerFixtures.snapshot()
+        let response = APIService(snapshot: snapshot).respond(
+            to: .fit(.init(model: "llama-3.1-8b", quant: "Q4_K_M", context: 4096, kvType: "f16", flashAttention: true))
+        )
+        let spec = try #require(snapshot.catalog.model("llama-3.1-8b"))
+        let report = try snapshot.engine.fit(
+            .init(model: spec, quant: "Q4_K_M", context: 4096),
+            machine: snapshot.machine
+        )
+        #expect(response.status == 200)
+        #expect(response.contentType == "application/json")
+        #expect(response.body == Array(try ProfileJSON.encoder().encode(report)) + [UInt8(ascii: "\n")])
+    }
+
+    @Test func fitWithoutAQuantizationIsTheBestThatFits() throws {
+        let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(
+            to: .fit(.init(model: "llama-3.1-8b", quant: nil, context: nil, kvType: "f16", flashAttention: true))
+        )
+        let body = try ServerFixtures.json(response)
+        // 64 GiB holds Llama 3.1 8B at the top of the ladder.
+        #expect(body["quant"] as? String == "Q8_0")
+        #expect(body["context_tokens"] as? Int == 8192)
+    }
+
+    @Test(arguments: [
+        (
+            APIRoute.fit(.init(model: "llama-3.1-8bb", quant: nil, context: nil, kvType: "f16", flashAttention: true)),
+            404, "unknown_model"
+        ),
+        (
+            .fit(.init(model: "llama-3.1-8b", quant: "Q9_X", context: nil, kvType: "f16", flashAttention: true)), 400,
+            "unknown_quant"
+        ),
+        (
+            .fit(
+                .init(model: "llama-3.1-8b", quant: "Q4_K_M", context: 10_000_000, kvType: "f16", flashAttention: true)
+            ), 400, "impossible_context"
+        ),
+        (
+            .fit(.init(model: "llama-3.1-8b", quant: "Q4_K_M", context: 4096, kvType: "q7_z", flashAttention: true)),
+            400, "bad_request"
+        ),
+        (.model(id: "no-such-model"), 404, "unknown_model"),
+    ])
+    func badQuestionsAreClearErrors(_ route: APIRoute, _ status: Int, _ code: String) throws {
+        let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: route)
+        #expect(response.status == status)
+        let error = try #require(try ServerFixtures.json(response)["error"] as? [String: Any])
+        #expect(error["code"] as? String == code)
+        #expect((error["message"] as? String)?.isEmpty == false)
+    }
+
+    @Test func unknownModelSuggestsCloseIds() throws {
+        let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: .model(id: "llama-3.1-8bb"))
+        let error = try #require(try ServerFixtures.json(response)["error"] as? [String: Any])
+        #expect((error["hint"] as? String)?.contains("llama-3.1-8b") == true)
+    }
+
+    @Test func bandwidthBeforeAnyMeasurementIsNotFound() throws {
+        let response = APIService(snapshot: try ServerFixtures.snapshot(bandwidth: nil)).respond(to: .bandwidth)
+        #expect(response.status == 404)
+        #expect(ServerFixtures.text(response).contains("no_bandwidth"))
+        let measured = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: .bandwidth)
+        #expect(try ServerFixtures.json(measured)["threads"] as? Int == 8)
+    }
+
+    @Test func catalogRoutes() throws {
+        let snapshot = try ServerFixtures.snapshot()
+        let service = APIService(snapshot: snapshot)
+        let models = try JSONSerialization.jsonObject(with: Data(service.respond(to: .models).body)) as? [Any]
+        #expect(models?.count == snapshot.catalog.models.count)
+        let one = try ServerFixtures.json(service.respond(to: .model(id: "llama-3.1-8b")))
+        #expect(one["id"] as? String == "llama-3.1-8b")
+        #expect((one["weights_bytes"] as? [String: Any])?["Q4_K_M"] != nil)
+    }
+
+    @Test func recommendationsHonourTheLimit() throws {
+        let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(
+            to: .recommendations(.init(context: 4096, minTokensPerSecond: nil, limit: 3))
+        )
+        let reports = try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]
+        #expect(reports?.count == 3)
+        #expect(reports?.allSatisfy { $0["fits"] as? Bool == true } == true)
+    }
+}

@@ -1,0 +1,131 @@
+import CanrunServer
+import Foundation
+import Logging
+import NIOPosix
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server on a real Unix socket in a temporary folder, spoken to with raw bytes: routes,
+/// keep-alive, bad and hostile requests, the connection cap, and the socket file removed after.
+@Suite(.serialized)
+struct LiveServerTests {
+    /// Runs `body` against a server bound at a fresh path, then stops it.
+    static func withServer(
+        limits: ServerLimits = ServerLimits(),
+        _ body: (String) async throws -> Void
+    ) async throws {
+        let folder = NSTemporaryDirectory() + "canrun-live-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/canrun.sock"
+        let dispatcher = APIDispatcher(
+            snapshot: try ServerFixtures.snapshot(),
+            daemonUID: getuid(),
+            limits: limits,
+            rebenchmark: nil
+        )
+        let server = UnixHTTPServer(dispatcher: dispatcher, limits: limits, logger: Logger(label: "test"))
+        let bound = try await server.bind(.path(path))
+        let task = Task { try await server.serve(bound) }
+        try await body(path)
+        task.cancel()
+        _ = await task.result
+        #expect(!FileManager.default.fileExists(atPath: path), "the socket file is removed on stop")
+    }
+
+    /// Sends `request` and reads until the server closes or `timeout` seconds pass.
+    static func exchange(_ path: String, _ request: [UInt8], timeout: Int = 60) -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else { return "" }
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            out += buffer.prefix(n)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func get(_ target: String, close: Bool = true) -> [UInt8] {
+        Array("GET \(target) HTTP/1.1\r\nHost: localhost\r\n\(close ? "Connection: close\r\n" : "")\r\n".utf8)
+    }
+
+    @Test func routesAnswerOverTheSocket() async throws {
+        try await Self.withServer { path in
+            let health = Self.exchange(path, Self.get("/v1/health"))
+            #expect(health.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(health.contains("\"benchmark\" : \"ready\""))
+            let fit = Self.exchange(path, Self.get("/v1/fit?model=llama-3.1-8b&quant=Q4_K_M"))
+            #expect(fit.contains("\"verdict\""))
+            let unknown = Self.exchange(path, Self.get("/v1/fit?model=nope"))
+            #expect(unknown.hasPrefix("HTTP/1.1 404"))
+            #expect(unknown.contains("unknown_model"))
+        }
+    }
+
+    /// Two requests on one connection: both answered, in order.
+    @Test func keepAliveServesSeveralRequests() async throws {
+        try await Self.withServer { path in
+            let both = Self.exchange(path, Self.get("/v1/health", close: false) + Self.get("/v1/models"))
+            #expect(both.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+        }
+    }
+
+    @Test func garbageIsA400AndAClose() async throws {
+        try await Self.withServer { path in
+            let answer = Self.exchange(path, Array("\u{1}\u{2}NOT HTTP AT ALL\r\n\r\n".utf8))
+            #expect(answer.hasPrefix("HTTP/1.1 400"))
+            #expect(answer.contains("bad_request"))
+        }
+    }
+
+    @Test func oversizedHeadersAre413() async throws {
+        try await Self.withServer { path in
+            let big = "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Filler: \(String(repeating: "a", count: 40_000))\r\n\r\n"
+            let answer = Self.exchange(path, Array(big.utf8))
+            #expect(answer.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.contains("too_large"))
+        }
+    }
+
+    /// A client that sends half a request line and stops is closed at the request timeout, and
+    /// others are answered meanwhile.
+    @Test func aSlowClientDoesNotBlockOthers() async throws {
+        try await Self.withServer(limits: ServerLimits(requestTimeoutSeconds: 1)) { path in
+            async let slow = Self.exchange(path, Array("GET /v1/hea".utf8), timeout: 30)
+            let other = Self.exchange(path, Self.get("/v1/health"))
+            #expect(other.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(await slow == "")
+        }
+    }
+
+    @Test func connectionsBeyondTheCapAre503() async throws {
+        let limits = ServerLimits(requestTimeoutSeconds: 3, maxConnections: 1)
+        try await Self.withServer(limits: limits) { path in
+            // The first connection holds the only slot (half a request, no close).
+            async let holder = Self.exchange(path, Array("GET /v1/he".utf8), timeout: 30)
+            try await Task.sleep(for: .milliseconds(300))
+            let refused = Self.exchange(path, Self.get("/v1/health"))
+            #expect(refused.hasPrefix("HTTP/1.1 503"))
+            #expect(refused.contains("too_many_connections"))
+            _ = await holder
+        }
+    }
+}

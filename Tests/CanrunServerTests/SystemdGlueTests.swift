@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import CanrunServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Socket activation, sd_notify, the socket path and journald lines, fed recorded environments.
+struct SystemdGlueTests {
+    struct ListenCase: Sendable {
+        var environment: [String: String]
+        var expected: [CInt]
+    }
+
+    static let listenCases: [ListenCase] = [
+        .init(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "1"], expected: [3]),
+        .init(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "2"], expected: [3, 4]),
+        .init(environment: ["LISTEN_PID": "41", "LISTEN_FDS": "1"], expected: []),
+        .init(environment: ["LISTEN_FDS": "1"], expected: []),
+        .init(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "0"], expected: []),
+        .init(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "many"], expected: []),
+        .init(environment: [:], expected: []),
+    ]
+
+    /// `sd_listen_fds(3)`: fds from 3, only for the process LISTEN_PID names.
+    @Test(arguments: listenCases)
+    func listenFDs(_ c: ListenCase) {
+        #expect(SocketActivation.listenFDs(environment: c.environment, pid: 42) == c.expected)
+    }
+
+    struct PathCase: Sendable {
+        var option: String?
+        var environment: [String: String]
+        var uid: UInt32
+        var expected: String?
+    }
+
+    static let pathCases: [PathCase] = [
+        .init(option: "/x.sock", environment: ["CANRUN_SOCKET": "/y.sock"], uid: 0, expected: "/x.sock"),
+        .init(option: nil, environment: ["CANRUN_SOCKET": "/y.sock"], uid: 0, expected: "/y.sock"),
+        .init(
+            option: nil,
+            environment: ["XDG_RUNTIME_DIR": "/run/user/1000"],
+            uid: 0,
+            expected: "/run/canrun/canrun.sock"
+        ),
+        .init(
+            option: nil,
+            environment: ["XDG_RUNTIME_DIR": "/run/user/1000"],
+            uid: 1000,
+            expected: "/run/user/1000/canrun.sock"
+        ),
+        .init(option: nil, environment: [:], uid: 1000, expected: nil),
+    ]
+
+    /// DESIGN §1's socket path order.
+    @Test(arguments: pathCases)
+    func socketPath(_ c: PathCase) {
+        #expect(SocketPath.resolve(option: c.option, environment: c.environment, uid: c.uid) == c.expected)
+    }
+
+    @Test func watchdogOnlyForThisProcess() {
+        #expect(SystemdNotifier.watchdogMicroseconds(environment: ["WATCHDOG_USEC": "30000000"], pid: 7) == 30_000_000)
+        #expect(
+            SystemdNotifier.watchdogMicroseconds(
+                environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "8"],
+                pid: 7
+            )
+                == nil
+        )
+        #expect(SystemdNotifier.watchdogMicroseconds(environment: [:], pid: 7) == nil)
+    }
+
+    /// READY=1 arrives on a datagram socket the way systemd's NOTIFY_SOCKET receives it, at a
+    /// path and in the abstract namespace.
+    @Test(arguments: [false, true])
+    func notifyReachesADatagramSocket(abstract: Bool) throws {
+        let name =
+            abstract ? "@canrun-test-\(UUID().uuidString.prefix(8))" : NSTemporaryDirectory() + "n-\(UUID()).sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer {
+            close(fd)
+            if !abstract { unlink(name) }
+        }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(name.utf8)
+        if abstract { bytes[0] = 0 }
+        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        #expect(bound == 0)
+        #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": name]).notify("READY=1\nSTATUS=serving"))
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let got = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        #expect(got > 0)
+        #expect(String(decoding: buffer.prefix(max(0, got)), as: UTF8.self) == "READY=1\nSTATUS=serving")
+    }
+
+    @Test func notifyWithoutSystemdIsANoOp() {
+        #expect(!SystemdNotifier(environment: [:]).notify("READY=1"))
+    }
+
+    @Test func journalLines() {
+        #expect(
+            JournalLogHandler.line(level: .warning, message: "cache\ncorrupt", metadata: ["path": "/x"])
+                == "<4>cache\\ncorrupt path=/x\n"
+        )
+        #expect(JournalLogHandler.line(level: .info, message: "listening", metadata: [:]) == "<6>listening\n")
+        #expect(JournalLogHandler.priority(.critical) == 2)
+        #expect(!JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": "1:2"]))
+        #expect(!JournalLogHandler.stderrIsJournal(environment: [:]))
+    }
+}
