@@ -154,6 +154,22 @@ struct FitEngineTests {
         #expect(r.basis.notes.contains(transfer.note))
     }
 
+    /// DeepSeek R1 (671 B, 37 B active) with its experts in 768 GiB of RAM beside a 24 GB card:
+    /// the byte and weight counts of such a model multiply past Int64, which once trapped.
+    @Test func largeMoEExpertsInRAMOnAServer() throws {
+        var machine = Self.machine(ramGiB: 768, readGBs: 300, gpus: [Self.rtx4090()])
+        machine.cpu = CPUFacts(vendor: "AuthenticAMD", packages: 1, cores: 64, threads: 128, isa: ["avx2", "avx512f"])
+        machine.cpu?.frequencyMaxMhz = 3700
+        let r = try Self.engine.fit(
+            .init(model: try Self.model("deepseek-r1"), quant: "Q4_K_M", context: 8192),
+            machine: machine
+        )
+        #expect(r.fits)
+        #expect(r.placement.mode == "moe_experts_on_cpu")
+        #expect(r.memory.cpuRepackBytes > 0)
+        #expect((r.decodeTokensPerS ?? 0) > 0)
+    }
+
     @Test func tooBigIsSaidInWords() throws {
         let r = try Self.engine.fit(
             .init(model: try Self.model("deepseek-r1"), quant: "Q4_K_M", context: 8192),

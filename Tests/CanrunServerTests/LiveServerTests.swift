@@ -36,8 +36,17 @@ struct LiveServerTests {
         #expect(!FileManager.default.fileExists(atPath: path), "the socket file is removed on stop")
     }
 
-    /// Sends `request` and reads until the server closes or `timeout` seconds pass.
-    static func exchange(_ path: String, _ request: [UInt8], timeout: Int = 60) -> String {
+    /// Sends `request` and reads until the server closes or `timeout` seconds pass, on a thread
+    /// of its own: a blocking client on the cooperative pool would starve the server's tasks.
+    static func exchange(_ path: String, _ request: [UInt8], timeout: Int = 60) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: blockingExchange(path, request, timeout: timeout))
+            }
+        }
+    }
+
+    static func blockingExchange(_ path: String, _ request: [UInt8], timeout: Int) -> String {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return "" }
         defer { close(fd) }
@@ -69,12 +78,12 @@ struct LiveServerTests {
 
     @Test func routesAnswerOverTheSocket() async throws {
         try await Self.withServer { path in
-            let health = Self.exchange(path, Self.get("/v1/health"))
+            let health = await Self.exchange(path, Self.get("/v1/health"))
             #expect(health.hasPrefix("HTTP/1.1 200 OK"))
             #expect(health.contains("\"benchmark\" : \"ready\""))
-            let fit = Self.exchange(path, Self.get("/v1/fit?model=llama-3.1-8b&quant=Q4_K_M"))
+            let fit = await Self.exchange(path, Self.get("/v1/fit?model=llama-3.1-8b&quant=Q4_K_M"))
             #expect(fit.contains("\"verdict\""))
-            let unknown = Self.exchange(path, Self.get("/v1/fit?model=nope"))
+            let unknown = await Self.exchange(path, Self.get("/v1/fit?model=nope"))
             #expect(unknown.hasPrefix("HTTP/1.1 404"))
             #expect(unknown.contains("unknown_model"))
         }
@@ -83,14 +92,14 @@ struct LiveServerTests {
     /// Two requests on one connection: both answered, in order.
     @Test func keepAliveServesSeveralRequests() async throws {
         try await Self.withServer { path in
-            let both = Self.exchange(path, Self.get("/v1/health", close: false) + Self.get("/v1/models"))
+            let both = await Self.exchange(path, Self.get("/v1/health", close: false) + Self.get("/v1/models"))
             #expect(both.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
         }
     }
 
     @Test func garbageIsA400AndAClose() async throws {
         try await Self.withServer { path in
-            let answer = Self.exchange(path, Array("\u{1}\u{2}NOT HTTP AT ALL\r\n\r\n".utf8))
+            let answer = await Self.exchange(path, Array("\u{1}\u{2}NOT HTTP AT ALL\r\n\r\n".utf8))
             #expect(answer.hasPrefix("HTTP/1.1 400"))
             #expect(answer.contains("bad_request"))
         }
@@ -99,7 +108,7 @@ struct LiveServerTests {
     @Test func oversizedHeadersAre413() async throws {
         try await Self.withServer { path in
             let big = "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Filler: \(String(repeating: "a", count: 40_000))\r\n\r\n"
-            let answer = Self.exchange(path, Array(big.utf8))
+            let answer = await Self.exchange(path, Array(big.utf8))
             #expect(answer.hasPrefix("HTTP/1.1 413"))
             #expect(answer.contains("too_large"))
         }
@@ -108,9 +117,9 @@ struct LiveServerTests {
     /// A client that sends half a request line and stops is closed at the request timeout, and
     /// others are answered meanwhile.
     @Test func aSlowClientDoesNotBlockOthers() async throws {
-        try await Self.withServer(limits: ServerLimits(requestTimeoutSeconds: 1)) { path in
+        try await Self.withServer(limits: ServerLimits(requestTimeoutSeconds: 4)) { path in
             async let slow = Self.exchange(path, Array("GET /v1/hea".utf8), timeout: 30)
-            let other = Self.exchange(path, Self.get("/v1/health"))
+            let other = await Self.exchange(path, Self.get("/v1/health"))
             #expect(other.hasPrefix("HTTP/1.1 200 OK"))
             #expect(await slow == "")
         }
@@ -122,7 +131,7 @@ struct LiveServerTests {
             // The first connection holds the only slot (half a request, no close).
             async let holder = Self.exchange(path, Array("GET /v1/he".utf8), timeout: 30)
             try await Task.sleep(for: .milliseconds(300))
-            let refused = Self.exchange(path, Self.get("/v1/health"))
+            let refused = await Self.exchange(path, Self.get("/v1/health"))
             #expect(refused.hasPrefix("HTTP/1.1 503"))
             #expect(refused.contains("too_many_connections"))
             _ = await holder

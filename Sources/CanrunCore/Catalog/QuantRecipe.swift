@@ -238,8 +238,8 @@ public struct WeightsEstimate: Sendable, Equatable {
     public var expertBytes: Int64
     /// The token embedding table (a token reads one row of it; 0 when tied to the output head).
     public var embeddingBytes: Int64 = 0
-    /// Bytes per ggml type of the tensors llama.cpp multiplies: all but the token embedding
-    /// table, which it only gathers rows from. These are what its CPU backend may repack.
+    /// Bytes per ggml type (upper-case name) of the tensors llama.cpp multiplies: all but the
+    /// token embedding table, which it only gathers rows from. What its CPU backend may repack.
     public var multipliedBytesByType: [String: Int64] = [:]
 
     /// Routed-expert bytes one token reads: `k` of the `n` experts.

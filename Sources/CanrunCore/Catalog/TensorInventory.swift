@@ -111,14 +111,35 @@ public struct TensorInventory: Sendable, Equatable {
     }
 
     public var tensors: [Tensor] {
-        didSet { facts = tensors.map(\.facts) }
+        didSet {
+            facts = tensors.map(\.facts)
+            sums = Sums(facts)
+        }
     }
     /// `tensors[i].facts`, kept in step with `tensors`.
     public private(set) var facts: [Tensor.Facts]
+    /// Element counts by kind, kept in step with `tensors`: the fit engine asks for the active
+    /// weights of every quantization it tries.
+    private var sums: Sums
+
+    private struct Sums: Sendable, Equatable {
+        var all: Int64 = 0
+        var experts: Int64 = 0
+        var tokenEmbedding: Int64 = 0
+
+        init(_ facts: [Tensor.Facts]) {
+            for t in facts {
+                all += t.elements
+                if t.isExpert { experts += t.elements }
+                if t.role == .tokenEmbedding { tokenEmbedding += t.elements }
+            }
+        }
+    }
 
     public init(tensors: [Tensor]) {
         self.tensors = tensors
         facts = tensors.map(\.facts)
+        sums = Sums(facts)
     }
 
     public init(_ m: ModelSpec) {
@@ -207,10 +228,11 @@ public struct TensorInventory: Sendable, Equatable {
         if !m.tieWordEmbeddings { add("output.weight", .output, [h, v]) }
         tensors = t
         facts = t.map(\.facts)
+        sums = Sums(facts)
     }
 
     /// Weights of the whole model.
-    public var totalParameters: Int64 { tensors.reduce(0) { $0 + $1.elements } }
+    public var totalParameters: Int64 { sums.all }
 
     /// Weights one token uses: every tensor, but only `k` of `n` routed experts, and not the input
     /// embedding table (a token reads one row of it) unless it doubles as the output head.
@@ -218,9 +240,8 @@ public struct TensorInventory: Sendable, Equatable {
     public func activeParameters(_ m: ModelSpec) -> Int64 {
         let n = Int64(max(1, m.numExperts ?? 1))
         let k = Int64(m.numExpertsPerTok ?? Int(n))
-        return facts.reduce(0) { sum, t in
-            if t.role == .tokenEmbedding && !m.tieWordEmbeddings { return sum }
-            return sum + (t.isExpert ? t.elements / n * k : t.elements)
-        }
+        // Expert tensors stack whole experts, so their sum divides by n as each one does.
+        let embedding = m.tieWordEmbeddings ? 0 : sums.tokenEmbedding
+        return sums.all - embedding - sums.experts + sums.experts / n * k
     }
 }

@@ -27,12 +27,8 @@ public struct ActivationTransfer: Sendable, Equatable {
     }
 
     public var note: String {
-        String(
-            format:
-                "%d host↔device copies of %d bytes per token: %.2f ms (PCIe 4.0 x16 and 10 µs per copy assumed; the link is not probed)",
-            copiesPerToken,
-            bytesPerCopy,
-            seconds * 1e3
-        )
+        "\(copiesPerToken) host↔device copies of \(bytesPerCopy) bytes per token: "
+            + ProfileText.decimal(seconds * 1e3, places: 2)
+            + " ms (PCIe 4.0 x16 and 10 µs per copy assumed; the link is not probed)"
     }
 }

@@ -20,8 +20,12 @@ public enum CPURepack {
 
     /// Bytes of the repacked copy when all of `weights` sit on a CPU with `isa`.
     public static func bytes(_ weights: WeightsEstimate, isa: [String]) -> Int64 {
-        let repacked = types(isa: isa)
+        bytes(weights, types: types(isa: isa))
+    }
+
+    /// Bytes of the repacked copy of `weights` for the repacked `types` (upper case).
+    public static func bytes(_ weights: WeightsEstimate, types repacked: Set<String>) -> Int64 {
         guard !repacked.isEmpty else { return 0 }
-        return weights.multipliedBytesByType.reduce(0) { $0 + (repacked.contains($1.key.uppercased()) ? $1.value : 0) }
+        return weights.multipliedBytesByType.reduce(0) { $0 + (repacked.contains($1.key) ? $1.value : 0) }
     }
 }

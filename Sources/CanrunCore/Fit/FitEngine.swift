@@ -61,10 +61,14 @@ public struct FitEngine: Sendable {
 
     public let quants: QuantTable
     let efficiency: EfficiencyTable
+    /// The median of the fitted CPU weights per cycle, for families without a measurement.
+    let cpuWeightsPerCycleMedian: Double?
 
     public init(quants: QuantTable, efficiency: EfficiencyTable) {
         self.quants = quants
         self.efficiency = efficiency
+        let fitted = efficiency.cpuWeightsPerCycle.values.sorted()
+        cpuWeightsPerCycleMedian = fitted.isEmpty ? nil : fitted[fitted.count / 2]
     }
 
     /// All the memory any placement could use on `machine` (RAM plus every discrete GPU's
@@ -102,13 +106,21 @@ public struct FitEngine: Sendable {
         )
         let devices = Devices(machine)
         let activeWeights = inventory.activeParameters(m)
+        // The model's shape once; each context only changes the cells (and a short micro-batch).
+        let computeShape = ComputeBufferModel(
+            model: m,
+            ubatch: request.ubatch,
+            cells: 0,
+            flashAttention: request.flashAttention
+        )
         let parts = Parts(
             request,
             weights: weights,
             kv: kv,
             context: request.context,
-            cpuISA: devices.cpuISA,
-            activeWeights: activeWeights
+            cpuRepackTypes: devices.cpuRepackTypes,
+            activeWeights: activeWeights,
+            computeShape: computeShape
         )
         var candidates = placements(parts, devices: devices)
         // Fitting first, then faster; with speeds unknown, the placement that keeps more on GPUs.
@@ -147,7 +159,14 @@ public struct FitEngine: Sendable {
             reasons.append("speed unknown: no measured bandwidth and no SMBIOS peak; run canrun bench")
         }
         let maxContext =
-            best.fits ? maxContext(request, weights: weights, devices: devices, activeWeights: activeWeights) : 0
+            best.fits
+            ? maxContext(
+                request,
+                weights: weights,
+                devices: devices,
+                activeWeights: activeWeights,
+                computeShape: computeShape
+            ) : 0
         let prefill =
             best.fits
             ? prefillSpeed(best, parts: parts, devices: devices, multipliedWeights: activeWeights) : nil
@@ -190,7 +209,13 @@ public struct FitEngine: Sendable {
     private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     /// The largest context (a multiple of 256, at most the model's) for which some placement fits.
-    func maxContext(_ request: Request, weights: WeightsEstimate, devices: Devices, activeWeights: Int64) -> Int {
+    func maxContext(
+        _ request: Request,
+        weights: WeightsEstimate,
+        devices: Devices,
+        activeWeights: Int64,
+        computeShape: ComputeBufferModel
+    ) -> Int {
         let m = request.model
         func fits(_ context: Int) -> Bool {
             guard
@@ -205,10 +230,11 @@ public struct FitEngine: Sendable {
                 weights: weights,
                 kv: kv,
                 context: context,
-                cpuISA: devices.cpuISA,
-                activeWeights: activeWeights
+                cpuRepackTypes: devices.cpuRepackTypes,
+                activeWeights: activeWeights,
+                computeShape: computeShape
             )
-            return placements(parts, devices: devices).contains { $0.fits }
+            return placements(parts, devices: devices, explain: false).contains { $0.fits }
         }
         var low = 0
         var high = m.maxPositionEmbeddings / 256
@@ -242,23 +268,20 @@ public struct FitEngine: Sendable {
             weights: WeightsEstimate,
             kv: KVCachePlan,
             context: Int,
-            cpuISA: [String],
-            activeWeights: Int64
+            cpuRepackTypes: Set<String>,
+            activeWeights: Int64,
+            computeShape: ComputeBufferModel
         ) {
             let model = request.model
             self.activeWeights = activeWeights
             self.model = model
             self.weights = weights
             self.kv = kv
-            compute =
-                ComputeBufferModel(
-                    model: model,
-                    ubatch: min(request.ubatch, context),
-                    cells: kv.fullLayers > 0 ? kv.cells : kv.windowCells,
-                    flashAttention: request.flashAttention
-                )
-                .bytes
-            repack = CPURepack.bytes(weights, isa: cpuISA)
+            var buffer = computeShape
+            buffer.ubatch = min(request.ubatch, context)
+            buffer.cells = kv.fullLayers > 0 ? kv.cells : kv.windowCells
+            compute = buffer.bytes
+            repack = CPURepack.bytes(weights, types: cpuRepackTypes)
             expertActiveBytes = weights.expertActiveBytes(model)
             activeBytes = weights.activeBytes(model)
             layers = model.numHiddenLayers
@@ -297,8 +320,8 @@ public struct FitEngine: Sendable {
         var numa: NUMAPlan
         /// The CPU's peak FP32 FLOP/s (`ComputePeak.cpuFlopsPerS`).
         var cpuFlops: Double?
-        /// The CPU's usable instruction-set extensions.
-        var cpuISA: [String]
+        /// The weight types llama.cpp repacks on this CPU (`CPURepack`).
+        var cpuRepackTypes: Set<String>
         var cpu: CPUFacts?
 
         init(_ p: MachineProfile) {
@@ -340,7 +363,7 @@ public struct FitEngine: Sendable {
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
             numa = NUMAPlan(nodes: p.numaNodes ?? [], bandwidth: p.bandwidth)
             cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu)
-            cpuISA = p.cpu?.isa ?? []
+            cpuRepackTypes = CPURepack.types(isa: p.cpu?.isa ?? [])
             cpu = p.cpu
         }
     }
@@ -455,9 +478,7 @@ public struct FitEngine: Sendable {
     /// The family's fitted weights per cycle per core; a family without a measurement takes the
     /// median of the measured ones.
     func cpuWeightsPerCycle(_ quantBase: String) -> Double? {
-        if let fitted = efficiency.cpuWeightsPerCycle[quantBase] { return fitted }
-        let all = efficiency.cpuWeightsPerCycle.values.sorted()
-        return all.isEmpty ? nil : all[all.count / 2]
+        efficiency.cpuWeightsPerCycle[quantBase] ?? cpuWeightsPerCycleMedian
     }
 
     /// Seconds per token for `bytes` on each (bandwidth, backend) share plus the per-layer cost.
@@ -477,7 +498,9 @@ public struct FitEngine: Sendable {
         return seconds > 0 ? 1 / seconds : nil
     }
 
-    func placements(_ p: Parts, devices d: Devices) -> [Candidate] {
+    /// - Parameter explain: build the basis notes (formatted text); the max-context search only
+    ///   asks which placements fit.
+    func placements(_ p: Parts, devices d: Devices, explain: Bool = true) -> [Candidate] {
         var out: [Candidate] = []
         let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
         let cpuEta = cpuEta(base)
@@ -492,14 +515,9 @@ public struct FitEngine: Sendable {
                 let cores = cpu.cores, let mhz = cpu.frequencyMaxMhz
             else { return ["CPU compute bound unknown (cores, clock or vector unit unknown): memory-bound only"] }
             var notes = [
-                String(
-                    format: "CPU compute: %d cores × %.2f GHz × %.2f %@ weights per cycle (8 lanes) = %.1f G weights/s",
-                    cores,
-                    Double(mhz) / 1000,
-                    perCycle,
-                    base,
-                    rate / 1e9
-                )
+                "CPU compute: \(cores) cores × \(ProfileText.decimal(Double(mhz) / 1000, places: 2)) GHz × "
+                    + "\(ProfileText.decimal(perCycle, places: 2)) \(base) weights per cycle (8 lanes) = "
+                    + "\(ProfileText.decimal(rate / 1e9, places: 1)) G weights/s"
             ]
             if let bw = bandwidth, let eta = cpuEta,
                 cpuCompute(p.activeWeights) > Double(p.activeBytes) / (Double(bw) * eta)
@@ -570,7 +588,7 @@ public struct FitEngine: Sendable {
                         numa.bandwidth,
                         cpuEta,
                         0,
-                        cpuNotes(numa.bandwidth)
+                        explain ? cpuNotes(numa.bandwidth) : []
                     ),
                     why: fits
                         ? "CPU only: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) RAM"
@@ -654,8 +672,8 @@ public struct FitEngine: Sendable {
                 )
             }
             var splitBasis = gpuBasis
-            splitBasis.notes.append(transfer.note)
-            let ratios = d.gpus.map { String(format: "%.0f", Double($0.memory) / Double(1 << 30)) }.joined(
+            if explain { splitBasis.notes.append(transfer.note) }
+            let ratios = d.gpus.map { ProfileText.decimal(Double($0.memory) / Double(1 << 30), places: 0) }.joined(
                 separator: ","
             )
             out.append(
@@ -682,19 +700,26 @@ public struct FitEngine: Sendable {
         // MoE: attention, shared experts and KV on the GPU, routed experts in RAM.
         if p.model.isMoE, p.weights.expertBytes > 0 {
             let onGPU = hostNeed - p.weights.expertBytes + Self.deviceMargin
-            let repack = p.weights.bytes > 0 ? p.repack * p.weights.expertBytes / p.weights.bytes : 0
+            // Shares in floating point: byte counts of large MoE models multiply past Int64.
+            let expertShare = p.weights.bytes > 0 ? Double(p.weights.expertBytes) / Double(p.weights.bytes) : 0
+            let repack = Int64(Double(p.repack) * expertShare)
             let onCPU = p.weights.expertBytes + repack
             let moeLayers = (0..<p.layers).filter(p.model.isMoELayer).count
             let transfer = ActivationTransfer(copiesPerToken: 2 * moeLayers, hiddenSize: p.model.hiddenSize)
             var moeBasis = gpuBasis
-            moeBasis.notes.append(transfer.note)
+            if explain { moeBasis.notes.append(transfer.note) }
             let speed = { (depth: Int) in
                 self.decodeSpeed(
                     [
                         (p.activeBytes - p.expertActiveBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta, 0),
                         (
                             p.expertActiveBytes, cpuRead(need: onCPU).bandwidth, cpuEta,
-                            cpuCompute(p.activeWeights * p.expertActiveBytes / max(1, p.activeBytes))
+                            cpuCompute(
+                                Int64(
+                                    Double(p.activeWeights) * Double(p.expertActiveBytes)
+                                        / Double(max(1, p.activeBytes))
+                                )
+                            )
                         ),
                     ],
                     layers: p.layers,
@@ -735,7 +760,7 @@ public struct FitEngine: Sendable {
             let cpuBandwidth = cpuRead(need: onCPU).bandwidth
             let transfer = ActivationTransfer(copiesPerToken: 1, hiddenSize: p.model.hiddenSize)
             var partialBasis = gpuBasis
-            partialBasis.notes.append(transfer.note)
+            if explain { partialBasis.notes.append(transfer.note) }
             let speed = { (depth: Int) in
                 let kv = p.kvRead(depth: depth)
                 return self.decodeSpeed(

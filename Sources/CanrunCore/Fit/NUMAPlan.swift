@@ -93,12 +93,7 @@ public struct NUMAPlan: Sendable, Equatable {
         if need > option.capacityBytes {
             return "NUMA \(name): needs \(ProfileText.bytes(need)), it has \(ProfileText.bytes(option.capacityBytes))"
         }
-        return String(
-            format: "NUMA %@: reads %.1f GB/s, %@ reads %.1f GB/s",
-            name,
-            Double(option.readBytesPerS) / 1e9,
-            chosen.policy.rawValue,
-            Double(chosen.readBytesPerS) / 1e9
-        )
+        return "NUMA \(name): reads \(ProfileText.decimal(Double(option.readBytesPerS) / 1e9, places: 1)) GB/s, "
+            + "\(chosen.policy.rawValue) reads \(ProfileText.decimal(Double(chosen.readBytesPerS) / 1e9, places: 1)) GB/s"
     }
 }

@@ -13,7 +13,8 @@ public struct GGUFModel: Sendable, Equatable {
     public var parameters: Int64
     /// Bytes per ggml type, for "which tensors got what".
     public var bytesByType: [String: Int64]
-    /// Bytes per type of every tensor but the token embedding table (what llama.cpp multiplies).
+    /// Bytes per type (upper-case name) of every tensor but the token embedding table (what
+    /// llama.cpp multiplies).
     public var multipliedBytesByType: [String: Int64]
     /// The token embedding table's bytes when the file has its own output head (a token reads one
     /// row of it); 0 when the head is tied to it.
@@ -97,7 +98,7 @@ public struct GGUFModel: Sendable, Equatable {
         parameters = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
         bytesByType = tensors.reduce(into: [:]) { $0[$1.typeName, default: 0] += $1.bytes }
         multipliedBytesByType = tensors.filter { $0.name != "token_embd.weight" }.reduce(into: [:]) {
-            $0[$1.typeName, default: 0] += $1.bytes
+            $0[$1.typeName.uppercased(), default: 0] += $1.bytes
         }
         embeddingBytes = tensor("output.weight") == nil ? 0 : tensor("token_embd.weight")?.bytes ?? 0
     }

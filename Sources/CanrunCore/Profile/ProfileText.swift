@@ -126,6 +126,20 @@ public enum ProfileText {
         return gb >= 1000 ? "\(formatted(gb / 1000)) TB/s" : "\(formatted(gb)) GB/s"
     }
 
+    /// `x` with `places` decimals (0...4), rounded half away from zero, without `String(format:)`
+    /// (Foundation's formatter costs microseconds, and fit reports are built by the thousand).
+    public static func decimal(_ x: Double, places: Int) -> String {
+        guard x.isFinite else { return "\(x)" }
+        let places = max(0, min(4, places))
+        var scale: Int64 = 1
+        for _ in 0..<places { scale *= 10 }
+        let scaled = Int64((abs(x) * Double(scale)).rounded())
+        let sign = x < 0 && scaled != 0 ? "-" : ""
+        guard places > 0 else { return sign + String(scaled) }
+        let fraction = String(scaled % scale)
+        return sign + String(scaled / scale) + "." + String(repeating: "0", count: places - fraction.count) + fraction
+    }
+
     private static func formatted(_ v: Double) -> String {
         let tenths = (v * 10).rounded() / 10
         return tenths == tenths.rounded() ? "\(Int(tenths)).0" : "\(tenths)"
