@@ -1,5 +1,6 @@
 import CanrunCore
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Turns one HTTP request into its answer: parses the route, refuses admin routes to other
 /// users, runs admin actions, and answers the rest from the current snapshot. Shared by every
@@ -8,19 +9,49 @@ public final class APIDispatcher: Sendable {
     /// Re-measures the bandwidth and returns the new report (the daemon's benchmark, cached).
     public typealias Rebenchmark = @Sendable () async throws -> BandwidthReport
 
+    /// Reads the facts that change while the daemon runs (RAM free now), so `fits_now` is true
+    /// at the moment of the question. Returns nil for what it cannot read.
+    public typealias FreeMemoryProbe = @Sendable () -> Int64?
+
     private let state: NIOLockedValueBox<APISnapshot>
     private let daemonUID: UInt32
     private let rebenchmark: Rebenchmark?
     private let limits: ServerLimits
+    private let freeMemory: FreeMemoryProbe?
+    /// The last free-memory reading and when it was taken: a burst of requests reads it once.
+    private let freeMemoryCache = NIOLockedValueBox<(at: NIODeadline, bytes: Int64?)?>(nil)
+    /// How long a free-memory reading answers for.
+    public static let freeMemoryMaxAge = TimeAmount.seconds(1)
 
-    public init(snapshot: APISnapshot, daemonUID: UInt32, limits: ServerLimits, rebenchmark: Rebenchmark?) {
+    public init(
+        snapshot: APISnapshot,
+        daemonUID: UInt32,
+        limits: ServerLimits,
+        rebenchmark: Rebenchmark?,
+        freeMemory: FreeMemoryProbe? = nil
+    ) {
         state = NIOLockedValueBox(snapshot)
         self.daemonUID = daemonUID
         self.limits = limits
         self.rebenchmark = rebenchmark
+        self.freeMemory = freeMemory
     }
 
     public var snapshot: APISnapshot { state.withLockedValue { $0 } }
+
+    /// The snapshot with RAM free now (read at most once per `freeMemoryMaxAge`).
+    func current(now: NIODeadline = .now()) -> APISnapshot {
+        var s = snapshot
+        guard let freeMemory else { return s }
+        let bytes = freeMemoryCache.withLockedValue { cache -> Int64? in
+            if let cache, now - cache.at < Self.freeMemoryMaxAge { return cache.bytes }
+            let bytes = freeMemory()
+            cache = (now, bytes)
+            return bytes
+        }
+        if let bytes { s.machine.memory.availableBytes = bytes }
+        return s
+    }
 
     /// Replaces the snapshot (a reload, a finished benchmark).
     public func update(_ change: (inout APISnapshot) -> Void) {
@@ -45,7 +76,7 @@ public final class APIDispatcher: Sendable {
             }
             return await admin(route)
         }
-        return APIService(snapshot: snapshot).respond(to: route)
+        return APIService(snapshot: current()).respond(to: route)
     }
 
     private func admin(_ route: APIRoute) async -> APIResponse {

@@ -41,7 +41,17 @@ struct Daemon: Service {
                 )
             }
         }
-        dispatcher = APIDispatcher(snapshot: snapshot, daemonUID: getuid(), limits: limits, rebenchmark: measure)
+        dispatcher = APIDispatcher(
+            snapshot: snapshot,
+            daemonUID: getuid(),
+            limits: limits,
+            rebenchmark: measure,
+            freeMemory: {
+                (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap {
+                    MeminfoParser.parse($0).availableBytes
+                }
+            }
+        )
         server = UnixHTTPServer(dispatcher: dispatcher, limits: limits, logger: logger)
     }
 
@@ -74,6 +84,9 @@ struct Daemon: Service {
             if dispatcher.snapshot.benchmark == .pending {
                 group.addTask { await benchmarkInBackground() }
             }
+            if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
+                group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
+            }
             try await withGracefulShutdownHandler {
                 do {
                     try await cancelWhenGracefulShutdown { try await server.serve(bound) }
@@ -86,6 +99,20 @@ struct Daemon: Service {
                 logger.info("stopping")
             }
             group.cancelAll()
+        }
+    }
+
+    /// `WATCHDOG=1` at half systemd's interval, each only after an event loop ran a task: a
+    /// wedged loop stops the pings and systemd restarts the daemon.
+    private func watchdog(every interval: Duration) async {
+        while !Task.isCancelled {
+            do {
+                try await MultiThreadedEventLoopGroup.singleton.any().submit {}.get()
+                notifier.notify("WATCHDOG=1")
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
         }
     }
 

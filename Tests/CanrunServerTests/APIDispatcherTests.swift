@@ -1,7 +1,10 @@
 import CanrunCore
-import CanrunServer
 import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
 import Testing
+
+@testable import CanrunServer
 
 /// Admin routes, body limits and snapshot updates, through the dispatcher every connection uses.
 struct APIDispatcherTests {
@@ -59,5 +62,48 @@ struct APIDispatcherTests {
         )
         #expect(response.status == 413)
         #expect(ServerFixtures.text(response).contains("too_large"))
+    }
+}
+
+/// RAM free now, read per request with a one-second cache, so `fits_now` is true when asked.
+struct FreeMemoryTests {
+    @Test func freeMemoryIsReadAtMostOncePerSecond() throws {
+        let reads = NIOLockedValueBox(0)
+        let d = APIDispatcher(
+            snapshot: try ServerFixtures.snapshot(),
+            daemonUID: 0,
+            limits: ServerLimits(),
+            rebenchmark: nil,
+            freeMemory: {
+                reads.withLockedValue { $0 += 1 }
+                return 1 << 30
+            }
+        )
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        #expect(d.current(now: start).machine.memory.availableBytes == 1 << 30)
+        _ = d.current(now: start + .milliseconds(500))
+        #expect(reads.withLockedValue { $0 } == 1)
+        _ = d.current(now: start + .milliseconds(1500))
+        #expect(reads.withLockedValue { $0 } == 2)
+    }
+
+    /// 1 GiB free: Llama 3.1 8B fits the 64 GiB machine but not what is free now.
+    @Test func fitsNowFollowsTheFreshReading() async throws {
+        let d = APIDispatcher(
+            snapshot: try ServerFixtures.snapshot(),
+            daemonUID: 0,
+            limits: ServerLimits(),
+            rebenchmark: nil,
+            freeMemory: { 1 << 30 }
+        )
+        let response = await d.respond(
+            method: "GET",
+            target: "/v1/fit?model=llama-3.1-8b&quant=Q4_K_M",
+            bodyBytes: 0,
+            peer: nil
+        )
+        let body = try ServerFixtures.json(response)
+        #expect(body["fits"] as? Bool == true)
+        #expect(body["fits_now"] as? Bool == false)
     }
 }
