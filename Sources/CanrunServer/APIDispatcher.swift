@@ -1,4 +1,5 @@
 import CanrunCore
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -18,6 +19,9 @@ public final class APIDispatcher: Sendable {
     private let rebenchmark: Rebenchmark?
     private let limits: ServerLimits
     private let freeMemory: FreeMemoryProbe?
+    private let metrics: ServerMetrics?
+    /// The metrics system's text exposition (Prometheus), for `GET /metrics`.
+    private let exposition: (@Sendable () -> [UInt8])?
     /// The last free-memory reading and when it was taken: a burst of requests reads it once.
     private let freeMemoryCache = NIOLockedValueBox<(at: NIODeadline, bytes: Int64?)?>(nil)
     /// How long a free-memory reading answers for.
@@ -28,13 +32,17 @@ public final class APIDispatcher: Sendable {
         daemonUID: UInt32,
         limits: ServerLimits,
         rebenchmark: Rebenchmark?,
-        freeMemory: FreeMemoryProbe? = nil
+        freeMemory: FreeMemoryProbe? = nil,
+        metrics: ServerMetrics? = nil,
+        exposition: (@Sendable () -> [UInt8])? = nil
     ) {
         state = NIOLockedValueBox(snapshot)
         self.daemonUID = daemonUID
         self.limits = limits
         self.rebenchmark = rebenchmark
         self.freeMemory = freeMemory
+        self.metrics = metrics
+        self.exposition = exposition
     }
 
     public var snapshot: APISnapshot { state.withLockedValue { $0 } }
@@ -62,13 +70,37 @@ public final class APIDispatcher: Sendable {
     ///   - bodyBytes: the request body's size; larger than the limit answers 413.
     ///   - peer: the client's credentials; nil (not a Unix socket) is never an admin.
     public func respond(method: String, target: String, bodyBytes: Int, peer: PeerCredentials?) async -> APIResponse {
+        let started = ContinuousClock.now
+        let parsed = APIRoute.parse(method: method, target: target)
+        let response = await answer(parsed, target: target, bodyBytes: bodyBytes, peer: peer)
+        metrics?.recordRequest(
+            route: ServerMetrics.routeLabel(parsed),
+            status: response.status,
+            duration: ContinuousClock.now - started
+        )
+        return response
+    }
+
+    private func answer(
+        _ parsed: Result<APIRoute, APIError>,
+        target: String,
+        bodyBytes: Int,
+        peer: PeerCredentials?
+    ) async -> APIResponse {
         guard bodyBytes <= limits.maxBodyBytes else {
             return .error(.tooLarge("the request body", limit: limits.maxBodyBytes))
         }
         let route: APIRoute
-        switch APIRoute.parse(method: method, target: target) {
+        switch parsed {
         case .success(let r): route = r
         case .failure(let e): return .error(e)
+        }
+        if route == .metrics {
+            guard let exposition else {
+                return .error(.init(status: 404, code: "no_metrics", message: "this server exposes no metrics"))
+            }
+            metrics?.recordFacts(current(), now: Date())
+            return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
         }
         if route.isAdmin {
             guard let peer, peer.isAdmin(daemonUID: daemonUID) else {

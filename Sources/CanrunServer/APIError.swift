@@ -29,7 +29,7 @@ public struct APIError: Error, Equatable, Sendable, Encodable {
             code: "not_found",
             message: "no route \(path)",
             hint: "routes: /v1/health, /v1/machine, /v1/bandwidth, /v1/models, /v1/models/{id}, /v1/fit, "
-                + "/v1/recommendations"
+                + "/v1/recommendations, /metrics"
         )
     }
 

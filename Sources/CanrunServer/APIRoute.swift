@@ -10,6 +10,7 @@ public enum APIRoute: Equatable, Sendable {
     case model(id: String)
     case fit(FitQuery)
     case recommendations(RecommendationsQuery)
+    case metrics
 
     /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&runtime=`.
     public struct FitQuery: Equatable, Sendable {
@@ -66,6 +67,7 @@ public enum APIRoute: Equatable, Sendable {
         case "/v1/models": return only("GET") { .success(.models) }
         case "/v1/fit": return only("GET") { fit(query) }
         case "/v1/recommendations": return only("GET") { recommendations(query) }
+        case "/metrics": return only("GET") { .success(.metrics) }
         default:
             let prefix = "/v1/models/"
             if path.hasPrefix(prefix), path.count > prefix.count {

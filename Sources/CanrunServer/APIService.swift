@@ -57,9 +57,9 @@ public struct APIService: Sendable {
             )
             if let limit = q.limit { reports = Array(reports.prefix(limit)) }
             return .json(reports)
-        case .rebenchmark:
+        case .rebenchmark, .metrics:
             return .error(
-                .init(status: 500, code: "internal", message: "the admin route reached the read-only service")
+                .init(status: 500, code: "internal", message: "the dispatcher's own route reached the service")
             )
         }
     }

@@ -3,7 +3,9 @@ import CanrunCore
 import CanrunServer
 import Foundation
 import Logging
+import Metrics
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 
 /// `canrund`: canrun's answers on a Unix socket (DESIGN §5.2), run by systemd or by hand.
@@ -41,7 +43,10 @@ struct Canrund: AsyncParsableCommand {
         } else {
             throw ValidationError("no socket: pass --socket PATH or set CANRUN_SOCKET (no XDG_RUNTIME_DIR)")
         }
-        let daemon = try Daemon(listener: listener, environment: environment, logger: logger)
+        // One registry for the process: the daemon's own metrics and any library's.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let daemon = try Daemon(listener: listener, environment: environment, logger: logger, registry: registry)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: daemon)],

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 
 /// The daemon's one service: loads the facts, listens, tells systemd it is ready, measures the
@@ -19,7 +20,12 @@ struct Daemon: Service {
     /// Set at the start of a graceful shutdown: a running benchmark stops between passes.
     let stopping = NIOLockedValueBox(false)
 
-    init(listener: UnixHTTPServer.Listener, environment: [String: String], logger: Logger) throws {
+    init(
+        listener: UnixHTTPServer.Listener,
+        environment: [String: String],
+        logger: Logger,
+        registry: PrometheusCollectorRegistry
+    ) throws {
         self.listener = listener
         self.environment = environment
         self.logger = logger
@@ -50,7 +56,9 @@ struct Daemon: Service {
                 (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap {
                     MeminfoParser.parse($0).availableBytes
                 }
-            }
+            },
+            metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
+            exposition: { registry.emitToBuffer() }
         )
         server = UnixHTTPServer(dispatcher: dispatcher, limits: limits, logger: logger)
     }
