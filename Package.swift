@@ -103,6 +103,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "DaemonLoad",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/DaemonLoad",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "GGUFFuzz",
             dependencies: ["CanrunCore"],
             path: "Benchmarks/GGUFFuzz",

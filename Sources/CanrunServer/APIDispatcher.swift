@@ -15,6 +15,9 @@ public final class APIDispatcher: Sendable {
     public typealias FreeMemoryProbe = @Sendable () -> Int64?
 
     private let state: NIOLockedValueBox<APISnapshot>
+    /// Bumped with every snapshot change; part of the response cache's key.
+    private let generation = NIOLockedValueBox(0)
+    private let cache = NIOLockedValueBox(ResponseCache(capacity: 512))
     private let daemonUID: UInt32
     private let rebenchmark: Rebenchmark?
     private let limits: ServerLimits
@@ -64,6 +67,8 @@ public final class APIDispatcher: Sendable {
     /// Replaces the snapshot (a reload, a finished benchmark).
     public func update(_ change: (inout APISnapshot) -> Void) {
         state.withLockedValue { change(&$0) }
+        // Bumped after the change: whoever reads the new generation sees the new snapshot.
+        generation.withLockedValue { $0 += 1 }
     }
 
     /// - Parameters:
@@ -72,21 +77,46 @@ public final class APIDispatcher: Sendable {
     public func respond(method: String, target: String, bodyBytes: Int, peer: PeerCredentials?) async -> APIResponse {
         let started = ContinuousClock.now
         let parsed = APIRoute.parse(method: method, target: target)
-        let response = await answer(parsed, target: target, bodyBytes: bodyBytes, peer: peer)
+        let response: APIResponse
+        if let now = answerNow(parsed, target: target, bodyBytes: bodyBytes, peer: peer) {
+            response = now
+        } else if case .success(let route) = parsed {
+            response = await admin(route)
+        } else {
+            response = .error(.init(status: 500, code: "internal", message: "no answer for \(target)"))
+        }
+        record(parsed, response, since: started)
+        return response
+    }
+
+    /// The answer when it needs no waiting (everything but an admin action the peer may take):
+    /// what the server calls on its event loop. Nil: call `respond`, which runs the action.
+    public func respondNow(method: String, target: String, bodyBytes: Int, peer: PeerCredentials?) -> APIResponse? {
+        let started = ContinuousClock.now
+        let parsed = APIRoute.parse(method: method, target: target)
+        guard let response = answerNow(parsed, target: target, bodyBytes: bodyBytes, peer: peer) else { return nil }
+        record(parsed, response, since: started)
+        return response
+    }
+
+    private func record(
+        _ parsed: Result<APIRoute, APIError>,
+        _ response: APIResponse,
+        since started: ContinuousClock.Instant
+    ) {
         metrics?.recordRequest(
             route: ServerMetrics.routeLabel(parsed),
             status: response.status,
             duration: ContinuousClock.now - started
         )
-        return response
     }
 
-    private func answer(
+    private func answerNow(
         _ parsed: Result<APIRoute, APIError>,
         target: String,
         bodyBytes: Int,
         peer: PeerCredentials?
-    ) async -> APIResponse {
+    ) -> APIResponse? {
         guard bodyBytes <= limits.maxBodyBytes else {
             return .error(.tooLarge("the request body", limit: limits.maxBodyBytes))
         }
@@ -106,9 +136,22 @@ public final class APIDispatcher: Sendable {
             guard let peer, peer.isAdmin(daemonUID: daemonUID) else {
                 return .error(.forbidden(String(target.split(separator: "?").first ?? ""), uid: peer?.uid))
             }
-            return await admin(route)
+            return nil
         }
-        return APIService(snapshot: current()).respond(to: route)
+        // The generation before the snapshot (`update` bumps it after the change): an answer
+        // is never filed under a generation newer than its snapshot.
+        let generation = generation.withLockedValue { $0 }
+        let snapshot = current()
+        guard ResponseCache.isCacheable(route) else { return APIService(snapshot: snapshot).respond(to: route) }
+        let key = ResponseCache.Key(
+            route: route,
+            generation: generation,
+            freeMemory: snapshot.machine.memory.availableBytes
+        )
+        if let cached = cache.withLockedValue({ $0.answer(key) }) { return cached }
+        let response = APIService(snapshot: snapshot).respond(to: route)
+        if response.status < 500 { cache.withLockedValue { $0.store(response, for: key) } }
+        return response
     }
 
     private func admin(_ route: APIRoute) async -> APIResponse {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The routes of DESIGN §5.2, parsed from a request line's method and target.
-public enum APIRoute: Equatable, Sendable {
+public enum APIRoute: Hashable, Sendable {
     case health
     case machine
     case bandwidth
@@ -13,7 +13,7 @@ public enum APIRoute: Equatable, Sendable {
     case metrics
 
     /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&runtime=`.
-    public struct FitQuery: Equatable, Sendable {
+    public struct FitQuery: Hashable, Sendable {
         public var model: String
         public var quant: String?
         public var context: Int?
@@ -30,7 +30,7 @@ public enum APIRoute: Equatable, Sendable {
     }
 
     /// `GET /v1/recommendations?ctx=&min_tps=&limit=`.
-    public struct RecommendationsQuery: Equatable, Sendable {
+    public struct RecommendationsQuery: Hashable, Sendable {
         public var context: Int
         public var minTokensPerSecond: Double?
         public var limit: Int?

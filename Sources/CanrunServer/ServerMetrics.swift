@@ -1,12 +1,16 @@
 import CanrunCore
 import CoreMetrics
 import Foundation
+import NIOConcurrencyHelpers
 
 /// What `GET /metrics` exposes, through swift-metrics (the daemon's main picks Prometheus):
 /// requests by route and status, latency by route, and the machine's facts as gauges with fixed
 /// label names (memory, GPU memory, measured bandwidth per NUMA node, the benchmark's age).
 public struct ServerMetrics: Sendable {
     let factory: any MetricsFactory
+    /// The request series made so far: making one costs the factory a labelled lookup, and
+    /// every request records into one.
+    private let requestSeries = NIOLockedValueBox<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -29,15 +33,28 @@ public struct ServerMetrics: Sendable {
     }
 
     public func recordRequest(route: String, status: Int, duration: Duration) {
-        Counter(
-            label: "canrun_requests_total",
-            dimensions: [("route", route), ("status", String(status))],
-            factory: factory
-        ).increment()
-        Timer(label: "canrun_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(
-                duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let key = "\(route) \(status)"
+        let (counter, timer) = requestSeries.withLockedValue { series in
+            if let made = series[key] { return made }
+            let made = (
+                Counter(
+                    label: "canrun_requests_total",
+                    dimensions: [("route", route), ("status", String(status))],
+                    factory: factory
+                ),
+                CoreMetrics.Timer(
+                    label: "canrun_request_duration_seconds",
+                    dimensions: [("route", route)],
+                    factory: factory
+                )
             )
+            series[key] = made
+            return made
+        }
+        counter.increment()
+        timer.recordNanoseconds(
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        )
     }
 
     /// Sets the machine gauges from `snapshot` as of `now`.

@@ -16,11 +16,6 @@ public struct UnixHTTPServer: Sendable {
         case socket(CInt)
     }
 
-    typealias HTTPChannel = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-    /// An accepted connection: the HTTP channel and who connected (nil when over the cap, which
-    /// has already been answered 503).
-    typealias Connection = (channel: HTTPChannel, peer: PeerCredentials?)?
-
     public let dispatcher: APIDispatcher
     public let limits: ServerLimits
     public let logger: Logger
@@ -37,7 +32,7 @@ public struct UnixHTTPServer: Sendable {
 
     /// A bound, listening server; `serve` answers on it until the task is cancelled.
     public struct Bound: Sendable {
-        let channel: NIOAsyncChannel<Connection, Never>
+        let channel: any Channel
         /// The socket path when the server bound it itself.
         public let path: String?
     }
@@ -46,36 +41,28 @@ public struct UnixHTTPServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: limits.backlog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
-            self.initialize(channel)
-        }
+            .childChannelInitializer { channel in self.initialize(channel) }
         switch listener {
         case .path(let path):
-            let channel = try await bootstrap.bind(
-                unixDomainSocketPath: path,
-                cleanupExistingSocketFile: true,
-                childChannelInitializer: initializer
-            )
+            let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
             return Bound(channel: channel, path: path)
         case .socket(let fd):
-            return Bound(channel: try await bootstrap.bind(fd, childChannelInitializer: initializer), path: nil)
+            return Bound(channel: try await bootstrap.withBoundSocket(fd).get(), path: nil)
         }
     }
 
-    /// Accepts and answers until cancelled (graceful shutdown), then closes the listener; a
-    /// self-bound socket file is removed by NIO, an adopted one stays with systemd.
+    /// Answers until cancelled (graceful shutdown), then closes the listener; a self-bound
+    /// socket file is removed by NIO, an adopted one stays with systemd. Open connections finish
+    /// their current answer and close with the event loops.
     public func serve(_ bound: Bound) async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            try await bound.channel.executeThenClose { inbound in
-                for try await connection in inbound {
-                    guard let connection else { continue }
-                    group.addTask { await self.handle(connection.channel, peer: connection.peer) }
-                }
-            }
+        try await withTaskCancellationHandler {
+            try await bound.channel.closeFuture.get()
+        } onCancel: {
+            bound.channel.close(promise: nil)
         }
     }
 
-    private func initialize(_ channel: any Channel) -> EventLoopFuture<Connection> {
+    private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
         let admitted = open.withLockedValue { count -> Bool in
             guard count < limits.maxConnections else { return false }
             count += 1
@@ -83,7 +70,7 @@ public struct UnixHTTPServer: Sendable {
         }
         guard admitted else {
             refuse(channel)
-            return channel.eventLoop.makeSucceededFuture(nil)
+            return channel.eventLoop.makeSucceededVoidFuture()
         }
         let counter = open
         channel.closeFuture.whenComplete { _ in counter.withLockedValue { $0 -= 1 } }
@@ -100,7 +87,7 @@ public struct UnixHTTPServer: Sendable {
                 withDecoderLimitConfiguration: decoderLimits
             )
             try sync.addHandler(ProtocolErrorResponder(maxHeaderBytes: limits.maxHeaderBytes))
-            return (try HTTPChannel(wrappingChannelSynchronously: channel), peer)
+            try sync.addHandler(HTTPRequestHandler(dispatcher: dispatcher, peer: peer))
         }
     }
 
@@ -120,56 +107,5 @@ public struct UnixHTTPServer: Sendable {
         buffer.writeString(head)
         buffer.writeBytes(body)
         channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
-    }
-
-    /// One connection: requests in order (keep-alive), each body collected up to the limit.
-    private func handle(_ channel: HTTPChannel, peer: PeerCredentials?) async {
-        do {
-            try await channel.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                var bodyBytes = 0
-                for try await part in inbound {
-                    switch part {
-                    case .head(let h):
-                        head = h
-                        bodyBytes = 0
-                    case .body(let buffer):
-                        // Counted, not kept: no route reads a body yet, and an oversized one is
-                        // answered 413 without holding it in memory.
-                        bodyBytes += buffer.readableBytes
-                    case .end:
-                        guard let request = head else { continue }
-                        head = nil
-                        let response = await dispatcher.respond(
-                            method: request.method.rawValue,
-                            target: request.uri,
-                            bodyBytes: bodyBytes,
-                            peer: peer
-                        )
-                        let keepAlive = request.isKeepAlive && response.status < 500
-                        try await write(response, keepAlive: keepAlive, version: request.version, to: outbound)
-                        if !keepAlive { return }
-                    }
-                }
-            }
-        } catch {
-            logger.debug("connection ended", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func write(
-        _ response: APIResponse,
-        keepAlive: Bool,
-        version: HTTPVersion,
-        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
-    ) async throws {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(response.body.count))
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        let head = HTTPResponseHead(version: version, status: .init(statusCode: response.status), headers: headers)
-        try await outbound.write(contentsOf: [
-            .head(head), .body(.byteBuffer(ByteBuffer(bytes: response.body))), .end(nil),
-        ])
     }
 }

@@ -107,3 +107,43 @@ struct FreeMemoryTests {
         #expect(body["fits_now"] as? Bool == false)
     }
 }
+
+/// The same question about the same facts is answered once; new facts answer anew.
+struct ResponseCacheTests {
+    @Test func sameQuestionSameBytesUntilTheFactsChange() async throws {
+        let d = APIDispatcher(
+            snapshot: try ServerFixtures.snapshot(),
+            daemonUID: 0,
+            limits: ServerLimits(),
+            rebenchmark: nil
+        )
+        let target = "/v1/fit?model=llama-3.1-8b&quant=Q4_K_M"
+        let first = await d.respond(method: "GET", target: target, bodyBytes: 0, peer: nil)
+        #expect(await d.respond(method: "GET", target: target, bodyBytes: 0, peer: nil) == first)
+        var faster = ServerFixtures.bandwidth
+        faster.total.readBytesPerS *= 2
+        d.update { $0.machine.bandwidth = faster }
+        let after = await d.respond(method: "GET", target: target, bodyBytes: 0, peer: nil)
+        #expect(after != first)
+        #expect(ServerFixtures.text(after).contains("\"effective_bandwidth_bytes_per_s\" : 108000000000"))
+    }
+
+    @Test func oldestEntriesGoFirst() {
+        var cache = ResponseCache(capacity: 2)
+        let keys = (0..<3).map {
+            ResponseCache.Key(route: .model(id: "m\($0)"), generation: 0, freeMemory: nil)
+        }
+        let response = APIResponse.text("x")
+        for key in keys { cache.store(response, for: key) }
+        #expect(cache.answer(keys[0]) == nil)
+        #expect(cache.answer(keys[1]) == response)
+        #expect(cache.answer(keys[2]) == response)
+    }
+
+    @Test func timeAndSideEffectsAreNotCached() {
+        #expect(!ResponseCache.isCacheable(.health))
+        #expect(!ResponseCache.isCacheable(.metrics))
+        #expect(!ResponseCache.isCacheable(.rebenchmark))
+        #expect(ResponseCache.isCacheable(.models))
+    }
+}

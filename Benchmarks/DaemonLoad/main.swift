@@ -1,0 +1,149 @@
+// canrund under load, on this machine: start-to-READY, idle RSS, and p50/p99 latency and
+// requests/s of /v1/fit and /v1/recommendations with many keep-alive clients over the socket.
+//   swift build -c release --product canrund --product DaemonLoad && .build/release/DaemonLoad [clients] [seconds]
+// Targets (issue 6, 2-core machine): /v1/fit p99 < 2 ms at 64 clients, >= 10,000 requests/s,
+// idle RSS < 40 MB, READY < 300 ms with a cached benchmark.
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+let clients = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 64
+let seconds = CommandLine.arguments.dropFirst(2).first.flatMap { Double($0) } ?? 5
+let daemon = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+    "canrund"
+)
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "canrund-load-\(UUID().uuidString.prefix(8))"
+)
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+let socketPath = folder.appendingPathComponent("canrun.sock").path
+let notifyPath = folder.appendingPathComponent("notify").path
+
+/// A datagram socket standing in for systemd's NOTIFY_SOCKET.
+func notifySocket() -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: Array(notifyPath.utf8)) }
+    _ = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    return fd
+}
+
+/// CPU seconds (user + system) the process has used.
+func cpuSeconds(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // After the command: state is field 3, utime 14 and stime 15 (proc(5)).
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+func rssKiB(_ pid: Int32) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+    return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+}
+
+let notify = notifySocket()
+let process = Process()
+process.executableURL = daemon
+process.arguments = ["--socket", socketPath]
+var environment = ProcessInfo.processInfo.environment
+environment["NOTIFY_SOCKET"] = notifyPath
+process.environment = environment
+process.standardError = FileHandle.nullDevice
+let launched = Date()
+try process.run()
+var buffer = [UInt8](repeating: 0, count: 256)
+var ready: Double?
+while ready == nil {
+    let n = recv(notify, &buffer, buffer.count, 0)
+    if n > 0, String(decoding: buffer.prefix(n), as: UTF8.self).hasPrefix("READY=1") {
+        ready = Date().timeIntervalSince(launched)
+    }
+}
+try await Task.sleep(for: .milliseconds(500))
+let idleRSS = rssKiB(process.processIdentifier)
+
+typealias Client = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+
+func connect(_ group: MultiThreadedEventLoopGroup) async throws -> Client {
+    try await ClientBootstrap(group: group).connect(unixDomainSocketPath: socketPath) { channel in
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+            return try Client(wrappingChannelSynchronously: channel)
+        }
+    }
+}
+
+/// `clients` connections asking `target` back to back for `seconds`: every latency, in seconds.
+func load(_ target: String, clients: Int, seconds: Double) async throws -> [Double] {
+    let group = MultiThreadedEventLoopGroup.singleton
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    return try await withThrowingTaskGroup(of: [Double].self) { tasks in
+        for _ in 0..<clients {
+            tasks.addTask {
+                var latencies: [Double] = []
+                let client = try await connect(group)
+                try await client.executeThenClose { inbound, outbound in
+                    var responses = inbound.makeAsyncIterator()
+                    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
+                    head.headers.add(name: "Host", value: "localhost")
+                    while ContinuousClock.now < deadline {
+                        let start = ContinuousClock.now
+                        try await outbound.write(contentsOf: [.head(head), .end(nil)])
+                        while let part = try await responses.next() {
+                            if case .end = part { break }
+                        }
+                        let d = ContinuousClock.now - start
+                        latencies.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                    }
+                }
+                return latencies
+            }
+        }
+        var all: [Double] = []
+        for try await part in tasks { all += part }
+        return all
+    }
+}
+
+func report(_ name: String, _ latencies: [Double], seconds: Double, serverCPU: Double) {
+    let sorted = latencies.sorted()
+    func q(_ p: Double) -> Double {
+        sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1e3
+    }
+    print(
+        String(
+            format:
+                "%@: %d requests, %.0f requests/s, p50 %.2f ms, p99 %.2f ms (%d clients); canrund CPU %.0f µs per request",
+            name,
+            sorted.count,
+            Double(sorted.count) / seconds,
+            q(0.5),
+            q(0.99),
+            clients,
+            serverCPU / Double(max(1, sorted.count)) * 1e6
+        )
+    )
+}
+
+print(String(format: "start to READY=1: %.0f ms (target 300)", (ready ?? 0) * 1e3))
+print("idle RSS: \(String(format: "%.1f", Double(idleRSS ?? 0) / 1024)) MiB (target 40 MB)")
+let pid = process.processIdentifier
+var cpu = cpuSeconds(pid)
+let fit = try await load("/v1/fit?model=llama-3.1-8b&quant=Q4_K_M&ctx=8192", clients: clients, seconds: seconds)
+report("/v1/fit", fit, seconds: seconds, serverCPU: cpuSeconds(pid) - cpu)
+cpu = cpuSeconds(pid)
+let recommendations = try await load("/v1/recommendations?ctx=8192", clients: clients, seconds: seconds)
+report("/v1/recommendations", recommendations, seconds: seconds, serverCPU: cpuSeconds(pid) - cpu)
+print("RSS after load: \(String(format: "%.1f", Double(rssKiB(process.processIdentifier) ?? 0) / 1024)) MiB")
+process.terminate()
+process.waitUntilExit()
+print("canrund exit status after SIGTERM: \(process.terminationStatus)")

@@ -1,0 +1,84 @@
+import NIOCore
+import NIOHTTP1
+
+/// One connection's requests, answered on its event loop: the dispatcher answers reads at once
+/// (no hop to another thread per request); an admin action runs as a task and its answer is
+/// written back on the loop. HTTP pipelining keeps answers in request order.
+final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let dispatcher: APIDispatcher
+    private let peer: PeerCredentials?
+    private var head: HTTPRequestHead?
+    /// Counted, not kept: no route reads a body yet, and an oversized one is answered 413
+    /// without holding it in memory.
+    private var bodyBytes = 0
+
+    init(dispatcher: APIDispatcher, peer: PeerCredentials?) {
+        self.dispatcher = dispatcher
+        self.peer = peer
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            bodyBytes = 0
+        case .body(let buffer):
+            bodyBytes += buffer.readableBytes
+        case .end:
+            guard let request = head else { return }
+            head = nil
+            let method = request.method.rawValue
+            if let response = dispatcher.respondNow(
+                method: method,
+                target: request.uri,
+                bodyBytes: bodyBytes,
+                peer: peer
+            ) {
+                write(response, for: request, context: context)
+                return
+            }
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let (dispatcher, peer, bodyBytes) = (self.dispatcher, self.peer, self.bodyBytes)
+            let eventLoop = context.eventLoop
+            Task {
+                let response = await dispatcher.respond(
+                    method: method,
+                    target: request.uri,
+                    bodyBytes: bodyBytes,
+                    peer: peer
+                )
+                eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.write(response, for: request, context: context)
+                }
+            }
+        }
+    }
+
+    private func write(_ response: APIResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let keepAlive = request.isKeepAlive && response.status < 500
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let head = HTTPResponseHead(
+            version: request.version,
+            status: .init(statusCode: response.status),
+            headers: headers
+        )
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(
+            wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
+            promise: nil
+        )
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
