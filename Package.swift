@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "canrun",
             dependencies: [
-                "CanrunCore", "CanrunProbe", "CanrunBench",
+                "CanrunCore", "CanrunProbe", "CanrunBench", "CanrunServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CanrunCore
 import CanrunProbe
+import CanrunServer
 import Foundation
 
 /// Options every fit-style command shares.
@@ -52,6 +53,17 @@ struct FitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Answer for a reference machine from config/presets.toml.", valueName: "NAME"))
     var preset: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "canrund's socket (default: $CANRUN_SOCKET, /run/canrun/canrun.sock, $XDG_RUNTIME_DIR/canrun.sock).",
+            valueName: "PATH"
+        )
+    )
+    var socket: String?
+
+    @Flag(help: "Probe this machine here even when canrund answers.")
+    var noDaemon = false
+
     /// The machine to answer for: a profile file, a replay, or this machine (with its cached
     /// bandwidth measurement).
     func profile(table: GPUTable) throws -> MachineProfile {
@@ -82,10 +94,23 @@ struct FitOptions: ParsableArguments {
                 throw CLIError(message: "\(error)")
             }
         }
+        if !noDaemon, let profile = daemonMachine() { return profile }
         var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
         let cache = BandwidthCacheLookup.userCache()
         profile.bandwidth = cache(HardwareFingerprint.of(profile))
         return profile
+    }
+
+    /// This machine as canrund sees it (its probe as root, its measured bandwidth, RAM free
+    /// now), when its socket answers; the answer is then computed here from the same facts, so
+    /// the JSON is the daemon's own.
+    func daemonMachine() -> MachineProfile? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let path = SocketPath.resolve(option: socket, environment: environment, uid: getuid()),
+            FileManager.default.fileExists(atPath: path),
+            let answer = DaemonClient(path: path).get("/v1/machine"), answer.status == 200
+        else { return nil }
+        return try? ProfileJSON.decoder().decode(MachineProfile.self, from: Data(answer.body))
     }
 
     /// What a fit-style command loads once (tables, the model, the machine — a live probe) and

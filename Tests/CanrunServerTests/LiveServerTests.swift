@@ -1,3 +1,4 @@
+import CanrunCore
 import CanrunServer
 import Foundation
 import Logging
@@ -86,6 +87,17 @@ struct LiveServerTests {
             let unknown = await Self.exchange(path, Self.get("/v1/fit?model=nope"))
             #expect(unknown.hasPrefix("HTTP/1.1 404"))
             #expect(unknown.contains("unknown_model"))
+        }
+    }
+
+    /// The command line's client: the daemon's answer over the socket, nil where none comes.
+    @Test func theCLIsClientGetsTheAnswer() async throws {
+        try await Self.withServer { path in
+            let answer = await Task.detached { DaemonClient(path: path).get("/v1/machine") }.value
+            #expect(answer?.status == 200)
+            let machine = try ProfileJSON.decoder().decode(MachineProfile.self, from: Data(answer?.body ?? []))
+            #expect(machine.memory.totalBytes == 64 << 30)
+            #expect(DaemonClient(path: path + ".absent").get("/v1/machine") == nil)
         }
     }
 

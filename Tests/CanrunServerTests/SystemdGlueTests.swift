@@ -118,3 +118,19 @@ struct SystemdGlueTests {
         #expect(!JournalLogHandler.stderrIsJournal(environment: [:]))
     }
 }
+
+/// How the command line reads the daemon's raw answer.
+struct DaemonClientParseTests {
+    @Test func aCompleteAnswer() {
+        let raw = Array("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".utf8)
+        #expect(DaemonClient.parse(raw) == .init(status: 404, body: Array("{}".utf8)))
+    }
+
+    @Test(arguments: [
+        "", "garbage", "HTTP/1.1 200 OK\r\n", "SPDY/3 200 OK\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}",
+    ])
+    func notAnAnswer(_ raw: String) {
+        #expect(DaemonClient.parse(Array(raw.utf8)) == nil)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The command line's way to the daemon: one blocking HTTP/1.1 GET over the Unix socket.
+/// Nil whenever the daemon does not answer properly (no socket, refused, timed out, garbled), so
+/// the caller computes in-process instead.
+public struct DaemonClient: Sendable {
+    public var path: String
+    public var timeoutSeconds: Int
+
+    public init(path: String, timeoutSeconds: Int = 5) {
+        self.path = path
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    public struct Answer: Sendable, Equatable {
+        public var status: Int
+        public var body: [UInt8]
+    }
+
+    public func get(_ target: String) -> Answer? {
+        var addr = sockaddr_un()
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else { return nil }
+        let request = Array("GET \(target) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
+        let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == request.count else { return nil }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n < 0 { return nil }
+            if n == 0 { break }
+            response += buffer.prefix(n)
+            // Answers are bounded (the whole recommendation table is a few hundred KiB).
+            if response.count > 64 << 20 { return nil }
+        }
+        return Self.parse(response)
+    }
+
+    /// Status and body of a complete `Connection: close` response; nil when it is not one.
+    public static func parse(_ response: [UInt8]) -> Answer? {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        guard let end = response.indices.first(where: { response[$0...].starts(with: separator) }) else { return nil }
+        let head = String(decoding: response[..<end], as: UTF8.self)
+        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        let status = lines.first.map { $0.split(separator: " ") }
+        guard let status, status.count >= 2, status[0].hasPrefix("HTTP/1."), let code = Int(status[1]) else {
+            return nil
+        }
+        let body = Array(response[(end + separator.count)...])
+        for line in lines.dropFirst() {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "content-length" {
+                guard let length = Int(parts[1].trimmingCharacters(in: .whitespaces)), length == body.count else {
+                    return nil
+                }
+            }
+        }
+        return Answer(status: code, body: body)
+    }
+}
