@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "--- systemd-analyze verify ($unit_dir, ExecStart -> $canrund)"
 cp "$unit_dir/canrund.socket" "$tmp/canrund.socket"
-sed -E "s#^ExecStart=[^ ]+#ExecStart=$canrund#" "$unit_dir/canrund.service" > "$tmp/canrund.service"
+sed -E -e "s#^ExecStart=[^ ]+#ExecStart=$canrund#" -e "s#^ExecReload=[^ ]+#ExecReload=$canrund#" "$unit_dir/canrund.service" > "$tmp/canrund.service"
 grep -qx "ExecStart=$canrund" "$tmp/canrund.service" || fail "no plain ExecStart= line to substitute in canrund.service"
 set +e
 out=$(systemd-analyze verify --man=no "$tmp/canrund.service" "$tmp/canrund.socket" 2>&1)

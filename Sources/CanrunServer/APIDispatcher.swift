@@ -9,6 +9,9 @@ import NIOCore
 public final class APIDispatcher: Sendable {
     /// Re-measures the bandwidth and returns the new report (the daemon's benchmark, cached).
     public typealias Rebenchmark = @Sendable () async throws -> BandwidthReport
+    /// Re-reads the configuration and re-probes the machine; the error says why a configuration
+    /// was refused (the old one stays).
+    public typealias Reload = @Sendable () async -> Result<String, DaemonConfig.ConfigError>
 
     /// Reads the facts that change while the daemon runs (RAM free now), so `fits_now` is true
     /// at the moment of the question. Returns nil for what it cannot read.
@@ -20,7 +23,8 @@ public final class APIDispatcher: Sendable {
     private let cache = NIOLockedValueBox(ResponseCache(capacity: 512))
     private let daemonUID: UInt32
     private let rebenchmark: Rebenchmark?
-    private let limits: ServerLimits
+    private let limits: NIOLockedValueBox<ServerLimits>
+    private let reload: Reload?
     private let freeMemory: FreeMemoryProbe?
     private let metrics: ServerMetrics?
     /// The metrics system's text exposition (Prometheus), for `GET /metrics`.
@@ -37,18 +41,23 @@ public final class APIDispatcher: Sendable {
         rebenchmark: Rebenchmark?,
         freeMemory: FreeMemoryProbe? = nil,
         metrics: ServerMetrics? = nil,
-        exposition: (@Sendable () -> [UInt8])? = nil
+        exposition: (@Sendable () -> [UInt8])? = nil,
+        reload: Reload? = nil
     ) {
         state = NIOLockedValueBox(snapshot)
         self.daemonUID = daemonUID
-        self.limits = limits
+        self.limits = NIOLockedValueBox(limits)
         self.rebenchmark = rebenchmark
+        self.reload = reload
         self.freeMemory = freeMemory
         self.metrics = metrics
         self.exposition = exposition
     }
 
     public var snapshot: APISnapshot { state.withLockedValue { $0 } }
+
+    /// New limits (a reload) for requests from now on.
+    public func setLimits(_ new: ServerLimits) { limits.withLockedValue { $0 = new } }
 
     /// The snapshot with RAM free now (read at most once per `freeMemoryMaxAge`).
     func current(now: NIODeadline = .now()) -> APISnapshot {
@@ -117,8 +126,9 @@ public final class APIDispatcher: Sendable {
         bodyBytes: Int,
         peer: PeerCredentials?
     ) -> APIResponse? {
-        guard bodyBytes <= limits.maxBodyBytes else {
-            return .error(.tooLarge("the request body", limit: limits.maxBodyBytes))
+        let maxBody = limits.withLockedValue { $0.maxBodyBytes }
+        guard bodyBytes <= maxBody else {
+            return .error(.tooLarge("the request body", limit: maxBody))
         }
         let route: APIRoute
         switch parsed {
@@ -155,6 +165,27 @@ public final class APIDispatcher: Sendable {
     }
 
     private func admin(_ route: APIRoute) async -> APIResponse {
+        if route == .reload {
+            guard let reload else {
+                return .error(.init(status: 503, code: "unavailable", message: "this daemon cannot reload"))
+            }
+            struct Reloaded: Encodable {
+                var status: String
+                var message: String
+            }
+            switch await reload() {
+            case .success(let message): return .json(Reloaded(status: "reloaded", message: message))
+            case .failure(let error):
+                return .error(
+                    .init(
+                        status: 422,
+                        code: "bad_config",
+                        message: "configuration refused, the running one kept: \(error)",
+                        hint: "canrun config check shows every problem"
+                    )
+                )
+            }
+        }
         guard route == .rebenchmark, let rebenchmark else {
             return .error(.init(status: 503, code: "unavailable", message: "this daemon cannot run the benchmark"))
         }

@@ -6,6 +6,7 @@ public enum APIRoute: Hashable, Sendable {
     case machine
     case bandwidth
     case rebenchmark
+    case reload
     case models
     case model(id: String)
     case fit(FitQuery)
@@ -43,7 +44,7 @@ public enum APIRoute: Hashable, Sendable {
     }
 
     /// Whether the route changes the daemon's state (uid 0 or the daemon's own uid only).
-    public var isAdmin: Bool { self == .rebenchmark }
+    public var isAdmin: Bool { self == .rebenchmark || self == .reload }
 
     /// Parses `method` and `target` (path and query, percent-encoded as sent).
     public static func parse(method: String, target: String) -> Result<APIRoute, APIError> {
@@ -68,6 +69,7 @@ public enum APIRoute: Hashable, Sendable {
         case "/v1/fit": return only("GET") { fit(query) }
         case "/v1/recommendations": return only("GET") { recommendations(query) }
         case "/metrics": return only("GET") { .success(.metrics) }
+        case "/v1/admin/reload": return only("POST") { .success(.reload) }
         default:
             let prefix = "/v1/models/"
             if path.hasPrefix(prefix), path.count > prefix.count {

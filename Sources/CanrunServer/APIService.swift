@@ -57,7 +57,7 @@ public struct APIService: Sendable {
             )
             if let limit = q.limit { reports = Array(reports.prefix(limit)) }
             return .json(reports)
-        case .rebenchmark, .metrics:
+        case .rebenchmark, .reload, .metrics:
             return .error(
                 .init(status: 500, code: "internal", message: "the dispatcher's own route reached the service")
             )

@@ -21,7 +21,10 @@ public struct DaemonClient: Sendable {
         public var body: [UInt8]
     }
 
-    public func get(_ target: String) -> Answer? {
+    public func get(_ target: String) -> Answer? { request("GET", target) }
+
+    /// One request without a body (`GET`, or `POST` for the admin routes).
+    public func request(_ method: String, _ target: String) -> Answer? {
         var addr = sockaddr_un()
         let bytes = Array(path.utf8)
         guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
@@ -39,7 +42,9 @@ public struct DaemonClient: Sendable {
             }
         }
         guard connected == 0 else { return nil }
-        let request = Array("GET \(target) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(
+            "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8
+        )
         let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == request.count else { return nil }
         var response: [UInt8] = []

@@ -24,6 +24,7 @@ public struct ServerMetrics: Sendable {
         case .machine: return "machine"
         case .bandwidth: return "bandwidth"
         case .rebenchmark: return "rebenchmark"
+        case .reload: return "reload"
         case .models: return "models"
         case .model: return "model"
         case .fit: return "fit"

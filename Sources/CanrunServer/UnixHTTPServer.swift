@@ -17,14 +17,24 @@ public struct UnixHTTPServer: Sendable {
     }
 
     public let dispatcher: APIDispatcher
-    public let limits: ServerLimits
+    private let currentLimits: NIOLockedValueBox<ServerLimits>
     public let logger: Logger
     private let open = NIOLockedValueBox(0)
 
     public init(dispatcher: APIDispatcher, limits: ServerLimits, logger: Logger) {
         self.dispatcher = dispatcher
-        self.limits = limits
+        currentLimits = NIOLockedValueBox(limits)
         self.logger = logger
+    }
+
+    /// The limits new connections get.
+    public var limits: ServerLimits { currentLimits.withLockedValue { $0 } }
+
+    /// New limits (a reload): connections accepted from now on get them; the listen backlog is
+    /// the socket's and stays until restart.
+    public func setLimits(_ new: ServerLimits) {
+        currentLimits.withLockedValue { $0 = new }
+        dispatcher.setLimits(new)
     }
 
     /// Connections open now.
@@ -63,13 +73,14 @@ public struct UnixHTTPServer: Sendable {
     }
 
     private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let limits = self.limits
         let admitted = open.withLockedValue { count -> Bool in
             guard count < limits.maxConnections else { return false }
             count += 1
             return true
         }
         guard admitted else {
-            refuse(channel)
+            refuse(channel, limit: limits.maxConnections)
             return channel.eventLoop.makeSucceededVoidFuture()
         }
         let counter = open
@@ -92,12 +103,12 @@ public struct UnixHTTPServer: Sendable {
     }
 
     /// Over the connection cap: a short 503 written straight to the socket, then close.
-    private func refuse(_ channel: any Channel) {
+    private func refuse(_ channel: any Channel, limit: Int) {
         let body = APIResponse.error(
             .init(
                 status: 503,
                 code: "too_many_connections",
-                message: "the daemon serves at most \(limits.maxConnections) connections at once",
+                message: "the daemon serves at most \(limit) connections at once",
                 hint: "retry shortly"
             )
         ).body

@@ -29,12 +29,29 @@ struct Canrund: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The socket to bind when systemd passes none.", valueName: "PATH"))
     var socket: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Read canrun.toml and canrun.toml.d/ from this folder only (default: /usr/lib/canrun, then /etc/canrun).",
+            valueName: "DIR"
+        )
+    )
+    var config: String?
+
     func run() async throws {
         // Read once, before NIO starts threads (sd_listen_fds(3)).
         let environment = ProcessInfo.processInfo.environment
         let inherited = SocketActivation.inherited(environment: environment)
+        let directories = ConfigFiles.directories(option: config, environment: environment)
+        let loaded: DaemonConfig.Loaded
+        do {
+            loaded = try ConfigFiles.load(directories: directories)
+        } catch {
+            throw ValidationError("configuration refused: \(error) (canrun config check shows every problem)")
+        }
         LoggingSystem.bootstrap { label in JournalLogHandler.make(label: label, environment: environment) }
-        let logger = Logger(label: "canrund")
+        var logger = Logger(label: "canrund")
+        logger.logLevel = Logger.Level(rawValue: loaded.config.logLevel) ?? .info
+        for warning in loaded.warnings { logger.warning("\(warning)") }
         let listener: UnixHTTPServer.Listener
         if let fd = inherited.first {
             listener = .socket(fd)
@@ -46,7 +63,14 @@ struct Canrund: AsyncParsableCommand {
         // One registry for the process: the daemon's own metrics and any library's.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let daemon = try Daemon(listener: listener, environment: environment, logger: logger, registry: registry)
+        let daemon = try Daemon(
+            listener: listener,
+            environment: environment,
+            config: loaded,
+            configDirectories: directories,
+            logger: logger,
+            registry: registry
+        )
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: daemon)],

@@ -6,34 +6,45 @@ import NIOConcurrencyHelpers
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// The daemon's one service: loads the facts, listens, tells systemd it is ready, measures the
 /// bandwidth in the background when no cached measurement exists, and answers until SIGTERM.
 struct Daemon: Service {
     let listener: UnixHTTPServer.Listener
     let environment: [String: String]
-    let logger: Logger
+    let configDirectories: [String]
+    /// The daemon's logger; its level follows the configuration on reload.
+    private let loggerBox: NIOLockedValueBox<Logger>
+    var logger: Logger { loggerBox.withLockedValue { $0 } }
     let notifier: SystemdNotifier
     let dispatcher: APIDispatcher
     let server: UnixHTTPServer
     let topology: TopologyFacts?
+    let benchmarkOnStart: Bool
     /// Set at the start of a graceful shutdown: a running benchmark stops between passes.
     let stopping = NIOLockedValueBox(false)
+    /// The reload the admin route runs, set once the daemon exists (the route is built first).
+    private let reloadHook = NIOLockedValueBox<(@Sendable () async -> Result<String, DaemonConfig.ConfigError>)?>(nil)
 
     init(
         listener: UnixHTTPServer.Listener,
         environment: [String: String],
+        config: DaemonConfig.Loaded,
+        configDirectories: [String],
         logger: Logger,
         registry: PrometheusCollectorRegistry
     ) throws {
         self.listener = listener
         self.environment = environment
-        self.logger = logger
+        self.configDirectories = configDirectories
+        loggerBox = NIOLockedValueBox(logger)
+        benchmarkOnStart = config.config.benchmarkOnStart
         notifier = SystemdNotifier(environment: environment)
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
         self.topology = topology
-        let limits = ServerLimits()
+        let limits = config.config.limits
         var measure: APIDispatcher.Rebenchmark?
         if let topology {
             let machine = snapshot.machine
@@ -47,6 +58,7 @@ struct Daemon: Service {
                 )
             }
         }
+        let hook = reloadHook
         dispatcher = APIDispatcher(
             snapshot: snapshot,
             daemonUID: getuid(),
@@ -58,9 +70,57 @@ struct Daemon: Service {
                 }
             },
             metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
-            exposition: { registry.emitToBuffer() }
+            exposition: { registry.emitToBuffer() },
+            reload: {
+                guard let reload = hook.withLockedValue({ $0 }) else {
+                    return .failure(.init(file: "canrund", message: "still starting"))
+                }
+                return await reload()
+            }
         )
         server = UnixHTTPServer(dispatcher: dispatcher, limits: limits, logger: logger)
+        let daemon = self
+        reloadHook.withLockedValue { $0 = { await daemon.reload() } }
+    }
+
+    /// Re-reads the configuration and the catalog and re-probes the machine (SIGHUP, `canrun
+    /// admin reload`). A configuration with a bad value is refused whole and the running one
+    /// kept. Tells systemd `RELOADING=1` first and `READY=1` after, as `Type=notify-reload` wants.
+    func reload() async -> Result<String, DaemonConfig.ConfigError> {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)")
+        defer { notifier.notify("READY=1\nSTATUS=serving") }
+        let loaded: DaemonConfig.Loaded
+        do {
+            loaded = try ConfigFiles.load(directories: configDirectories)
+        } catch let error as DaemonConfig.ConfigError {
+            logger.error("configuration refused, the running one kept: \(error)")
+            return .failure(error)
+        } catch {
+            return .failure(.init(file: configDirectories.joined(separator: ", "), message: "\(error)"))
+        }
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+        let environment = self.environment
+        let fresh: APISnapshot
+        do {
+            fresh = try await NIOThreadPool.singleton.runIfActive { try DaemonState.load(environment: environment).0 }
+        } catch {
+            logger.error("re-reading the catalog or probing failed, the old answers kept: \(error)")
+            return .failure(.init(file: "catalog", message: "\(error)"))
+        }
+        server.setLimits(loaded.config.limits)
+        loggerBox.withLockedValue { $0.logLevel = Logger.Level(rawValue: loaded.config.logLevel) ?? .info }
+        dispatcher.update { old in
+            var new = fresh
+            // A measurement made since start (not yet in the cache, or the cache unreadable) stays.
+            if new.machine.bandwidth == nil { new.machine.bandwidth = old.machine.bandwidth }
+            new.benchmark = old.benchmark == .running ? .running : new.machine.bandwidth == nil ? .pending : .ready
+            old = new
+        }
+        let message = "configuration from \(loaded.files.count) file(s), catalog re-read, machine re-probed"
+        logger.notice("reloaded: \(message)")
+        return .success(message)
     }
 
     /// The benchmark blocks a thread for seconds: it runs on NIO's blocking pool, never on the
@@ -89,8 +149,14 @@ struct Daemon: Service {
         }
         notifier.notify("READY=1\nSTATUS=serving")
         try await withThrowingDiscardingTaskGroup { group in
-            if dispatcher.snapshot.benchmark == .pending {
+            if dispatcher.snapshot.benchmark == .pending, benchmarkOnStart {
                 group.addTask { await benchmarkInBackground() }
+            }
+            group.addTask {
+                // The one SIGHUP owner in the process (ServiceLifecycle has no reload of its own).
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    _ = await reload()
+                }
             }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }

@@ -147,3 +147,41 @@ struct ResponseCacheTests {
         #expect(ResponseCache.isCacheable(.models))
     }
 }
+
+/// `POST /v1/admin/reload`: the daemon's reload, for root or its own user only.
+struct ReloadRouteTests {
+    static func dispatcher(_ result: Result<String, DaemonConfig.ConfigError>) throws -> APIDispatcher {
+        APIDispatcher(
+            snapshot: try ServerFixtures.snapshot(),
+            daemonUID: 999,
+            limits: ServerLimits(),
+            rebenchmark: nil,
+            reload: { result }
+        )
+    }
+
+    @Test func aGoodConfigurationReloads() async throws {
+        let d = try Self.dispatcher(.success("configuration from 1 file(s)"))
+        let response = await d.respond(method: "POST", target: "/v1/admin/reload", bodyBytes: 0, peer: .init(uid: 999))
+        #expect(response.status == 200)
+        #expect(ServerFixtures.text(response).contains("\"reloaded\""))
+    }
+
+    @Test func aBadConfigurationIsRefusedWithItsReason() async throws {
+        let d = try Self.dispatcher(
+            .failure(.init(file: "/etc/canrun/canrun.toml", message: "log.level must be one of …"))
+        )
+        let response = await d.respond(method: "POST", target: "/v1/admin/reload", bodyBytes: 0, peer: .init(uid: 0))
+        #expect(response.status == 422)
+        #expect(ServerFixtures.text(response).contains("bad_config"))
+        #expect(ServerFixtures.text(response).contains("/etc/canrun/canrun.toml: log.level"))
+    }
+
+    @Test func othersMayNotReload() async throws {
+        let d = try Self.dispatcher(.success("x"))
+        let response = await d.respond(method: "POST", target: "/v1/admin/reload", bodyBytes: 0, peer: .init(uid: 1000))
+        #expect(response.status == 403)
+        let get = await d.respond(method: "GET", target: "/v1/admin/reload", bodyBytes: 0, peer: .init(uid: 0))
+        #expect(get.status == 405)
+    }
+}

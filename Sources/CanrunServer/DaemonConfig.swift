@@ -1,0 +1,115 @@
+import Foundation
+import TOMLKit
+
+/// canrund's configuration (`config/canrun.toml` documents every key): the base file and its
+/// drop-ins merged in order, later values winning key by key. A value of the wrong type or out of
+/// range rejects the whole configuration (a reload keeps the old one); an unknown key is a
+/// warning, so a newer file still loads.
+public struct DaemonConfig: Sendable, Equatable {
+    public var limits = ServerLimits()
+    /// Measure the bandwidth at start when no cached measurement exists.
+    public var benchmarkOnStart = true
+    /// swift-log level name: trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+
+    public init() {}
+
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    public struct ConfigError: Error, Equatable, CustomStringConvertible {
+        public var file: String
+        public var message: String
+        public var description: String { "\(file): \(message)" }
+
+        public init(file: String, message: String) {
+            self.file = file
+            self.message = message
+        }
+    }
+
+    /// What a merge produced: the configuration, the files it read, and warnings (unknown keys).
+    public struct Loaded: Sendable, Equatable {
+        public var config: DaemonConfig
+        public var files: [String]
+        public var warnings: [String]
+    }
+
+    /// Merges `files` (path, text) in order onto the defaults.
+    public static func merged(_ files: [(path: String, text: String)]) throws -> Loaded {
+        var config = DaemonConfig()
+        var warnings: [String] = []
+        for file in files {
+            let table: TOMLTable
+            do {
+                table = try TOMLTable(string: file.text)
+            } catch {
+                throw ConfigError(file: file.path, message: "not valid TOML: \(error)")
+            }
+            try config.apply(table, file: file.path, warnings: &warnings)
+        }
+        return Loaded(config: config, files: files.map(\.path), warnings: warnings)
+    }
+
+    private mutating func apply(_ table: TOMLTable, file: String, warnings: inout [String]) throws {
+        func positive(_ section: String, _ key: String, _ value: any TOMLValueConvertible) throws -> Int {
+            guard let n = value.int, n > 0 else {
+                throw ConfigError(file: file, message: "\(section).\(key) must be a positive integer (got \(value))")
+            }
+            return n
+        }
+        for (section, value) in table {
+            guard let entries = value.table else {
+                warnings.append("\(file): \(section) is not a table of the configuration; ignored")
+                continue
+            }
+            for (key, value) in entries {
+                switch (section, key) {
+                case ("server", "max_connections"): limits.maxConnections = try positive(section, key, value)
+                case ("server", "max_body_bytes"): limits.maxBodyBytes = try positive(section, key, value)
+                case ("server", "max_header_bytes"): limits.maxHeaderBytes = try positive(section, key, value)
+                case ("server", "request_timeout_seconds"):
+                    limits.requestTimeoutSeconds = Int64(try positive(section, key, value))
+                case ("server", "idle_timeout_seconds"):
+                    limits.idleTimeoutSeconds = Int64(try positive(section, key, value))
+                case ("benchmark", "on_start"):
+                    guard let flag = value.bool else {
+                        throw ConfigError(
+                            file: file,
+                            message: "benchmark.on_start must be true or false (got \(value))"
+                        )
+                    }
+                    benchmarkOnStart = flag
+                case ("log", "level"):
+                    guard let level = value.string, Self.logLevels.contains(level) else {
+                        throw ConfigError(
+                            file: file,
+                            message: "log.level must be one of \(Self.logLevels.joined(separator: ", ")) (got \(value))"
+                        )
+                    }
+                    logLevel = level
+                default:
+                    warnings.append("\(file): unknown key \(section).\(key); ignored")
+                }
+            }
+        }
+    }
+
+    /// The effective configuration as TOML, every key present.
+    public var toml: String {
+        """
+        [server]
+        max_connections = \(limits.maxConnections)
+        max_body_bytes = \(limits.maxBodyBytes)
+        max_header_bytes = \(limits.maxHeaderBytes)
+        request_timeout_seconds = \(limits.requestTimeoutSeconds)
+        idle_timeout_seconds = \(limits.idleTimeoutSeconds)
+
+        [benchmark]
+        on_start = \(benchmarkOnStart)
+
+        [log]
+        level = "\(logLevel)"
+
+        """
+    }
+}

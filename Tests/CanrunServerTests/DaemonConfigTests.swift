@@ -1,0 +1,106 @@
+import CanrunServer
+import Foundation
+import Testing
+
+/// canrund's configuration: defaults, drop-ins in order, strict values, lenient keys, and the
+/// shipped example (config/canrun.toml), which must state every default.
+struct DaemonConfigTests {
+    @Test func noFilesAreTheDefaults() throws {
+        let loaded = try DaemonConfig.merged([])
+        #expect(loaded.config == DaemonConfig())
+        #expect(loaded.config.limits == ServerLimits())
+    }
+
+    @Test func laterFilesWinKeyByKey() throws {
+        let loaded = try DaemonConfig.merged([
+            (
+                "/etc/canrun/canrun.toml",
+                "[server]\nmax_connections = 64\nmax_body_bytes = 4096\n[log]\nlevel = \"debug\"\n"
+            ),
+            (
+                "/etc/canrun/canrun.toml.d/50-small.toml",
+                "[server]\nmax_connections = 8\n[benchmark]\non_start = false\n"
+            ),
+        ])
+        #expect(loaded.config.limits.maxConnections == 8)
+        #expect(loaded.config.limits.maxBodyBytes == 4096)
+        #expect(loaded.config.logLevel == "debug")
+        #expect(!loaded.config.benchmarkOnStart)
+        #expect(loaded.warnings.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("[server]\nmax_connections = -3\n", "server.max_connections must be a positive integer"),
+        ("[server]\nidle_timeout_seconds = \"soon\"\n", "server.idle_timeout_seconds must be a positive integer"),
+        ("[benchmark]\non_start = \"yes\"\n", "benchmark.on_start must be true or false"),
+        ("[log]\nlevel = \"loud\"\n", "log.level must be one of"),
+        ("[server\n", "not valid TOML"),
+    ])
+    func badValuesRejectTheFileByName(_ text: String, _ expected: String) {
+        do {
+            _ = try DaemonConfig.merged([("/etc/canrun/canrun.toml.d/90-bad.toml", text)])
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect("\(error)".hasPrefix("/etc/canrun/canrun.toml.d/90-bad.toml: "))
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+
+    @Test func unknownKeysAreWarnings() throws {
+        let loaded = try DaemonConfig.merged([("/x.toml", "[server]\nfuture_key = 1\n[telemetry]\non = true\n")])
+        #expect(loaded.warnings.count == 2)
+        #expect(loaded.warnings.allSatisfy { $0.contains("ignored") })
+    }
+
+    /// Base file from the highest directory, drop-ins by name across directories, a higher
+    /// same-named drop-in replacing the lower.
+    @Test func filesAreFoundInPrecedenceOrder() throws {
+        let root = NSTemporaryDirectory() + "canrun-config-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let vendor = root + "/usr"
+        let admin = root + "/etc"
+        for dir in [vendor + "/canrun.toml.d", admin + "/canrun.toml.d"] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        try "[server]\nmax_connections = 1\n".write(toFile: vendor + "/canrun.toml", atomically: true, encoding: .utf8)
+        try "[server]\nmax_connections = 2\n".write(toFile: admin + "/canrun.toml", atomically: true, encoding: .utf8)
+        try "[server]\nmax_body_bytes = 10\n".write(
+            toFile: vendor + "/canrun.toml.d/10-a.toml",
+            atomically: true,
+            encoding: .utf8
+        )
+        try "[server]\nmax_body_bytes = 20\n".write(
+            toFile: vendor + "/canrun.toml.d/20-b.toml",
+            atomically: true,
+            encoding: .utf8
+        )
+        try "".write(toFile: admin + "/canrun.toml.d/20-b.toml", atomically: true, encoding: .utf8)
+        let loaded = try ConfigFiles.load(directories: [vendor, admin])
+        #expect(
+            loaded.files == [
+                admin + "/canrun.toml", vendor + "/canrun.toml.d/10-a.toml", admin + "/canrun.toml.d/20-b.toml",
+            ]
+        )
+        #expect(loaded.config.limits.maxConnections == 2)
+        #expect(loaded.config.limits.maxBodyBytes == 10)
+    }
+
+    @Test func theShippedExampleStatesEveryDefault() throws {
+        let text = try String(contentsOfFile: ServerFixtures.repository + "/config/canrun.toml", encoding: .utf8)
+        let loaded = try DaemonConfig.merged([("config/canrun.toml", text)])
+        #expect(loaded.config == DaemonConfig())
+        #expect(loaded.warnings.isEmpty)
+        for line in DaemonConfig().toml.split(separator: "\n") where line.contains("=") {
+            #expect(text.contains(line), "config/canrun.toml lacks \(line)")
+        }
+    }
+
+    @Test func directoriesFollowTheOptionThenSystemd() {
+        #expect(ConfigFiles.directories(option: "/tmp/c", environment: [:]) == ["/tmp/c"])
+        #expect(
+            ConfigFiles.directories(option: nil, environment: ["CONFIGURATION_DIRECTORY": "/etc/canrun"])
+                == ["/usr/lib/canrun", "/etc/canrun"]
+        )
+        #expect(ConfigFiles.directories(option: nil, environment: [:]) == ["/usr/lib/canrun", "/etc/canrun"])
+    }
+}
