@@ -104,3 +104,20 @@ struct DaemonConfigTests {
         #expect(ConfigFiles.directories(option: nil, environment: [:]) == ["/usr/lib/canrun", "/etc/canrun"])
     }
 }
+
+/// The daemon's start with a state directory whose cache is corrupt: it starts, says why the
+/// cache was not used, and plans a fresh measurement.
+struct DaemonStateTests {
+    @Test func aCorruptCacheIsSurvived() throws {
+        let state = NSTemporaryDirectory() + "canrun-state-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try Data("{ \"schema_version\": 1, truncated".utf8).write(to: URL(fileURLWithPath: state + "/bandwidth.json"))
+        var environment = ServerFixtures.environment
+        environment["STATE_DIRECTORY"] = state
+        let (snapshot, miss, _) = try DaemonState.load(environment: environment)
+        #expect(snapshot.benchmark == .pending)
+        #expect(snapshot.machine.bandwidth == nil)
+        #expect(miss?.contains("corrupt") == true)
+    }
+}

@@ -150,3 +150,31 @@ struct LiveServerTests {
         }
     }
 }
+
+/// Admin routes over the real socket for a user who is neither root nor the daemon's: refused by
+/// the kernel's peer credentials, not by anything the client says. Needs root to switch user
+/// (`setpriv`, util-linux) and curl, as CI has.
+@Suite(.serialized)
+struct LiveAdminTests {
+    static let tools = ["/usr/bin/setpriv", "/usr/bin/curl"]
+
+    @Test(.enabled(if: getuid() == 0 && tools.allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }))
+    func anotherUserGets403() async throws {
+        try await LiveServerTests.withServer { path in
+            chmod(path, 0o777)
+            chmod((path as NSString).deletingLastPathComponent, 0o755)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/curl", "-s", "-o", "/dev/null",
+                "-w", "%{http_code}", "-X", "POST", "--unix-socket", path, "http://localhost/v1/bandwidth",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            process.waitUntilExit()
+            let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(status == "403", "got \(status)")
+        }
+    }
+}
