@@ -83,11 +83,19 @@ public final class APIDispatcher: Sendable {
     /// - Parameters:
     ///   - bodyBytes: the request body's size; larger than the limit answers 413.
     ///   - peer: the client's credentials; nil (not a Unix socket) is never an admin.
-    public func respond(method: String, target: String, bodyBytes: Int, peer: PeerCredentials?) async -> APIResponse {
+    /// - Parameters:
+    ///   - body: the request body as received (at most the limit; `bodyBytes` counts all of it).
+    public func respond(
+        method: String,
+        target: String,
+        body: [UInt8] = [],
+        bodyBytes: Int,
+        peer: PeerCredentials?
+    ) async -> APIResponse {
         let started = ContinuousClock.now
         let parsed = APIRoute.parse(method: method, target: target)
         let response: APIResponse
-        if let now = answerNow(parsed, target: target, bodyBytes: bodyBytes, peer: peer) {
+        if let now = answerNow(parsed, target: target, body: body, bodyBytes: bodyBytes, peer: peer) {
             response = now
         } else if case .success(let route) = parsed {
             response = await admin(route)
@@ -100,10 +108,18 @@ public final class APIDispatcher: Sendable {
 
     /// The answer when it needs no waiting (everything but an admin action the peer may take):
     /// what the server calls on its event loop. Nil: call `respond`, which runs the action.
-    public func respondNow(method: String, target: String, bodyBytes: Int, peer: PeerCredentials?) -> APIResponse? {
+    public func respondNow(
+        method: String,
+        target: String,
+        body: [UInt8] = [],
+        bodyBytes: Int,
+        peer: PeerCredentials?
+    ) -> APIResponse? {
         let started = ContinuousClock.now
         let parsed = APIRoute.parse(method: method, target: target)
-        guard let response = answerNow(parsed, target: target, bodyBytes: bodyBytes, peer: peer) else { return nil }
+        guard let response = answerNow(parsed, target: target, body: body, bodyBytes: bodyBytes, peer: peer) else {
+            return nil
+        }
         record(parsed, response, since: started)
         return response
     }
@@ -123,6 +139,7 @@ public final class APIDispatcher: Sendable {
     private func answerNow(
         _ parsed: Result<APIRoute, APIError>,
         target: String,
+        body: [UInt8],
         bodyBytes: Int,
         peer: PeerCredentials?
     ) -> APIResponse? {
@@ -152,7 +169,9 @@ public final class APIDispatcher: Sendable {
         // is never filed under a generation newer than its snapshot.
         let generation = generation.withLockedValue { $0 }
         let snapshot = current()
-        guard ResponseCache.isCacheable(route) else { return APIService(snapshot: snapshot).respond(to: route) }
+        guard ResponseCache.isCacheable(route) else {
+            return APIService(snapshot: snapshot).respond(to: route, body: body)
+        }
         let key = ResponseCache.Key(
             route: route,
             generation: generation,

@@ -10,6 +10,9 @@ public enum APIRoute: Hashable, Sendable {
     case models
     case model(id: String)
     case fit(FitQuery)
+    /// `POST /v1/fit?quant=&ctx=&kv=&flash_attn=&id=` with a Hugging Face `config.json` as the
+    /// body; `model` is the id the answer names (`id=`, else `posted-config`).
+    case fitConfig(FitQuery)
     case recommendations(RecommendationsQuery)
     case metrics
 
@@ -66,7 +69,17 @@ public enum APIRoute: Hashable, Sendable {
             if method == "POST" { return .success(.rebenchmark) }
             return .failure(.methodNotAllowed(method, path, allowed: ["GET", "POST"]))
         case "/v1/models": return only("GET") { .success(.models) }
-        case "/v1/fit": return only("GET") { fit(query) }
+        case "/v1/fit":
+            if method == "POST" {
+                var q = query
+                q["model"] = q["id"].flatMap { $0.isEmpty ? nil : $0 } ?? "posted-config"
+                return fit(q).map { route in
+                    if case .fit(let f) = route { return .fitConfig(f) }
+                    return route
+                }
+            }
+            if method == "GET" { return fit(query) }
+            return .failure(.methodNotAllowed(method, path, allowed: ["GET", "POST"]))
         case "/v1/recommendations": return only("GET") { recommendations(query) }
         case "/metrics": return only("GET") { .success(.metrics) }
         case "/v1/admin/reload": return only("POST") { .success(.reload) }

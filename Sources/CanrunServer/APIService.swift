@@ -1,4 +1,5 @@
 import CanrunCore
+import Foundation
 
 /// Answers the routes of DESIGN §5.2 from a snapshot: pure, no sockets, so every answer is
 /// tested without a server. The JSON is the CLI's: the same Core calls, the same encoder.
@@ -16,8 +17,9 @@ public struct APIService: Sendable {
         public var benchmark: APISnapshot.Benchmark
     }
 
-    /// The answer to a read-only route (admin routes are the server's: they change state).
-    public func respond(to route: APIRoute) -> APIResponse {
+    /// The answer to a read-only route (admin routes are the server's: they change state);
+    /// `body` is the request's (a posted `config.json`).
+    public func respond(to route: APIRoute, body: [UInt8] = []) -> APIResponse {
         let s = snapshot
         switch route {
         case .health:
@@ -47,6 +49,18 @@ public struct APIService: Sendable {
             }
         case .fit(let q):
             return fit(q)
+        case .fitConfig(let q):
+            do {
+                let (spec, _) = try HFConfigReader.read(Data(body), id: q.model)
+                return fit(q, spec: spec)
+            } catch {
+                return .error(
+                    .badRequest(
+                        "the posted body: \(error)",
+                        hint: "curl --data-binary @config.json --unix-socket … 'http://localhost/v1/fit?quant=Q4_K_M'"
+                    )
+                )
+            }
         case .recommendations(let q):
             var reports = Recommendations.rank(
                 s.catalog.models,
@@ -79,11 +93,13 @@ public struct APIService: Sendable {
     }
 
     func fit(_ q: APIRoute.FitQuery) -> APIResponse {
-        let spec: ModelSpec
         switch model(q.model) {
-        case .success(let found): spec = found
+        case .success(let spec): return fit(q, spec: spec)
         case .failure(let error): return .error(error)
         }
+    }
+
+    func fit(_ q: APIRoute.FitQuery, spec: ModelSpec) -> APIResponse {
         let context = q.context ?? min(8192, spec.maxPositionEmbeddings)
         let request = { (quant: String) in
             FitEngine.Request(

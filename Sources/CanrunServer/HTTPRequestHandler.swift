@@ -10,30 +10,37 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let dispatcher: APIDispatcher
     private let peer: PeerCredentials?
+    private let maxBodyBytes: Int
     private var head: HTTPRequestHead?
-    /// Counted, not kept: no route reads a body yet, and an oversized one is answered 413
-    /// without holding it in memory.
+    /// The body up to the limit; past it only counted (answered 413 without holding it).
+    private var body: [UInt8] = []
     private var bodyBytes = 0
 
-    init(dispatcher: APIDispatcher, peer: PeerCredentials?) {
+    init(dispatcher: APIDispatcher, peer: PeerCredentials?, maxBodyBytes: Int) {
         self.dispatcher = dispatcher
         self.peer = peer
+        self.maxBodyBytes = maxBodyBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
+            body = []
             bodyBytes = 0
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
+            if bodyBytes <= maxBodyBytes { body += buffer.readableBytesView }
         case .end:
             guard let request = head else { return }
             head = nil
             let method = request.method.rawValue
+            let received = body
+            body = []
             if let response = dispatcher.respondNow(
                 method: method,
                 target: request.uri,
+                body: received,
                 bodyBytes: bodyBytes,
                 peer: peer
             ) {
@@ -47,6 +54,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let response = await dispatcher.respond(
                     method: method,
                     target: request.uri,
+                    body: received,
                     bodyBytes: bodyBytes,
                     peer: peer
                 )

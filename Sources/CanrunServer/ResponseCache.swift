@@ -36,7 +36,7 @@ struct ResponseCache: Sendable {
     static func isCacheable(_ route: APIRoute) -> Bool {
         switch route {
         case .machine, .bandwidth, .models, .model, .fit, .recommendations: true
-        case .health, .rebenchmark, .reload, .metrics: false
+        case .health, .rebenchmark, .reload, .metrics, .fitConfig: false
         }
     }
 }

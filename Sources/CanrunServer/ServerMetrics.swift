@@ -27,7 +27,7 @@ public struct ServerMetrics: Sendable {
         case .reload: return "reload"
         case .models: return "models"
         case .model: return "model"
-        case .fit: return "fit"
+        case .fit, .fitConfig: return "fit"
         case .recommendations: return "recommendations"
         case .metrics: return "metrics"
         }

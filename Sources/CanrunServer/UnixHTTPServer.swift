@@ -98,7 +98,9 @@ public struct UnixHTTPServer: Sendable {
                 withDecoderLimitConfiguration: decoderLimits
             )
             try sync.addHandler(ProtocolErrorResponder(maxHeaderBytes: limits.maxHeaderBytes))
-            try sync.addHandler(HTTPRequestHandler(dispatcher: dispatcher, peer: peer))
+            try sync.addHandler(
+                HTTPRequestHandler(dispatcher: dispatcher, peer: peer, maxBodyBytes: limits.maxBodyBytes)
+            )
         }
     }
 

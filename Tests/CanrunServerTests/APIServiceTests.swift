@@ -1,7 +1,8 @@
 import CanrunCore
-import CanrunServer
 import Foundation
 import Testing
+
+@testable import CanrunServer
 
 /// Every route's answer from a snapshot, without sockets: status, code, and the JSON the CLI
 /// prints for the same question.
@@ -102,5 +103,37 @@ struct APIServiceTests {
         let reports = try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]
         #expect(reports?.count == 3)
         #expect(reports?.allSatisfy { $0["fits"] as? Bool == true } == true)
+    }
+}
+
+/// `POST /v1/fit` with a Hugging Face config.json: the fit `canrun fit config.json` prints.
+struct PostedConfigTests {
+    static let qwen = ServerFixtures.repository + "/Tests/Fixtures/hf-config/qwen3-30b-a3b.config.json"
+
+    @Test func aPostedConfigIsFitted() throws {
+        let snapshot = try ServerFixtures.snapshot()
+        let body = Array(try Data(contentsOf: URL(fileURLWithPath: Self.qwen)))
+        let route = try APIRoute.parse(method: "POST", target: "/v1/fit?quant=Q4_K_M&ctx=4096&id=qwen3").get()
+        let response = APIService(snapshot: snapshot).respond(to: route, body: body)
+        let (spec, _) = try HFConfigReader.read(Data(body), id: "qwen3")
+        let report = try snapshot.engine.fit(
+            .init(model: spec, quant: "Q4_K_M", context: 4096),
+            machine: snapshot.machine
+        )
+        #expect(response.status == 200)
+        #expect(response.body == Array(try ProfileJSON.encoder().encode(report)) + [UInt8(ascii: "\n")])
+    }
+
+    @Test(arguments: ["", "not json", "{\"architectures\": [\"Nope\"]}"])
+    func aBodyThatIsNoConfigIs400(_ body: String) throws {
+        let route = try APIRoute.parse(method: "POST", target: "/v1/fit?quant=Q4_K_M").get()
+        let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: route, body: Array(body.utf8))
+        #expect(response.status == 400)
+        #expect(ServerFixtures.text(response).contains("the posted body"))
+    }
+
+    @Test func postedFitsAreNotCached() {
+        let route = APIRoute.fitConfig(.init(model: "x", quant: nil, context: nil, kvType: "f16", flashAttention: true))
+        #expect(!ResponseCache.isCacheable(route))
     }
 }
