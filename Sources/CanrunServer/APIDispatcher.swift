@@ -13,9 +13,21 @@ public final class APIDispatcher: Sendable {
     /// was refused (the old one stays).
     public typealias Reload = @Sendable () async -> Result<String, DaemonConfig.ConfigError>
 
-    /// Reads the facts that change while the daemon runs (RAM free now), so `fits_now` is true
-    /// at the moment of the question. Returns nil for what it cannot read.
-    public typealias FreeMemoryProbe = @Sendable () -> Int64?
+    /// Memory free right now: RAM (`MemAvailable`) and each GPU's by PCI address; nil or absent
+    /// where it cannot be read.
+    public struct FreeMemory: Sendable, Hashable {
+        public var ramBytes: Int64?
+        public var gpuBytes: [String: Int64]
+
+        public init(ramBytes: Int64?, gpuBytes: [String: Int64] = [:]) {
+            self.ramBytes = ramBytes
+            self.gpuBytes = gpuBytes
+        }
+    }
+
+    /// Reads the facts that change while the daemon runs, so `fits_now` is true at the moment of
+    /// the question.
+    public typealias FreeMemoryProbe = @Sendable () -> FreeMemory
 
     private let state: NIOLockedValueBox<APISnapshot>
     /// Bumped with every snapshot change; part of the response cache's key.
@@ -30,7 +42,7 @@ public final class APIDispatcher: Sendable {
     /// The metrics system's text exposition (Prometheus), for `GET /metrics`.
     private let exposition: (@Sendable () -> [UInt8])?
     /// The last free-memory reading and when it was taken: a burst of requests reads it once.
-    private let freeMemoryCache = NIOLockedValueBox<(at: NIODeadline, bytes: Int64?)?>(nil)
+    private let freeMemoryCache = NIOLockedValueBox<(at: NIODeadline, free: FreeMemory)?>(nil)
     /// How long a free-memory reading answers for.
     public static let freeMemoryMaxAge = TimeAmount.seconds(1)
 
@@ -59,18 +71,27 @@ public final class APIDispatcher: Sendable {
     /// New limits (a reload) for requests from now on.
     public func setLimits(_ new: ServerLimits) { limits.withLockedValue { $0 = new } }
 
-    /// The snapshot with RAM free now (read at most once per `freeMemoryMaxAge`).
-    func current(now: NIODeadline = .now()) -> APISnapshot {
+    /// The snapshot with RAM and GPU memory free now (read at most once per `freeMemoryMaxAge`),
+    /// and that reading, which answers are cached under.
+    func current(now: NIODeadline = .now()) -> (APISnapshot, FreeMemory?) {
         var s = snapshot
-        guard let freeMemory else { return s }
-        let bytes = freeMemoryCache.withLockedValue { cache -> Int64? in
-            if let cache, now - cache.at < Self.freeMemoryMaxAge { return cache.bytes }
-            let bytes = freeMemory()
-            cache = (now, bytes)
-            return bytes
+        guard let freeMemory else { return (s, nil) }
+        let free = freeMemoryCache.withLockedValue { cache -> FreeMemory in
+            if let cache, now - cache.at < Self.freeMemoryMaxAge { return cache.free }
+            let free = freeMemory()
+            cache = (now, free)
+            return free
         }
-        if let bytes { s.machine.memory.availableBytes = bytes }
-        return s
+        if let ram = free.ramBytes { s.machine.memory.availableBytes = ram }
+        if var gpus = s.machine.gpus {
+            for i in gpus.indices {
+                if let address = gpus[i].pciAddress, let bytes = free.gpuBytes[address] {
+                    gpus[i].memoryFreeBytes = bytes
+                }
+            }
+            s.machine.gpus = gpus
+        }
+        return (s, free)
     }
 
     /// Replaces the snapshot (a reload, a finished benchmark).
@@ -81,10 +102,9 @@ public final class APIDispatcher: Sendable {
     }
 
     /// - Parameters:
+    ///   - body: the request body as received (at most the limit; `bodyBytes` counts all of it).
     ///   - bodyBytes: the request body's size; larger than the limit answers 413.
     ///   - peer: the client's credentials; nil (not a Unix socket) is never an admin.
-    /// - Parameters:
-    ///   - body: the request body as received (at most the limit; `bodyBytes` counts all of it).
     public func respond(
         method: String,
         target: String,
@@ -156,7 +176,7 @@ public final class APIDispatcher: Sendable {
             guard let exposition else {
                 return .error(.init(status: 404, code: "no_metrics", message: "this server exposes no metrics"))
             }
-            metrics?.recordFacts(current(), now: Date())
+            metrics?.recordFacts(current().0, now: Date())
             return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
         }
         if route.isAdmin {
@@ -168,15 +188,11 @@ public final class APIDispatcher: Sendable {
         // The generation before the snapshot (`update` bumps it after the change): an answer
         // is never filed under a generation newer than its snapshot.
         let generation = generation.withLockedValue { $0 }
-        let snapshot = current()
+        let (snapshot, free) = current()
         guard ResponseCache.isCacheable(route) else {
             return APIService(snapshot: snapshot).respond(to: route, body: body)
         }
-        let key = ResponseCache.Key(
-            route: route,
-            generation: generation,
-            freeMemory: snapshot.machine.memory.availableBytes
-        )
+        let key = ResponseCache.Key(route: route, generation: generation, freeMemory: free)
         if let cached = cache.withLockedValue({ $0.answer(key) }) { return cached }
         let response = APIService(snapshot: snapshot).respond(to: route)
         if response.status < 500 { cache.withLockedValue { $0.store(response, for: key) } }

@@ -6,7 +6,7 @@ struct ResponseCache: Sendable {
         var route: APIRoute
         /// Bumped whenever the snapshot is replaced (reload, benchmark).
         var generation: Int
-        var freeMemory: Int64?
+        var freeMemory: APIDispatcher.FreeMemory?
     }
 
     let capacity: Int

@@ -64,11 +64,7 @@ struct Daemon: Service {
             daemonUID: getuid(),
             limits: limits,
             rebenchmark: measure,
-            freeMemory: {
-                (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap {
-                    MeminfoParser.parse($0).availableBytes
-                }
-            },
+            freeMemory: { [machine = snapshot.machine] in DaemonState.freeMemory(of: machine) },
             metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             exposition: { registry.emitToBuffer() },
             reload: {

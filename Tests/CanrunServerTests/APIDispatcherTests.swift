@@ -76,11 +76,11 @@ struct FreeMemoryTests {
             rebenchmark: nil,
             freeMemory: {
                 reads.withLockedValue { $0 += 1 }
-                return 1 << 30
+                return .init(ramBytes: 1 << 30)
             }
         )
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
-        #expect(d.current(now: start).machine.memory.availableBytes == 1 << 30)
+        #expect(d.current(now: start).0.machine.memory.availableBytes == 1 << 30)
         _ = d.current(now: start + .milliseconds(500))
         #expect(reads.withLockedValue { $0 } == 1)
         _ = d.current(now: start + .milliseconds(1500))
@@ -94,7 +94,7 @@ struct FreeMemoryTests {
             daemonUID: 0,
             limits: ServerLimits(),
             rebenchmark: nil,
-            freeMemory: { 1 << 30 }
+            freeMemory: { .init(ramBytes: 1 << 30) }
         )
         let response = await d.respond(
             method: "GET",
@@ -103,6 +103,41 @@ struct FreeMemoryTests {
             peer: nil
         )
         let body = try ServerFixtures.json(response)
+        #expect(body["fits"] as? Bool == true)
+        #expect(body["fits_now"] as? Bool == false)
+    }
+
+    /// A 24 GB card with 1 GiB free now (another process holds the rest): the model fits the
+    /// card, not what is free on it.
+    @Test func fitsNowFollowsTheGPUsFreeMemory() async throws {
+        var snapshot = try ServerFixtures.snapshot()
+        snapshot.machine.gpus = [
+            GPUFacts(
+                pciAddress: "0000:01:00.0",
+                vendor: "NVIDIA",
+                name: "GeForce RTX 4090",
+                memoryBytes: 24 << 30,
+                memoryFreeBytes: 24 << 30,
+                memorySource: "nvml",
+                bandwidthBytesPerS: 1_008_000_000_000,
+                bandwidthSource: "table"
+            )
+        ]
+        let d = APIDispatcher(
+            snapshot: snapshot,
+            daemonUID: 0,
+            limits: ServerLimits(),
+            rebenchmark: nil,
+            freeMemory: { .init(ramBytes: 60 << 30, gpuBytes: ["0000:01:00.0": 1 << 30]) }
+        )
+        let response = await d.respond(
+            method: "GET",
+            target: "/v1/fit?model=llama-3.1-8b&quant=Q4_K_M",
+            bodyBytes: 0,
+            peer: nil
+        )
+        let body = try ServerFixtures.json(response)
+        #expect((body["placement"] as? [String: Any])?["mode"] as? String == "gpu")
         #expect(body["fits"] as? Bool == true)
         #expect(body["fits_now"] as? Bool == false)
     }
