@@ -67,6 +67,16 @@ struct APIDispatcherTests {
 
 /// RAM free now, read per request with a one-second cache, so `fits_now` is true when asked.
 struct FreeMemoryTests {
+    static func fitLlama(_ d: APIDispatcher) async throws -> [String: Any] {
+        let response = await d.respond(
+            method: "GET",
+            target: "/v1/fit?model=llama-3.1-8b&quant=Q4_K_M",
+            bodyBytes: 0,
+            peer: nil
+        )
+        return try ServerFixtures.json(response)
+    }
+
     @Test func freeMemoryIsReadAtMostOncePerSecond() throws {
         let reads = NIOLockedValueBox(0)
         let d = APIDispatcher(
@@ -96,13 +106,7 @@ struct FreeMemoryTests {
             rebenchmark: nil,
             freeMemory: { .init(ramBytes: 1 << 30) }
         )
-        let response = await d.respond(
-            method: "GET",
-            target: "/v1/fit?model=llama-3.1-8b&quant=Q4_K_M",
-            bodyBytes: 0,
-            peer: nil
-        )
-        let body = try ServerFixtures.json(response)
+        let body = try await Self.fitLlama(d)
         #expect(body["fits"] as? Bool == true)
         #expect(body["fits_now"] as? Bool == false)
     }
@@ -130,13 +134,7 @@ struct FreeMemoryTests {
             rebenchmark: nil,
             freeMemory: { .init(ramBytes: 60 << 30, gpuBytes: ["0000:01:00.0": 1 << 30]) }
         )
-        let response = await d.respond(
-            method: "GET",
-            target: "/v1/fit?model=llama-3.1-8b&quant=Q4_K_M",
-            bodyBytes: 0,
-            peer: nil
-        )
-        let body = try ServerFixtures.json(response)
+        let body = try await Self.fitLlama(d)
         #expect((body["placement"] as? [String: Any])?["mode"] as? String == "gpu")
         #expect(body["fits"] as? Bool == true)
         #expect(body["fits_now"] as? Bool == false)
