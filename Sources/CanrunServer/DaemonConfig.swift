@@ -11,6 +11,42 @@ public struct DaemonConfig: Sendable, Equatable {
     public var benchmarkOnStart = true
     /// swift-log level name: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// A loopback TCP listener beside the socket (`127.0.0.1:9105`, `[::1]:9105`), for scrapers
+    /// that cannot reach a Unix socket; nil (the default): none. Admin routes are never served
+    /// on it (a TCP peer has no credentials to check).
+    public var tcp: LoopbackAddress?
+
+    /// A host and port on the loopback interface.
+    public struct LoopbackAddress: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        /// Parses `HOST:PORT` or `[V6]:PORT`; nil unless the host is loopback (127.0.0.0/8, ::1,
+        /// localhost) and the port is 1...65535.
+        public init?(_ text: String) {
+            let host: Substring
+            let port: Substring
+            if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+                host = text[text.index(after: text.startIndex)..<close]
+                let rest = text[text.index(after: close)...]
+                guard rest.hasPrefix(":") else { return nil }
+                port = rest.dropFirst()
+            } else {
+                let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2 else { return nil }
+                (host, port) = (parts[0], parts[1])
+            }
+            guard let number = Int(port), (1...65535).contains(number) else { return nil }
+            let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+            let loopbackV4 =
+                octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+            guard loopbackV4 || host == "::1" || host == "localhost" else { return nil }
+            self.host = String(host)
+            self.port = number
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
 
     public init() {}
 
@@ -79,6 +115,21 @@ public struct DaemonConfig: Sendable, Equatable {
                         )
                     }
                     benchmarkOnStart = flag
+                case ("server", "tcp"):
+                    guard let text = value.string else {
+                        throw ConfigError(
+                            file: file,
+                            message: "server.tcp must be a string like \"127.0.0.1:9105\" (got \(value))"
+                        )
+                    }
+                    guard let address = LoopbackAddress(text) else {
+                        throw ConfigError(
+                            file: file,
+                            message:
+                                "server.tcp \(text) is not a loopback HOST:PORT (127.0.0.1:9105 or [::1]:9105); canrund never listens beyond this machine"
+                        )
+                    }
+                    tcp = address
                 case ("log", "level"):
                     guard let level = value.string, Self.logLevels.contains(level) else {
                         throw ConfigError(
@@ -103,6 +154,7 @@ public struct DaemonConfig: Sendable, Equatable {
         max_header_bytes = \(limits.maxHeaderBytes)
         request_timeout_seconds = \(limits.requestTimeoutSeconds)
         idle_timeout_seconds = \(limits.idleTimeoutSeconds)
+        \(tcp.map { "tcp = \"\($0.description)\"" } ?? "# tcp = \"127.0.0.1:9105\"")
 
         [benchmark]
         on_start = \(benchmarkOnStart)

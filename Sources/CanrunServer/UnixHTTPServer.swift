@@ -14,6 +14,8 @@ public struct UnixHTTPServer: Sendable {
         case path(String)
         /// Adopt an already-bound, listening socket (systemd socket activation).
         case socket(CInt)
+        /// Loopback TCP (`DaemonConfig.tcp`): no peer credentials, so never admin.
+        case tcp(host: String, port: Int)
     }
 
     public let dispatcher: APIDispatcher
@@ -45,6 +47,8 @@ public struct UnixHTTPServer: Sendable {
         let channel: any Channel
         /// The socket path when the server bound it itself.
         public let path: String?
+        /// The TCP port listened on (the one picked when asked for port 0).
+        public var port: Int? { channel.localAddress?.port }
     }
 
     public func bind(_ listener: Listener, group: MultiThreadedEventLoopGroup = .singleton) async throws -> Bound {
@@ -58,6 +62,8 @@ public struct UnixHTTPServer: Sendable {
             return Bound(channel: channel, path: path)
         case .socket(let fd):
             return Bound(channel: try await bootstrap.withBoundSocket(fd).get(), path: nil)
+        case .tcp(let host, let port):
+            return Bound(channel: try await bootstrap.bind(host: host, port: port).get(), path: nil)
         }
     }
 

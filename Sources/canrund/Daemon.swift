@@ -22,6 +22,7 @@ struct Daemon: Service {
     let server: UnixHTTPServer
     let topology: TopologyFacts?
     let benchmarkOnStart: Bool
+    let tcp: DaemonConfig.LoopbackAddress?
     /// Set at the start of a graceful shutdown: a running benchmark stops between passes.
     let stopping = NIOLockedValueBox(false)
     /// The reload the admin route runs, set once the daemon exists (the route is built first).
@@ -40,6 +41,7 @@ struct Daemon: Service {
         self.configDirectories = configDirectories
         loggerBox = NIOLockedValueBox(logger)
         benchmarkOnStart = config.config.benchmarkOnStart
+        tcp = config.config.tcp
         notifier = SystemdNotifier(environment: environment)
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
@@ -106,6 +108,7 @@ struct Daemon: Service {
             return .failure(.init(file: "catalog", message: "\(error)"))
         }
         server.setLimits(loaded.config.limits)
+        if loaded.config.tcp != tcp { logger.notice("server.tcp changes apply when canrund restarts") }
         loggerBox.withLockedValue { $0.logLevel = Logger.Level(rawValue: loaded.config.logLevel) ?? .info }
         dispatcher.update { old in
             var new = fresh
@@ -142,9 +145,18 @@ struct Daemon: Service {
         switch listener {
         case .path(let path): logger.info("listening", metadata: ["socket": "\(path)"])
         case .socket(let fd): logger.info("adopted socket-activated listener", metadata: ["fd": "\(fd)"])
+        case .tcp(let host, let port): logger.info("listening", metadata: ["tcp": "\(host):\(port)"])
+        }
+        var tcpBound: UnixHTTPServer.Bound?
+        if let tcp {
+            tcpBound = try await server.bind(.tcp(host: tcp.host, port: tcp.port))
+            logger.info("listening on loopback TCP (read routes only)", metadata: ["address": "\(tcp.description)"])
         }
         notifier.notify("READY=1\nSTATUS=serving")
         try await withThrowingDiscardingTaskGroup { group in
+            if let tcpBound {
+                group.addTask { try await server.serve(tcpBound) }
+            }
             if dispatcher.snapshot.benchmark == .pending, benchmarkOnStart {
                 group.addTask { await benchmarkInBackground() }
             }

@@ -1,5 +1,6 @@
 import CanrunServer
 import Foundation
+import Logging
 import Testing
 
 /// canrund's configuration: defaults, drop-ins in order, strict values, lenient keys, and the
@@ -119,5 +120,60 @@ struct DaemonStateTests {
         #expect(snapshot.benchmark == .pending)
         #expect(snapshot.machine.bandwidth == nil)
         #expect(miss?.contains("corrupt") == true)
+    }
+}
+
+/// `server.tcp`: loopback only, whatever the file says.
+struct LoopbackAddressTests {
+    @Test(arguments: ["127.0.0.1:9105", "127.1.2.3:80", "[::1]:9105", "localhost:9105"])
+    func loopbackIsAccepted(_ text: String) throws {
+        let loaded = try DaemonConfig.merged([("/x.toml", "[server]\ntcp = \"\(text)\"\n")])
+        #expect(loaded.config.tcp != nil)
+    }
+
+    @Test(arguments: [
+        "0.0.0.0:9105", "192.168.1.5:9105", "[::]:9105", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000",
+        "example.com:80",
+    ])
+    func anythingElseIsRefused(_ text: String) {
+        #expect(throws: DaemonConfig.ConfigError.self) {
+            try DaemonConfig.merged([("/x.toml", "[server]\ntcp = \"\(text)\"\n")])
+        }
+    }
+
+    /// Over TCP the read routes answer and the admin routes are refused: no peer credentials.
+    @Test func tcpServesReadsButNeverAdmin() async throws {
+        let dispatcher = APIDispatcher(
+            snapshot: try ServerFixtures.snapshot(),
+            daemonUID: getuid(),
+            limits: ServerLimits(),
+            rebenchmark: { ServerFixtures.bandwidth }
+        )
+        let server = UnixHTTPServer(dispatcher: dispatcher, limits: ServerLimits(), logger: .init(label: "test"))
+        let bound = try await server.bind(.tcp(host: "127.0.0.1", port: 0))
+        let port = try #require(bound.port)
+        let task = Task { try await server.serve(bound) }
+        defer { task.cancel() }
+        let health = await Self.curl(["http://127.0.0.1:\(port)/v1/health"])
+        #expect(health == "200")
+        let admin = await Self.curl(["-X", "POST", "http://127.0.0.1:\(port)/v1/bandwidth"])
+        #expect(admin == "403")
+    }
+
+    static func curl(_ arguments: [String]) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                process.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments
+                let output = Pipe()
+                process.standardOutput = output
+                guard (try? process.run()) != nil else { return continuation.resume(returning: "no curl") }
+                process.waitUntilExit()
+                continuation.resume(
+                    returning: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                )
+            }
+        }
     }
 }
