@@ -166,6 +166,7 @@ struct Daemon: Service {
                     _ = await reload()
                 }
             }
+            group.addTask { await watchHardware() }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
             }
@@ -181,6 +182,19 @@ struct Daemon: Service {
                 logger.info("stopping")
             }
             group.cancelAll()
+        }
+    }
+
+    /// Re-probes when a device, a CPU or memory comes or goes (`HardwareWatch`).
+    private func watchHardware() async {
+        var last = HardwareWatch.read()
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: HardwareWatch.interval) } catch { return }
+            let now = HardwareWatch.read()
+            guard now != last else { continue }
+            last = now
+            logger.notice("hardware changed (PCI devices, CPUs online or memory): re-probing")
+            _ = await reload()
         }
     }
 

@@ -134,3 +134,58 @@ struct DaemonClientParseTests {
         #expect(DaemonClient.parse(Array(raw.utf8)) == nil)
     }
 }
+
+/// Hotplug noticed from sysfs: the signature changes with a device, a CPU or memory.
+struct HardwareWatchTests {
+    @Test func signatureFollowsTheHardware() {
+        let base = HardwareWatch.signature(
+            pciDevices: ["0000:00:01.0", "0000:01:00.0"],
+            cpusOnline: "0-1\n",
+            memTotalBytes: 1 << 34
+        )
+        #expect(
+            base
+                == HardwareWatch.signature(
+                    pciDevices: ["0000:01:00.0", "0000:00:01.0"],
+                    cpusOnline: "0-1",
+                    memTotalBytes: 1 << 34
+                )
+        )
+        #expect(
+            base != HardwareWatch.signature(pciDevices: ["0000:00:01.0"], cpusOnline: "0-1", memTotalBytes: 1 << 34)
+        )
+        #expect(
+            base
+                != HardwareWatch.signature(
+                    pciDevices: ["0000:00:01.0", "0000:01:00.0"],
+                    cpusOnline: "0",
+                    memTotalBytes: 1 << 34
+                )
+        )
+        #expect(
+            base
+                != HardwareWatch.signature(
+                    pciDevices: ["0000:00:01.0", "0000:01:00.0"],
+                    cpusOnline: "0-1",
+                    memTotalBytes: 1 << 35
+                )
+        )
+    }
+
+    @Test func aRecordedRootIsRead() throws {
+        let root = NSTemporaryDirectory() + "canrun-hw-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(
+            atPath: root + "/sys/bus/pci/devices/0000:01:00.0",
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.createDirectory(
+            atPath: root + "/sys/devices/system/cpu",
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.createDirectory(atPath: root + "/proc", withIntermediateDirectories: true)
+        try "0-3\n".write(toFile: root + "/sys/devices/system/cpu/online", atomically: true, encoding: .utf8)
+        try "MemTotal:       16384 kB\n".write(toFile: root + "/proc/meminfo", atomically: true, encoding: .utf8)
+        #expect(HardwareWatch.read(root: root) == "pci=0000:01:00.0|cpus=0-3|mem=16777216")
+    }
+}
