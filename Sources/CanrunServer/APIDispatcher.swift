@@ -75,13 +75,7 @@ public final class APIDispatcher: Sendable {
     /// and that reading, which answers are cached under.
     func current(now: NIODeadline = .now()) -> (APISnapshot, FreeMemory?) {
         var s = snapshot
-        guard let freeMemory else { return (s, nil) }
-        let free = freeMemoryCache.withLockedValue { cache -> FreeMemory in
-            if let cache, now - cache.at < Self.freeMemoryMaxAge { return cache.free }
-            let free = freeMemory()
-            cache = (now, free)
-            return free
-        }
+        guard let free = freeReading(now: now) else { return (s, nil) }
         if let ram = free.ramBytes { s.machine.memory.availableBytes = ram }
         if var gpus = s.machine.gpus {
             for i in gpus.indices {
@@ -92,6 +86,17 @@ public final class APIDispatcher: Sendable {
             s.machine.gpus = gpus
         }
         return (s, free)
+    }
+
+    /// Memory free now, read at most once per `freeMemoryMaxAge`; nil without a probe.
+    func freeReading(now: NIODeadline = .now()) -> FreeMemory? {
+        guard let freeMemory else { return nil }
+        return freeMemoryCache.withLockedValue { cache -> FreeMemory in
+            if let cache, now - cache.at < Self.freeMemoryMaxAge { return cache.free }
+            let free = freeMemory()
+            cache = (now, free)
+            return free
+        }
     }
 
     /// Replaces the snapshot (a reload, a finished benchmark).
@@ -136,6 +141,21 @@ public final class APIDispatcher: Sendable {
         peer: PeerCredentials?
     ) -> APIResponse? {
         let started = ContinuousClock.now
+        if method == "GET", bodyBytes == 0 {
+            let key = ResponseCache.RawKey(
+                target: target,
+                generation: generation.withLockedValue { $0 },
+                freeMemory: freeReading()
+            )
+            if let hit = cache.withLockedValue({ $0.answer(key) }) {
+                metrics?.recordRequest(
+                    route: hit.route,
+                    status: hit.response.status,
+                    duration: ContinuousClock.now - started
+                )
+                return hit.response
+            }
+        }
         let parsed = APIRoute.parse(method: method, target: target)
         guard let response = answerNow(parsed, target: target, body: body, bodyBytes: bodyBytes, peer: peer) else {
             return nil
@@ -193,9 +213,19 @@ public final class APIDispatcher: Sendable {
             return APIService(snapshot: snapshot).respond(to: route, body: body)
         }
         let key = ResponseCache.Key(route: route, generation: generation, freeMemory: free)
-        if let cached = cache.withLockedValue({ $0.answer(key) }) { return cached }
+        let rawKey = ResponseCache.RawKey(target: target, generation: generation, freeMemory: free)
+        let label = ServerMetrics.routeLabel(.success(route))
+        if let cached = cache.withLockedValue({ $0.answer(key) }) {
+            cache.withLockedValue { $0.store(cached, route: label, for: rawKey) }
+            return cached
+        }
         let response = APIService(snapshot: snapshot).respond(to: route)
-        if response.status < 500 { cache.withLockedValue { $0.store(response, for: key) } }
+        if response.status < 500 {
+            cache.withLockedValue {
+                $0.store(response, for: key)
+                $0.store(response, route: label, for: rawKey)
+            }
+        }
         return response
     }
 

@@ -10,7 +10,12 @@ public struct ServerMetrics: Sendable {
     let factory: any MetricsFactory
     /// The request series made so far: making one costs the factory a labelled lookup, and
     /// every request records into one.
-    private let requestSeries = NIOLockedValueBox<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private let requestSeries = NIOLockedValueBox<[SeriesKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+
+    private struct SeriesKey: Hashable {
+        var route: String
+        var status: Int
+    }
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -34,7 +39,7 @@ public struct ServerMetrics: Sendable {
     }
 
     public func recordRequest(route: String, status: Int, duration: Duration) {
-        let key = "\(route) \(status)"
+        let key = SeriesKey(route: route, status: status)
         let (counter, timer) = requestSeries.withLockedValue { series in
             if let made = series[key] { return made }
             let made = (
