@@ -71,47 +71,78 @@ while ready == nil {
 try await Task.sleep(for: .milliseconds(500))
 let idleRSS = rssKiB(process.processIdentifier)
 
-typealias Client = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+/// One client connection: sends the next request as soon as the previous answer has ended
+/// (closed loop, keep-alive), on its event loop, until the deadline; then hands back latencies.
+final class LoadClient: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
 
-func connect(_ group: MultiThreadedEventLoopGroup) async throws -> Client {
-    try await ClientBootstrap(group: group).connect(unixDomainSocketPath: socketPath) { channel in
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHTTPClientHandlers()
-            return try Client(wrappingChannelSynchronously: channel)
+    private let head: HTTPRequestHead
+    private let deadline: NIODeadline
+    private let done: EventLoopPromise<[Double]>
+    private var sent = NIODeadline.now()
+    private var latencies: [Double] = []
+
+    init(target: String, deadline: NIODeadline, done: EventLoopPromise<[Double]>) {
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
+        head.headers.add(name: "Host", value: "localhost")
+        self.head = head
+        self.deadline = deadline
+        self.done = done
+        latencies.reserveCapacity(100_000)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send(context)
+    }
+
+    private func send(_ context: ChannelHandlerContext) {
+        sent = .now()
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        let now = NIODeadline.now()
+        latencies.append(Double((now - sent).nanoseconds) / 1e9)
+        if now < deadline {
+            send(context)
+        } else {
+            done.succeed(latencies)
+            context.close(promise: nil)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.close(promise: nil)
     }
 }
 
 /// `clients` connections asking `target` back to back for `seconds`: every latency, in seconds.
 func load(_ target: String, clients: Int, seconds: Double) async throws -> [Double] {
     let group = MultiThreadedEventLoopGroup.singleton
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    return try await withThrowingTaskGroup(of: [Double].self) { tasks in
-        for _ in 0..<clients {
-            tasks.addTask {
-                var latencies: [Double] = []
-                let client = try await connect(group)
-                try await client.executeThenClose { inbound, outbound in
-                    var responses = inbound.makeAsyncIterator()
-                    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
-                    head.headers.add(name: "Host", value: "localhost")
-                    while ContinuousClock.now < deadline {
-                        let start = ContinuousClock.now
-                        try await outbound.write(contentsOf: [.head(head), .end(nil)])
-                        while let part = try await responses.next() {
-                            if case .end = part { break }
-                        }
-                        let d = ContinuousClock.now - start
-                        latencies.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
-                    }
+    let deadline = NIODeadline.now() + .milliseconds(Int64(seconds * 1000))
+    var results: [EventLoopFuture<[Double]>] = []
+    for _ in 0..<clients {
+        let loop = group.next()
+        let done = loop.makePromise(of: [Double].self)
+        _ = try await ClientBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(
+                        LoadClient(target: target, deadline: deadline, done: done)
+                    )
                 }
-                return latencies
             }
-        }
-        var all: [Double] = []
-        for try await part in tasks { all += part }
-        return all
+            .connect(unixDomainSocketPath: socketPath).get()
+        results.append(done.futureResult)
     }
+    var all: [Double] = []
+    for result in results { all += try await result.get() }
+    return all
 }
 
 func report(_ name: String, _ latencies: [Double], seconds: Double, serverCPU: Double) {

@@ -93,8 +93,12 @@ public struct UnixHTTPServer: Sendable {
         channel.closeFuture.whenComplete { _ in counter.withLockedValue { $0 -= 1 } }
         return PeerCredentials.of(channel).flatMapThrowing { peer in
             let sync = channel.pipeline.syncOperations
-            try sync.addHandler(IdleStateHandler(readTimeout: .seconds(limits.idleTimeoutSeconds)))
-            try sync.addHandler(ConnectionTimeouts(requestTimeout: .seconds(limits.requestTimeoutSeconds)))
+            try sync.addHandler(
+                ConnectionTimeouts(
+                    requestTimeout: .seconds(limits.requestTimeoutSeconds),
+                    idleTimeout: .seconds(limits.idleTimeoutSeconds)
+                )
+            )
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
             decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
             decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
