@@ -2,6 +2,7 @@ import ArgumentParser
 import CanrunBench
 import CanrunCore
 import CanrunProbe
+import CanrunServer
 import Foundation
 import Synchronization
 
@@ -48,6 +49,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run at the lowest CPU priority (nice 19), for background measurements.")
     var background = false
 
+    @Option(help: ArgumentHelp("canrund's socket (default: $CANRUN_SOCKET, then the system's).", valueName: "PATH"))
+    var socket: String?
+
+    @Flag(help: "Measure here even when canrund answers (by default it measures, for root or its user).")
+    var noDaemon = false
+
     mutating func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let bufferMiB, bufferMiB < 2 { throw ValidationError("--buffer-mib must be at least 2") }
@@ -58,7 +65,41 @@ struct BenchCommand: ParsableCommand {
         try reportingCLIErrors(measure)
     }
 
+    /// The daemon's own re-measurement (what every client then answers from), when it runs,
+    /// the default options were asked for, and it lets this user; nil: measure here.
+    private func measuredByDaemon() -> BandwidthReport? {
+        guard !noDaemon, !quick, threads == nil, bufferMiB == nil, kernels.isEmpty, budget == nil, !background,
+            let path = SocketPath.resolve(
+                option: socket,
+                environment: ProcessInfo.processInfo.environment,
+                uid: getuid()
+            ),
+            FileManager.default.fileExists(atPath: path),
+            let answer = DaemonClient(path: path, timeoutSeconds: 120).request("POST", "/v1/bandwidth")
+        else { return nil }
+        guard answer.status == 200 else {
+            if !json {
+                FileHandle.standardError.write(
+                    Data(
+                        "canrund did not measure (HTTP \(answer.status): root or its user only); measuring here\n".utf8
+                    )
+                )
+            }
+            return nil
+        }
+        return try? ProfileJSON.decoder().decode(BandwidthReport.self, from: Data(answer.body))
+    }
+
     private func measure() throws {
+        if let report = measuredByDaemon() {
+            if json {
+                print(String(decoding: try ProfileJSON.encoder().encode(report), as: UTF8.self))
+            } else {
+                print(BandwidthText.render(report, channels: nil))
+                print("measured by canrund (its answers use it now)")
+            }
+            return
+        }
         if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) }
         let table = (try? DataDirectory.gpuTable()) ?? GPUTable(entries: [])
         let (readings, _) = MachineProbe.probe(MachineProbe.Options(nvmlLibrary: nil, includePCI: false))

@@ -94,23 +94,11 @@ struct FitOptions: ParsableArguments {
                 throw CLIError(message: "\(error)")
             }
         }
-        if !noDaemon, let profile = daemonMachine() { return profile }
+        if !noDaemon, let profile = machineFromDaemon(socket: socket) { return profile }
         var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
         let cache = BandwidthCacheLookup.userCache()
         profile.bandwidth = cache(HardwareFingerprint.of(profile))
         return profile
-    }
-
-    /// This machine as canrund sees it (its probe as root, its measured bandwidth, RAM free
-    /// now), when its socket answers; the answer is then computed here from the same facts, so
-    /// the JSON is the daemon's own.
-    func daemonMachine() -> MachineProfile? {
-        let environment = ProcessInfo.processInfo.environment
-        guard let path = SocketPath.resolve(option: socket, environment: environment, uid: getuid()),
-            FileManager.default.fileExists(atPath: path),
-            let answer = DaemonClient(path: path).get("/v1/machine"), answer.status == 200
-        else { return nil }
-        return try? ProfileJSON.decoder().decode(MachineProfile.self, from: Data(answer.body))
     }
 
     /// What a fit-style command loads once (tables, the model, the machine — a live probe) and

@@ -40,6 +40,12 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Skip PCI devices and GPU drivers (CPU and memory only).")
     var noPci = false
 
+    @Option(help: ArgumentHelp("canrund's socket (default: $CANRUN_SOCKET, then the system's).", valueName: "PATH"))
+    var socket: String?
+
+    @Flag(help: "Probe here even when canrund answers (which probes as root and keeps the bandwidth).")
+    var noDaemon = false
+
     mutating func validate() throws {
         if record != nil && replay != nil {
             throw ValidationError("--record and --replay exclude each other: record this machine, or replay another")
@@ -56,6 +62,10 @@ struct ProbeCommand: ParsableCommand {
             table = try DataDirectory.gpuTable()
         } catch {
             throw CLIError(message: "\(error)")
+        }
+        if replay == nil, record == nil, !noPci, !noDaemon, let profile = machineFromDaemon(socket: socket) {
+            try show(profile)
+            return
         }
         let readings: ProbeReadings
         if let replay {
@@ -87,12 +97,16 @@ struct ProbeCommand: ParsableCommand {
                 profile.bandwidth = report
             }
         }
+        try show(profile)
+        if !json, let record { print("\nrecorded to \(record); replay with: canrun probe --replay \(record)") }
+    }
+
+    private func show(_ profile: MachineProfile) throws {
         if json {
             let data = try ProfileJSON.encoder().encode(profile)
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(ProfileText.render(profile))
-            if let record { print("\nrecorded to \(record); replay with: canrun probe --replay \(record)") }
         }
     }
 }
