@@ -15,6 +15,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The body up to the limit; past it only counted (answered 413 without holding it).
     private var body: [UInt8] = []
     private var bodyBytes = 0
+    /// The client shut its sending side: answer what is in flight, then close.
+    private var inputClosed = false
+    /// An admin action is running; its answer is still to be written.
+    private var pending = false
 
     init(dispatcher: APIDispatcher, peer: PeerCredentials?, maxBodyBytes: Int) {
         self.dispatcher = dispatcher
@@ -47,6 +51,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 write(response, for: request, context: context)
                 return
             }
+            pending = true
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let (dispatcher, peer, bodyBytes) = (self.dispatcher, self.peer, self.bodyBytes)
             let eventLoop = context.eventLoop
@@ -60,14 +65,24 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 )
                 eventLoop.execute {
                     let (handler, context) = loopBound.value
+                    handler.pending = false
                     handler.write(response, for: request, context: context)
                 }
             }
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            inputClosed = true
+            if head == nil, !pending { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     private func write(_ response: APIResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
-        let keepAlive = request.isKeepAlive && response.status < 500
+        let keepAlive = request.isKeepAlive && response.status < 500 && !inputClosed
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))

@@ -39,15 +39,17 @@ struct LiveServerTests {
 
     /// Sends `request` and reads until the server closes or `timeout` seconds pass, on a thread
     /// of its own: a blocking client on the cooperative pool would starve the server's tasks.
-    static func exchange(_ path: String, _ request: [UInt8], timeout: Int = 60) async -> String {
+    static func exchange(_ path: String, _ request: [UInt8], timeout: Int = 60, halfClose: Bool = false) async -> String
+    {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: blockingExchange(path, request, timeout: timeout))
+                continuation.resume(returning: blockingExchange(path, request, timeout: timeout, halfClose: halfClose))
             }
         }
     }
 
-    static func blockingExchange(_ path: String, _ request: [UInt8], timeout: Int) -> String {
+    /// - Parameter halfClose: shut the sending side after the request, as some clients do.
+    static func blockingExchange(_ path: String, _ request: [UInt8], timeout: Int, halfClose: Bool) -> String {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return "" }
         defer { close(fd) }
@@ -63,6 +65,7 @@ struct LiveServerTests {
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -106,6 +109,18 @@ struct LiveServerTests {
         try await Self.withServer { path in
             let both = await Self.exchange(path, Self.get("/v1/health", close: false) + Self.get("/v1/models"))
             #expect(both.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+        }
+    }
+
+    /// A client that half-closes after its request gets the answer and a close at once, not
+    /// at the idle timeout; one that half-closes before asking anything is closed too.
+    @Test func halfClosedClientsAreAnsweredAndClosed() async throws {
+        try await Self.withServer { path in
+            let started = Date()
+            let answer = await Self.exchange(path, Self.get("/v1/health", close: false), halfClose: true)
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(await Self.exchange(path, [], halfClose: true) == "")
+            #expect(Date().timeIntervalSince(started) < 10)
         }
     }
 
