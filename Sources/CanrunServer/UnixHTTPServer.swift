@@ -55,6 +55,9 @@ public struct UnixHTTPServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: limits.backlog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // One read per readable event: a request is one small read, and the extra read that
+            // would only find EAGAIN costs a syscall per request (17 against 19-21 µs per request).
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in self.initialize(channel) }
         switch listener {
         case .path(let path):
