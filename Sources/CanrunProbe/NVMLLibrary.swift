@@ -25,67 +25,133 @@ public enum NVMLLibrary {
     /// Readings of every device, or a failure saying why NVML is unusable (no library: no
     /// NVIDIA driver; init error: driver/library mismatch, no permission).
     public static func read(libraryPath: String = defaultPath) -> Result<[GPUDriverReading], Failure> {
-        guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
-            return .failure(Failure(message: "NVML not available (\(reason))"))
-        }
-        defer { dlclose(handle) }
-        func symbol<T>(_ name: String, _: T.Type) -> T? {
-            dlsym(handle, name).map { unsafeBitCast($0, to: T.self) }
-        }
-        guard let initialise = symbol("nvmlInit_v2", InitFn.self), let shutdown = symbol("nvmlShutdown", InitFn.self),
-            let count = symbol("nvmlDeviceGetCount_v2", CountFn.self),
-            let handleByIndex = symbol("nvmlDeviceGetHandleByIndex_v2", HandleFn.self)
-        else { return .failure(Failure(message: "NVML library at \(libraryPath) lacks the v2 entry points")) }
-        let status = initialise()
-        guard status == 0 else { return .failure(Failure(message: "nvmlInit_v2 failed with NVML error \(status)")) }
-        defer { _ = shutdown() }
-        var n: UInt32 = 0
-        guard count(&n) == 0 else { return .failure(Failure(message: "nvmlDeviceGetCount_v2 failed")) }
-        let name = symbol("nvmlDeviceGetName", BufferFn.self)
-        let memory = symbol("nvmlDeviceGetMemoryInfo", RawFn.self)
-        // Same struct in all three versions; v3 exists from R470 drivers on.
-        let pci =
-            symbol("nvmlDeviceGetPciInfo_v3", RawFn.self) ?? symbol("nvmlDeviceGetPciInfo_v2", RawFn.self)
-            ?? symbol("nvmlDeviceGetPciInfo", RawFn.self)
-        let busWidth = symbol("nvmlDeviceGetMemoryBusWidth", UIntFn.self)
-        let maxClock = symbol("nvmlDeviceGetMaxClockInfo", ClockFn.self)
-        var readings: [GPUDriverReading] = []
-        for index in 0..<min(n, 64) {
-            var device: OpaquePointer?
-            guard handleByIndex(index, &device) == 0 else { continue }
-            var reading = GPUDriverReading(source: "nvml", driver: "nvidia")
-            var buffer = [UInt8](repeating: 0, count: 128)
-            if let name, buffer.withUnsafeMutableBytes({ name(device, $0.baseAddress!, 96) }) == 0 {
-                reading.name = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+        Session.open(libraryPath: libraryPath).map { $0.readings() }
+    }
+
+    /// NVML loaded and initialised once, for a process that asks again and again (the daemon's
+    /// free-memory readings): loading and initialising costs far more than a query. Shut down
+    /// and unloaded when the session is released.
+    public final class Session: @unchecked Sendable {
+        private let handle: UnsafeMutableRawPointer
+        private let shutdown: InitFn
+        private let count: CountFn
+        private let handleByIndex: HandleFn
+        private let name: BufferFn?
+        private let memory: RawFn?
+        private let pci: RawFn?
+        private let busWidth: UIntFn?
+        private let maxClock: ClockFn?
+        /// NVML calls from one thread at a time.
+        private let lock = NSLock()
+
+        public static func open(libraryPath: String = defaultPath) -> Result<Session, Failure> {
+            guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL) else {
+                let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
+                return .failure(Failure(message: "NVML not available (\(reason))"))
             }
-            // nvmlPciInfo_t: char busIdLegacy[16]; uint domain, bus, device, pciDeviceId,
-            // pciSubSystemId; char busId[32].
-            buffer = [UInt8](repeating: 0, count: 128)
-            if let pci, buffer.withUnsafeMutableBytes({ pci(device, $0.baseAddress!) }) == 0 {
-                let word = { (offset: Int) in
-                    buffer[offset..<(offset + 4)].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            func symbol<T>(_ name: String, _: T.Type) -> T? {
+                dlsym(handle, name).map { unsafeBitCast($0, to: T.self) }
+            }
+            guard let initialise = symbol("nvmlInit_v2", InitFn.self),
+                let shutdown = symbol("nvmlShutdown", InitFn.self),
+                let count = symbol("nvmlDeviceGetCount_v2", CountFn.self),
+                let handleByIndex = symbol("nvmlDeviceGetHandleByIndex_v2", HandleFn.self)
+            else {
+                dlclose(handle)
+                return .failure(Failure(message: "NVML library at \(libraryPath) lacks the v2 entry points"))
+            }
+            let status = initialise()
+            guard status == 0 else {
+                dlclose(handle)
+                return .failure(Failure(message: "nvmlInit_v2 failed with NVML error \(status)"))
+            }
+            return .success(
+                Session(
+                    handle: handle,
+                    shutdown: shutdown,
+                    count: count,
+                    handleByIndex: handleByIndex,
+                    name: symbol("nvmlDeviceGetName", BufferFn.self),
+                    memory: symbol("nvmlDeviceGetMemoryInfo", RawFn.self),
+                    // Same struct in all three versions; v3 exists from R470 drivers on.
+                    pci: symbol("nvmlDeviceGetPciInfo_v3", RawFn.self) ?? symbol("nvmlDeviceGetPciInfo_v2", RawFn.self)
+                        ?? symbol("nvmlDeviceGetPciInfo", RawFn.self),
+                    busWidth: symbol("nvmlDeviceGetMemoryBusWidth", UIntFn.self),
+                    maxClock: symbol("nvmlDeviceGetMaxClockInfo", ClockFn.self)
+                )
+            )
+        }
+
+        private init(
+            handle: UnsafeMutableRawPointer,
+            shutdown: InitFn,
+            count: CountFn,
+            handleByIndex: HandleFn,
+            name: BufferFn?,
+            memory: RawFn?,
+            pci: RawFn?,
+            busWidth: UIntFn?,
+            maxClock: ClockFn?
+        ) {
+            self.handle = handle
+            self.shutdown = shutdown
+            self.count = count
+            self.handleByIndex = handleByIndex
+            self.name = name
+            self.memory = memory
+            self.pci = pci
+            self.busWidth = busWidth
+            self.maxClock = maxClock
+        }
+
+        deinit {
+            _ = shutdown()
+            dlclose(handle)
+        }
+
+        /// Every device as the driver sees it now.
+        public func readings() -> [GPUDriverReading] {
+            lock.lock()
+            defer { lock.unlock() }
+            var n: UInt32 = 0
+            guard count(&n) == 0 else { return [] }
+            var readings: [GPUDriverReading] = []
+            for index in 0..<min(n, 64) {
+                var device: OpaquePointer?
+                guard handleByIndex(index, &device) == 0 else { continue }
+                var reading = GPUDriverReading(source: "nvml", driver: "nvidia")
+                var buffer = [UInt8](repeating: 0, count: 128)
+                if let name, buffer.withUnsafeMutableBytes({ name(device, $0.baseAddress!, 96) }) == 0 {
+                    reading.name = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                let deviceWord = word(28)
-                let subsystemWord = word(32)
-                reading.vendorId = UInt16(deviceWord & 0xFFFF)
-                reading.deviceId = UInt16(deviceWord >> 16)
-                reading.subsystem = String(format: "%04x:%04x", subsystemWord & 0xFFFF, subsystemWord >> 16)
-                reading.pciAddress = String(format: "%04x:%02x:%02x.0", word(16), word(20), word(24))
+                // nvmlPciInfo_t: char busIdLegacy[16]; uint domain, bus, device, pciDeviceId,
+                // pciSubSystemId; char busId[32].
+                buffer = [UInt8](repeating: 0, count: 128)
+                if let pci, buffer.withUnsafeMutableBytes({ pci(device, $0.baseAddress!) }) == 0 {
+                    let word = { (offset: Int) in
+                        buffer[offset..<(offset + 4)].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                    }
+                    let deviceWord = word(28)
+                    let subsystemWord = word(32)
+                    reading.vendorId = UInt16(deviceWord & 0xFFFF)
+                    reading.deviceId = UInt16(deviceWord >> 16)
+                    reading.subsystem = String(format: "%04x:%04x", subsystemWord & 0xFFFF, subsystemWord >> 16)
+                    reading.pciAddress = String(format: "%04x:%02x:%02x.0", word(16), word(20), word(24))
+                }
+                // nvmlMemory_t: unsigned long long total, free, used.
+                var values = [UInt64](repeating: 0, count: 3)
+                if let memory, values.withUnsafeMutableBytes({ memory(device, $0.baseAddress!) }) == 0 {
+                    reading.memoryBytes = Int64(values[0])
+                    reading.memoryFreeBytes = Int64(values[1])
+                }
+                var width: UInt32 = 0
+                if let busWidth, busWidth(device, &width) == 0, width > 0 { reading.busWidthBits = Int(width) }
+                var mhz: UInt32 = 0
+                // NVML_CLOCK_MEM = 2
+                if let maxClock, maxClock(device, 2, &mhz) == 0, mhz > 0 { reading.maxMemoryClockMhz = Int(mhz) }
+                readings.append(reading)
             }
-            // nvmlMemory_t: unsigned long long total, free, used.
-            var values = [UInt64](repeating: 0, count: 3)
-            if let memory, values.withUnsafeMutableBytes({ memory(device, $0.baseAddress!) }) == 0 {
-                reading.memoryBytes = Int64(values[0])
-                reading.memoryFreeBytes = Int64(values[1])
-            }
-            var width: UInt32 = 0
-            if let busWidth, busWidth(device, &width) == 0, width > 0 { reading.busWidthBits = Int(width) }
-            var mhz: UInt32 = 0
-            // NVML_CLOCK_MEM = 2
-            if let maxClock, maxClock(device, 2, &mhz) == 0, mhz > 0 { reading.maxMemoryClockMhz = Int(mhz) }
-            readings.append(reading)
+            return readings
         }
-        return .success(readings)
     }
 }

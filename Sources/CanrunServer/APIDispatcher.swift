@@ -7,8 +7,9 @@ import NIOCore
 /// users, runs admin actions, and answers the rest from the current snapshot. Shared by every
 /// connection; the snapshot is swapped whole (reload, a finished benchmark), never edited.
 public final class APIDispatcher: Sendable {
-    /// Re-measures the bandwidth and returns the new report (the daemon's benchmark, cached).
-    public typealias Rebenchmark = @Sendable () async throws -> BandwidthReport
+    /// Measures the bandwidth of the machine given and returns the report (the daemon's
+    /// benchmark, which also caches it).
+    public typealias Rebenchmark = @Sendable (MachineProfile) async throws -> BandwidthReport
     /// Re-reads the configuration and re-probes the machine; the error says why a configuration
     /// was refused (the old one stays).
     public typealias Reload = @Sendable () async -> Result<String, DaemonConfig.ConfigError>
@@ -142,7 +143,7 @@ public final class APIDispatcher: Sendable {
     ) -> APIResponse? {
         let started = ContinuousClock.now
         if method == "GET", bodyBytes == 0 {
-            let key = ResponseCache.RawKey(
+            let key = ResponseCache.Key(
                 target: target,
                 generation: generation.withLockedValue { $0 },
                 freeMemory: freeReading()
@@ -212,19 +213,11 @@ public final class APIDispatcher: Sendable {
         guard ResponseCache.isCacheable(route) else {
             return APIService(snapshot: snapshot).respond(to: route, body: body)
         }
-        let key = ResponseCache.Key(route: route, generation: generation, freeMemory: free)
-        let rawKey = ResponseCache.RawKey(target: target, generation: generation, freeMemory: free)
-        let label = ServerMetrics.routeLabel(.success(route))
-        if let cached = cache.withLockedValue({ $0.answer(key) }) {
-            cache.withLockedValue { $0.store(cached, route: label, for: rawKey) }
-            return cached
-        }
         let response = APIService(snapshot: snapshot).respond(to: route)
         if response.status < 500 {
-            cache.withLockedValue {
-                $0.store(response, for: key)
-                $0.store(response, route: label, for: rawKey)
-            }
+            let key = ResponseCache.Key(target: target, generation: generation, freeMemory: free)
+            let label = ServerMetrics.routeLabel(.success(route))
+            cache.withLockedValue { $0.store(response, route: label, for: key) }
         }
         return response
     }
@@ -251,15 +244,12 @@ public final class APIDispatcher: Sendable {
                 )
             }
         }
-        guard route == .rebenchmark, let rebenchmark else {
+        switch await runBenchmark() {
+        case .measured(let report):
+            return .json(report)
+        case .unavailable:
             return .error(.init(status: 503, code: "unavailable", message: "this daemon cannot run the benchmark"))
-        }
-        let already = state.withLockedValue { s -> Bool in
-            if s.benchmark == .running { return true }
-            s.benchmark = .running
-            return false
-        }
-        guard !already else {
+        case .alreadyRunning:
             return .error(
                 .init(
                     status: 409,
@@ -268,17 +258,40 @@ public final class APIDispatcher: Sendable {
                     hint: "GET /v1/health says when it is ready"
                 )
             )
+        case .failed(let error):
+            return .error(.init(status: 500, code: "benchmark_failed", message: "the benchmark failed: \(error)"))
         }
+    }
+
+    /// What a benchmark run came to.
+    public enum BenchmarkOutcome: Sendable {
+        case measured(BandwidthReport)
+        case alreadyRunning
+        case unavailable
+        case failed(any Error)
+    }
+
+    /// Measures the bandwidth of the current machine, one run at a time, and keeps the result:
+    /// `/v1/health` says `running` meanwhile; a failure keeps what was there before. The admin
+    /// route and the daemon's measurement at start both come here.
+    public func runBenchmark() async -> BenchmarkOutcome {
+        guard let rebenchmark else { return .unavailable }
+        let machine = state.withLockedValue { s -> MachineProfile? in
+            if s.benchmark == .running { return nil }
+            s.benchmark = .running
+            return s.machine
+        }
+        guard let machine else { return .alreadyRunning }
         do {
-            let report = try await rebenchmark()
+            let report = try await rebenchmark(machine)
             update {
                 $0.machine.bandwidth = report
                 $0.benchmark = .ready
             }
-            return .json(report)
+            return .measured(report)
         } catch {
             update { $0.benchmark = $0.machine.bandwidth == nil ? .pending : .ready }
-            return .error(.init(status: 500, code: "benchmark_failed", message: "the benchmark failed: \(error)"))
+            return .failed(error)
         }
     }
 }

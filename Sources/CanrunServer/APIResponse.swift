@@ -30,8 +30,4 @@ public struct APIResponse: Equatable, Sendable {
         bytes.append(UInt8(ascii: "\n"))
         return APIResponse(status: error.status, contentType: "application/json", body: bytes)
     }
-
-    public static func text(_ text: String, contentType: String = "text/plain; charset=utf-8") -> APIResponse {
-        APIResponse(status: 200, contentType: contentType, body: Array(text.utf8))
-    }
 }

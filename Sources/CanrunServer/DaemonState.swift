@@ -44,25 +44,6 @@ public enum DaemonState {
         return (snapshot, miss, readings.topology)
     }
 
-    /// RAM free now from `/proc/meminfo`, and GPU memory free now from the drivers that gave the
-    /// probe its GPU memory (NVML, amdgpu sysfs): what a request's `fits_now` is judged against.
-    public static func freeMemory(of machine: MachineProfile) -> APIDispatcher.FreeMemory {
-        let ram = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap {
-            MeminfoParser.parse($0).availableBytes
-        }
-        var readings: [GPUDriverReading] = []
-        let sources = Set((machine.gpus ?? []).compactMap(\.memorySource))
-        if sources.contains("nvml"), case .success(let nvml) = NVMLLibrary.read() { readings += nvml }
-        if sources.contains("amdgpu_sysfs") || sources.contains("xe_sysfs") {
-            readings += DRMSysfsReader.read(root: .live)
-        }
-        var gpus: [String: Int64] = [:]
-        for reading in readings {
-            if let address = reading.pciAddress, let free = reading.memoryFreeBytes { gpus[address] = free }
-        }
-        return .init(ramBytes: ram, gpuBytes: gpus)
-    }
-
     /// Measures the bandwidth (a few seconds, blocking) and caches it atomically.
     public static func measure(
         machine: MachineProfile,

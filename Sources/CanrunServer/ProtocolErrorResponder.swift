@@ -15,10 +15,6 @@ final class ProtocolErrorResponder: ChannelInboundHandler, RemovableChannelHandl
         self.maxHeaderBytes = maxHeaderBytes
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        context.fireChannelRead(data)
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parse = error as? HTTPParserError else {
             context.fireErrorCaught(error)

@@ -1,34 +1,27 @@
-/// Answers already computed for the current facts: the same question about the same snapshot
-/// (and the same free-memory reading) gets the same bytes, so a provisioning fleet asking the
-/// same fit a thousand times costs one fit. Oldest entries go first when full.
+/// Answers already computed for the current facts: the same request line about the same
+/// snapshot (and the same free-memory reading) gets the same bytes, so a provisioning fleet
+/// asking the same fit a thousand times costs one fit. Oldest entries go first when full.
 struct ResponseCache: Sendable {
+    /// A request line as sent, for the facts it was answered from: a repeated question skips
+    /// parsing as well as answering.
     struct Key: Hashable, Sendable {
-        var route: APIRoute
+        var target: String
         /// Bumped whenever the snapshot is replaced (reload, benchmark).
         var generation: Int
         var freeMemory: APIDispatcher.FreeMemory?
     }
 
-    /// A request line as sent: repeated questions skip parsing too.
-    struct RawKey: Hashable, Sendable {
-        var target: String
-        var generation: Int
-        var freeMemory: APIDispatcher.FreeMemory?
-    }
-
-    private var byRoute: Bounded<Key, APIResponse>
-    private var byTarget: Bounded<RawKey, (response: APIResponse, route: String)>
+    private var entries: Bounded<Key, (response: APIResponse, route: String)>
 
     init(capacity: Int) {
-        byRoute = Bounded(capacity: capacity)
-        byTarget = Bounded(capacity: capacity)
+        entries = Bounded(capacity: capacity)
     }
 
-    func answer(_ key: Key) -> APIResponse? { byRoute[key] }
-    func answer(_ key: RawKey) -> (response: APIResponse, route: String)? { byTarget[key] }
-    mutating func store(_ response: APIResponse, for key: Key) { byRoute.insert(response, for: key) }
-    mutating func store(_ response: APIResponse, route: String, for key: RawKey) {
-        byTarget.insert((response, route), for: key)
+    /// The answer and its route label (for the metrics) when this question was answered before.
+    func answer(_ key: Key) -> (response: APIResponse, route: String)? { entries[key] }
+
+    mutating func store(_ response: APIResponse, route: String, for key: Key) {
+        entries.insert((response, route), for: key)
     }
 
     /// Whether answers to `route` depend only on the snapshot (not on time or side effects).

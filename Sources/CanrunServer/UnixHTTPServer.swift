@@ -39,14 +39,9 @@ public struct UnixHTTPServer: Sendable {
         dispatcher.setLimits(new)
     }
 
-    /// Connections open now.
-    public var openConnections: Int { open.withLockedValue { $0 } }
-
     /// A bound, listening server; `serve` answers on it until the task is cancelled.
     public struct Bound: Sendable {
         let channel: any Channel
-        /// The socket path when the server bound it itself.
-        public let path: String?
         /// The TCP port listened on (the one picked when asked for port 0).
         public var port: Int? { channel.localAddress?.port }
     }
@@ -62,11 +57,11 @@ public struct UnixHTTPServer: Sendable {
         switch listener {
         case .path(let path):
             let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-            return Bound(channel: channel, path: path)
+            return Bound(channel: channel)
         case .socket(let fd):
-            return Bound(channel: try await bootstrap.withBoundSocket(fd).get(), path: nil)
+            return Bound(channel: try await bootstrap.withBoundSocket(fd).get())
         case .tcp(let host, let port):
-            return Bound(channel: try await bootstrap.bind(host: host, port: port).get(), path: nil)
+            return Bound(channel: try await bootstrap.bind(host: host, port: port).get())
         }
     }
 

@@ -49,11 +49,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run at the lowest CPU priority (nice 19), for background measurements.")
     var background = false
 
-    @Option(help: ArgumentHelp("canrund's socket (default: $CANRUN_SOCKET, then the system's).", valueName: "PATH"))
-    var socket: String?
-
-    @Flag(help: "Measure here even when canrund answers (by default it measures, for root or its user).")
-    var noDaemon = false
+    @OptionGroup var daemon: DaemonOptions
 
     mutating func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -68,14 +64,8 @@ struct BenchCommand: ParsableCommand {
     /// The daemon's own re-measurement (what every client then answers from), when it runs,
     /// the default options were asked for, and it lets this user; nil: measure here.
     private func measuredByDaemon() -> BandwidthReport? {
-        guard !noDaemon, !quick, threads == nil, bufferMiB == nil, kernels.isEmpty, budget == nil, !background,
-            let path = SocketPath.resolve(
-                option: socket,
-                environment: ProcessInfo.processInfo.environment,
-                uid: getuid()
-            ),
-            FileManager.default.fileExists(atPath: path),
-            let answer = DaemonClient(path: path, timeoutSeconds: 120).request("POST", "/v1/bandwidth")
+        guard !quick, threads == nil, bufferMiB == nil, kernels.isEmpty, budget == nil, !background,
+            let answer = daemon.client(timeoutSeconds: 120)?.request("POST", "/v1/bandwidth")
         else { return nil }
         guard answer.status == 200 else {
             if !json {

@@ -89,8 +89,7 @@ struct AdminCommand: ParsableCommand {
         var socket: String?
 
         func send(_ method: String, _ path: String) throws {
-            let environment = ProcessInfo.processInfo.environment
-            guard let socketPath = SocketPath.resolve(option: socket, environment: environment, uid: getuid()) else {
+            guard let socketPath = DaemonOptions.socketPath(socket) else {
                 throw CLIError(message: "no socket: pass --socket PATH or set CANRUN_SOCKET")
             }
             guard let answer = DaemonClient(path: socketPath, timeoutSeconds: 60).request(method, path) else {

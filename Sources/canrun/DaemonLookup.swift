@@ -1,15 +1,42 @@
+import ArgumentParser
 import CanrunCore
 import CanrunServer
 import Foundation
 
-/// This machine as canrund sees it (its probe as root, its measured bandwidth, memory free now),
-/// when its socket answers; nil otherwise, and the caller probes here. Answers computed from it
-/// are the daemon's own, byte for byte.
-func machineFromDaemon(socket: String?) -> MachineProfile? {
-    let environment = ProcessInfo.processInfo.environment
-    guard let path = SocketPath.resolve(option: socket, environment: environment, uid: getuid()),
-        FileManager.default.fileExists(atPath: path),
-        let answer = DaemonClient(path: path).get("/v1/machine"), answer.status == 200
-    else { return nil }
-    return try? ProfileJSON.decoder().decode(MachineProfile.self, from: Data(answer.body))
+/// How a command finds canrund: `--socket` (default `$CANRUN_SOCKET`, `/run/canrun/canrun.sock`
+/// for root, `$XDG_RUNTIME_DIR/canrun.sock`) and `--no-daemon` to work here regardless.
+struct DaemonOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "canrund's socket (default: $CANRUN_SOCKET, /run/canrun/canrun.sock, $XDG_RUNTIME_DIR/canrun.sock).",
+            valueName: "PATH"
+        )
+    )
+    var socket: String?
+
+    @Flag(help: "Work here even when canrund answers (it probes as root and keeps the measured bandwidth).")
+    var noDaemon = false
+
+    /// The socket to try: `--socket` or the default for this user; nil with `--no-daemon`.
+    var socketPath: String? {
+        noDaemon ? nil : Self.socketPath(socket)
+    }
+
+    static func socketPath(_ option: String?) -> String? {
+        SocketPath.resolve(option: option, environment: ProcessInfo.processInfo.environment, uid: getuid())
+    }
+
+    /// A client for the daemon when its socket exists (it may still not answer).
+    func client(timeoutSeconds: Int = 5) -> DaemonClient? {
+        guard let path = socketPath, FileManager.default.fileExists(atPath: path) else { return nil }
+        return DaemonClient(path: path, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// This machine as canrund sees it (its probe as root, its measured bandwidth, memory free
+    /// now), when its socket answers; nil otherwise, and the caller probes here. Answers computed
+    /// from it are the daemon's own, byte for byte.
+    func machine() -> MachineProfile? {
+        guard let answer = client()?.get("/v1/machine"), answer.status == 200 else { return nil }
+        return try? ProfileJSON.decoder().decode(MachineProfile.self, from: Data(answer.body))
+    }
 }

@@ -53,16 +53,7 @@ struct FitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Answer for a reference machine from config/presets.toml.", valueName: "NAME"))
     var preset: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "canrund's socket (default: $CANRUN_SOCKET, /run/canrun/canrun.sock, $XDG_RUNTIME_DIR/canrun.sock).",
-            valueName: "PATH"
-        )
-    )
-    var socket: String?
-
-    @Flag(help: "Probe this machine here even when canrund answers.")
-    var noDaemon = false
+    @OptionGroup var daemon: DaemonOptions
 
     /// The machine to answer for: a profile file, a replay, or this machine (with its cached
     /// bandwidth measurement).
@@ -94,7 +85,7 @@ struct FitOptions: ParsableArguments {
                 throw CLIError(message: "\(error)")
             }
         }
-        if !noDaemon, let profile = machineFromDaemon(socket: socket) { return profile }
+        if let profile = daemon.machine() { return profile }
         var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
         let cache = BandwidthCacheLookup.userCache()
         profile.bandwidth = cache(HardwareFingerprint.of(profile))

@@ -40,11 +40,7 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Skip PCI devices and GPU drivers (CPU and memory only).")
     var noPci = false
 
-    @Option(help: ArgumentHelp("canrund's socket (default: $CANRUN_SOCKET, then the system's).", valueName: "PATH"))
-    var socket: String?
-
-    @Flag(help: "Probe here even when canrund answers (which probes as root and keeps the bandwidth).")
-    var noDaemon = false
+    @OptionGroup var daemon: DaemonOptions
 
     mutating func validate() throws {
         if record != nil && replay != nil {
@@ -63,7 +59,7 @@ struct ProbeCommand: ParsableCommand {
         } catch {
             throw CLIError(message: "\(error)")
         }
-        if replay == nil, record == nil, !noPci, !noDaemon, let profile = machineFromDaemon(socket: socket) {
+        if replay == nil, record == nil, !noPci, let profile = daemon.machine() {
             try show(profile)
             return
         }

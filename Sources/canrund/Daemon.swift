@@ -20,9 +20,9 @@ struct Daemon: Service {
     let notifier: SystemdNotifier
     let dispatcher: APIDispatcher
     let server: UnixHTTPServer
-    let topology: TopologyFacts?
     let benchmarkOnStart: Bool
     let tcp: DaemonConfig.LoopbackAddress?
+    let freeMemory: FreeMemoryReader
     /// Set at the start of a graceful shutdown: a running benchmark stops between passes.
     let stopping = NIOLockedValueBox(false)
     /// The reload the admin route runs, set once the daemon exists (the route is built first).
@@ -45,13 +45,11 @@ struct Daemon: Service {
         notifier = SystemdNotifier(environment: environment)
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
-        self.topology = topology
         let limits = config.config.limits
         var measure: APIDispatcher.Rebenchmark?
         if let topology {
-            let machine = snapshot.machine
             let stopping = self.stopping
-            measure = { [environment] in
+            measure = { [environment] machine in
                 try await Daemon.measureOffLoop(
                     machine: machine,
                     topology: topology,
@@ -61,12 +59,14 @@ struct Daemon: Service {
             }
         }
         let hook = reloadHook
+        let freeMemory = FreeMemoryReader(machine: snapshot.machine)
+        self.freeMemory = freeMemory
         dispatcher = APIDispatcher(
             snapshot: snapshot,
             daemonUID: getuid(),
             limits: limits,
             rebenchmark: measure,
-            freeMemory: { [machine = snapshot.machine] in DaemonState.freeMemory(of: machine) },
+            freeMemory: { [freeMemory] in freeMemory.read() },
             metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             exposition: { registry.emitToBuffer() },
             reload: {
@@ -167,6 +167,10 @@ struct Daemon: Service {
                 }
             }
             group.addTask { await watchHardware() }
+            group.addTask {
+                // NVML's first initialisation can take long: after READY, off the event loop.
+                _ = try? await NIOThreadPool.singleton.runIfActive { [freeMemory] in freeMemory.prepare() }
+            }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
             }
@@ -213,28 +217,18 @@ struct Daemon: Service {
     }
 
     private func benchmarkInBackground() async {
-        guard let topology else { return }
-        dispatcher.update { $0.benchmark = .running }
         logger.info("measuring memory bandwidth in the background")
-        do {
-            let report = try await Daemon.measureOffLoop(
-                machine: dispatcher.snapshot.machine,
-                topology: topology,
-                environment: environment,
-                stopping: stopping
-            )
-            dispatcher.update {
-                $0.machine.bandwidth = report
-                $0.benchmark = .ready
-            }
+        switch await dispatcher.runBenchmark() {
+        case .measured(let report):
             logger.info("bandwidth measured", metadata: ["read_gb_s": "\(Double(report.total.readBytesPerS) / 1e9)"])
-        } catch {
-            dispatcher.update { $0.benchmark = .pending }
+        case .failed(let error):
             if stopping.withLockedValue({ $0 }) {
                 logger.info("bandwidth benchmark stopped for shutdown")
             } else {
                 logger.warning("bandwidth benchmark failed: \(error)")
             }
+        case .alreadyRunning, .unavailable:
+            break
         }
     }
 }

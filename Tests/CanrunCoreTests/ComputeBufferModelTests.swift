@@ -16,14 +16,7 @@ struct ComputeBufferModelTests {
     }
 
     static let rows: [Row] = {
-        guard
-            let text = try? String(
-                contentsOfFile: CoreFixtures.repository + "/Tests/Fixtures/llama-cpp/compute-buffers.csv",
-                encoding: .utf8
-            )
-        else { return [] }
-        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
-        return CSVReader.rows(lines).dropFirst().compactMap { f -> Row? in
+        CoreFixtures.csv("llama-cpp/compute-buffers.csv").compactMap { f -> Row? in
             let n = f.prefix(7).compactMap { Int($0) }
             guard f.count == 9, n.count == 7, let measured = Double(f[8]) else { return nil }
             let (hidden, ffn, vocab, heads, kvHeads, ubatch, context) = (n[0], n[1], n[2], n[3], n[4], n[5], n[6])

@@ -16,6 +16,15 @@ enum CoreFixtures {
         String(decoding: try data(relative), as: UTF8.self)
     }
 
+    /// A CSV fixture's records, header dropped and `#` comment lines skipped; empty when the
+    /// file cannot be read (each suite asserts its row count, so that fails loudly).
+    static func csv(_ relative: String) -> [[String]] {
+        guard let text = try? text(relative) else { return [] }
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        return Array(CSVReader.rows(uncommented).dropFirst())
+    }
+
     static let gpuTable: GPUTable = {
         let text = (try? String(contentsOfFile: repository + "/config/gpus.toml", encoding: .utf8)) ?? ""
         return (try? GPUTable(toml: text)) ?? GPUTable(entries: [])

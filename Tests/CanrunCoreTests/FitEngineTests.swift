@@ -212,9 +212,7 @@ struct FitEngineTests {
     /// (decode median ≤ 15%, 90th percentile ≤ 35%).
     @Test func calibrationTargets() throws {
         let csv = try CoreFixtures.text("reference/speeds.csv")
-        let gpus = try GPUTable(
-            toml: try String(contentsOfFile: CoreFixtures.repository + "/config/gpus.toml", encoding: .utf8)
-        )
+        let gpus = CoreFixtures.gpuTable
         let (rows, _) = SpeedCalibration.rows(
             csv: csv,
             catalog: ShippedCatalog.catalog,

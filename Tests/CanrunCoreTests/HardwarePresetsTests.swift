@@ -4,10 +4,7 @@ import Testing
 
 /// config/presets.toml turned into machine profiles, and the speed matrix over them.
 struct HardwarePresetsTests {
-    static let gpus: GPUTable = {
-        let text = (try? String(contentsOfFile: CoreFixtures.repository + "/config/gpus.toml", encoding: .utf8)) ?? ""
-        return (try? GPUTable(toml: text)) ?? GPUTable(entries: [])
-    }()
+    static let gpus = CoreFixtures.gpuTable
 
     static func shipped() throws -> HardwarePresets {
         let text = try String(contentsOfFile: CoreFixtures.repository + "/config/presets.toml", encoding: .utf8)

@@ -22,13 +22,7 @@ struct KVCachePlanTests {
 
     /// Rows printed by a runtime (the HF blog rows are the formula's output in rounded GiB).
     static let rows: [Row] = {
-        guard
-            let text = try? String(
-                contentsOfFile: CoreFixtures.repository + "/Tests/Fixtures/reference/kv_cache.csv",
-                encoding: .utf8
-            )
-        else { return [] }
-        return CSVReader.rows(text).dropFirst().compactMap { f -> Row? in
+        CoreFixtures.csv("reference/kv_cache.csv").compactMap { f -> Row? in
             guard f.count >= 7, f[1].contains("llama.cpp"), let context = Int(f[2]), let total = Double(f[6]) else {
                 return nil
             }

@@ -24,13 +24,7 @@ struct WeightsSizeTests {
     ]
 
     static let rows: [Row] = {
-        guard
-            let text = try? String(
-                contentsOfFile: CoreFixtures.repository + "/Tests/Fixtures/reference/gguf_sizes.csv",
-                encoding: .utf8
-            )
-        else { return [] }
-        return CSVReader.rows(text).dropFirst().compactMap { f -> Row? in
+        CoreFixtures.csv("reference/gguf_sizes.csv").compactMap { f -> Row? in
             guard f.count >= 10, let value = Double(f[4]) else { return nil }
             let scale: Double = f[5] == "GiB" ? 1_073_741_824 : 1e9
             return Row(model: f[0], publisher: f[1], quant: f[3], bytes: value * scale, notes: f[9])

@@ -13,7 +13,7 @@ struct APIDispatcherTests {
             snapshot: try ServerFixtures.snapshot(bandwidth: bandwidth),
             daemonUID: 999,
             limits: ServerLimits(maxBodyBytes: 1024),
-            rebenchmark: { ServerFixtures.bandwidth }
+            rebenchmark: { _ in ServerFixtures.bandwidth }
         )
     }
 
@@ -44,7 +44,7 @@ struct APIDispatcherTests {
             snapshot: try ServerFixtures.snapshot(),
             daemonUID: 999,
             limits: ServerLimits(),
-            rebenchmark: { throw Boom() }
+            rebenchmark: { _ in throw Boom() }
         )
         let response = await d.respond(method: "POST", target: "/v1/bandwidth", bodyBytes: 0, peer: .init(uid: 0))
         #expect(response.status == 500)
@@ -164,13 +164,13 @@ struct ResponseCacheTests {
     @Test func oldestEntriesGoFirst() {
         var cache = ResponseCache(capacity: 2)
         let keys = (0..<3).map {
-            ResponseCache.Key(route: .model(id: "m\($0)"), generation: 0, freeMemory: nil)
+            ResponseCache.Key(target: "/v1/models/m\($0)", generation: 0, freeMemory: nil)
         }
-        let response = APIResponse.text("x")
-        for key in keys { cache.store(response, for: key) }
+        let response = APIResponse(status: 200, contentType: "text/plain", body: Array("x".utf8))
+        for key in keys { cache.store(response, route: "model", for: key) }
         #expect(cache.answer(keys[0]) == nil)
-        #expect(cache.answer(keys[1]) == response)
-        #expect(cache.answer(keys[2]) == response)
+        #expect(cache.answer(keys[1])?.response == response)
+        #expect(cache.answer(keys[2])?.response == response)
     }
 
     @Test func timeAndSideEffectsAreNotCached() {

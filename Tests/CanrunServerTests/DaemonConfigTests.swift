@@ -147,7 +147,7 @@ struct LoopbackAddressTests {
             snapshot: try ServerFixtures.snapshot(),
             daemonUID: getuid(),
             limits: ServerLimits(),
-            rebenchmark: { ServerFixtures.bandwidth }
+            rebenchmark: { _ in ServerFixtures.bandwidth }
         )
         let server = UnixHTTPServer(dispatcher: dispatcher, limits: ServerLimits(), logger: .init(label: "test"))
         let bound = try await server.bind(.tcp(host: "127.0.0.1", port: 0))

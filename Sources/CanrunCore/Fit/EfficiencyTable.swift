@@ -4,9 +4,6 @@ import TOMLKit
 /// `config/efficiency.toml`: the decode model's fitted per-backend parameters.
 public struct EfficiencyTable: Sendable, Equatable {
     public var model: DecodeSpeedModel
-    /// CPU η per weight type family, where a family's memory-bound kernels differ from the
-    /// backend's η (none fitted at present).
-    public var cpuByQuantFamily: [String: Double]
     /// CPU decode compute: weights a core multiplies per cycle at 8 FP32 lanes, per weight type
     /// family (`[backend.cpu.weights_per_cycle]`); `ComputePeak.cpuDecodeWeightsPerS`.
     public var cpuWeightsPerCycle: [String: Double]
@@ -25,7 +22,6 @@ public struct EfficiencyTable: Sendable, Equatable {
             throw QuantTable.LoadError.invalid("efficiency.toml has no [backend.*] tables")
         }
         var parsed: [String: DecodeSpeedModel.Backend] = [:]
-        var families: [String: Double] = [:]
         var perCycle: [String: Double] = [:]
         for (name, value) in backends {
             guard let t = value.table, let eta = t["eta"]?.double, let tau = t["tau_seconds_per_layer"]?.double else {
@@ -34,9 +30,6 @@ public struct EfficiencyTable: Sendable, Equatable {
                 )
             }
             parsed[name] = .init(eta: eta, tauSecondsPerLayer: tau, source: t["source"]?.string ?? "")
-            if name == "cpu", let f = t["quant_family"]?.table {
-                for (family, v) in f { if let d = v.double { families[family] = d } }
-            }
             if name == "cpu", let f = t["weights_per_cycle"]?.table {
                 for (family, v) in f {
                     guard let d = v.double, d > 0 else {
@@ -49,7 +42,6 @@ public struct EfficiencyTable: Sendable, Equatable {
             }
         }
         model = DecodeSpeedModel(backends: parsed)
-        cpuByQuantFamily = families
         cpuWeightsPerCycle = perCycle
         var prefillEta: [String: Double] = [:]
         var prefillFamilies: [String: Double] = [:]

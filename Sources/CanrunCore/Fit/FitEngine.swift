@@ -471,10 +471,6 @@ public struct FitEngine: Sendable {
         return all
     }
 
-    private func cpuEta(_ quantBase: String) -> Double? {
-        efficiency.cpuByQuantFamily[quantBase] ?? efficiency.model.backends["cpu"]?.eta
-    }
-
     /// The family's fitted weights per cycle per core; a family without a measurement takes the
     /// median of the measured ones.
     func cpuWeightsPerCycle(_ quantBase: String) -> Double? {
@@ -503,7 +499,8 @@ public struct FitEngine: Sendable {
     func placements(_ p: Parts, devices d: Devices, explain: Bool = true) -> [Candidate] {
         var out: [Candidate] = []
         let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
-        let cpuEta = cpuEta(base)
+        // Memory-bound CPU decode streams every weight type alike; the types differ in compute.
+        let cpuEta = efficiency.model.backends["cpu"]?.eta
         let cpuWeightsPerS = cpuWeightsPerCycle(base).flatMap {
             ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0)
         }
@@ -533,6 +530,7 @@ public struct FitEngine: Sendable {
             guard let chosen = d.numa.choice(need: need) else {
                 return (d.cpuBandwidth, d.numaNodes > 1 ? " --numa distribute" : "", nil, [])
             }
+            guard explain else { return (chosen.readBytesPerS, " --numa \(chosen.llamaFlag)", chosen.numactl, []) }
             var reasons = d.numa.options.filter { $0 != chosen }.map { NUMAPlan.why($0, lostTo: chosen, need: need) }
             if chosen.policy == .distribute {
                 reasons.insert(
@@ -599,31 +597,43 @@ public struct FitEngine: Sendable {
                 )
             )
         }
-        // Unified memory (GB10, Apple, Strix Halo): the GPU reads the host's memory.
-        if let u = d.unified, let total = d.hostTotal {
-            let backend = efficiency.model.backends[u.backend]
+        /// Everything on one GPU (`-ngl 99`) holding `capacity` bytes, `free` of them now.
+        func allOn(_ g: Devices.GPU, mode: String, capacity: Int64, free: Int64?, why: String) -> Candidate {
+            let backend = efficiency.model.backends[g.backend]
             let speed = { (depth: Int) in
                 self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), u.bandwidth, backend?.eta, 0)],
+                    [(p.activeBytes + p.kvRead(depth: depth), g.bandwidth, backend?.eta, 0)],
                     layers: p.layers,
                     tau: backend?.tauSecondsPerLayer ?? 0
                 )
             }
             let need = hostNeed + Self.deviceMargin
+            return Candidate(
+                mode: mode,
+                fits: need <= capacity,
+                fitsNow: Self.fitsNow([(free, need)]),
+                gpuLayers: p.layers + 1,
+                shares: [.init(device: "gpu\(g.index)", bytes: need)],
+                overhead: Self.deviceMargin,
+                speed: speed(0),
+                speedAt: speed,
+                basis: basisOf(g),
+                why: why,
+                flags: "-ngl 99"
+            )
+        }
+
+        // Unified memory (GB10, Apple, Strix Halo): the GPU reads the host's memory.
+        if let u = d.unified, let total = d.hostTotal {
+            let need = hostNeed + Self.deviceMargin
             out.append(
-                Candidate(
+                allOn(
+                    u,
                     mode: "unified",
-                    fits: need <= total,
-                    fitsNow: Self.fitsNow([(d.hostFree, need)]),
-                    gpuLayers: p.layers + 1,
-                    shares: [.init(device: "gpu\(u.index)", bytes: need)],
-                    overhead: Self.deviceMargin,
-                    speed: speed(0),
-                    speedAt: speed,
-                    basis: basisOf(u),
+                    capacity: total,
+                    free: d.hostFree,
                     why:
-                        "unified memory: the GPU uses \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) shared RAM",
-                    flags: "-ngl 99"
+                        "unified memory: the GPU uses \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) shared RAM"
                 )
             )
         }
@@ -633,28 +643,15 @@ public struct FitEngine: Sendable {
         let tau = backend?.tauSecondsPerLayer ?? 0
         let gpuNeed = hostNeed + Self.deviceMargin
         // One GPU.
-        let oneGPU = { (depth: Int) in
-            self.decodeSpeed(
-                [(p.activeBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta, 0)],
-                layers: p.layers,
-                tau: tau
-            )
-        }
         out.append(
-            Candidate(
+            allOn(
+                gpu,
                 mode: "gpu",
-                fits: gpuNeed <= gpu.memory,
-                fitsNow: Self.fitsNow([(gpu.free, gpuNeed)]),
-                gpuLayers: p.layers + 1,
-                shares: [.init(device: "gpu\(gpu.index)", bytes: gpuNeed)],
-                overhead: Self.deviceMargin,
-                speed: oneGPU(0),
-                speedAt: oneGPU,
-                basis: gpuBasis,
+                capacity: gpu.memory,
+                free: gpu.free,
                 why: gpuNeed <= gpu.memory
                     ? "all on gpu\(gpu.index): \(ProfileText.bytes(gpuNeed)) of \(ProfileText.bytes(gpu.memory))"
-                    : "all on gpu\(gpu.index): needs \(ProfileText.bytes(gpuNeed)), it has \(ProfileText.bytes(gpu.memory))",
-                flags: "-ngl 99"
+                    : "all on gpu\(gpu.index): needs \(ProfileText.bytes(gpuNeed)), it has \(ProfileText.bytes(gpu.memory))"
             )
         )
         // Several GPUs, layers split by memory (llama.cpp --tensor-split).
