@@ -34,6 +34,7 @@ public enum DRMSysfsReader {
                 memoryBytes: total,
                 memoryFreeBytes: used.map { total - $0 },
                 gttBytes: SysfsFile.int64(dir + "/mem_info_gtt_total"),
+                pcieLink: SysfsPCILink.read(device: dir),
                 source: "amdgpu_sysfs",
                 driver: driver ?? "amdgpu"
             )
@@ -46,6 +47,7 @@ public enum DRMSysfsReader {
                 vendorId: ids.first,
                 deviceId: ids.count == 2 ? ids[1] : nil,
                 memoryBytes: xeBytes.reduce(0, +),
+                pcieLink: SysfsPCILink.read(device: dir),
                 source: "xe_sysfs",
                 driver: driver ?? "xe"
             )

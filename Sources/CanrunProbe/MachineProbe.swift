@@ -106,7 +106,9 @@ public enum MachineProbe {
             }
             let drivers = SysfsPCIReader.read(root: root) ?? []
             for index in devices.indices {
-                devices[index].driver = drivers.first { $0.address == devices[index].address }?.driver
+                let twin = drivers.first { $0.address == devices[index].address }
+                devices[index].driver = twin?.driver
+                devices[index].link = twin?.link
             }
             readings.pciDevices = devices
             readings.pciSource = "libpci"

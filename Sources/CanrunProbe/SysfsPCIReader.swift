@@ -28,7 +28,8 @@ public enum SysfsPCIReader {
                 subsystemDeviceId: hex("subsystem_device").map { UInt16(truncatingIfNeeded: $0) },
                 revision: hex("revision").map { UInt8(truncatingIfNeeded: $0) },
                 numaNode: numa.flatMap { $0 < 0 ? nil : $0 },
-                driver: driver
+                driver: driver,
+                link: SysfsPCILink.read(device: dir)
             )
         }
     }

@@ -104,7 +104,11 @@ struct FitEngineTests {
         #expect(r.placement.mode == "gpu")
         #expect(r.launch["llama.cpp"] == "-ngl 99 -c 8192")
         #expect(r.verdict == "runs_well")
-        #expect(r.memory.runtimeOverheadBytes == 1 << 30)
+        // Ollama's 457 MiB CUDA context and llama.cpp's 1 GiB --fit margin, each reported.
+        #expect(r.memory.backendContextBytes == 457 << 20)
+        #expect(r.memory.fitMarginBytes == 1 << 30)
+        #expect(r.memory.runtimeOverheadBytes == 457 << 20 + 1 << 30)
+        #expect(r.placement.devices.first?.bytes == r.memory.totalBytes)
         #expect(r.basis.efficiency == 0.992)
     }
 
@@ -146,12 +150,58 @@ struct FitEngineTests {
             machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [small])
         )
         #expect(r.placement.mode == "moe_experts_on_cpu")
-        #expect(r.launch["llama.cpp"] == "-ngl 99 -ot exps=CPU -c 8192")
+        #expect(r.launch["llama.cpp"] == "-ngl 99 -ot exps=CPU --no-mmap -c 8192")
         #expect(r.reasons.count >= 3)
-        // Qwen3-30B-A3B: 48 MoE layers, hidden 2048: 96 copies × (10 µs + 8192 B ÷ 25 GB/s) = 0.99 ms.
-        let transfer = ActivationTransfer(copiesPerToken: 96, hiddenSize: 2048)
-        #expect(abs(transfer.seconds - 96 * (10e-6 + 8192 / 25e9)) < 1e-12)
+        // Qwen3-30B-A3B: 48 MoE layers, hidden 2048: 96 copies × (10 µs + 8192 B ÷ (0.8 × 31.5 GB/s))
+        // = 0.99 ms over an assumed PCIe 4.0 x16 link (the GPU's link is not in this profile).
+        let transfer = ActivationTransfer(copiesPerToken: 96, hiddenSize: 2048, rate: PCIeCopyRate(nil))
+        #expect(abs(transfer.seconds - 96 * (10e-6 + 8192 / (0.8 * 31_507_692_308))) < 1e-12)
         #expect(r.basis.notes.contains(transfer.note))
+        #expect(transfer.note.hasSuffix("ms over PCIe 4.0 x16 assumed (link unknown), 10 µs per copy assumed"))
+    }
+
+    /// Prompt processing with weights in RAM: llama.cpp multiplies them on the GPU, copying them
+    /// over PCIe once per 512-token micro-batch. Llama 3.1 70B Q4_K_M on a 24 GiB card: the GPU's
+    /// compute (165.2 TFLOPS × 0.7807) plus the copies of the CPU layers' weights at 0.8 × the
+    /// link's rate; a PCIe 3.0 x4 slot is slower than a 4.0 x16 one and the note says which.
+    @Test func splitPrefillCopiesWeightsInRAMOverTheLink() throws {
+        let m = try Self.model("llama-3.1-70b")
+        var gpu = Self.rtx4090()
+        gpu.fp16FlopsPerS = 165_200_000_000_000
+        gpu.pcieLink = PCIeLink(generation: 4, width: 16, source: "sysfs")
+        var machine = Self.machine(ramGiB: 128, readGBs: 60, gpus: [gpu])
+        machine.cpu = CPUFacts(cores: 16, threads: 32, isa: ["avx", "avx2", "fma"], frequencyMaxMhz: 5000)
+        let request = FitEngine.Request(model: m, quant: "Q4_K_M", context: 8192)
+        let fast = try Self.engine.fit(request, machine: machine)
+        #expect(fast.placement.mode == "partial_offload")
+        let layersOnGPU = fast.placement.gpuLayers
+        let weights = try #require(WeightsEstimate(model: m, quant: "Q4_K_M", table: ShippedCatalog.quants))
+        let perLayer = (weights.bytes - weights.embeddingBytes) / Int64(m.numHiddenLayers)
+        let inRAM = perLayer * Int64(m.numHiddenLayers - layersOnGPU)
+        let flops = PrefillSpeedModel.flopsPerToken(
+            model: m,
+            multipliedWeights: TensorInventory(m).activeParameters(m),
+            promptTokens: 512
+        )
+        func expected(_ linkBytesPerS: Double) -> Double {
+            512 / (512 * flops / (165.2e12 * 0.7807) + Double(inRAM) / (0.8 * linkBytesPerS))
+        }
+        #expect(abs((fast.prefillTokensPerS ?? 0) - expected(31_507_692_308)) < 0.01)
+        #expect(
+            fast.basis.notes.contains {
+                $0.hasPrefix("prompt processing copies the") && $0.contains("PCIe 4.0 x16 (sysfs)")
+            }
+        )
+        machine.gpus?[0].pcieLink = PCIeLink(generation: 3, width: 4, source: "sysfs")
+        let slow = try Self.engine.fit(request, machine: machine)
+        #expect(abs((slow.prefillTokensPerS ?? 0) - expected(3_938_461_538)) < 0.01)
+        #expect((slow.prefillTokensPerS ?? 0) < (fast.prefillTokensPerS ?? 0) / 3)
+        // Micro-batches under 32 tokens are not offloaded: the CPU computes its layers' share.
+        var small = request
+        small.ubatch = 16
+        let cpuShare = try Self.engine.fit(small, machine: machine)
+        #expect(!cpuShare.basis.notes.contains { $0.hasPrefix("prompt processing copies") })
+        #expect((cpuShare.prefillTokensPerS ?? 0) < (slow.prefillTokensPerS ?? 0))
     }
 
     /// DeepSeek R1 (671 B, 37 B active) with its experts in 768 GiB of RAM beside a 24 GB card:
@@ -166,7 +216,8 @@ struct FitEngineTests {
         )
         #expect(r.fits)
         #expect(r.placement.mode == "moe_experts_on_cpu")
-        #expect(r.memory.cpuRepackBytes > 0)
+        // A CUDA GPU's pinned host buffer type precedes the repack types: nothing is repacked.
+        #expect(r.memory.cpuRepackBytes == 0)
         #expect((r.decodeTokensPerS ?? 0) > 0)
     }
 

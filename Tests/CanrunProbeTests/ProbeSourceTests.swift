@@ -108,6 +108,45 @@ struct ProbeSourceTests {
         #expect(readings.first?.memoryBytes == Int64(8_573_157_376))
         #expect(readings.first?.source == "amdgpu_sysfs")
         #expect(readings.first?.vendorId == 0x1002)
+        // Its device directory says max_link_speed 8.0 GT/s PCIe, max_link_width 16.
+        #expect(readings.first?.pcieLink == PCIeLink(generation: 3, width: 16, source: "sysfs"))
+    }
+
+    /// The same fixture's NVMe at 0000:01:00.0 sits below the root port 0000:00:02.1, both
+    /// 8.0 GT/s x4; the sysfs reader follows /sys/bus/pci/devices' links into /sys/devices.
+    @Test func sysfsReaderReadsTheLinkThroughBusLinks() throws {
+        let folder = try FixtureFiles.unpackTtar("gpu/prometheus-procfs-fixtures.ttar")
+        defer { FixtureFiles.remove(folder) }
+        let devices = try #require(SysfsPCIReader.read(root: HostRoot(folder + "/fixtures")))
+        let nvme = try #require(devices.first { $0.address == "0000:01:00.0" })
+        #expect(nvme.link == PCIeLink(generation: 3, width: 4, source: "sysfs"))
+    }
+
+    /// A PCIe 4.0 x16 GPU in a slot whose root port is wired for PCIe 3.0 x8: the path's minimum
+    /// (what the link trains to), not the card's own maximum.
+    @Test func aSlowerSlotBoundsTheGPUsLink() throws {
+        let root = try FixtureFiles.temporaryFolder()
+        defer { FixtureFiles.remove(root) }
+        let fm = FileManager.default
+        let port = root + "/sys/devices/pci0000:00/0000:00:01.1"
+        let card = port + "/0000:01:00.0"
+        try fm.createDirectory(atPath: card, withIntermediateDirectories: true)
+        let files: [(String, String)] = [
+            (port + "/max_link_speed", "8.0 GT/s PCIe"), (port + "/max_link_width", "8"),
+            (card + "/max_link_speed", "16.0 GT/s PCIe"), (card + "/max_link_width", "16"),
+            (card + "/class", "0x030000"), (card + "/vendor", "0x10de"), (card + "/device", "0x2204"),
+        ]
+        for (path, text) in files { try (text + "\n").write(toFile: path, atomically: true, encoding: .utf8) }
+        try fm.createDirectory(atPath: root + "/sys/bus/pci/devices", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(
+            atPath: root + "/sys/bus/pci/devices/0000:01:00.0",
+            withDestinationPath: "../../../devices/pci0000:00/0000:00:01.1/0000:01:00.0"
+        )
+        let devices = try #require(SysfsPCIReader.read(root: HostRoot(root)))
+        #expect(devices.map(\.address) == ["0000:01:00.0"])
+        #expect(devices.first?.link == PCIeLink(generation: 3, width: 8, source: "sysfs"))
+        let profile = ProfileAssembler.assemble(try ReplaySource.read(root), gpuTable: FixtureFiles.gpuTable)
+        #expect(profile.gpus?.first?.pcieLink == PCIeLink(generation: 3, width: 8, source: "sysfs"))
     }
 }
 

@@ -6,29 +6,29 @@
 /// - MoE experts in RAM: two per MoE layer (to the CPU for the experts and back).
 /// - Several GPUs with a layer split: one per GPU boundary.
 ///
-/// The link is not probed yet, so the cost assumes a PCIe 4.0 x16 link (25 GB/s of a 31.5 GB/s
-/// raw rate) and a 10 µs synchronous round trip per copy; `note` says so in every report that
-/// uses it.
+/// Each copy costs a 10 µs synchronous round trip (assumed: launch, DMA set-up and the wait)
+/// plus its bytes at the link's copy rate (`PCIeCopyRate`); `note` says which link.
 public struct ActivationTransfer: Sendable, Equatable {
     public var copiesPerToken: Int
     public var bytesPerCopy: Int64
+    public var rate: PCIeCopyRate
 
-    public static let linkBytesPerS = 25e9
     public static let latencySeconds = 10e-6
 
-    public init(copiesPerToken: Int, hiddenSize: Int) {
+    public init(copiesPerToken: Int, hiddenSize: Int, rate: PCIeCopyRate) {
         self.copiesPerToken = copiesPerToken
         bytesPerCopy = Int64(hiddenSize) * 4
+        self.rate = rate
     }
 
     /// Seconds per decoded token.
     public var seconds: Double {
-        Double(copiesPerToken) * (Self.latencySeconds + Double(bytesPerCopy) / Self.linkBytesPerS)
+        Double(copiesPerToken) * (Self.latencySeconds + Double(bytesPerCopy) / rate.bytesPerS)
     }
 
     public var note: String {
         "\(copiesPerToken) host↔device copies of \(bytesPerCopy) bytes per token: "
             + ProfileText.decimal(seconds * 1e3, places: 2)
-            + " ms (PCIe 4.0 x16 and 10 µs per copy assumed; the link is not probed)"
+            + " ms over \(rate.description), 10 µs per copy assumed"
     }
 }

@@ -53,8 +53,6 @@ public struct FitEngine: Sendable {
         }
     }
 
-    /// llama.cpp's `--fit` keeps 1 GiB free on every device it places on.
-    public static let deviceMargin: Int64 = 1 << 30
     /// Decode speeds for the verdict, tokens per second: reading speed and a usable floor.
     public static let runsWell = 10.0
     public static let runs = 3.0
@@ -167,9 +165,13 @@ public struct FitEngine: Sendable {
                 activeWeights: activeWeights,
                 computeShape: computeShape
             ) : 0
+        let offload = best.fits ? promptOffload(best, ubatch: request.ubatch) : nil
         let prefill =
             best.fits
-            ? prefillSpeed(best, parts: parts, devices: devices, multipliedWeights: activeWeights) : nil
+            ? prefillSpeed(best, parts: parts, devices: devices, multipliedWeights: activeWeights, offload: offload)
+            : nil
+        var basis = best.basis
+        if let offload, prefill != nil { basis.notes.append(offload.note) }
         if prefill == nil, best.fits {
             reasons.append(
                 "prefill speed unknown: no peak FLOP/s for "
@@ -188,8 +190,10 @@ public struct FitEngine: Sendable {
                 kvCacheBytes: kv.totalBytes,
                 computeBufferBytes: parts.compute,
                 cpuRepackBytes: best.repack,
-                runtimeOverheadBytes: best.overhead,
-                totalBytes: weights.bytes + kv.totalBytes + parts.compute + best.repack + best.overhead
+                backendContextBytes: best.context,
+                fitMarginBytes: best.margin,
+                runtimeOverheadBytes: best.context + best.margin,
+                totalBytes: weights.bytes + kv.totalBytes + parts.compute + best.repack + best.context + best.margin
             ),
             placement: .init(mode: best.mode, gpuLayers: best.gpuLayers, devices: best.shares),
             fits: best.fits,
@@ -200,7 +204,7 @@ public struct FitEngine: Sendable {
             maxContextTokens: maxContext,
             verdict: verdict,
             reasons: reasons,
-            basis: best.basis,
+            basis: basis,
             launch: ["llama.cpp": best.launch(request)].merging(best.numactl.map { ["numactl": $0] } ?? [:]) { a, _ in a
             }
         )
@@ -307,6 +311,9 @@ public struct FitEngine: Sendable {
             var backend: String
             /// Dense FP16 matrix FLOP/s from the GPU table.
             var flops: Double?
+            var link: PCIeLink?
+            /// The backend's context and llama.cpp's margin (`GPURuntimeMemory`).
+            var overhead: Int64 { GPURuntimeMemory.perGPU(backend: backend) }
         }
 
         var gpus: [GPU]
@@ -336,7 +343,8 @@ public struct FitEngine: Sendable {
                     bandwidth: g.bandwidthBytesPerS,
                     bandwidthSource: g.bandwidthSource,
                     backend: backend,
-                    flops: g.fp16FlopsPerS.map(Double.init)
+                    flops: g.fp16FlopsPerS.map(Double.init),
+                    link: g.pcieLink
                 )
                 if g.unifiedMemory {
                     if unified == nil, g.bandwidthBytesPerS != nil { unified = gpu }
@@ -363,7 +371,11 @@ public struct FitEngine: Sendable {
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
             numa = NUMAPlan(nodes: p.numaNodes ?? [], bandwidth: p.bandwidth)
             cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu)
-            cpuRepackTypes = CPURepack.types(isa: p.cpu?.isa ?? [])
+            // With a CUDA or ROCm GPU among llama.cpp's devices, the GPU's host buffer type comes
+            // before the repack types in the CPU's list (`make_cpu_buft_list`: "add extra buffer
+            // types, only if no GPU device is present"), so nothing is repacked; with the file
+            // mapped, the host buffer falls back to the mapping (`create_tensor`).
+            cpuRepackTypes = discrete.isEmpty ? CPURepack.types(isa: p.cpu?.isa ?? []) : []
             cpu = p.cpu
         }
     }
@@ -374,7 +386,13 @@ public struct FitEngine: Sendable {
         var fitsNow: Bool?
         var gpuLayers: Int
         var shares: [FitReport.DeviceShare]
-        var overhead: Int64
+        /// The GPU backends' contexts and llama.cpp's margins on the GPUs used (`GPURuntimeMemory`).
+        var context: Int64
+        var margin: Int64
+        /// Weights in RAM that the GPU multiplies in prompt processing (`PromptOffload`), and
+        /// the GPU that does.
+        var hostWeightBytes: Int64 = 0
+        var offloadGPU: Devices.GPU? = nil
         /// The repacked copy of the weights on the CPU (`CPURepack`).
         var repack: Int64 = 0
         /// Decode tokens/s at depth 0.
@@ -405,7 +423,8 @@ public struct FitEngine: Sendable {
                 fitsNow: false,
                 gpuLayers: 0,
                 shares: [],
-                overhead: 0,
+                context: 0,
+                margin: 0,
                 speed: nil,
                 speedAt: { _ in nil },
                 basis: .init(
@@ -422,10 +441,29 @@ public struct FitEngine: Sendable {
         }
     }
 
+    /// The copies of weights in RAM that a split placement's prompt processing makes (CUDA and
+    /// ROCm offload the CPU's matrix multiplications; Metal runs only unified placements here).
+    func promptOffload(_ c: Candidate, ubatch: Int) -> PromptOffload? {
+        guard let gpu = c.offloadGPU, gpu.backend != "metal" else { return nil }
+        return PromptOffload(
+            hostWeightBytes: c.hostWeightBytes,
+            ubatch: min(ubatch, PrefillSpeedModel.referencePromptTokens),
+            rate: PCIeCopyRate(gpu.link)
+        )
+    }
+
     /// Prompt tokens/s of a `PrefillSpeedModel.referencePromptTokens` prompt (llama-bench pp512)
     /// in placement `c`: each device computes the share of the FLOPs its weights carry, in turn.
     /// With experts in RAM the CPU's share is the routed experts a token uses, not their bytes.
-    func prefillSpeed(_ c: Candidate, parts: Parts, devices: Devices, multipliedWeights: Int64) -> Double? {
+    /// When llama.cpp offloads the CPU's multiplications (`offload`), the GPU computes them all
+    /// and the weights in RAM cross the link once per micro-batch.
+    func prefillSpeed(
+        _ c: Candidate,
+        parts: Parts,
+        devices: Devices,
+        multipliedWeights: Int64,
+        offload: PromptOffload?
+    ) -> Double? {
         let model = efficiency.prefill
         let family = quants.namedQuant(parts.weights.quant)?.base ?? parts.weights.quant
         let flops = PrefillSpeedModel.flopsPerToken(
@@ -433,6 +471,16 @@ public struct FitEngine: Sendable {
             multipliedWeights: multipliedWeights,
             promptTokens: PrefillSpeedModel.referencePromptTokens
         )
+        if let offload, let gpu = c.offloadGPU {
+            let prompt = PrefillSpeedModel.referencePromptTokens
+            guard
+                let compute = PrefillSpeedModel.tokensPerSecond(
+                    flopsPerToken: flops,
+                    shares: [(1, gpu.flops, model.efficiency(backend: gpu.backend, quantFamily: family))]
+                )
+            else { return nil }
+            return Double(prompt) / (Double(prompt) / compute + offload.seconds(promptTokens: prompt))
+        }
         let total = Double(c.shares.reduce(0) { $0 + $1.bytes })
         guard total > 0 else { return nil }
         let cpuFraction: Double? =
@@ -577,7 +625,8 @@ public struct FitEngine: Sendable {
                     fitsNow: Self.fitsNow([(d.hostFree, need)]),
                     gpuLayers: 0,
                     shares: [.init(device: "cpu", bytes: need)],
-                    overhead: 0,
+                    context: 0,
+                    margin: 0,
                     repack: p.repack,
                     speed: speed(0),
                     speedAt: speed,
@@ -607,14 +656,15 @@ public struct FitEngine: Sendable {
                     tau: backend?.tauSecondsPerLayer ?? 0
                 )
             }
-            let need = hostNeed + Self.deviceMargin
+            let need = hostNeed + g.overhead
             return Candidate(
                 mode: mode,
                 fits: need <= capacity,
                 fitsNow: Self.fitsNow([(free, need)]),
                 gpuLayers: p.layers + 1,
                 shares: [.init(device: "gpu\(g.index)", bytes: need)],
-                overhead: Self.deviceMargin,
+                context: GPURuntimeMemory.contextBytes(backend: g.backend),
+                margin: GPURuntimeMemory.fitMarginBytes,
                 speed: speed(0),
                 speedAt: speed,
                 basis: basisOf(g),
@@ -625,7 +675,7 @@ public struct FitEngine: Sendable {
 
         // Unified memory (GB10, Apple, Strix Halo): the GPU reads the host's memory.
         if let u = d.unified, let total = d.hostTotal {
-            let need = hostNeed + Self.deviceMargin
+            let need = hostNeed + u.overhead
             out.append(
                 allOn(
                     u,
@@ -641,7 +691,7 @@ public struct FitEngine: Sendable {
         let backend = efficiency.model.backends[gpu.backend]
         let gpuBasis = basisOf(gpu)
         let tau = backend?.tauSecondsPerLayer ?? 0
-        let gpuNeed = hostNeed + Self.deviceMargin
+        let gpuNeed = hostNeed + gpu.overhead
         // One GPU.
         out.append(
             allOn(
@@ -657,9 +707,14 @@ public struct FitEngine: Sendable {
         // Several GPUs, layers split by memory (llama.cpp --tensor-split).
         if d.gpus.count > 1 {
             let total = d.gpus.reduce(Int64(0)) { $0 + $1.memory }
-            let need = hostNeed + Self.deviceMargin * Int64(d.gpus.count)
+            let overhead = d.gpus.reduce(Int64(0)) { $0 + $1.overhead }
+            let need = hostNeed + overhead
             let slowest = d.gpus.compactMap(\.bandwidth).min()
-            let transfer = ActivationTransfer(copiesPerToken: d.gpus.count - 1, hiddenSize: p.model.hiddenSize)
+            let transfer = ActivationTransfer(
+                copiesPerToken: d.gpus.count - 1,
+                hiddenSize: p.model.hiddenSize,
+                rate: PCIeCopyRate(slowestOf: d.gpus.map(\.link))
+            )
             let split = { (depth: Int) in
                 self.decodeSpeed(
                     [(p.activeBytes + p.kvRead(depth: depth), slowest, backend?.eta, 0)],
@@ -684,7 +739,8 @@ public struct FitEngine: Sendable {
                     shares: d.gpus.map {
                         .init(device: "gpu\($0.index)", bytes: Int64(Double(need) * Double($0.memory) / Double(total)))
                     },
-                    overhead: Self.deviceMargin * Int64(d.gpus.count),
+                    context: d.gpus.reduce(0) { $0 + GPURuntimeMemory.contextBytes(backend: $1.backend) },
+                    margin: GPURuntimeMemory.fitMarginBytes * Int64(d.gpus.count),
                     speed: split(0),
                     speedAt: split,
                     basis: splitBasis,
@@ -696,13 +752,17 @@ public struct FitEngine: Sendable {
         guard let host = d.hostTotal else { return out }
         // MoE: attention, shared experts and KV on the GPU, routed experts in RAM.
         if p.model.isMoE, p.weights.expertBytes > 0 {
-            let onGPU = hostNeed - p.weights.expertBytes + Self.deviceMargin
+            let onGPU = hostNeed - p.weights.expertBytes + gpu.overhead
             // Shares in floating point: byte counts of large MoE models multiply past Int64.
             let expertShare = p.weights.bytes > 0 ? Double(p.weights.expertBytes) / Double(p.weights.bytes) : 0
             let repack = Int64(Double(p.repack) * expertShare)
             let onCPU = p.weights.expertBytes + repack
             let moeLayers = (0..<p.layers).filter(p.model.isMoELayer).count
-            let transfer = ActivationTransfer(copiesPerToken: 2 * moeLayers, hiddenSize: p.model.hiddenSize)
+            let transfer = ActivationTransfer(
+                copiesPerToken: 2 * moeLayers,
+                hiddenSize: p.model.hiddenSize,
+                rate: PCIeCopyRate(gpu.link)
+            )
             var moeBasis = gpuBasis
             if explain { moeBasis.notes.append(transfer.note) }
             let speed = { (depth: Int) in
@@ -732,30 +792,37 @@ public struct FitEngine: Sendable {
                     fitsNow: Self.fitsNow([(gpu.free, onGPU), (d.hostFree, onCPU)]),
                     gpuLayers: p.layers + 1,
                     shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
-                    overhead: Self.deviceMargin,
+                    context: GPURuntimeMemory.contextBytes(backend: gpu.backend),
+                    margin: GPURuntimeMemory.fitMarginBytes,
+                    hostWeightBytes: p.weights.expertBytes,
+                    offloadGPU: gpu,
                     repack: repack,
                     speed: speed(0),
                     speedAt: speed,
                     basis: moeBasis,
                     why:
                         "MoE experts in RAM (\(ProfileText.bytes(onCPU))), the rest on gpu\(gpu.index) (\(ProfileText.bytes(onGPU)))",
-                    flags: "-ngl 99 -ot exps=CPU"
+                    flags: "-ngl 99 -ot exps=CPU --no-mmap"
                 )
             )
         }
         // Partial offload: as many whole layers as fit on the GPU, the rest on the CPU.
         let perLayer = (p.weights.bytes - p.weights.embeddingBytes) / Int64(max(1, p.layers))
         let kvPerLayer = p.kv.totalBytes / Int64(max(1, p.layers))
-        let room = gpu.memory - Self.deviceMargin - p.compute
+        let room = gpu.memory - gpu.overhead - p.compute
         let layersOnGPU = room > 0 ? min(p.layers, Int(room / max(1, perLayer + kvPerLayer))) : 0
         if layersOnGPU > 0, layersOnGPU < p.layers {
             let fraction = Double(layersOnGPU) / Double(p.layers)
             let gpuBytes = Int64(Double(p.activeBytes) * fraction)
-            let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + Self.deviceMargin
+            let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + gpu.overhead
             let repack = Int64(Double(p.repack) * (1 - fraction))
-            let onCPU = hostNeed - onGPU + Self.deviceMargin + repack
+            let onCPU = hostNeed - onGPU + gpu.overhead + repack
             let cpuBandwidth = cpuRead(need: onCPU).bandwidth
-            let transfer = ActivationTransfer(copiesPerToken: 1, hiddenSize: p.model.hiddenSize)
+            let transfer = ActivationTransfer(
+                copiesPerToken: 1,
+                hiddenSize: p.model.hiddenSize,
+                rate: PCIeCopyRate(gpu.link)
+            )
             var partialBasis = gpuBasis
             if explain { partialBasis.notes.append(transfer.note) }
             let speed = { (depth: Int) in
@@ -780,13 +847,16 @@ public struct FitEngine: Sendable {
                     fitsNow: Self.fitsNow([(gpu.free, onGPU), (d.hostFree, onCPU)]),
                     gpuLayers: layersOnGPU,
                     shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
-                    overhead: Self.deviceMargin,
+                    context: GPURuntimeMemory.contextBytes(backend: gpu.backend),
+                    margin: GPURuntimeMemory.fitMarginBytes,
+                    hostWeightBytes: perLayer * Int64(p.layers - layersOnGPU),
+                    offloadGPU: gpu,
                     repack: repack,
                     speed: speed(0),
                     speedAt: speed,
                     basis: partialBasis,
                     why: "\(layersOnGPU) of \(p.layers) layers on gpu\(gpu.index), the rest in RAM",
-                    flags: "-ngl \(layersOnGPU)"
+                    flags: "-ngl \(layersOnGPU) --no-mmap"
                 )
             )
         }

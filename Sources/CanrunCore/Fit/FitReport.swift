@@ -33,6 +33,11 @@ public struct FitReport: Codable, Sendable, Equatable {
         /// llama.cpp's repacked copy of the CPU's Q4_0/Q4_K weights (`CPURepack`), beside the
         /// mapped file; 0 when nothing the CPU multiplies is repacked.
         public var cpuRepackBytes: Int64
+        /// The GPU backends' contexts, summed over the GPUs used (`GPURuntimeMemory`); 0 on the CPU.
+        public var backendContextBytes: Int64
+        /// llama.cpp's `--fit` margin, summed over the GPUs used; 0 on the CPU.
+        public var fitMarginBytes: Int64
+        /// `backend_context_bytes + fit_margin_bytes`.
         public var runtimeOverheadBytes: Int64
         public var totalBytes: Int64
     }

@@ -9,8 +9,10 @@ public enum FitText {
         )
         let m = r.memory
         let repack = m.cpuRepackBytes > 0 ? " + CPU repack \(ProfileText.bytes(m.cpuRepackBytes))" : ""
+        let context = m.backendContextBytes > 0 ? " + GPU context \(ProfileText.bytes(m.backendContextBytes))" : ""
+        let margin = m.fitMarginBytes > 0 ? " + margin \(ProfileText.bytes(m.fitMarginBytes))" : ""
         lines.append(
-            "memory: weights \(ProfileText.bytes(m.weightsBytes)) + KV \(ProfileText.bytes(m.kvCacheBytes)) + compute \(ProfileText.bytes(m.computeBufferBytes))\(repack) + margin \(ProfileText.bytes(m.runtimeOverheadBytes)) = \(ProfileText.bytes(m.totalBytes))"
+            "memory: weights \(ProfileText.bytes(m.weightsBytes)) + KV \(ProfileText.bytes(m.kvCacheBytes)) + compute \(ProfileText.bytes(m.computeBufferBytes))\(repack)\(context)\(margin) = \(ProfileText.bytes(m.totalBytes))"
         )
         let shares = r.placement.devices.map { "\($0.device) \(ProfileText.bytes($0.bytes))" }.joined(separator: ", ")
         lines.append("placement: \(r.placement.mode) (\(shares))")

@@ -19,6 +19,7 @@ struct GPUAssembler {
             if let twin = fromHwloc.first(where: { $0.address == devices[index].address }) {
                 devices[index].osDevices = twin.osDevices
                 if devices[index].numaNode == nil { devices[index].numaNode = twin.numaNode }
+                if devices[index].link == nil { devices[index].link = twin.link }
             }
         }
         return devices
@@ -93,7 +94,8 @@ struct GPUAssembler {
             numaNode: device.numaNode ?? singleHostNode,
             unifiedMemory: GPUClassifier.isIntegrated(device, entry: entry),
             pciClass: device.classHex,
-            driver: device.driver ?? reading?.driver
+            driver: device.driver ?? reading?.driver,
+            pcieLink: device.link ?? reading?.pcieLink
         )
         let model = device.osDevices.lazy.compactMap { $0.infos["GPUModel"] }.first
         (gpu.name, gpu.nameSource) =
@@ -140,7 +142,8 @@ struct GPUAssembler {
             gttBytes: reading.gttBytes,
             numaNode: singleHostNode,
             unifiedMemory: entry?.isUnified ?? false,
-            driver: reading.driver
+            driver: reading.driver,
+            pcieLink: reading.pcieLink
         )
         applyTable(entry, reading: reading, to: &gpu)
         return gpu

@@ -16,6 +16,8 @@ public struct GPUDriverReading: Codable, Sendable, Equatable {
     /// GTT (system memory the GPU may map), bytes: amdgpu only.
     public var gttBytes: Int64?
     public var architecture: String?
+    /// The PCIe link to the host (`nvidia-smi`'s maximum generation and width, a DRM card's sysfs).
+    public var pcieLink: PCIeLink?
     /// `nvml`, `amdgpu_sysfs`, `xe_sysfs`, `nvidia-smi`, `rocm-smi`.
     public var source: String
     public var driver: String?
@@ -32,6 +34,7 @@ public struct GPUDriverReading: Codable, Sendable, Equatable {
         maxMemoryClockMhz: Int? = nil,
         gttBytes: Int64? = nil,
         architecture: String? = nil,
+        pcieLink: PCIeLink? = nil,
         source: String,
         driver: String? = nil
     ) {
@@ -46,6 +49,7 @@ public struct GPUDriverReading: Codable, Sendable, Equatable {
         self.maxMemoryClockMhz = maxMemoryClockMhz
         self.gttBytes = gttBytes
         self.architecture = architecture
+        self.pcieLink = pcieLink
         self.source = source
         self.driver = driver
     }

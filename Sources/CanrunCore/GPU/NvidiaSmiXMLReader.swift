@@ -49,6 +49,7 @@ public enum NvidiaSmiXMLReader {
         var gpus: [GPUDriverReading] = []
         private var path: [String] = []
         private var current: GPUDriverReading?
+        private var maxLinkGeneration: Int?
         private var text = ""
 
         func parser(
@@ -62,6 +63,7 @@ public enum NvidiaSmiXMLReader {
             text = ""
             if name == "nvidia_smi_log" { sawLog = true }
             if name == "gpu", path.count == 2 {
+                maxLinkGeneration = nil
                 current = GPUDriverReading(
                     pciAddress: attributes["id"].flatMap(Hex.pciAddress),
                     source: "nvidia-smi",
@@ -93,6 +95,12 @@ public enum NvidiaSmiXMLReader {
             case "pci/pci_sub_system_id":
                 if value.count == 8, let combined = UInt32(value, radix: 16) {
                     current?.subsystem = "\(Hex.word(UInt16(combined & 0xFFFF))):\(Hex.word(UInt16(combined >> 16)))"
+                }
+            case "pci/pci_gpu_link_info/pcie_gen/max_link_gen": maxLinkGeneration = Int(value)
+            case "pci/pci_gpu_link_info/link_widths/max_link_width":
+                // `16x`; the generation comes first in the document.
+                if let generation = maxLinkGeneration, let width = Int(value.dropLast(value.hasSuffix("x") ? 1 : 0)) {
+                    current?.pcieLink = PCIeLink(generation: generation, width: width, source: "nvidia-smi")
                 }
             case "fb_memory_usage/total": current?.memoryBytes = mebibytes(value)
             case "fb_memory_usage/free": current?.memoryFreeBytes = mebibytes(value)

@@ -15,6 +15,8 @@ public struct PCIDeviceRecord: Sendable, Equatable {
     public var vendorName: String?
     public var deviceName: String?
     public var driver: String?
+    /// The link to the host (sysfs or hwloc); nil when the source did not say.
+    public var link: PCIeLink?
     /// hwloc OS devices below this function (`cuda0`, `rsmi0`, `opencl0d0`, `card0`, …).
     public var osDevices: [OSDeviceRecord]
 
@@ -30,6 +32,7 @@ public struct PCIDeviceRecord: Sendable, Equatable {
         vendorName: String? = nil,
         deviceName: String? = nil,
         driver: String? = nil,
+        link: PCIeLink? = nil,
         osDevices: [OSDeviceRecord] = []
     ) {
         self.address = address
@@ -43,6 +46,7 @@ public struct PCIDeviceRecord: Sendable, Equatable {
         self.vendorName = vendorName
         self.deviceName = deviceName
         self.driver = driver
+        self.link = link
         self.osDevices = osDevices
     }
 

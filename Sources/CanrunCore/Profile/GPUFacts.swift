@@ -39,6 +39,8 @@ public struct GPUFacts: Codable, Sendable, Equatable {
     /// PCI class code, 4 hex digits (`0300`, `0302`, `0380`, `1200`).
     public var pciClass: String?
     public var driver: String?
+    /// The PCIe link to the host; nil for integrated GPUs and when no source said.
+    public var pcieLink: PCIeLink?
 
     public init(
         pciAddress: String? = nil,
@@ -60,7 +62,8 @@ public struct GPUFacts: Codable, Sendable, Equatable {
         numaNode: Int? = nil,
         unifiedMemory: Bool = false,
         pciClass: String? = nil,
-        driver: String? = nil
+        driver: String? = nil,
+        pcieLink: PCIeLink? = nil
     ) {
         self.pciAddress = pciAddress
         self.vendorId = vendorId
@@ -82,6 +85,7 @@ public struct GPUFacts: Codable, Sendable, Equatable {
         self.unifiedMemory = unifiedMemory
         self.pciClass = pciClass
         self.driver = driver
+        self.pcieLink = pcieLink
     }
 }
 

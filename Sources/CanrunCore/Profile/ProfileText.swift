@@ -84,6 +84,7 @@ public enum ProfileText {
                     text += ", \(bytes(memory)) (\(gpu.memorySource ?? "?"))"
                 }
                 if let bw = gpu.bandwidthBytesPerS { text += ", \(rate(bw)) (\(gpu.bandwidthSource ?? "?"))" }
+                if let link = gpu.pcieLink { text += ", \(link.label) (\(link.source))" }
                 if let node = gpu.numaNode { text += ", NUMA \(node)" }
                 row(index == 0 ? "GPUs" : "", text)
             }

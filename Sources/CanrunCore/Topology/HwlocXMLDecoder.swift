@@ -268,6 +268,9 @@ public enum HwlocXMLDecoder {
                 vendorName: frame.infos["PCIVendor"],
                 deviceName: frame.infos["PCIDevice"],
                 driver: nil,
+                link: frame.attributes["pci_link_speed"].flatMap(Double.init).flatMap {
+                    $0 > 0 ? PCIeLink(bytesPerS: Int64(($0 * 1e9).rounded()), source: "hwloc") : nil
+                },
                 osDevices: frame.osDevices
             )
         }
