@@ -8,10 +8,12 @@ Memory side: eta is the median share of canrun's own read measurement that llama
 reaches (F16 has the lightest arithmetic per byte) on the development VM
 (Tests/Fixtures/llama-cpp/cpu-speeds.csv). Compute side: weights per core per cycle for each weight
 family, from the 2-thread rows of that VM and of the Ryzen 9 7950X in reference/speeds.csv
-(2 threads at 5.7 GHz, Llama 3.1 8B: 7.505 G multiplied weights per token); where both machines
-measured a family, the geometric mean of the two. The 7950X's memory is not stated, so its rows are
-taken as compute-bound (they read at most 65 GB/s; BF16, which reads the most bytes, is left out as
-likely memory-bound). Also prints the CPU prefill efficiency of F16 weights, which reference/
+(2 threads at 5.7 GHz, Llama 3.1 8B: 7.505 G multiplied weights per token). The VM's rows are
+compute-bound by measurement: their bytes per second stay well under the read rate canrun measured
+with the same two threads in the same run (the script prints the share). The 7950X's read rate with
+two threads is not stated, so its rows give only a lower bound of a family's rate (a row that was
+partly memory-bound understates it; BF16, which reads the most bytes, is left out): where both
+machines measured a family, the VM's rows decide; the 7950X's fill in the families the VM lacks. Also prints the CPU prefill efficiency of F16 weights, which reference/
 speeds.csv has no row for: measured pp512 × FLOPs per token ÷ the cores' FP32 peak (cores × clock ×
 8 lanes × 2 FMA pipes × 2), the median over the VM's F16 rows (PrefillSpeedModel.swift's FLOPs).
 Writes nothing: copy the printed values into config/efficiency.toml.
@@ -53,6 +55,8 @@ for r in local:
         continue
     k = r["decode_tps"] * r["weights_per_token"] / (r["threads"] * r["mhz"] * 1e6)
     per_machine.setdefault(family(r["quant"]), {}).setdefault("epyc", []).append(k)
+    share = r["decode_tps"] * r["bytes_per_token"] / r["read_bytes_per_s"]
+    print(f"# EPYC s{r['session']} {r['model']} {r['quant']}: reads {share * 100:.0f}% of the measured rate")
 desktop = []
 for r in rows(os.path.join(ROOT, "Tests/Fixtures/reference/speeds.csv")):
     if r["hardware_cpu"] == "AMD Ryzen 9 7950X" and r["tg_tps"] and r["quant"] != "BF16":
@@ -60,7 +64,7 @@ for r in rows(os.path.join(ROOT, "Tests/Fixtures/reference/speeds.csv")):
         desktop.append((r["quant"], tps))
         per_machine.setdefault(family(r["quant"]), {}).setdefault("7950x", []).append(tps * 7.505e9 / (2 * 5.7e9))
 
-kappa = {f: math.exp(statistics.mean(math.log(statistics.median(v)) for v in m.values())) for f, m in per_machine.items()}
+kappa = {f: statistics.median(m["epyc"] if "epyc" in m else m["7950x"]) for f, m in per_machine.items()}
 print(f"[backend.cpu] eta = {eta:.2f}")
 print("[backend.cpu.weights_per_cycle]")
 for f in sorted(kappa):

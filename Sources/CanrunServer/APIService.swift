@@ -114,7 +114,7 @@ public struct APIService: Sendable {
             if let quant = q.quant {
                 return .json(try snapshot.engine.fit(request(quant), machine: snapshot.machine))
             }
-            return .json(try Recommendations.best(request: request, engine: snapshot.engine, machine: snapshot.machine))
+            return .json(try FitReports.every(request: request, engine: snapshot.engine, machine: snapshot.machine))
         } catch let error as FitEngine.FitError {
             let code: String
             switch error {

@@ -135,6 +135,22 @@ struct FitOptions: ParsableArguments {
         }
     }
 
+    /// Every quantization along the ladder when none is given (neither `--quant` nor a GGUF
+    /// file's own); nil otherwise.
+    func every(in session: Session) throws -> FitReports? {
+        guard quant == nil, session.model.fileWeights == nil else { return nil }
+        let spec = session.model.spec
+        do {
+            return try FitReports.every(
+                request: { self.request(spec, quant: $0, context: session.context) },
+                engine: session.engine,
+                machine: session.machine
+            )
+        } catch let error as FitEngine.FitError {
+            throw CLIError(message: error.description)
+        }
+    }
+
     func engine() throws -> (FitEngine, ModelCatalog, QuantTable, GPUTable) {
         do {
             let (catalog, quants) = try CatalogFiles.shipped()
@@ -186,29 +202,38 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var options: FitOptions
 
-    @Flag(help: "Print the FitReport as JSON.")
+    @Flag(
+        help: """
+            Print JSON: the FitReport when the quantization is known (--quant, or a GGUF file's), \
+            else {"model", "reports": [a FitReport per quantization]}, as GET /v1/fit answers.
+            """
+    )
     var json = false
 
     func run() throws {
         try reportingCLIErrors {
             let session = try options.session(for: model)
-            let report = try options.report(in: session)
+            let every = try options.every(in: session)
             if json {
-                print(String(decoding: try ProfileJSON.encoder().encode(report), as: UTF8.self))
+                let encoder = ProfileJSON.encoder()
+                let data = try every.map { try encoder.encode($0) } ?? encoder.encode(try options.report(in: session))
+                print(String(decoding: data, as: UTF8.self))
                 return
             }
-            print(FitText.render(report))
+            print(FitText.render(try every?.best ?? options.report(in: session)))
             let spec = session.model.spec
             let inventory = TensorInventory(spec)
-            let every = Recommendations.ladder.compactMap { quant in
-                try? session.engine.fit(
-                    options.request(spec, quant: quant, context: session.context),
-                    machine: session.machine,
-                    inventory: inventory
-                )
-            }
+            let table =
+                every?.reports
+                ?? Recommendations.ladder.compactMap { quant in
+                    try? session.engine.fit(
+                        options.request(spec, quant: quant, context: session.context),
+                        machine: session.machine,
+                        inventory: inventory
+                    )
+                }
             print("\nevery quantization at \(session.context) tokens on this machine:")
-            print(Recommendations.table(every))
+            print(Recommendations.table(table))
             let rows = SpeedMatrix.rows(
                 model: spec,
                 presets: try loadPresets(gpus: session.gpus).presets,

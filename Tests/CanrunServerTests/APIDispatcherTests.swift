@@ -158,7 +158,7 @@ struct ResponseCacheTests {
         d.update { $0.machine.bandwidth = faster }
         let after = await d.respond(method: "GET", target: target, bodyBytes: 0, peer: nil)
         #expect(after != first)
-        #expect(ServerFixtures.text(after).contains("\"effective_bandwidth_bytes_per_s\" : 108000000000"))
+        #expect(ServerFixtures.text(after).contains("\"effective_bandwidth_bytes_per_s\" : 115200000000"))
     }
 
     @Test func oldestEntriesGoFirst() {

@@ -34,14 +34,23 @@ struct APIServiceTests {
         #expect(response.body == Array(try ProfileJSON.encoder().encode(report)) + [UInt8(ascii: "\n")])
     }
 
-    @Test func fitWithoutAQuantizationIsTheBestThatFits() throws {
-        let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(
+    /// DESIGN §5.1: without a quantization, `{"model", "reports": [FitReport, …]}`, one per rung
+    /// of the ladder, best quality first; each the report asked for with that quantization.
+    @Test func fitWithoutAQuantizationIsEveryQuantization() throws {
+        let snapshot = try ServerFixtures.snapshot()
+        let response = APIService(snapshot: snapshot).respond(
             to: .fit(.init(model: "llama-3.1-8b", quant: nil, context: nil, kvType: "f16", flashAttention: true))
         )
-        let body = try ServerFixtures.json(response)
+        #expect(response.status == 200)
+        let answer = try ProfileJSON.decoder().decode(FitReports.self, from: Data(response.body))
+        #expect(answer.model == "llama-3.1-8b")
+        #expect(answer.reports.map(\.quant) == Recommendations.ladder)
+        #expect(answer.reports.allSatisfy { $0.contextTokens == 8192 })
         // 64 GiB holds Llama 3.1 8B at the top of the ladder.
-        #expect(body["quant"] as? String == "Q8_0")
-        #expect(body["context_tokens"] as? Int == 8192)
+        #expect(answer.best?.quant == "Q8_0")
+        let spec = try #require(snapshot.catalog.model("llama-3.1-8b"))
+        let q4 = try snapshot.engine.fit(.init(model: spec, quant: "Q4_K_M", context: 8192), machine: snapshot.machine)
+        #expect(answer.reports[3] == q4)
     }
 
     @Test(arguments: [

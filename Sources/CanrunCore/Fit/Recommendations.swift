@@ -56,7 +56,8 @@ public enum Recommendations {
     }
 
     /// The best quantization of one model that fits, along `ladder`, or the smallest when none
-    /// does: what `canrun fit MODEL` and `GET /v1/fit` answer without a quantization.
+    /// does: what `canrun check MODEL` decides on without a quantization, and the report
+    /// `canrun fit MODEL` prints first.
     public static func best(
         request: (String) -> FitEngine.Request,
         engine: FitEngine,
