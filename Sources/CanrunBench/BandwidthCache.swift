@@ -38,10 +38,16 @@ public struct BandwidthCache: Sendable {
         return .hit(report)
     }
 
-    /// Writes atomically (temporary file + rename), so a crash never leaves half a file.
-    public func store(_ report: BandwidthReport) throws {
+    /// Writes atomically (temporary file + rename), so a crash never leaves half a file. The
+    /// measurement it replaces, when of the same hardware, goes into the new one's
+    /// `earlierReads`: the stored report, history included, is returned.
+    @discardableResult
+    public func store(_ report: BandwidthReport) throws -> BandwidthReport {
+        var stored = report
+        if case .hit(let earlier) = load(fingerprint: report.fingerprint) { stored = report.following(earlier) }
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try ProfileJSON.encoder().encode(report).write(to: url, options: .atomic)
+        try ProfileJSON.encoder().encode(stored).write(to: url, options: .atomic)
+        return stored
     }
 }

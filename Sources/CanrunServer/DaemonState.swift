@@ -57,7 +57,6 @@ public enum DaemonState {
             options: .init(),
             isCancelled: isCancelled
         )
-        try BandwidthCache(directory: stateDirectory(environment: environment)).store(report)
-        return report
+        return try BandwidthCache(directory: stateDirectory(environment: environment)).store(report)
     }
 }

@@ -125,15 +125,16 @@ struct BenchCommand: ParsableCommand {
         display.clear()
         let cache = BandwidthCache(directory: BandwidthCache.userStateDirectory())
         var cacheNote: String?
+        var shown = report
         do {
-            try cache.store(report)
+            shown = try cache.store(report)
         } catch {
             cacheNote = "could not cache the result at \(cache.path): \(error.localizedDescription)"
         }
         if json {
-            print(String(decoding: try ProfileJSON.encoder().encode(report), as: UTF8.self))
+            print(String(decoding: try ProfileJSON.encoder().encode(shown), as: UTF8.self))
         } else {
-            print(BandwidthText.render(report, channels: profile.memory.channelsPopulated))
+            print(BandwidthText.render(shown, channels: profile.memory.channelsPopulated))
             if let cacheNote { print(cacheNote) }
         }
     }

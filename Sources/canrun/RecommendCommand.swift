@@ -68,7 +68,6 @@ struct RecommendCommand: ParsableCommand {
                 options: .init(budgetSeconds: 1.5, quick: true)
             )
         else { return nil }
-        try? BandwidthCache(directory: BandwidthCache.userStateDirectory()).store(report)
-        return report
+        return (try? BandwidthCache(directory: BandwidthCache.userStateDirectory()).store(report)) ?? report
     }
 }

@@ -117,6 +117,53 @@ struct BandwidthBenchmarkTests {
         #expect(corrupt.contains("corrupt"))
     }
 
+    /// Each measurement of the same hardware keeps the ones before it (at most 7 of them); a
+    /// measurement of other hardware starts anew. The 2-vCPU development VM read 35.1 GB/s and
+    /// 60.9 GB/s in two runs an hour apart (Benchmarks/llama-cpp-check/RESULTS.md): said.
+    @Test func cacheKeepsEarlierReadsOfTheSameHardware() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-cache-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cache = BandwidthCache(directory: folder)
+        func measured(_ read: Int64, at seconds: Double, fingerprint: String = "a") -> BandwidthReport {
+            BandwidthReport(
+                threads: 2,
+                bufferBytes: 1 << 20,
+                durationS: 1,
+                nodes: [],
+                total: .init(readBytesPerS: read, copyBytesPerS: 0, triadBytesPerS: 0),
+                crossNode: nil,
+                measuredAt: Date(timeIntervalSince1970: seconds),
+                kernelIsa: "avx2",
+                stable: true,
+                runs: [],
+                theoreticalPeakBytesPerS: nil,
+                fractionOfPeak: nil,
+                fingerprint: fingerprint,
+                notes: []
+            )
+        }
+        let first = try cache.store(measured(35_130_716_513, at: 0))
+        #expect(first.earlierReads == nil)
+        #expect(first.unsteadyNote == nil)
+        let second = try cache.store(measured(60_867_985_720, at: 3600))
+        #expect(
+            second.earlierReads == [.init(measuredAt: Date(timeIntervalSince1970: 0), readBytesPerS: 35_130_716_513)]
+        )
+        #expect(cache.load(fingerprint: "a") == .hit(second))
+        #expect(
+            second.unsteadyNote
+                == "this machine's measured read bandwidth moved between 35.1 GB/s and 60.9 GB/s over its last 2 measurements (shared or virtual hardware?): memory-bound speeds move with it; this answer uses the latest, 60.9 GB/s"
+        )
+        var last = second
+        for i in 0..<10 { last = try cache.store(measured(60_000_000_000 + Int64(i), at: 7200 + Double(i))) }
+        #expect(last.earlierReads?.count == BandwidthReport.historyLength - 1)
+        #expect(last.earlierReads?.last?.readBytesPerS == 60_000_000_008)
+        // Within 25 % of each other: a steady machine, nothing said.
+        #expect(last.unsteadyNote == nil)
+        let other = try cache.store(measured(20_000_000_000, at: 9000, fingerprint: "b"))
+        #expect(other.earlierReads == nil)
+    }
+
     @Test func peakSentence() {
         var report = BandwidthReport(
             threads: 2,

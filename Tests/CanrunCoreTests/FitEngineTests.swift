@@ -75,6 +75,25 @@ struct FitEngineTests {
         #expect(r.verdict == "runs")
     }
 
+    /// A machine whose measured read moved by more than 25 % between measurements says so in
+    /// every answer that reads RAM; a steady one does not.
+    @Test func unsteadyBandwidthIsSaid() throws {
+        let m = try Self.model("llama-3.1-8b")
+        var machine = Self.machine(ramGiB: 24, readGBs: 60)
+        machine.bandwidth?.earlierReads = [
+            .init(measuredAt: Date(timeIntervalSince1970: 0), readBytesPerS: 35_000_000_000)
+        ]
+        let unsteady = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
+        let note = try #require(machine.bandwidth?.unsteadyNote)
+        #expect(note.contains("between 35.0 GB/s and 60.0 GB/s over its last 2 measurements"))
+        #expect(unsteady.reasons.contains(note))
+        machine.bandwidth?.earlierReads = [
+            .init(measuredAt: Date(timeIntervalSince1970: 0), readBytesPerS: 55_000_000_000)
+        ]
+        let steady = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
+        #expect(!steady.reasons.contains { $0.contains("moved between") })
+    }
+
     /// Two 2.6 GHz AVX2 cores multiply 2 × 2.596e9 × 4.50 = 23.4 G Q8_0 weights/s: slower than
     /// their memory streams 7.45 GB of Llama 3.1 8B (0.96 × 60 GB/s), so decode is compute-bound;
     /// 64 cores are not.

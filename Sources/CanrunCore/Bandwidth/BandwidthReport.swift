@@ -33,6 +33,9 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
     /// The hardware this measurement belongs to (`HardwareFingerprint`).
     public var fingerprint: String
     public var notes: [String]
+    /// The all-nodes read rate of earlier measurements of the same hardware, oldest first (at
+    /// most `BandwidthReport.historyLength - 1`), kept by the cache; nil before a second one.
+    public var earlierReads: [EarlierRead]?
 
     public init(
         schemaVersion: Int = 1,
@@ -49,7 +52,8 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
         theoreticalPeakBytesPerS: Int64?,
         fractionOfPeak: Double?,
         fingerprint: String,
-        notes: [String]
+        notes: [String],
+        earlierReads: [EarlierRead]? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.threads = threads
@@ -66,6 +70,49 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
         self.fractionOfPeak = fractionOfPeak
         self.fingerprint = fingerprint
         self.notes = notes
+        self.earlierReads = earlierReads
+    }
+
+    /// One earlier measurement's headline read rate.
+    public struct EarlierRead: Codable, Sendable, Equatable {
+        public var measuredAt: Date
+        public var readBytesPerS: Int64
+
+        public init(measuredAt: Date, readBytesPerS: Int64) {
+            self.measuredAt = measuredAt
+            self.readBytesPerS = readBytesPerS
+        }
+    }
+
+    /// Measurements kept per machine, this one included.
+    public static let historyLength = 8
+
+    /// Read rates moving by more than this ratio between measurements of one machine are more
+    /// than a benchmark's noise (a stable machine repeats within a few percent).
+    public static let unsteadyRatio = 1.25
+
+    /// This report with `earlier`'s measurement (and its history) in front of its own history.
+    public func following(_ earlier: BandwidthReport) -> BandwidthReport {
+        var next = self
+        let previous =
+            (earlier.earlierReads ?? []) + [
+                EarlierRead(measuredAt: earlier.measuredAt, readBytesPerS: earlier.total.readBytesPerS)
+            ]
+        next.earlierReads = Array(previous.suffix(Self.historyLength - 1))
+        return next
+    }
+
+    /// Said when this machine's read rate moved by more than `unsteadyRatio` over the kept
+    /// measurements: a shared or virtual machine whose memory other tenants load, where every
+    /// memory-bound speed moves with it.
+    public var unsteadyNote: String? {
+        let rates = (earlierReads ?? []).map(\.readBytesPerS) + [total.readBytesPerS]
+        guard rates.count >= 2, let low = rates.min(), let high = rates.max(), low > 0,
+            Double(high) / Double(low) > Self.unsteadyRatio
+        else { return nil }
+        return "this machine's measured read bandwidth moved between \(ProfileText.rate(low)) and "
+            + "\(ProfileText.rate(high)) over its last \(rates.count) measurements (shared or virtual "
+            + "hardware?): memory-bound speeds move with it; this answer uses the latest, \(ProfileText.rate(total.readBytesPerS))"
     }
 
     /// Best-pass read, copy and triad rates of one run, bytes per second (0 when not measured).

@@ -23,6 +23,7 @@ public enum BandwidthText {
             "\(ProfileText.bytes(report.bufferBytes)) per array per thread; \(String(format: "%.1f", report.durationS)) s"
         )
         lines += report.notes
+        if let unsteady = report.unsteadyNote { lines.append(unsteady) }
         return lines.joined(separator: "\n")
     }
 

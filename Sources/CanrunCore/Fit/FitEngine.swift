@@ -142,6 +142,9 @@ public struct FitEngine: Sendable {
         }
         var reasons = [best.why] + best.numaReasons
         if request.weights != nil { reasons.append("weights measured exactly from the file's tensor table") }
+        if best.shares.contains(where: { $0.device == "cpu" }), let unsteady = devices.cpuBandwidthUnsteady {
+            reasons.append(unsteady)
+        }
         if best.fits, best.fitsNow == false {
             reasons.append("fits this machine but not the memory free now: other programs or models hold it")
         }
@@ -322,6 +325,8 @@ public struct FitEngine: Sendable {
         var hostFree: Int64?
         var cpuBandwidth: Int64?
         var cpuBandwidthSource: String
+        /// Said when the measured rate has moved between measurements (`BandwidthReport.unsteadyNote`).
+        var cpuBandwidthUnsteady: String?
         var numaNodes: Int
         /// Thread and page policies on several NUMA nodes, from the measured per-node rates.
         var numa: NUMAPlan
@@ -361,6 +366,7 @@ public struct FitEngine: Sendable {
             if let measured = p.bandwidth?.total.readBytesPerS, measured > 0 {
                 cpuBandwidth = measured
                 cpuBandwidthSource = "measured"
+                cpuBandwidthUnsteady = p.bandwidth?.unsteadyNote
             } else if let peak = p.memory.theoreticalBandwidthBytesPerS {
                 cpuBandwidth = peak
                 cpuBandwidthSource = "smbios_peak"
