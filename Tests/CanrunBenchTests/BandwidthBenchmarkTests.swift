@@ -119,7 +119,7 @@ struct BandwidthBenchmarkTests {
 
     /// Each measurement of the same hardware keeps the ones before it (at most 7 of them); a
     /// measurement of other hardware starts anew. The 2-vCPU development VM read 35.1 GB/s and
-    /// 60.9 GB/s in two runs an hour apart (Benchmarks/llama-cpp-check/RESULTS.md): said.
+    /// 60.9 GB/s in two runs a quarter of an hour apart (Benchmarks/llama-cpp-check/RESULTS.md): said.
     @Test func cacheKeepsEarlierReadsOfTheSameHardware() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-cache-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
