@@ -158,6 +158,13 @@ final class LoadClient: ChannelInboundHandler {
             return
         }
         guard let length = expected, pending.readableBytes >= length else { return }
+        guard pending.readableBytes == length else {
+            errorCaught(
+                context: context,
+                error: BadAnswer(description: "canrund sent \(pending.readableBytes - length) bytes past its answer")
+            )
+            return
+        }
         pending = ByteBuffer()
         expected = nil
         let now = NIODeadline.now()
@@ -168,6 +175,12 @@ final class LoadClient: ChannelInboundHandler {
             done.succeed(latencies)
             context.close(promise: nil)
         }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Closed by canrund before the deadline (a crash, a timeout): fail, never wait forever.
+        // After the last answer the promise is already fulfilled, and this does nothing.
+        done.fail(BadAnswer(description: "canrund closed the connection after \(latencies.count) answers"))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -10,10 +10,10 @@ public enum DRMSysfsReader {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
         let cards = names.filter { $0.hasPrefix("card") && Int($0.dropFirst(4)) != nil }
             .sorted { Int($0.dropFirst(4)) ?? 0 < Int($1.dropFirst(4)) ?? 0 }
-        return cards.compactMap { card in reading(device: base + "/" + card + "/device") }
+        return cards.compactMap { card in reading(device: base + "/" + card + "/device", root: root) }
     }
 
-    static func reading(device dir: String) -> GPUDriverReading? {
+    static func reading(device dir: String, root: HostRoot) -> GPUDriverReading? {
         let uevent = SysfsFile.string(dir + "/uevent").map(parseUevent) ?? [:]
         let driver = uevent["DRIVER"]
         var ids = uevent["PCI_ID"]?.split(separator: ":").compactMap { UInt16($0, radix: 16) } ?? []
@@ -34,7 +34,7 @@ public enum DRMSysfsReader {
                 memoryBytes: total,
                 memoryFreeBytes: used.map { total - $0 },
                 gttBytes: SysfsFile.int64(dir + "/mem_info_gtt_total"),
-                pcieLink: SysfsPCILink.read(device: dir),
+                pcieLink: SysfsPCILink.read(device: dir, root: root),
                 source: "amdgpu_sysfs",
                 driver: driver ?? "amdgpu"
             )
@@ -47,7 +47,7 @@ public enum DRMSysfsReader {
                 vendorId: ids.first,
                 deviceId: ids.count == 2 ? ids[1] : nil,
                 memoryBytes: xeBytes.reduce(0, +),
-                pcieLink: SysfsPCILink.read(device: dir),
+                pcieLink: SysfsPCILink.read(device: dir, root: root),
                 source: "xe_sysfs",
                 driver: driver ?? "xe"
             )

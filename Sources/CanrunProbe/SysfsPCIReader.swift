@@ -29,7 +29,7 @@ public enum SysfsPCIReader {
                 revision: hex("revision").map { UInt8(truncatingIfNeeded: $0) },
                 numaNode: numa.flatMap { $0 < 0 ? nil : $0 },
                 driver: driver,
-                link: SysfsPCILink.read(device: dir)
+                link: SysfsPCILink.read(device: dir, root: root)
             )
         }
     }

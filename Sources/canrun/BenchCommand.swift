@@ -126,13 +126,20 @@ struct BenchCommand: ParsableCommand {
         let cache = BandwidthCache(directory: BandwidthCache.userStateDirectory())
         var cacheNote: String?
         var shown = report
-        do {
-            shown = try cache.store(report)
-        } catch {
-            cacheNote = "could not cache the result at \(cache.path): \(error.localizedDescription)"
+        // Fits read the all-core read rate: a run with fewer threads, another buffer or without
+        // the read kernel answers another question, and is printed, not kept.
+        if threads != nil || bufferMiB != nil || !(kernels.isEmpty || kernels.contains(.read)) {
+            cacheNote = "not cached (--threads, --buffer-mib or --kernel): fits keep the last all-core measurement"
+        } else {
+            do {
+                shown = try cache.store(report)
+            } catch {
+                cacheNote = "could not cache the result at \(cache.path): \(error.localizedDescription)"
+            }
         }
         if json {
             print(String(decoding: try ProfileJSON.encoder().encode(shown), as: UTF8.self))
+            if let cacheNote { FileHandle.standardError.write(Data("canrun: \(cacheNote)\n".utf8)) }
         } else {
             print(BandwidthText.render(shown, channels: profile.memory.channelsPopulated))
             if let cacheNote { print(cacheNote) }

@@ -21,7 +21,7 @@ struct Canrund: AsyncParsableCommand {
 
             Example:
               canrund --socket /tmp/canrun.sock &
-              curl -s --unix-socket /tmp/canrun.sock http://localhost/v1/fit?model=llama-3.1-8b | jq .verdict
+              curl -s --unix-socket /tmp/canrun.sock 'http://localhost/v1/fit?model=llama-3.1-8b&quant=Q4_K_M' | jq .verdict
             """,
         version: CanrunVersion.current
     )

@@ -162,6 +162,10 @@ struct BandwidthBenchmarkTests {
         #expect(last.unsteadyNote == nil)
         let other = try cache.store(measured(20_000_000_000, at: 9000, fingerprint: "b"))
         #expect(other.earlierReads == nil)
+        // Another thread count answers another question: the history starts anew.
+        var fewer = measured(20_000_000_000, at: 9100, fingerprint: "b")
+        fewer.threads = 1
+        #expect(try cache.store(fewer).earlierReads == nil)
     }
 
     @Test func peakSentence() {

@@ -75,6 +75,25 @@ struct FitEngineTests {
         #expect(r.verdict == "runs")
     }
 
+    /// llama.cpp puts the CPU's weights in a CUDA/ROCm GPU's host buffer type, which comes before
+    /// the repack types: with such a GPU present nothing is repacked, even when the model runs on
+    /// the CPU (a 1 GiB card holds no layer beside its context and margin).
+    @Test func noRepackBesideACUDAOrROCmGPU() throws {
+        let m = try Self.model("llama-3.1-8b")
+        var machine = Self.machine(ramGiB: 24, readGBs: 30)
+        machine.cpu = CPUFacts(cores: 8, threads: 16, isa: ["avx", "avx2", "fma"], frequencyMaxMhz: 4000)
+        let alone = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
+        #expect(alone.placement.mode == "cpu")
+        #expect(alone.memory.cpuRepackBytes > 0)
+        machine.gpus = [
+            GPUFacts(vendor: "AMD", name: "small card", memoryBytes: 1 << 30, bandwidthBytesPerS: 100_000_000_000)
+        ]
+        let beside = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
+        #expect(beside.placement.mode == "cpu")
+        #expect(beside.memory.cpuRepackBytes == 0)
+        #expect(beside.memory.totalBytes == alone.memory.totalBytes - alone.memory.cpuRepackBytes)
+    }
+
     /// A machine whose measured read moved by more than 25 % between measurements says so in
     /// every answer that reads RAM; a steady one does not.
     @Test func unsteadyBandwidthIsSaid() throws {

@@ -20,9 +20,46 @@ struct PCIeLinkTests {
         #expect(link.label == "PCIe \(generation).0 x\(width)")
     }
 
-    @Test(arguments: [("Unknown", "16"), ("16.0 GT/s PCIe", "0"), ("", ""), ("fast", "16")])
+    /// Anything outside what PCIe defines (2.5-64 GT/s, 1-32 lanes) is a corrupt source, not a link.
+    @Test(arguments: [
+        ("Unknown", "16"), ("16.0 GT/s PCIe", "0"), ("", ""), ("fast", "16"), ("128.0 GT/s PCIe", "16"),
+        ("16.0 GT/s PCIe", "64"), ("inf GT/s", "16"), ("nan GT/s", "16"), ("1e300 GT/s", "16"),
+    ])
     func unreadableLinksAreUnknown(_ speed: String, _ width: String) {
         #expect(PCIeLink(sysfsSpeed: speed, width: width) == nil)
+    }
+
+    @Test(arguments: [0, 0.1, 300, .infinity, .nan, 1e300])
+    func implausibleHwlocRatesAreUnknown(_ gigabytes: Double) {
+        #expect(PCIeLink(gigabytesPerS: gigabytes, source: "hwloc") == nil)
+    }
+
+    /// hwloc's rate is the link's state when recorded (an idle GPU's may be Gen 1); a driver
+    /// tool's maximum beats it, and sysfs's maximum beats both.
+    @Test func maximumLinksBeatHwlocsCurrentOne() throws {
+        let idle = PCIeLink(bytesPerS: 4_000_000_000, source: "hwloc")
+        let toolMaximum = try #require(PCIeLink(generation: 4, width: 16, source: "nvidia-smi"))
+        let tool = GPUDriverReading(
+            pciAddress: "0000:01:00.0",
+            memoryBytes: 24 << 30,
+            pcieLink: toolMaximum,
+            source: "nvidia-smi"
+        )
+        var readings = ProbeReadings()
+        readings.topology = TopologyFacts(pciDevices: [
+            PCIDeviceRecord(address: "0000:01:00.0", vendorId: 0x10DE, deviceId: 0x2204, classCode: 0x0300, link: idle)
+        ])
+        readings.driverReadings = [tool]
+        let gpus = ProfileAssembler.assemble(readings, gpuTable: GPUTable(entries: [])).gpus ?? []
+        #expect(gpus.first?.pcieLink == toolMaximum)
+        readings.driverReadings = []
+        #expect(ProfileAssembler.assemble(readings, gpuTable: GPUTable(entries: [])).gpus?.first?.pcieLink == idle)
+        let sysfs = try #require(PCIeLink(generation: 3, width: 8, source: "sysfs"))
+        readings.pciDevices = [
+            PCIDeviceRecord(address: "0000:01:00.0", vendorId: 0x10DE, deviceId: 0x2204, classCode: 0x0300, link: sysfs)
+        ]
+        readings.driverReadings = [tool]
+        #expect(ProfileAssembler.assemble(readings, gpuTable: GPUTable(entries: [])).gpus?.first?.pcieLink == sysfs)
     }
 
     /// A Gen 5 x8 card behind a Gen 4 x16 port trains to Gen 4 x8.

@@ -147,6 +147,13 @@ struct ProbeSourceTests {
         #expect(devices.first?.link == PCIeLink(generation: 3, width: 8, source: "sysfs"))
         let profile = ProfileAssembler.assemble(try ReplaySource.read(root), gpuTable: FixtureFiles.gpuTable)
         #expect(profile.gpus?.first?.pcieLink == PCIeLink(generation: 3, width: 8, source: "sysfs"))
+        // A QEMU root port (vendor 1b36) in front of a passed-through GPU advertises 2.5 GT/s x1,
+        // which no copy crosses at: not a hop.
+        for (file, text) in [("vendor", "0x1b36"), ("max_link_speed", "2.5 GT/s PCIe"), ("max_link_width", "1")] {
+            try (text + "\n").write(toFile: port + "/" + file, atomically: true, encoding: .utf8)
+        }
+        let passedThrough = try #require(SysfsPCIReader.read(root: HostRoot(root)))
+        #expect(passedThrough.first?.link == PCIeLink(generation: 4, width: 16, source: "sysfs"))
     }
 }
 

@@ -91,9 +91,15 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
     /// than a benchmark's noise (a stable machine repeats within a few percent).
     public static let unsteadyRatio = 1.25
 
-    /// This report with `earlier`'s measurement (and its history) in front of its own history.
+    /// This report with `earlier`'s measurement (and its history) in front of its own history;
+    /// a measurement with another thread count, or without the read kernel, is not comparable,
+    /// and the history starts anew.
     public func following(_ earlier: BandwidthReport) -> BandwidthReport {
         var next = self
+        guard earlier.threads == threads, earlier.total.readBytesPerS > 0, total.readBytesPerS > 0 else {
+            next.earlierReads = nil
+            return next
+        }
         let previous =
             (earlier.earlierReads ?? []) + [
                 EarlierRead(measuredAt: earlier.measuredAt, readBytesPerS: earlier.total.readBytesPerS)
@@ -106,7 +112,7 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
     /// measurements: a shared or virtual machine whose memory other tenants load, where every
     /// memory-bound speed moves with it.
     public var unsteadyNote: String? {
-        let rates = (earlierReads ?? []).map(\.readBytesPerS) + [total.readBytesPerS]
+        let rates = ((earlierReads ?? []).map(\.readBytesPerS) + [total.readBytesPerS]).filter { $0 > 0 }
         guard rates.count >= 2, let low = rates.min(), let high = rates.max(), low > 0,
             Double(high) / Double(low) > Self.unsteadyRatio
         else { return nil }

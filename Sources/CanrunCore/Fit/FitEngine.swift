@@ -381,7 +381,10 @@ public struct FitEngine: Sendable {
             // before the repack types in the CPU's list (`make_cpu_buft_list`: "add extra buffer
             // types, only if no GPU device is present"), so nothing is repacked; with the file
             // mapped, the host buffer falls back to the mapping (`create_tensor`).
-            cpuRepackTypes = discrete.isEmpty ? CPURepack.types(isa: p.cpu?.isa ?? []) : []
+            let cudaOrROCm = (p.gpus ?? []).contains {
+                ($0.vendor == "NVIDIA" || $0.vendor == "AMD") && ($0.unifiedMemory || ($0.memoryBytes ?? 0) > 0)
+            }
+            cpuRepackTypes = cudaOrROCm ? [] : CPURepack.types(isa: p.cpu?.isa ?? [])
             cpu = p.cpu
         }
     }

@@ -95,7 +95,9 @@ struct GPUAssembler {
             unifiedMemory: GPUClassifier.isIntegrated(device, entry: entry),
             pciClass: device.classHex,
             driver: device.driver ?? reading?.driver,
-            pcieLink: device.link ?? reading?.pcieLink
+            // sysfs's maximum, then a tool's (nvidia-smi's max_link_gen), then hwloc's current
+            // rate, which an idle GPU may have down-clocked.
+            pcieLink: device.link.flatMap { $0.source == "hwloc" ? nil : $0 } ?? reading?.pcieLink ?? device.link
         )
         let model = device.osDevices.lazy.compactMap { $0.infos["GPUModel"] }.first
         (gpu.name, gpu.nameSource) =

@@ -14,6 +14,12 @@ public struct PCIeLink: Codable, Sendable, Equatable {
     /// state, which an idle GPU may have down-clocked).
     public var source: String
 
+    /// From a rate hwloc printed, GB/s; nil unless between PCIe 1.0 x1 and PCIe 6.0 x32.
+    public init?(gigabytesPerS: Double, source: String) {
+        guard gigabytesPerS.isFinite, gigabytesPerS >= 0.25, gigabytesPerS <= 256 else { return nil }
+        self.init(bytesPerS: Int64((gigabytesPerS * 1e9).rounded()), source: source)
+    }
+
     public init(bytesPerS: Int64, generation: Int? = nil, width: Int? = nil, source: String) {
         self.bytesPerS = bytesPerS
         self.generation = generation
@@ -22,10 +28,11 @@ public struct PCIeLink: Codable, Sendable, Equatable {
     }
 
     /// From a transfer rate per lane and a width: 2.5 and 5 GT/s code 8 bits in 10, 8 GT/s and
-    /// faster 128 in 130 (PCIe 6.0's FLIT mode is counted the same way). Nil for a zero or
-    /// negative rate or width.
+    /// faster 128 in 130 (PCIe 6.0's FLIT mode is counted the same way). Nil outside what PCIe
+    /// defines (up to 64 GT/s, 1 to 32 lanes), so a corrupt recording cannot claim a link.
     public init?(gigatransfersPerS: Double, width: Int, source: String) {
-        guard gigatransfersPerS > 0, width > 0 else { return nil }
+        guard gigatransfersPerS.isFinite, gigatransfersPerS >= 2.5, gigatransfersPerS <= 64, (1...32).contains(width)
+        else { return nil }
         let encoding = gigatransfersPerS < 8 ? 8.0 / 10 : 128.0 / 130
         bytesPerS = Int64((gigatransfersPerS * 1e9 * encoding / 8 * Double(width)).rounded())
         generation = Self.generations.first { abs($0.rate - gigatransfersPerS) < 0.01 }?.generation

@@ -39,7 +39,8 @@ public struct GPUFacts: Codable, Sendable, Equatable {
     /// PCI class code, 4 hex digits (`0300`, `0302`, `0380`, `1200`).
     public var pciClass: String?
     public var driver: String?
-    /// The PCIe link to the host; nil for integrated GPUs and when no source said.
+    /// The PCIe link to the host; nil when no source said (integrated GPUs may have one on paper,
+    /// which no copy crosses).
     public var pcieLink: PCIeLink?
 
     public init(

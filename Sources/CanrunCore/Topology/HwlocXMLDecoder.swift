@@ -269,7 +269,7 @@ public enum HwlocXMLDecoder {
                 deviceName: frame.infos["PCIDevice"],
                 driver: nil,
                 link: frame.attributes["pci_link_speed"].flatMap(Double.init).flatMap {
-                    $0 > 0 ? PCIeLink(bytesPerS: Int64(($0 * 1e9).rounded()), source: "hwloc") : nil
+                    PCIeLink(gigabytesPerS: $0, source: "hwloc")
                 },
                 osDevices: frame.osDevices
             )
