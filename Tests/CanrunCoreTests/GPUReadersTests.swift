@@ -75,6 +75,9 @@ struct GPUTableTests {
         let h200 = try #require(table.lookup(vendorId: "10de", deviceId: "2335"))
         #expect(h200.name.contains("H200"))
         #expect(h200.bandwidthGbs == 4800)
+        // NVIDIA's data sheet: "PCIe Gen5: 128GB/s" (both directions); the RTX 4060 Ti is an x8 card.
+        #expect(h200.pcieLink?.label == "PCIe 5.0 x16")
+        #expect(table.lookup(productName: "GeForce RTX 4060 Ti 16GB")?.pcieLink?.label == "PCIe 4.0 x8")
         #expect(table.lookup(vendorId: "1002", deviceId: "74a1")?.name.contains("MI300X") == true)
         #expect(table.lookup(vendorId: "10de", deviceId: "2684")?.name == "GeForce RTX 4090")
         #expect(table.lookup(vendorId: "10de", deviceId: "ffff") == nil)
@@ -93,8 +96,19 @@ struct GPUTableTests {
         )
     }
 
-    @Test func badTablesAreClearErrors() {
+    @Test func badTablesAreClearErrors() throws {
         #expect(throws: GPUTable.LoadError.self) { try GPUTable(toml: "[[gpu]\nname=") }
+        let card = "[[gpu]]\nvendor_id = \"10de\"\ndevice_ids = [\"2684\"]\nname = \"x\"\nvendor = \"NVIDIA\"\n"
+        let pairing = GPUTable.LoadError.invalidEntry(
+            index: 0,
+            reason: "pcie_generation (1-6) and pcie_lanes (1-32) come together"
+        )
+        #expect(throws: pairing) { try GPUTable(toml: card + "pcie_generation = 4\n") }
+        #expect(throws: pairing) { try GPUTable(toml: card + "pcie_generation = 9\npcie_lanes = 16\n") }
+        #expect(
+            try GPUTable(toml: card + "pcie_generation = 4\npcie_lanes = 8\n").entries.first?.pcieLink?.label
+                == "PCIe 4.0 x8"
+        )
         #expect(throws: GPUTable.LoadError.invalidEntry(index: 0, reason: "vendor_id 'nvidia' is not 4 hex digits")) {
             try GPUTable(
                 toml: "[[gpu]]\nvendor_id = \"nvidia\"\ndevice_ids = [\"2684\"]\nname = \"x\"\nvendor = \"NVIDIA\"\n"

@@ -27,6 +27,13 @@ struct HardwarePresetsTests {
         let rtx = try #require(presets.preset(named: "rtx-4090")?.profile.gpus?.first)
         #expect(rtx.memoryBytes == 24 << 30)
         #expect(rtx.bandwidthBytesPerS == 1_008_000_000_000)
+        // Every discrete reference card has its spec page's host link; unified parts have none.
+        for preset in presets.presets {
+            for gpu in preset.profile.gpus ?? [] {
+                #expect((gpu.pcieLink != nil) == !gpu.unifiedMemory, "\(preset.name)")
+            }
+        }
+        #expect(rtx.pcieLink == PCIeLink(generation: 4, width: 16, source: "table"))
         // 2 channels × 6000 MT/s × 8 bytes.
         #expect(presets.preset(named: "ddr5-desktop")?.profile.memory.theoreticalBandwidthBytesPerS == 96_000_000_000)
         let m2 = try #require(presets.preset(named: "apple-m2")?.profile.gpus?.first)

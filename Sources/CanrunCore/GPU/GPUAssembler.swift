@@ -161,6 +161,7 @@ struct GPUAssembler {
         }
         gpu.fp16FlopsPerS = entry?.fp16FlopsPerS
         gpu.architecture = entry?.architecture ?? reading?.architecture
+        if gpu.pcieLink == nil, !gpu.unifiedMemory { gpu.pcieLink = entry?.pcieLink }
     }
 
     /// GPU memory from hwloc OS device infos, KiB: CUDA, ROCm SMI, Level Zero, then OpenCL.

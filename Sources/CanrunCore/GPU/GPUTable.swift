@@ -26,6 +26,9 @@ public struct GPUTable: Sendable, Equatable {
         public var fp16Tflops: Double?
         public var bf16Tflops: Double?
         public var unifiedMemory: Bool?
+        /// The card's host interface as its spec page states it; the slot may be slower.
+        public var pcieGeneration: Int?
+        public var pcieLanes: Int?
         public var sources: [String]?
 
         enum CodingKeys: String, CodingKey {
@@ -41,6 +44,8 @@ public struct GPUTable: Sendable, Equatable {
             case fp16Tflops = "fp16_tflops"
             case bf16Tflops = "bf16_tflops"
             case unifiedMemory = "unified_memory"
+            case pcieGeneration = "pcie_generation"
+            case pcieLanes = "pcie_lanes"
             case sources
         }
 
@@ -65,6 +70,8 @@ public struct GPUTable: Sendable, Equatable {
             fp16Tflops = try number(.fp16Tflops)
             bf16Tflops = try number(.bf16Tflops)
             unifiedMemory = try c.decodeIfPresent(Bool.self, forKey: .unifiedMemory)
+            pcieGeneration = try c.decodeIfPresent(Int.self, forKey: .pcieGeneration)
+            pcieLanes = try c.decodeIfPresent(Int.self, forKey: .pcieLanes)
             sources = try c.decodeIfPresent([String].self, forKey: .sources)
         }
 
@@ -73,6 +80,11 @@ public struct GPUTable: Sendable, Equatable {
         public var bandwidthBytesPerS: Int64? { bandwidthGbs.map { Int64(($0 * 1e9).rounded()) } }
         public var fp16FlopsPerS: Int64? { fp16Tflops.map { Int64(($0 * 1e12).rounded()) } }
         public var isUnified: Bool { unifiedMemory ?? (segment == "integrated") }
+        /// The spec page's link, labelled `table`; nil when the entry gives none.
+        public var pcieLink: PCIeLink? {
+            guard let generation = pcieGeneration, let lanes = pcieLanes else { return nil }
+            return PCIeLink(generation: generation, width: lanes, source: "table")
+        }
     }
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {
@@ -120,6 +132,12 @@ public struct GPUTable: Sendable, Equatable {
             }
             for device in entry.deviceIds where device.count != 4 || UInt16(device, radix: 16) == nil {
                 throw LoadError.invalidEntry(index: position, reason: "device id '\(device)' is not 4 hex digits")
+            }
+            if entry.pcieGeneration != nil || entry.pcieLanes != nil, entry.pcieLink == nil {
+                throw LoadError.invalidEntry(
+                    index: position,
+                    reason: "pcie_generation (1-6) and pcie_lanes (1-32) come together"
+                )
             }
         }
         self.init(entries: entries)

@@ -83,7 +83,8 @@ public struct HardwarePresets: Sendable {
                         bandwidthSource: "table",
                         fp16FlopsPerS: entry.fp16FlopsPerS,
                         architecture: entry.architecture,
-                        unifiedMemory: entry.isUnified
+                        unifiedMemory: entry.isUnified,
+                        pcieLink: entry.isUnified ? nil : entry.pcieLink
                     )
                 )
             }
