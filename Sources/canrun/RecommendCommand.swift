@@ -30,10 +30,13 @@ struct RecommendCommand: ParsableCommand {
     @Flag(help: "Print a JSON array of FitReports.")
     var json = false
 
+    @OptionGroup var daemon: DaemonOptions
+
     func run() throws {
         try reportingCLIErrors {
             var options = try FitOptions.parse([])
             options.replay = replay
+            options.daemon = daemon
             let (engine, catalog, _, gpus) = try options.engine()
             var machine = try options.profile(table: gpus)
             if replay == nil, machine.bandwidth == nil {
