@@ -12,7 +12,7 @@
 ///   and keeps its mask in f16.
 ///
 /// Measured with `Benchmarks/llama-cpp-check/compute-buffers.py` (llama-cpp-python 0.3.36, CPU,
-/// 13 shapes × flash attention on/off, `Tests/Fixtures/reference/llama-compute-buffers.csv`): with
+/// 13 shapes × flash attention on/off, `Tests/Fixtures/llama-cpp/compute-buffers.csv`): with
 /// flash attention every shape within 12%; without it 12 of 13 within 5.2% and one (hidden 3072,
 /// vocabulary 32000, 768 cells) 24% low, where the allocator placed the logits above a live
 /// tensor instead of in the freed scores.
@@ -60,14 +60,13 @@ public struct ComputeBufferModel: Sendable, Equatable {
             let shared = (m.numSharedExperts ?? 0) * (m.sharedExpertIntermediateSize ?? m.moeIntermediateSize ?? 0)
             ffn = max(ffn, routed + shared)
         }
-        let kvRow = m.usesMLA ? (m.kvLoraRank ?? 0) + (m.qkRopeHeadDim ?? 0) : m.numKeyValueHeads * m.headDim
         self.init(
             ubatch: ubatch,
             cells: cells,
             hiddenSize: m.hiddenSize,
             ffnWidth: ffn,
             heads: m.numAttentionHeads,
-            kvRow: kvRow,
+            kvRow: Int(KVCachePlan.rowElements(m, mla: .latent).k),
             vocabSize: m.vocabSize,
             flashAttention: flashAttention
         )

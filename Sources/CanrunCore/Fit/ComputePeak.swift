@@ -21,11 +21,15 @@ public enum ComputePeak {
     /// Neoverse V-series); prefill's fitted efficiency absorbs what a core does differently.
     /// Nil when the core count, clock or vector unit is unknown.
     public static func cpuFlopsPerS(_ cpu: CPUFacts?, threads: Int? = nil) -> Double? {
+        laneCycles(cpu, threads: threads).map { $0 * 2 * 2 }
+    }
+
+    /// Cores (at most `threads`) × clock × FP32 lanes, per second: what both peaks scale.
+    private static func laneCycles(_ cpu: CPUFacts?, threads: Int? = nil) -> Double? {
         guard let cpu, let cores = cpu.cores, cores > 0, let mhz = cpu.frequencyMaxMhz, mhz > 0,
             let lanes = fp32Lanes(isa: cpu.isa, vendor: cpu.vendor)
         else { return nil }
-        let used = min(cores, threads ?? cores)
-        return Double(used) * Double(mhz) * 1e6 * Double(lanes) * 2 * 2
+        return Double(min(cores, threads ?? cores)) * Double(mhz) * 1e6 * Double(lanes)
     }
 
     /// Weights per second the CPU's cores multiply in decode (matrix × vector: dequantise, dot):
@@ -33,10 +37,7 @@ public enum ComputePeak {
     /// one thread per physical core by default. Nil when the core count, clock or vector unit
     /// is unknown.
     public static func cpuDecodeWeightsPerS(_ cpu: CPUFacts?, weightsPerCycle: Double) -> Double? {
-        guard let cpu, let cores = cpu.cores, cores > 0, let mhz = cpu.frequencyMaxMhz, mhz > 0,
-            let lanes = fp32Lanes(isa: cpu.isa, vendor: cpu.vendor)
-        else { return nil }
-        return Double(cores) * Double(mhz) * 1e6 * weightsPerCycle * Double(lanes) / 8
+        laneCycles(cpu).map { $0 * weightsPerCycle / 8 }
     }
 
     /// Apple GPUs: 128 FP32 ALUs per core (Apple's M1 and M2 GPU descriptions: "128 execution

@@ -72,15 +72,22 @@ public struct FitEngine: Sendable {
     /// All the memory any placement could use on `machine` (RAM plus every discrete GPU's
     /// memory), in bytes: weights larger than this cannot fit in any quantization step above
     /// them. Nil when the machine's RAM is unknown.
-    public func memoryCeiling(_ machine: MachineProfile) -> Int64? {
-        let devices = Devices(machine)
-        return devices.hostTotal.map { $0 + devices.gpus.reduce(0) { $0 + $1.memory } }
+    public func memoryCeiling(_ machine: MachineProfile) -> Int64? { memoryCeiling(Devices(machine)) }
+
+    func memoryCeiling(_ devices: Devices) -> Int64? {
+        devices.hostTotal.map { $0 + devices.gpus.reduce(0) { $0 + $1.memory } }
     }
 
     /// - Parameter inventory: the model's tensors when the caller already has them (the
     ///   recommendation table fits every quantization of a model from one inventory).
     public func fit(_ request: Request, machine: MachineProfile, inventory: TensorInventory? = nil) throws -> FitReport
     {
+        try fit(request, devices: Devices(machine), inventory: inventory)
+    }
+
+    /// `fit` on a machine's pools already gathered (the recommendation table asks every rung of
+    /// every model about one machine).
+    func fit(_ request: Request, devices: Devices, inventory: TensorInventory?) throws -> FitReport {
         let m = request.model
         guard request.context >= 1, request.context <= m.maxPositionEmbeddings else {
             throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
@@ -102,24 +109,8 @@ public struct FitEngine: Sendable {
             ),
             table: quants
         )
-        let devices = Devices(machine)
-        let activeWeights = inventory.activeParameters(m)
-        // The model's shape once; each context only changes the cells (and a short micro-batch).
-        let computeShape = ComputeBufferModel(
-            model: m,
-            ubatch: request.ubatch,
-            cells: 0,
-            flashAttention: request.flashAttention
-        )
-        let parts = Parts(
-            request,
-            weights: weights,
-            kv: kv,
-            context: request.context,
-            cpuRepackTypes: devices.cpuRepackTypes,
-            activeWeights: activeWeights,
-            computeShape: computeShape
-        )
+        let fixed = ModelParts(request, weights: weights, inventory: inventory, cpuRepackTypes: devices.cpuRepackTypes)
+        let parts = Parts(fixed, kv: kv, context: request.context)
         var candidates = placements(parts, devices: devices)
         // Fitting first, then faster; with speeds unknown, the placement that keeps more on GPUs.
         candidates.sort {
@@ -149,7 +140,7 @@ public struct FitEngine: Sendable {
             reasons.append("fits this machine but not the memory free now: other programs or models hold it")
         }
         for other in candidates where other.mode != best.mode { reasons.append(other.why) }
-        let fullDepth = best.speedAt(depth: request.context)
+        let fullDepth = best.speedAt(request.context)
         let verdict: String
         if !best.fits {
             verdict = "does_not_fit"
@@ -159,19 +150,11 @@ public struct FitEngine: Sendable {
             verdict = "runs"
             reasons.append("speed unknown: no measured bandwidth and no SMBIOS peak; run canrun bench")
         }
-        let maxContext =
-            best.fits
-            ? maxContext(
-                request,
-                weights: weights,
-                devices: devices,
-                activeWeights: activeWeights,
-                computeShape: computeShape
-            ) : 0
+        let maxContext = best.fits ? maxContext(fixed, devices: devices) : 0
         let offload = best.fits ? promptOffload(best, ubatch: request.ubatch) : nil
         let prefill =
             best.fits
-            ? prefillSpeed(best, parts: parts, devices: devices, multipliedWeights: activeWeights, offload: offload)
+            ? prefillSpeed(best, parts: parts, devices: devices, offload: offload)
             : nil
         var basis = best.basis
         if let offload, prefill != nil { basis.notes.append(offload.note) }
@@ -194,9 +177,7 @@ public struct FitEngine: Sendable {
                 computeBufferBytes: parts.compute,
                 cpuRepackBytes: best.repack,
                 backendContextBytes: best.context,
-                fitMarginBytes: best.margin,
-                runtimeOverheadBytes: best.context + best.margin,
-                totalBytes: weights.bytes + kv.totalBytes + parts.compute + best.repack + best.context + best.margin
+                fitMarginBytes: best.margin
             ),
             placement: .init(mode: best.mode, gpuLayers: best.gpuLayers, devices: best.shares),
             fits: best.fits,
@@ -216,13 +197,8 @@ public struct FitEngine: Sendable {
     private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     /// The largest context (a multiple of 256, at most the model's) for which some placement fits.
-    func maxContext(
-        _ request: Request,
-        weights: WeightsEstimate,
-        devices: Devices,
-        activeWeights: Int64,
-        computeShape: ComputeBufferModel
-    ) -> Int {
+    func maxContext(_ fixed: ModelParts, devices: Devices) -> Int {
+        let request = fixed.request
         let m = request.model
         func fits(_ context: Int) -> Bool {
             guard
@@ -232,16 +208,9 @@ public struct FitEngine: Sendable {
                     table: quants
                 )
             else { return false }
-            let parts = Parts(
-                request,
-                weights: weights,
-                kv: kv,
-                context: context,
-                cpuRepackTypes: devices.cpuRepackTypes,
-                activeWeights: activeWeights,
-                computeShape: computeShape
-            )
-            return placements(parts, devices: devices, explain: false).contains { $0.fits }
+            return placements(Parts(fixed, kv: kv, context: context), devices: devices, explain: false).contains {
+                $0.fits
+            }
         }
         var low = 0
         var high = m.maxPositionEmbeddings / 256
@@ -254,43 +223,69 @@ public struct FitEngine: Sendable {
         return low * 256
     }
 
-    /// What the model consists of, for placement.
-    struct Parts {
-        var model: ModelSpec
+    /// What the model consists of apart from the context: worked out once per fit and shared by
+    /// every probe of the max-context search.
+    struct ModelParts {
+        var request: Request
         var weights: WeightsEstimate
-        var kv: KVCachePlan
-        /// llama.cpp's compute buffer (`ComputeBufferModel`).
-        var compute: Int64
-        /// The repacked copy llama.cpp makes when all weights sit on the CPU (`CPURepack`).
+        /// The compute buffer's shape; each context sets its cells (and a short micro-batch).
+        var computeShape: ComputeBufferModel
+        /// The repacked copy llama.cpp makes of the CPU's weights (`CPURepack`).
         var repack: Int64
         /// Weight bytes a decoded token reads (experts at k ÷ n, no embedding table).
         var activeBytes: Int64
         /// Weights a decoded token multiplies (the same tensors, counted in weights).
         var activeWeights: Int64
         var expertActiveBytes: Int64
+        /// Layers with routed experts (each sends activations to the CPU and back when the
+        /// experts sit in RAM).
+        var moeLayers: Int
+
+        init(_ request: Request, weights: WeightsEstimate, inventory: TensorInventory, cpuRepackTypes: Set<String>) {
+            let model = request.model
+            self.request = request
+            self.weights = weights
+            computeShape = ComputeBufferModel(
+                model: model,
+                ubatch: request.ubatch,
+                cells: 0,
+                flashAttention: request.flashAttention
+            )
+            repack = CPURepack.bytes(weights, types: cpuRepackTypes)
+            activeBytes = weights.activeBytes(model)
+            activeWeights = inventory.activeParameters(model)
+            expertActiveBytes = weights.expertActiveBytes(model)
+            moeLayers = (0..<model.numHiddenLayers).filter(model.isMoELayer).count
+        }
+    }
+
+    /// What the model consists of at one context, for placement.
+    struct Parts {
+        var model: ModelSpec
+        var weights: WeightsEstimate
+        var kv: KVCachePlan
+        /// llama.cpp's compute buffer (`ComputeBufferModel`).
+        var compute: Int64
+        var repack: Int64
+        var activeBytes: Int64
+        var activeWeights: Int64
+        var expertActiveBytes: Int64
+        var moeLayers: Int
         var layers: Int
 
-        init(
-            _ request: Request,
-            weights: WeightsEstimate,
-            kv: KVCachePlan,
-            context: Int,
-            cpuRepackTypes: Set<String>,
-            activeWeights: Int64,
-            computeShape: ComputeBufferModel
-        ) {
-            let model = request.model
-            self.activeWeights = activeWeights
-            self.model = model
-            self.weights = weights
+        init(_ fixed: ModelParts, kv: KVCachePlan, context: Int) {
+            model = fixed.request.model
+            weights = fixed.weights
             self.kv = kv
-            var buffer = computeShape
-            buffer.ubatch = min(request.ubatch, context)
+            var buffer = fixed.computeShape
+            buffer.ubatch = min(fixed.request.ubatch, context)
             buffer.cells = kv.fullLayers > 0 ? kv.cells : kv.windowCells
             compute = buffer.bytes
-            repack = CPURepack.bytes(weights, types: cpuRepackTypes)
-            expertActiveBytes = weights.expertActiveBytes(model)
-            activeBytes = weights.activeBytes(model)
+            repack = fixed.repack
+            activeBytes = fixed.activeBytes
+            activeWeights = fixed.activeWeights
+            expertActiveBytes = fixed.expertActiveBytes
+            moeLayers = fixed.moeLayers
             layers = model.numHiddenLayers
         }
 
@@ -389,67 +384,6 @@ public struct FitEngine: Sendable {
         }
     }
 
-    struct Candidate {
-        var mode: String
-        var fits: Bool
-        var fitsNow: Bool?
-        var gpuLayers: Int
-        var shares: [FitReport.DeviceShare]
-        /// The GPU backends' contexts and llama.cpp's margins on the GPUs used (`GPURuntimeMemory`).
-        var context: Int64
-        var margin: Int64
-        /// Weights in RAM that the GPU multiplies in prompt processing (`PromptOffload`), and
-        /// the GPU that does.
-        var hostWeightBytes: Int64 = 0
-        var offloadGPU: Devices.GPU? = nil
-        /// The repacked copy of the weights on the CPU (`CPURepack`).
-        var repack: Int64 = 0
-        /// Decode tokens/s at depth 0.
-        var speed: Double?
-        var speedAt: (Int) -> Double?
-        var basis: FitReport.Basis
-        var why: String
-        var flags: String
-        /// `numactl` options to run llama.cpp under (`NUMAPlan`), and why the other NUMA
-        /// policies lose.
-        var numactl: String? = nil
-        var numaReasons: [String] = []
-
-        func speedAt(depth: Int) -> Double? { speedAt(depth) }
-
-        func launch(_ r: Request) -> String {
-            var parts = [flags, "-c \(r.context)"]
-            if !r.flashAttention { parts.append("-fa off") }
-            if r.kvType != "f16" { parts.append("-ctk \(r.kvType) -ctv \(r.kvType)") }
-            if r.parallel > 1 { parts.append("--parallel \(r.parallel)") }
-            return parts.filter { !$0.isEmpty }.joined(separator: " ")
-        }
-
-        static func none(_ parts: Parts) -> Candidate {
-            Candidate(
-                mode: "none",
-                fits: false,
-                fitsNow: false,
-                gpuLayers: 0,
-                shares: [],
-                context: 0,
-                margin: 0,
-                speed: nil,
-                speedAt: { _ in nil },
-                basis: .init(
-                    bandwidthSource: "unknown",
-                    effectiveBandwidthBytesPerS: nil,
-                    bytesPerToken: parts.activeBytes,
-                    efficiency: nil,
-                    perLayerSeconds: nil,
-                    notes: []
-                ),
-                why: "no memory figure for this machine: probe it first (canrun probe)",
-                flags: ""
-            )
-        }
-    }
-
     /// The copies of weights in RAM that a split placement's prompt processing makes (CUDA and
     /// ROCm offload the CPU's matrix multiplications; Metal runs only unified placements here).
     func promptOffload(_ c: Candidate, ubatch: Int) -> PromptOffload? {
@@ -470,14 +404,13 @@ public struct FitEngine: Sendable {
         _ c: Candidate,
         parts: Parts,
         devices: Devices,
-        multipliedWeights: Int64,
         offload: PromptOffload?
     ) -> Double? {
         let model = efficiency.prefill
         let family = quants.namedQuant(parts.weights.quant)?.base ?? parts.weights.quant
         let flops = PrefillSpeedModel.flopsPerToken(
             model: parts.model,
-            multipliedWeights: multipliedWeights,
+            multipliedWeights: parts.activeWeights,
             promptTokens: PrefillSpeedModel.referencePromptTokens
         )
         if let offload, let gpu = c.offloadGPU {
@@ -517,358 +450,9 @@ public struct FitEngine: Sendable {
         return PrefillSpeedModel.tokensPerSecond(flopsPerToken: flops, shares: shares)
     }
 
-    /// Whether every device's share fits in what is free on it now; nil when some device's free
-    /// memory is unknown (only live drivers and /proc/meminfo know it).
-    static func fitsNow(_ shares: [(free: Int64?, need: Int64)]) -> Bool? {
-        var all = true
-        for share in shares {
-            guard let free = share.free else { return nil }
-            all = all && share.need <= free
-        }
-        return all
-    }
-
     /// The family's fitted weights per cycle per core; a family without a measurement takes the
     /// median of the measured ones.
     func cpuWeightsPerCycle(_ quantBase: String) -> Double? {
         efficiency.cpuWeightsPerCycle[quantBase] ?? cpuWeightsPerCycleMedian
-    }
-
-    /// Seconds per token for `bytes` on each (bandwidth, backend) share plus the per-layer cost.
-    private func decodeSpeed(
-        _ shares: [(bytes: Int64, bandwidth: Int64?, eta: Double?, computeSeconds: Double)],
-        layers: Int,
-        tau: Double,
-        transfer: ActivationTransfer? = nil
-    ) -> Double? {
-        var seconds = Double(layers) * tau + (transfer?.seconds ?? 0)
-        for share in shares where share.bytes > 0 {
-            guard let bw = share.bandwidth, bw > 0, let eta = share.eta, eta > 0 else { return nil }
-            // A device streams its bytes and multiplies its weights at once: the slower one sets
-            // the pace (few CPU cores cannot keep up with their memory).
-            seconds += max(Double(share.bytes) / (Double(bw) * eta), share.computeSeconds)
-        }
-        return seconds > 0 ? 1 / seconds : nil
-    }
-
-    /// - Parameter explain: build the basis notes (formatted text); the max-context search only
-    ///   asks which placements fit.
-    func placements(_ p: Parts, devices d: Devices, explain: Bool = true) -> [Candidate] {
-        var out: [Candidate] = []
-        let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
-        // Memory-bound CPU decode streams every weight type alike; the types differ in compute.
-        let cpuEta = efficiency.model.backends["cpu"]?.eta
-        let cpuWeightsPerS = cpuWeightsPerCycle(base).flatMap {
-            ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0)
-        }
-        /// Seconds the CPU's cores take to multiply `weights` (0 when its rate is unknown).
-        func cpuCompute(_ weights: Int64) -> Double { cpuWeightsPerS.map { Double(weights) / $0 } ?? 0 }
-        /// How the CPU-only decode figure was bounded, in words.
-        func cpuNotes(_ bandwidth: Int64?) -> [String] {
-            guard let rate = cpuWeightsPerS, let perCycle = cpuWeightsPerCycle(base), let cpu = d.cpu,
-                let cores = cpu.cores, let mhz = cpu.frequencyMaxMhz
-            else { return ["CPU compute bound unknown (cores, clock or vector unit unknown): memory-bound only"] }
-            var notes = [
-                "CPU compute: \(cores) cores × \(ProfileText.decimal(Double(mhz) / 1000, places: 2)) GHz × "
-                    + "\(ProfileText.decimal(perCycle, places: 2)) \(base) weights per cycle (8 lanes) = "
-                    + "\(ProfileText.decimal(rate / 1e9, places: 1)) G weights/s"
-            ]
-            if let bw = bandwidth, let eta = cpuEta,
-                cpuCompute(p.activeWeights) > Double(p.activeBytes) / (Double(bw) * eta)
-            {
-                notes.append("decode is compute-bound: the cores multiply slower than memory streams")
-            }
-            return notes
-        }
-        let hostNeed = p.weights.bytes + p.kv.totalBytes + p.compute
-        /// The CPU's read rate for `need` bytes in RAM: the fastest NUMA policy that holds them,
-        /// with its flags and why the other policies lose; one node: the measured (or peak) rate.
-        func cpuRead(need: Int64) -> (bandwidth: Int64?, flag: String, numactl: String?, reasons: [String]) {
-            guard let chosen = d.numa.choice(need: need) else {
-                return (d.cpuBandwidth, d.numaNodes > 1 ? " --numa distribute" : "", nil, [])
-            }
-            guard explain else { return (chosen.readBytesPerS, " --numa \(chosen.llamaFlag)", chosen.numactl, []) }
-            var reasons = d.numa.options.filter { $0 != chosen }.map { NUMAPlan.why($0, lostTo: chosen, need: need) }
-            if chosen.policy == .distribute {
-                reasons.insert(
-                    "NUMA distribute reads pages where threads first touch them: drop the page cache before the first run (sync; echo 3 > /proc/sys/vm/drop_caches)",
-                    at: 0
-                )
-            }
-            return (chosen.readBytesPerS, " --numa \(chosen.llamaFlag)", chosen.numactl, reasons)
-        }
-
-        func basis(_ source: String, _ bw: Int64?, _ eta: Double?, _ tau: Double?, _ notes: [String]) -> FitReport.Basis
-        {
-            .init(
-                bandwidthSource: source,
-                effectiveBandwidthBytesPerS: bw.flatMap { b in eta.map { Int64(Double(b) * $0) } },
-                bytesPerToken: p.activeBytes,
-                efficiency: eta,
-                perLayerSeconds: tau,
-                notes: notes
-            )
-        }
-        /// A GPU's bandwidth (its source, else the table) and its backend's η and τ.
-        func basisOf(_ gpu: Devices.GPU) -> FitReport.Basis {
-            let backend = efficiency.model.backends[gpu.backend]
-            return basis(gpu.bandwidthSource ?? "table", gpu.bandwidth, backend?.eta, backend?.tauSecondsPerLayer, [])
-        }
-
-        // CPU only.
-        if let total = d.hostTotal {
-            let need = hostNeed + p.repack
-            let numa = cpuRead(need: need)
-            let speed = { (depth: Int) in
-                self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), numa.bandwidth, cpuEta, cpuCompute(p.activeWeights))],
-                    layers: p.layers,
-                    tau: 0
-                )
-            }
-            let fits = need <= total
-            out.append(
-                Candidate(
-                    mode: "cpu",
-                    fits: fits,
-                    fitsNow: Self.fitsNow([(d.hostFree, need)]),
-                    gpuLayers: 0,
-                    shares: [.init(device: "cpu", bytes: need)],
-                    context: 0,
-                    margin: 0,
-                    repack: p.repack,
-                    speed: speed(0),
-                    speedAt: speed,
-                    basis: basis(
-                        d.cpuBandwidthSource,
-                        numa.bandwidth,
-                        cpuEta,
-                        0,
-                        explain ? cpuNotes(numa.bandwidth) : []
-                    ),
-                    why: fits
-                        ? "CPU only: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) RAM"
-                        : "CPU only: needs \(ProfileText.bytes(need)), RAM is \(ProfileText.bytes(total))",
-                    flags: "-ngl 0" + numa.flag,
-                    numactl: numa.numactl,
-                    numaReasons: numa.reasons
-                )
-            )
-        }
-        /// Everything on one GPU (`-ngl 99`) holding `capacity` bytes, `free` of them now.
-        func allOn(_ g: Devices.GPU, mode: String, capacity: Int64, free: Int64?, why: String) -> Candidate {
-            let backend = efficiency.model.backends[g.backend]
-            let speed = { (depth: Int) in
-                self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), g.bandwidth, backend?.eta, 0)],
-                    layers: p.layers,
-                    tau: backend?.tauSecondsPerLayer ?? 0
-                )
-            }
-            let need = hostNeed + g.overhead
-            return Candidate(
-                mode: mode,
-                fits: need <= capacity,
-                fitsNow: Self.fitsNow([(free, need)]),
-                gpuLayers: p.layers + 1,
-                shares: [.init(device: "gpu\(g.index)", bytes: need)],
-                context: GPURuntimeMemory.contextBytes(backend: g.backend),
-                margin: GPURuntimeMemory.fitMarginBytes,
-                speed: speed(0),
-                speedAt: speed,
-                basis: basisOf(g),
-                why: why,
-                flags: "-ngl 99"
-            )
-        }
-
-        // Unified memory (GB10, Apple, Strix Halo): the GPU reads the host's memory.
-        if let u = d.unified, let total = d.hostTotal {
-            let need = hostNeed + u.overhead
-            out.append(
-                allOn(
-                    u,
-                    mode: "unified",
-                    capacity: total,
-                    free: d.hostFree,
-                    why:
-                        "unified memory: the GPU uses \(ProfileText.bytes(need)) of \(ProfileText.bytes(total)) shared RAM"
-                )
-            )
-        }
-        guard let gpu = d.gpus.first else { return out }
-        let backend = efficiency.model.backends[gpu.backend]
-        let gpuBasis = basisOf(gpu)
-        let tau = backend?.tauSecondsPerLayer ?? 0
-        let gpuNeed = hostNeed + gpu.overhead
-        // One GPU.
-        out.append(
-            allOn(
-                gpu,
-                mode: "gpu",
-                capacity: gpu.memory,
-                free: gpu.free,
-                why: gpuNeed <= gpu.memory
-                    ? "all on gpu\(gpu.index): \(ProfileText.bytes(gpuNeed)) of \(ProfileText.bytes(gpu.memory))"
-                    : "all on gpu\(gpu.index): needs \(ProfileText.bytes(gpuNeed)), it has \(ProfileText.bytes(gpu.memory))"
-            )
-        )
-        // Several GPUs, layers split by memory (llama.cpp --tensor-split).
-        if d.gpus.count > 1 {
-            let total = d.gpus.reduce(Int64(0)) { $0 + $1.memory }
-            let overhead = d.gpus.reduce(Int64(0)) { $0 + $1.overhead }
-            let need = hostNeed + overhead
-            let slowest = d.gpus.compactMap(\.bandwidth).min()
-            let transfer = ActivationTransfer(
-                copiesPerToken: d.gpus.count - 1,
-                hiddenSize: p.model.hiddenSize,
-                rate: PCIeCopyRate(slowestOf: d.gpus.map(\.link))
-            )
-            let split = { (depth: Int) in
-                self.decodeSpeed(
-                    [(p.activeBytes + p.kvRead(depth: depth), slowest, backend?.eta, 0)],
-                    layers: p.layers,
-                    tau: tau,
-                    transfer: transfer
-                )
-            }
-            var splitBasis = gpuBasis
-            if explain { splitBasis.notes.append(transfer.note) }
-            let ratios = d.gpus.map { ProfileText.decimal(Double($0.memory) / Double(1 << 30), places: 0) }.joined(
-                separator: ","
-            )
-            out.append(
-                Candidate(
-                    mode: "multi_gpu",
-                    fits: need <= total,
-                    fitsNow: Self.fitsNow(
-                        d.gpus.map { ($0.free, Int64(Double(need) * Double($0.memory) / Double(total))) }
-                    ),
-                    gpuLayers: p.layers + 1,
-                    shares: d.gpus.map {
-                        .init(device: "gpu\($0.index)", bytes: Int64(Double(need) * Double($0.memory) / Double(total)))
-                    },
-                    context: d.gpus.reduce(0) { $0 + GPURuntimeMemory.contextBytes(backend: $1.backend) },
-                    margin: GPURuntimeMemory.fitMarginBytes * Int64(d.gpus.count),
-                    speed: split(0),
-                    speedAt: split,
-                    basis: splitBasis,
-                    why: "split over \(d.gpus.count) GPUs: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total))",
-                    flags: "-ngl 99 --tensor-split \(ratios)"
-                )
-            )
-        }
-        guard let host = d.hostTotal else { return out }
-        // MoE: attention, shared experts and KV on the GPU, routed experts in RAM.
-        if p.model.isMoE, p.weights.expertBytes > 0 {
-            let onGPU = hostNeed - p.weights.expertBytes + gpu.overhead
-            // Shares in floating point: byte counts of large MoE models multiply past Int64.
-            let expertShare = p.weights.bytes > 0 ? Double(p.weights.expertBytes) / Double(p.weights.bytes) : 0
-            let repack = Int64(Double(p.repack) * expertShare)
-            let onCPU = p.weights.expertBytes + repack
-            let moeLayers = (0..<p.layers).filter(p.model.isMoELayer).count
-            let transfer = ActivationTransfer(
-                copiesPerToken: 2 * moeLayers,
-                hiddenSize: p.model.hiddenSize,
-                rate: PCIeCopyRate(gpu.link)
-            )
-            var moeBasis = gpuBasis
-            if explain { moeBasis.notes.append(transfer.note) }
-            let speed = { (depth: Int) in
-                self.decodeSpeed(
-                    [
-                        (p.activeBytes - p.expertActiveBytes + p.kvRead(depth: depth), gpu.bandwidth, backend?.eta, 0),
-                        (
-                            p.expertActiveBytes, cpuRead(need: onCPU).bandwidth, cpuEta,
-                            cpuCompute(
-                                Int64(
-                                    Double(p.activeWeights) * Double(p.expertActiveBytes)
-                                        / Double(max(1, p.activeBytes))
-                                )
-                            )
-                        ),
-                    ],
-                    layers: p.layers,
-                    tau: tau,
-                    transfer: transfer
-                )
-            }
-            let fits = onGPU <= gpu.memory && onCPU <= host
-            out.append(
-                Candidate(
-                    mode: "moe_experts_on_cpu",
-                    fits: fits,
-                    fitsNow: Self.fitsNow([(gpu.free, onGPU), (d.hostFree, onCPU)]),
-                    gpuLayers: p.layers + 1,
-                    shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
-                    context: GPURuntimeMemory.contextBytes(backend: gpu.backend),
-                    margin: GPURuntimeMemory.fitMarginBytes,
-                    hostWeightBytes: p.weights.expertBytes,
-                    offloadGPU: gpu,
-                    repack: repack,
-                    speed: speed(0),
-                    speedAt: speed,
-                    basis: moeBasis,
-                    why:
-                        "MoE experts in RAM (\(ProfileText.bytes(onCPU))), the rest on gpu\(gpu.index) (\(ProfileText.bytes(onGPU)))",
-                    flags: "-ngl 99 -ot exps=CPU --no-mmap"
-                )
-            )
-        }
-        // Partial offload: as many whole layers as fit on the GPU, the rest on the CPU.
-        let perLayer = (p.weights.bytes - p.weights.embeddingBytes) / Int64(max(1, p.layers))
-        let kvPerLayer = p.kv.totalBytes / Int64(max(1, p.layers))
-        let room = gpu.memory - gpu.overhead - p.compute
-        let layersOnGPU = room > 0 ? min(p.layers, Int(room / max(1, perLayer + kvPerLayer))) : 0
-        if layersOnGPU > 0, layersOnGPU < p.layers {
-            let fraction = Double(layersOnGPU) / Double(p.layers)
-            let gpuBytes = Int64(Double(p.activeBytes) * fraction)
-            let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + gpu.overhead
-            let repack = Int64(Double(p.repack) * (1 - fraction))
-            let onCPU = hostNeed - onGPU + gpu.overhead + repack
-            let cpuBandwidth = cpuRead(need: onCPU).bandwidth
-            let transfer = ActivationTransfer(
-                copiesPerToken: 1,
-                hiddenSize: p.model.hiddenSize,
-                rate: PCIeCopyRate(gpu.link)
-            )
-            var partialBasis = gpuBasis
-            if explain { partialBasis.notes.append(transfer.note) }
-            let speed = { (depth: Int) in
-                let kv = p.kvRead(depth: depth)
-                return self.decodeSpeed(
-                    [
-                        (gpuBytes + Int64(Double(kv) * fraction), gpu.bandwidth, backend?.eta, 0),
-                        (
-                            p.activeBytes - gpuBytes + Int64(Double(kv) * (1 - fraction)), cpuBandwidth, cpuEta,
-                            cpuCompute(Int64(Double(p.activeWeights) * (1 - fraction)))
-                        ),
-                    ],
-                    layers: layersOnGPU,
-                    tau: tau,
-                    transfer: transfer
-                )
-            }
-            out.append(
-                Candidate(
-                    mode: "partial_offload",
-                    fits: onCPU <= host,
-                    fitsNow: Self.fitsNow([(gpu.free, onGPU), (d.hostFree, onCPU)]),
-                    gpuLayers: layersOnGPU,
-                    shares: [.init(device: "gpu\(gpu.index)", bytes: onGPU), .init(device: "cpu", bytes: onCPU)],
-                    context: GPURuntimeMemory.contextBytes(backend: gpu.backend),
-                    margin: GPURuntimeMemory.fitMarginBytes,
-                    hostWeightBytes: perLayer * Int64(p.layers - layersOnGPU),
-                    offloadGPU: gpu,
-                    repack: repack,
-                    speed: speed(0),
-                    speedAt: speed,
-                    basis: partialBasis,
-                    why: "\(layersOnGPU) of \(p.layers) layers on gpu\(gpu.index), the rest in RAM",
-                    flags: "-ngl \(layersOnGPU) --no-mmap"
-                )
-            )
-        }
-        return out
     }
 }

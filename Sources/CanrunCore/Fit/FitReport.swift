@@ -39,7 +39,27 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var fitMarginBytes: Int64
         /// `backend_context_bytes + fit_margin_bytes`.
         public var runtimeOverheadBytes: Int64
+        /// Every part above.
         public var totalBytes: Int64
+
+        /// The parts; the two sums follow from them.
+        public init(
+            weightsBytes: Int64,
+            kvCacheBytes: Int64,
+            computeBufferBytes: Int64,
+            cpuRepackBytes: Int64,
+            backendContextBytes: Int64,
+            fitMarginBytes: Int64
+        ) {
+            self.weightsBytes = weightsBytes
+            self.kvCacheBytes = kvCacheBytes
+            self.computeBufferBytes = computeBufferBytes
+            self.cpuRepackBytes = cpuRepackBytes
+            self.backendContextBytes = backendContextBytes
+            self.fitMarginBytes = fitMarginBytes
+            runtimeOverheadBytes = backendContextBytes + fitMarginBytes
+            totalBytes = weightsBytes + kvCacheBytes + computeBufferBytes + cpuRepackBytes + runtimeOverheadBytes
+        }
     }
 
     public struct Placement: Codable, Sendable, Equatable {

@@ -18,7 +18,8 @@ public enum Recommendations {
         minTokensPerSecond: Double? = nil
     ) -> [FitReport] {
         var reports: [(report: FitReport, params: Int64)] = []
-        let ceiling = engine.memoryCeiling(machine)
+        let devices = FitEngine.Devices(machine)
+        let ceiling = engine.memoryCeiling(devices)
         let fewestBits = engine.quants.types.map(\.bitsPerWeight).filter { $0 > 0 }.min()
         for model in models {
             let ctx = min(context, model.maxPositionEmbeddings)
@@ -36,7 +37,7 @@ public enum Recommendations {
                 guard
                     let r = try? engine.fit(
                         .init(model: model, quant: quant, context: ctx, kvType: kvType),
-                        machine: machine,
+                        devices: devices,
                         inventory: inventory
                     )
                 else { continue }
