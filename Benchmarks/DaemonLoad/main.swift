@@ -1,6 +1,8 @@
 // canrund under load, on this machine: start-to-READY, idle RSS, and p50/p99 latency and
 // requests/s of /v1/fit and /v1/recommendations with many keep-alive clients over the socket.
-//   swift build -c release --product canrund --product DaemonLoad && .build/release/DaemonLoad [clients] [seconds]
+//   swift build -c release --product canrund && swift build -c release --product DaemonLoad &&
+//   .build/release/DaemonLoad [clients] [seconds]
+// (SwiftPM builds only the last of several --product options: build them one by one.)
 // Targets (issue 6, 2-core machine): /v1/fit p99 < 2 ms at 64 clients, >= 10,000 requests/s,
 // idle RSS < 40 MB, READY < 300 ms with a cached benchmark.
 import Foundation

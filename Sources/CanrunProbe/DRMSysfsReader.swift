@@ -5,15 +5,18 @@ import Foundation
 /// `mem_info_vram_used` and `mem_info_gtt_total` (bytes), and Intel xe's
 /// `tile*/physical_vram_size_bytes`. Each card's PCI address comes from its `uevent`.
 public enum DRMSysfsReader {
-    public static func read(root: HostRoot) -> [GPUDriverReading] {
+    /// - Parameter links: also each card's PCIe link (a walk up its bridges), which never
+    ///   changes; a free-memory poll leaves it out.
+    public static func read(root: HostRoot, links: Bool = true) -> [GPUDriverReading] {
         let base = root.resolve("/sys/class/drm")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
         let cards = names.filter { $0.hasPrefix("card") && Int($0.dropFirst(4)) != nil }
             .sorted { Int($0.dropFirst(4)) ?? 0 < Int($1.dropFirst(4)) ?? 0 }
-        return cards.compactMap { card in reading(device: base + "/" + card + "/device", root: root) }
+        return cards.compactMap { card in reading(device: base + "/" + card + "/device", root: root, links: links) }
     }
 
-    static func reading(device dir: String, root: HostRoot) -> GPUDriverReading? {
+    static func reading(device dir: String, root: HostRoot, links: Bool) -> GPUDriverReading? {
+        let link = { links ? SysfsPCILink.read(device: dir, root: root) : nil }
         let uevent = SysfsFile.string(dir + "/uevent").map(parseUevent) ?? [:]
         let driver = uevent["DRIVER"]
         var ids = uevent["PCI_ID"]?.split(separator: ":").compactMap { UInt16($0, radix: 16) } ?? []
@@ -34,7 +37,7 @@ public enum DRMSysfsReader {
                 memoryBytes: total,
                 memoryFreeBytes: used.map { total - $0 },
                 gttBytes: SysfsFile.int64(dir + "/mem_info_gtt_total"),
-                pcieLink: SysfsPCILink.read(device: dir, root: root),
+                pcieLink: link(),
                 source: "amdgpu_sysfs",
                 driver: driver ?? "amdgpu"
             )
@@ -47,7 +50,7 @@ public enum DRMSysfsReader {
                 vendorId: ids.first,
                 deviceId: ids.count == 2 ? ids[1] : nil,
                 memoryBytes: xeBytes.reduce(0, +),
-                pcieLink: SysfsPCILink.read(device: dir, root: root),
+                pcieLink: link(),
                 source: "xe_sysfs",
                 driver: driver ?? "xe"
             )

@@ -38,13 +38,33 @@ public enum DataDirectory {
         throw NotFound(file: file, searched: dirs)
     }
 
-    /// The GPU table, from the first `gpus.toml` found.
-    public static func gpuTable(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GPUTable
-    {
-        let path = try locate("gpus.toml", environment: environment)
+    /// The text of the first `file` found.
+    private static func text(_ file: String, environment: [String: String]) throws -> String {
+        let path = try locate(file, environment: environment)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw NotFound(file: path, searched: [path])
         }
-        return try GPUTable(toml: String(decoding: data, as: UTF8.self))
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The GPU table, from the first `gpus.toml` found.
+    public static func gpuTable(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GPUTable
+    {
+        try GPUTable(toml: text("gpus.toml", environment: environment))
+    }
+
+    /// The fitted speed efficiencies, from the first `efficiency.toml` found.
+    public static func efficiencyTable(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> EfficiencyTable {
+        try EfficiencyTable(toml: text("efficiency.toml", environment: environment))
+    }
+
+    /// The reference machines of the first `presets.toml` found, their cards named from `gpus`.
+    public static func presets(
+        gpus: GPUTable,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> HardwarePresets {
+        try HardwarePresets(toml: text("presets.toml", environment: environment), gpus: gpus)
     }
 }

@@ -110,7 +110,9 @@ public enum NVMLLibrary {
         }
 
         /// Every device as the driver sees it now.
-        public func readings() -> [GPUDriverReading] {
+        /// - Parameter details: also its name, bus width and memory clock, which never change;
+        ///   without them a reading is the address and the memory (what a free-memory poll needs).
+        public func readings(details: Bool = true) -> [GPUDriverReading] {
             lock.lock()
             defer { lock.unlock() }
             var n: UInt32 = 0
@@ -121,7 +123,7 @@ public enum NVMLLibrary {
                 guard handleByIndex(index, &device) == 0 else { continue }
                 var reading = GPUDriverReading(source: "nvml", driver: "nvidia")
                 var buffer = [UInt8](repeating: 0, count: 128)
-                if let name, buffer.withUnsafeMutableBytes({ name(device, $0.baseAddress!, 96) }) == 0 {
+                if details, let name, buffer.withUnsafeMutableBytes({ name(device, $0.baseAddress!, 96) }) == 0 {
                     reading.name = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
                 }
                 // nvmlPciInfo_t: char busIdLegacy[16]; uint domain, bus, device, pciDeviceId,
@@ -144,11 +146,13 @@ public enum NVMLLibrary {
                     reading.memoryBytes = Int64(values[0])
                     reading.memoryFreeBytes = Int64(values[1])
                 }
-                var width: UInt32 = 0
-                if let busWidth, busWidth(device, &width) == 0, width > 0 { reading.busWidthBits = Int(width) }
-                var mhz: UInt32 = 0
-                // NVML_CLOCK_MEM = 2
-                if let maxClock, maxClock(device, 2, &mhz) == 0, mhz > 0 { reading.maxMemoryClockMhz = Int(mhz) }
+                if details {
+                    var width: UInt32 = 0
+                    if let busWidth, busWidth(device, &width) == 0, width > 0 { reading.busWidthBits = Int(width) }
+                    var mhz: UInt32 = 0
+                    // NVML_CLOCK_MEM = 2
+                    if let maxClock, maxClock(device, 2, &mhz) == 0, mhz > 0 { reading.maxMemoryClockMhz = Int(mhz) }
+                }
                 readings.append(reading)
             }
             return readings

@@ -30,13 +30,13 @@ public final class APIDispatcher: Sendable {
     /// the question.
     public typealias FreeMemoryProbe = @Sendable () -> FreeMemory
 
-    private let state: NIOLockedValueBox<APISnapshot>
-    /// Bumped with every snapshot change; part of the response cache's key.
-    private let generation = NIOLockedValueBox(0)
+    /// The snapshot, and its generation: bumped with every change, part of the response cache's
+    /// key; read together, so an answer is never filed under another snapshot's generation.
+    private let state: NIOLockedValueBox<(snapshot: APISnapshot, generation: Int)>
     private let cache = NIOLockedValueBox(ResponseCache(capacity: 512))
     private let daemonUID: UInt32
     private let rebenchmark: Rebenchmark?
-    private let limits: NIOLockedValueBox<ServerLimits>
+    private let limitsBox: NIOLockedValueBox<ServerLimits>
     private let reload: Reload?
     private let freeMemory: FreeMemoryProbe?
     private let metrics: ServerMetrics?
@@ -57,9 +57,9 @@ public final class APIDispatcher: Sendable {
         exposition: (@Sendable () -> [UInt8])? = nil,
         reload: Reload? = nil
     ) {
-        state = NIOLockedValueBox(snapshot)
+        state = NIOLockedValueBox((snapshot, 0))
         self.daemonUID = daemonUID
-        self.limits = NIOLockedValueBox(limits)
+        limitsBox = NIOLockedValueBox(limits)
         self.rebenchmark = rebenchmark
         self.reload = reload
         self.freeMemory = freeMemory
@@ -67,16 +67,18 @@ public final class APIDispatcher: Sendable {
         self.exposition = exposition
     }
 
-    public var snapshot: APISnapshot { state.withLockedValue { $0 } }
+    public var snapshot: APISnapshot { state.withLockedValue { $0.snapshot } }
 
-    /// New limits (a reload) for requests from now on.
-    public func setLimits(_ new: ServerLimits) { limits.withLockedValue { $0 = new } }
+    /// The limits requests and new connections get now.
+    public var limits: ServerLimits { limitsBox.withLockedValue { $0 } }
 
-    /// The snapshot with RAM and GPU memory free now (read at most once per `freeMemoryMaxAge`),
-    /// and that reading, which answers are cached under.
-    func current(now: NIODeadline = .now()) -> (APISnapshot, FreeMemory?) {
+    /// New limits (a reload) for requests and connections from now on.
+    public func setLimits(_ new: ServerLimits) { limitsBox.withLockedValue { $0 = new } }
+
+    /// `snapshot` with the memory `free` says is free now.
+    private func withFreeMemory(_ snapshot: APISnapshot, _ free: FreeMemory?) -> APISnapshot {
         var s = snapshot
-        guard let free = freeReading(now: now) else { return (s, nil) }
+        guard let free else { return s }
         if let ram = free.ramBytes { s.machine.memory.availableBytes = ram }
         if var gpus = s.machine.gpus {
             for i in gpus.indices {
@@ -86,7 +88,7 @@ public final class APIDispatcher: Sendable {
             }
             s.machine.gpus = gpus
         }
-        return (s, free)
+        return s
     }
 
     /// Memory free now, read at most once per `freeMemoryMaxAge`; nil without a probe.
@@ -100,13 +102,25 @@ public final class APIDispatcher: Sendable {
         }
     }
 
-    /// Replaces the snapshot (a reload, a finished benchmark).
-    public func update(_ change: (inout APISnapshot) -> Void) {
-        state.withLockedValue { change(&$0) }
-        // Bumped after the change: whoever reads the new generation sees the new snapshot.
-        generation.withLockedValue { $0 += 1 }
+    /// The cached answer to `GET target` about the current facts, if there is one.
+    func cached(_ target: String) -> APIResponse? {
+        cache.withLockedValue { $0.answer(cacheKey(target, free: freeReading())) }?.response
     }
 
+    /// Where the answer to `GET target` about the current snapshot and `free` is filed.
+    private func cacheKey(_ target: String, free: FreeMemory?) -> ResponseCache.Key {
+        ResponseCache.Key(target: target, generation: state.withLockedValue { $0.generation }, freeMemory: free)
+    }
+
+    /// Replaces the snapshot (a reload, a finished benchmark).
+    public func update(_ change: (inout APISnapshot) -> Void) {
+        state.withLockedValue {
+            change(&$0.snapshot)
+            $0.generation += 1
+        }
+    }
+
+    /// Every answer, admin actions included (they run here, awaited).
     /// - Parameters:
     ///   - body: the request body as received (at most the limit; `bodyBytes` counts all of it).
     ///   - bodyBytes: the request body's size; larger than the limit answers 413.
@@ -118,12 +132,14 @@ public final class APIDispatcher: Sendable {
         bodyBytes: Int,
         peer: PeerCredentials?
     ) async -> APIResponse {
+        if let now = respondNow(method: method, target: target, body: body, bodyBytes: bodyBytes, peer: peer) {
+            return now
+        }
+        // Only an admin route the peer may use is left.
         let started = ContinuousClock.now
         let parsed = APIRoute.parse(method: method, target: target)
         let response: APIResponse
-        if let now = answerNow(parsed, target: target, body: body, bodyBytes: bodyBytes, peer: peer) {
-            response = now
-        } else if case .success(let route) = parsed {
+        if case .success(let route) = parsed {
             response = await admin(route)
         } else {
             response = .error(.init(status: 500, code: "internal", message: "no answer for \(target)"))
@@ -142,12 +158,9 @@ public final class APIDispatcher: Sendable {
         peer: PeerCredentials?
     ) -> APIResponse? {
         let started = ContinuousClock.now
+        let free = freeReading()
         if method == "GET", bodyBytes == 0 {
-            let key = ResponseCache.Key(
-                target: target,
-                generation: generation.withLockedValue { $0 },
-                freeMemory: freeReading()
-            )
+            let key = cacheKey(target, free: free)
             if let hit = cache.withLockedValue({ $0.answer(key) }) {
                 metrics?.recordRequest(
                     route: hit.route,
@@ -158,9 +171,16 @@ public final class APIDispatcher: Sendable {
             }
         }
         let parsed = APIRoute.parse(method: method, target: target)
-        guard let response = answerNow(parsed, target: target, body: body, bodyBytes: bodyBytes, peer: peer) else {
-            return nil
-        }
+        guard
+            let response = answerNow(
+                parsed,
+                target: target,
+                body: body,
+                bodyBytes: bodyBytes,
+                peer: peer,
+                free: free
+            )
+        else { return nil }
         record(parsed, response, since: started)
         return response
     }
@@ -182,9 +202,10 @@ public final class APIDispatcher: Sendable {
         target: String,
         body: [UInt8],
         bodyBytes: Int,
-        peer: PeerCredentials?
+        peer: PeerCredentials?,
+        free: FreeMemory?
     ) -> APIResponse? {
-        let maxBody = limits.withLockedValue { $0.maxBodyBytes }
+        let maxBody = limits.maxBodyBytes
         guard bodyBytes <= maxBody else {
             return .error(.tooLarge("the request body", limit: maxBody))
         }
@@ -197,7 +218,7 @@ public final class APIDispatcher: Sendable {
             guard let exposition else {
                 return .error(.init(status: 404, code: "no_metrics", message: "this server exposes no metrics"))
             }
-            metrics?.recordFacts(current().0, now: Date())
+            metrics?.recordFacts(withFreeMemory(snapshot, free), now: Date())
             return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
         }
         if route.isAdmin {
@@ -206,10 +227,8 @@ public final class APIDispatcher: Sendable {
             }
             return nil
         }
-        // The generation before the snapshot (`update` bumps it after the change): an answer
-        // is never filed under a generation newer than its snapshot.
-        let generation = generation.withLockedValue { $0 }
-        let (snapshot, free) = current()
+        let (stored, generation) = state.withLockedValue { ($0.snapshot, $0.generation) }
+        let snapshot = withFreeMemory(stored, free)
         guard ResponseCache.isCacheable(route) else {
             return APIService(snapshot: snapshot).respond(to: route, body: body)
         }
@@ -277,20 +296,21 @@ public final class APIDispatcher: Sendable {
     public func runBenchmark() async -> BenchmarkOutcome {
         guard let rebenchmark else { return .unavailable }
         let machine = state.withLockedValue { s -> MachineProfile? in
-            if s.benchmark == .running { return nil }
-            s.benchmark = .running
-            return s.machine
+            if s.snapshot.benchmarkRunning { return nil }
+            s.snapshot.benchmarkRunning = true
+            s.generation += 1
+            return s.snapshot.machine
         }
         guard let machine else { return .alreadyRunning }
         do {
             let report = try await rebenchmark(machine)
             update {
                 $0.machine.bandwidth = report
-                $0.benchmark = .ready
+                $0.benchmarkRunning = false
             }
             return .measured(report)
         } catch {
-            update { $0.benchmark = $0.machine.bandwidth == nil ? .pending : .ready }
+            update { $0.benchmarkRunning = false }
             return .failed(error)
         }
     }

@@ -100,7 +100,7 @@ public struct APIService: Sendable {
     }
 
     func fit(_ q: APIRoute.FitQuery, spec: ModelSpec) -> APIResponse {
-        let context = q.context ?? min(8192, spec.maxPositionEmbeddings)
+        let context = q.context ?? FitEngine.Request.defaultContext(spec)
         let request = { (quant: String) in
             FitEngine.Request(
                 model: spec,

@@ -12,19 +12,16 @@ public struct APISnapshot: Sendable {
     public var engine: FitEngine
     public var catalog: ModelCatalog
     public var machine: MachineProfile
-    public var benchmark: Benchmark
+    /// A measurement is being made now.
+    public var benchmarkRunning = false
 
-    public init(
-        version: String,
-        engine: FitEngine,
-        catalog: ModelCatalog,
-        machine: MachineProfile,
-        benchmark: Benchmark
-    ) {
+    /// Running, else whether the machine has a measurement.
+    public var benchmark: Benchmark { benchmarkRunning ? .running : machine.bandwidth == nil ? .pending : .ready }
+
+    public init(version: String, engine: FitEngine, catalog: ModelCatalog, machine: MachineProfile) {
         self.version = version
         self.engine = engine
         self.catalog = catalog
         self.machine = machine
-        self.benchmark = benchmark
     }
 }

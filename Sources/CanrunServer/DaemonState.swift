@@ -21,10 +21,7 @@ public enum DaemonState {
         environment: [String: String]
     ) throws -> (APISnapshot, cacheMiss: String?, topology: TopologyFacts?) {
         let (catalog, quants) = try CatalogFiles.shipped(environment: environment)
-        let efficiencyPath = try DataDirectory.locate("efficiency.toml", environment: environment)
-        let efficiency = try EfficiencyTable(
-            toml: String(decoding: FileManager.default.contents(atPath: efficiencyPath) ?? Data(), as: UTF8.self)
-        )
+        let efficiency = try DataDirectory.efficiencyTable(environment: environment)
         let gpus = try DataDirectory.gpuTable(environment: environment)
         let readings = MachineProbe.probe().readings
         var machine = ProfileAssembler.assemble(readings, gpuTable: gpus)
@@ -38,8 +35,7 @@ public enum DaemonState {
             version: CanrunVersion.current,
             engine: FitEngine(quants: quants, efficiency: efficiency),
             catalog: catalog,
-            machine: machine,
-            benchmark: machine.bandwidth == nil ? .pending : .ready
+            machine: machine
         )
         return (snapshot, miss, readings.topology)
     }

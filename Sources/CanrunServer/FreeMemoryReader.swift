@@ -8,12 +8,16 @@ import NIOConcurrencyHelpers
 /// NVML is loaded and initialised once and kept (that costs far more than a reading); `prepare`
 /// does it ahead of the first request, off the event loop.
 public final class FreeMemoryReader: Sendable {
-    private let machine: MachineProfile
+    /// Where the probe's GPU memory came from: only those drivers are asked again.
+    private let usesNVML: Bool
+    private let usesDRM: Bool
     /// nil: not tried yet; `.some(nil)`: NVML is not used or not available.
     private let nvml = NIOLockedValueBox<NVMLLibrary.Session??>(nil)
 
     public init(machine: MachineProfile) {
-        self.machine = machine
+        let sources = Set((machine.gpus ?? []).compactMap(\.memorySource))
+        usesNVML = sources.contains("nvml")
+        usesDRM = sources.contains("amdgpu_sysfs") || sources.contains("xe_sysfs")
     }
 
     /// Opens NVML when the probe's GPU memory came from it.
@@ -23,9 +27,7 @@ public final class FreeMemoryReader: Sendable {
         nvml.withLockedValue { state in
             if let tried = state { return tried }
             var opened: NVMLLibrary.Session?
-            if (machine.gpus ?? []).contains(where: { $0.memorySource == "nvml" }),
-                case .success(let session) = NVMLLibrary.Session.open()
-            {
+            if usesNVML, case .success(let session) = NVMLLibrary.Session.open() {
                 opened = session
             }
             state = .some(opened)
@@ -37,11 +39,8 @@ public final class FreeMemoryReader: Sendable {
         let ram = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap {
             MeminfoParser.parse($0).availableBytes
         }
-        var readings = session()?.readings() ?? []
-        let sources = Set((machine.gpus ?? []).compactMap(\.memorySource))
-        if sources.contains("amdgpu_sysfs") || sources.contains("xe_sysfs") {
-            readings += DRMSysfsReader.read(root: .live)
-        }
+        var readings = session()?.readings(details: false) ?? []
+        if usesDRM { readings += DRMSysfsReader.read(root: .live, links: false) }
         var gpus: [String: Int64] = [:]
         for reading in readings {
             if let address = reading.pciAddress, let free = reading.memoryFreeBytes { gpus[address] = free }

@@ -10,11 +10,9 @@ import Glibc
 public struct JournalLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
-    let label: String
 
-    public init(label: String) {
-        self.label = label
-    }
+    /// The label is not printed: the journal names the unit (`SyslogIdentifier=`).
+    public init() {}
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -24,7 +22,7 @@ public struct JournalLogHandler: LogHandler {
     /// The handler for `label`: this one under journald, swift-log's stderr stream otherwise.
     public static func make(label: String, environment: [String: String]) -> any LogHandler {
         stderrIsJournal(environment: environment)
-            ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            ? JournalLogHandler() : StreamLogHandler.standardError(label: label)
     }
 
     /// `systemd.exec(5)`: `JOURNAL_STREAM` is `device:inode` of the stream; it only counts when

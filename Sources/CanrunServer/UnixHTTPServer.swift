@@ -1,4 +1,3 @@
-import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -19,25 +18,17 @@ public struct UnixHTTPServer: Sendable {
     }
 
     public let dispatcher: APIDispatcher
-    private let currentLimits: NIOLockedValueBox<ServerLimits>
-    public let logger: Logger
     private let open = NIOLockedValueBox(0)
 
-    public init(dispatcher: APIDispatcher, limits: ServerLimits, logger: Logger) {
+    /// Serves `dispatcher`'s answers under its limits (`APIDispatcher.limits`, which a reload
+    /// changes for connections accepted from then on; the listen backlog is the socket's and
+    /// stays until restart).
+    public init(dispatcher: APIDispatcher) {
         self.dispatcher = dispatcher
-        currentLimits = NIOLockedValueBox(limits)
-        self.logger = logger
     }
 
     /// The limits new connections get.
-    public var limits: ServerLimits { currentLimits.withLockedValue { $0 } }
-
-    /// New limits (a reload): connections accepted from now on get them; the listen backlog is
-    /// the socket's and stays until restart.
-    public func setLimits(_ new: ServerLimits) {
-        currentLimits.withLockedValue { $0 = new }
-        dispatcher.setLimits(new)
-    }
+    public var limits: ServerLimits { dispatcher.limits }
 
     /// A bound, listening server; `serve` answers on it until the task is cancelled.
     public struct Bound: Sendable {

@@ -57,9 +57,10 @@ struct FitOptions: ParsableArguments {
 
     /// The machine to answer for: a profile file, a replay, or this machine (with its cached
     /// bandwidth measurement).
-    func profile(table: GPUTable) throws -> MachineProfile {
+    /// - Parameter presets: the reference machines when the caller has loaded them already.
+    func profile(table: GPUTable, presets loaded: HardwarePresets? = nil) throws -> MachineProfile {
         if let preset {
-            let presets = try loadPresets(gpus: table)
+            let presets = try loaded ?? loadPresets(gpus: table)
             guard let found = presets.preset(named: preset) else {
                 throw CLIError(
                     message:
@@ -101,17 +102,21 @@ struct FitOptions: ParsableArguments {
         var machine: MachineProfile
         /// `--ctx`, else 8192 or the model's trained maximum when smaller.
         var context: Int
+        /// The reference machines, loaded when `--preset` named one.
+        var presets: HardwarePresets?
     }
 
     func session(for model: String) throws -> Session {
         let (engine, catalog, quants, gpus) = try engine()
         let resolved = try resolveModel(model, catalog: catalog, table: quants)
+        let presets = try preset.map { _ in try loadPresets(gpus: gpus) }
         return Session(
             engine: engine,
             gpus: gpus,
             model: resolved,
-            machine: try profile(table: gpus),
-            context: ctx ?? min(8192, resolved.spec.maxPositionEmbeddings)
+            machine: try profile(table: gpus, presets: presets),
+            context: ctx ?? FitEngine.Request.defaultContext(resolved.spec),
+            presets: presets
         )
     }
 
@@ -154,13 +159,7 @@ struct FitOptions: ParsableArguments {
     func engine() throws -> (FitEngine, ModelCatalog, QuantTable, GPUTable) {
         do {
             let (catalog, quants) = try CatalogFiles.shipped()
-            let efficiency = try EfficiencyTable(
-                toml: String(
-                    decoding: FileManager.default.contents(atPath: try DataDirectory.locate("efficiency.toml"))
-                        ?? Data(),
-                    as: UTF8.self
-                )
-            )
+            let efficiency = try DataDirectory.efficiencyTable()
             return (FitEngine(quants: quants, efficiency: efficiency), catalog, quants, try DataDirectory.gpuTable())
         } catch {
             throw CLIError(message: "\(error)")
@@ -171,11 +170,7 @@ struct FitOptions: ParsableArguments {
 /// The shipped reference machines.
 func loadPresets(gpus: GPUTable) throws -> HardwarePresets {
     do {
-        let path = try DataDirectory.locate("presets.toml")
-        return try HardwarePresets(
-            toml: String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self),
-            gpus: gpus
-        )
+        return try DataDirectory.presets(gpus: gpus)
     } catch {
         throw CLIError(message: "\(error)")
     }
@@ -222,21 +217,23 @@ struct FitCommand: ParsableCommand {
             }
             print(FitText.render(try every?.best ?? options.report(in: session)))
             let spec = session.model.spec
-            let inventory = TensorInventory(spec)
             let table =
                 every?.reports
-                ?? Recommendations.ladder.compactMap { quant in
-                    try? session.engine.fit(
-                        options.request(spec, quant: quant, context: session.context),
-                        machine: session.machine,
-                        inventory: inventory
-                    )
-                }
+                ?? {
+                    let inventory = TensorInventory(spec)
+                    return Recommendations.ladder.compactMap { quant in
+                        try? session.engine.fit(
+                            options.request(spec, quant: quant, context: session.context),
+                            machine: session.machine,
+                            inventory: inventory
+                        )
+                    }
+                }()
             print("\nevery quantization at \(session.context) tokens on this machine:")
             print(Recommendations.table(table))
             let rows = SpeedMatrix.rows(
                 model: spec,
-                presets: try loadPresets(gpus: session.gpus).presets,
+                presets: try (session.presets ?? loadPresets(gpus: session.gpus)).presets,
                 engine: session.engine,
                 context: session.context,
                 kvType: options.kv

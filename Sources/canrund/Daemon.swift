@@ -76,7 +76,7 @@ struct Daemon: Service {
                 return await reload()
             }
         )
-        server = UnixHTTPServer(dispatcher: dispatcher, limits: limits, logger: logger)
+        server = UnixHTTPServer(dispatcher: dispatcher)
         let daemon = self
         reloadHook.withLockedValue { $0 = { await daemon.reload() } }
     }
@@ -107,14 +107,14 @@ struct Daemon: Service {
             logger.error("re-reading the catalog or probing failed, the old answers kept: \(error)")
             return .failure(.init(file: "catalog", message: "\(error)"))
         }
-        server.setLimits(loaded.config.limits)
+        dispatcher.setLimits(loaded.config.limits)
         if loaded.config.tcp != tcp { logger.notice("server.tcp changes apply when canrund restarts") }
         loggerBox.withLockedValue { $0.logLevel = Logger.Level(rawValue: loaded.config.logLevel) ?? .info }
         dispatcher.update { old in
             var new = fresh
             // A measurement made since start (not yet in the cache, or the cache unreadable) stays.
             if new.machine.bandwidth == nil { new.machine.bandwidth = old.machine.bandwidth }
-            new.benchmark = old.benchmark == .running ? .running : new.machine.bandwidth == nil ? .pending : .ready
+            new.benchmarkRunning = old.benchmarkRunning
             old = new
         }
         let message = "configuration from \(loaded.files.count) file(s), catalog re-read, machine re-probed"

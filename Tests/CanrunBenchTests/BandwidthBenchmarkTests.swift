@@ -81,27 +81,43 @@ struct BandwidthBenchmarkTests {
         #expect(Self.threadCount <= before)
     }
 
-    @Test func cacheKeepsOnlyThisHardwaresMeasurement() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-cache-\(UUID())").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let cache = BandwidthCache(directory: folder)
-        #expect(cache.load(fingerprint: "a") == .miss(reason: "no cached measurement"))
-        let report = BandwidthReport(
+    /// A two-thread measurement with these headline rates, as a cache stores it.
+    static func measured(
+        read: Int64,
+        copy: Int64 = 0,
+        triad: Int64 = 0,
+        at seconds: Double,
+        fingerprint: String = "a"
+    ) -> BandwidthReport {
+        BandwidthReport(
             threads: 2,
             bufferBytes: 1 << 20,
             durationS: 1,
             nodes: [],
-            total: .init(readBytesPerS: 3, copyBytesPerS: 4, triadBytesPerS: 5),
+            total: .init(readBytesPerS: read, copyBytesPerS: copy, triadBytesPerS: triad),
             crossNode: nil,
-            measuredAt: Date(timeIntervalSince1970: 1_800_000_000),
+            measuredAt: Date(timeIntervalSince1970: seconds),
             kernelIsa: "avx2",
             stable: true,
             runs: [],
             theoreticalPeakBytesPerS: nil,
             fractionOfPeak: nil,
-            fingerprint: "a",
+            fingerprint: fingerprint,
             notes: []
         )
+    }
+
+    /// A cache in a fresh temporary folder, and the folder to remove.
+    static func temporaryCache() -> (BandwidthCache, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-cache-\(UUID())").path
+        return (BandwidthCache(directory: folder), folder)
+    }
+
+    @Test func cacheKeepsOnlyThisHardwaresMeasurement() throws {
+        let (cache, folder) = Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(cache.load(fingerprint: "a") == .miss(reason: "no cached measurement"))
+        let report = Self.measured(read: 3, copy: 4, triad: 5, at: 1_800_000_000)
         try cache.store(report)
         #expect(cache.load(fingerprint: "a") == .hit(report))
         guard case .miss(let reason) = cache.load(fingerprint: "b") else {
@@ -121,26 +137,10 @@ struct BandwidthBenchmarkTests {
     /// measurement of other hardware starts anew. The 2-vCPU development VM read 35.1 GB/s and
     /// 60.9 GB/s in two runs a quarter of an hour apart (Benchmarks/llama-cpp-check/RESULTS.md): said.
     @Test func cacheKeepsEarlierReadsOfTheSameHardware() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-cache-\(UUID())").path
+        let (cache, folder) = Self.temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let cache = BandwidthCache(directory: folder)
         func measured(_ read: Int64, at seconds: Double, fingerprint: String = "a") -> BandwidthReport {
-            BandwidthReport(
-                threads: 2,
-                bufferBytes: 1 << 20,
-                durationS: 1,
-                nodes: [],
-                total: .init(readBytesPerS: read, copyBytesPerS: 0, triadBytesPerS: 0),
-                crossNode: nil,
-                measuredAt: Date(timeIntervalSince1970: seconds),
-                kernelIsa: "avx2",
-                stable: true,
-                runs: [],
-                theoreticalPeakBytesPerS: nil,
-                fractionOfPeak: nil,
-                fingerprint: fingerprint,
-                notes: []
-            )
+            Self.measured(read: read, at: seconds, fingerprint: fingerprint)
         }
         let first = try cache.store(measured(35_130_716_513, at: 0))
         #expect(first.earlierReads == nil)
@@ -169,22 +169,9 @@ struct BandwidthBenchmarkTests {
     }
 
     @Test func peakSentence() {
-        var report = BandwidthReport(
-            threads: 2,
-            bufferBytes: 1,
-            durationS: 1,
-            nodes: [],
-            total: .init(readBytesPerS: 62_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0),
-            crossNode: nil,
-            measuredAt: Date(),
-            kernelIsa: "avx512",
-            stable: true,
-            runs: [],
-            theoreticalPeakBytesPerS: 307_200_000_000,
-            fractionOfPeak: 62.0 / 307.2,
-            fingerprint: "x",
-            notes: []
-        )
+        var report = Self.measured(read: 62_000_000_000, at: 0)
+        report.theoreticalPeakBytesPerS = 307_200_000_000
+        report.fractionOfPeak = 62.0 / 307.2
         #expect(
             report.peakSentence(channels: 2)
                 == "measured 62.0 GB/s read of 307.2 GB/s possible (20%): 2 channels populated"

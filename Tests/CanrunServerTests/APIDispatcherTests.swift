@@ -90,10 +90,10 @@ struct FreeMemoryTests {
             }
         )
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
-        #expect(d.current(now: start).0.machine.memory.availableBytes == 1 << 30)
-        _ = d.current(now: start + .milliseconds(500))
+        #expect(d.freeReading(now: start)?.ramBytes == 1 << 30)
+        _ = d.freeReading(now: start + .milliseconds(500))
         #expect(reads.withLockedValue { $0 } == 1)
-        _ = d.current(now: start + .milliseconds(1500))
+        _ = d.freeReading(now: start + .milliseconds(1500))
         #expect(reads.withLockedValue { $0 } == 2)
     }
 
@@ -151,12 +151,16 @@ struct ResponseCacheTests {
             rebenchmark: nil
         )
         let target = "/v1/fit?model=llama-3.1-8b&quant=Q4_K_M"
+        #expect(d.cached(target) == nil)
         let first = await d.respond(method: "GET", target: target, bodyBytes: 0, peer: nil)
+        #expect(d.cached(target) == first)
         #expect(await d.respond(method: "GET", target: target, bodyBytes: 0, peer: nil) == first)
         var faster = ServerFixtures.bandwidth
         faster.total.readBytesPerS *= 2
         d.update { $0.machine.bandwidth = faster }
+        #expect(d.cached(target) == nil)
         let after = await d.respond(method: "GET", target: target, bodyBytes: 0, peer: nil)
+        #expect(d.cached(target) == after)
         #expect(after != first)
         #expect(ServerFixtures.text(after).contains("\"effective_bandwidth_bytes_per_s\" : 115200000000"))
     }

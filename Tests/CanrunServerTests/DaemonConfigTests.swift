@@ -1,6 +1,5 @@
 import CanrunServer
 import Foundation
-import Logging
 import Testing
 
 /// canrund's configuration: defaults, drop-ins in order, strict values, lenient keys, and the
@@ -149,7 +148,7 @@ struct LoopbackAddressTests {
             limits: ServerLimits(),
             rebenchmark: { _ in ServerFixtures.bandwidth }
         )
-        let server = UnixHTTPServer(dispatcher: dispatcher, limits: ServerLimits(), logger: .init(label: "test"))
+        let server = UnixHTTPServer(dispatcher: dispatcher)
         let bound = try await server.bind(.tcp(host: "127.0.0.1", port: 0))
         let port = try #require(bound.port)
         let task = Task { try await server.serve(bound) }

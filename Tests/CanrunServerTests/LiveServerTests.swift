@@ -1,7 +1,6 @@
 import CanrunCore
 import CanrunServer
 import Foundation
-import Logging
 import NIOPosix
 import Testing
 
@@ -28,7 +27,7 @@ struct LiveServerTests {
             limits: limits,
             rebenchmark: nil
         )
-        let server = UnixHTTPServer(dispatcher: dispatcher, limits: limits, logger: Logger(label: "test"))
+        let server = UnixHTTPServer(dispatcher: dispatcher)
         let bound = try await server.bind(.path(path))
         let task = Task { try await server.serve(bound) }
         try await body(path)

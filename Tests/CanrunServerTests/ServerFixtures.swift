@@ -30,9 +30,7 @@ enum ServerFixtures {
 
     static func snapshot(bandwidth: BandwidthReport? = ServerFixtures.bandwidth) throws -> APISnapshot {
         let (catalog, quants) = try CatalogFiles.shipped(environment: environment)
-        let efficiency = try EfficiencyTable(
-            toml: String(contentsOfFile: repository + "/config/efficiency.toml", encoding: .utf8)
-        )
+        let efficiency = try DataDirectory.efficiencyTable(environment: environment)
         var machine = MachineProfile(
             cpu: CPUFacts(vendor: "AuthenticAMD", packages: 1, cores: 8, threads: 16, isa: ["avx2", "fma"]),
             memory: MemoryFacts(totalBytes: 64 << 30, availableBytes: 60 << 30),
@@ -45,8 +43,7 @@ enum ServerFixtures {
             version: "test",
             engine: FitEngine(quants: quants, efficiency: efficiency),
             catalog: catalog,
-            machine: machine,
-            benchmark: bandwidth == nil ? .pending : .ready
+            machine: machine
         )
     }
 

@@ -20,6 +20,10 @@ public struct FitEngine: Sendable {
         /// Metal backends. Off, the attention scores take compute-buffer memory (`ComputeBufferModel`).
         public var flashAttention: Bool
 
+        /// The context a fit answers for when none is asked: 8192 tokens, or the model's trained
+        /// maximum when smaller (the CLI and the daemon alike).
+        public static func defaultContext(_ model: ModelSpec) -> Int { min(8192, model.maxPositionEmbeddings) }
+
         public init(
             model: ModelSpec,
             quant: String,

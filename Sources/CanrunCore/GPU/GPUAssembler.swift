@@ -95,9 +95,7 @@ struct GPUAssembler {
             unifiedMemory: GPUClassifier.isIntegrated(device, entry: entry),
             pciClass: device.classHex,
             driver: device.driver ?? reading?.driver,
-            // sysfs's maximum, then a tool's (nvidia-smi's max_link_gen), then hwloc's current
-            // rate, which an idle GPU may have down-clocked.
-            pcieLink: device.link.flatMap { $0.source == "hwloc" ? nil : $0 } ?? reading?.pcieLink ?? device.link
+            pcieLink: PCIeLink.preferred(device.link, reading?.pcieLink)
         )
         let model = device.osDevices.lazy.compactMap { $0.infos["GPUModel"] }.first
         (gpu.name, gpu.nameSource) =

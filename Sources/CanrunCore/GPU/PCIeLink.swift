@@ -70,6 +70,17 @@ public struct PCIeLink: Codable, Sendable, Equatable {
         return other.bytesPerS < bytesPerS ? other : self
     }
 
+    /// The one of `links` copies most likely cross at: a maximum read along the path (sysfs),
+    /// then a driver tool's maximum, then hwloc's rate (the link's state when recorded, which an
+    /// idle GPU may have down-clocked); nil when none is known.
+    public static func preferred(_ links: PCIeLink?...) -> PCIeLink? {
+        func rank(_ link: PCIeLink) -> Int { link.source == "sysfs" ? 0 : link.source == "hwloc" ? 2 : 1 }
+        return links.compactMap { $0 }.enumerated().min {
+            (rank($0.element), $0.offset) < (rank($1.element), $1.offset)
+        }?
+        .element
+    }
+
     /// `PCIe 4.0 x16`, or the rate alone when the source gave no generation.
     public var label: String {
         guard let generation, let width else {

@@ -118,13 +118,13 @@ public enum ProfileText {
             v /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(value) B" : "\(formatted(v)) \(units[unit])"
+        return unit == 0 ? "\(value) B" : "\(decimal(v, places: 1)) \(units[unit])"
     }
 
     /// Decimal units, as bandwidth is quoted: `96.0 GB/s`.
     public static func rate(_ bytesPerSecond: Int64) -> String {
         let gb = Double(bytesPerSecond) / 1e9
-        return gb >= 1000 ? "\(formatted(gb / 1000)) TB/s" : "\(formatted(gb)) GB/s"
+        return gb >= 1000 ? "\(decimal(gb / 1000, places: 1)) TB/s" : "\(decimal(gb, places: 1)) GB/s"
     }
 
     /// `x` with `places` decimals (0...4), rounded half away from zero, without `String(format:)`
@@ -139,11 +139,6 @@ public enum ProfileText {
         guard places > 0 else { return sign + String(scaled) }
         let fraction = String(scaled % scale)
         return sign + String(scaled / scale) + "." + String(repeating: "0", count: places - fraction.count) + fraction
-    }
-
-    private static func formatted(_ v: Double) -> String {
-        let tenths = (v * 10).rounded() / 10
-        return tenths == tenths.rounded() ? "\(Int(tenths)).0" : "\(tenths)"
     }
 
     /// `[0,1,2,5,7,8]` → `0-2,5,7-8`.
