@@ -12,6 +12,8 @@ public enum MachineProbe {
         /// Enumerate PCI devices (GPUs); off for a CPU-and-memory-only probe.
         public var includePCI: Bool
         public var pciIDsFile: String?
+        /// A copy of the raw SMBIOS table (systemd's credential for canrund), read first.
+        public var smbiosTableCopy: String?
         /// Devices that need no pci.ids name (canrun's GPU table knows them). Parsing pci.ids
         /// costs 7–24 ms, so names are looked up only for accelerators the table lacks.
         public var hasOwnName: @Sendable (PCIDeviceRecord) -> Bool
@@ -21,12 +23,14 @@ public enum MachineProbe {
             nvmlLibrary: String? = NVMLLibrary.defaultPath,
             includePCI: Bool = true,
             pciIDsFile: String? = LibpciBus.defaultIDsFile,
+            smbiosTableCopy: String? = nil,
             hasOwnName: @escaping @Sendable (PCIDeviceRecord) -> Bool = { _ in false }
         ) {
             self.root = root
             self.nvmlLibrary = nvmlLibrary
             self.includePCI = includePCI
             self.pciIDsFile = pciIDsFile
+            self.smbiosTableCopy = smbiosTableCopy
             self.hasOwnName = hasOwnName
         }
     }
@@ -64,7 +68,7 @@ public enum MachineProbe {
             readings.isLive = true
         }
 
-        let smbios = SMBIOSSource.read(root: root)
+        let smbios = SMBIOSSource.read(root: root, tableCopy: options.smbiosTableCopy)
         readings.smbios = smbios.reading
         capture.smbiosTable = smbios.rawTable
         capture.udevDatabase = smbios.udevDatabase

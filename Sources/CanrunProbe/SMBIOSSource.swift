@@ -14,8 +14,25 @@ public enum SMBIOSSource {
         public var warnings: [String]
     }
 
-    public static func read(root: HostRoot) -> Result {
+    /// What systemd writes in place of the table when it could not load it
+    /// (`SetCredential=dmi:unavailable` in canrund.service).
+    public static let unavailableSentinel = "unavailable"
+
+    /// - Parameter tableCopy: a copy of the raw table that someone allowed to read it made
+    ///   (systemd's `LoadCredential=dmi:…` gives canrund `$CREDENTIALS_DIRECTORY/dmi`), read
+    ///   before the root-only original.
+    public static func read(root: HostRoot, tableCopy: String? = nil) -> Result {
         var warnings: [String] = []
+        if let tableCopy, case .success(let bytes) = RawFile.read(tableCopy) {
+            if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                == unavailableSentinel
+            {
+                warnings.append("systemd could not load the SMBIOS table for canrund (\(tableCopy) says so)")
+            } else {
+                let decoded = SMBIOSTableDecoder.decode(bytes)
+                return Result(reading: decoded.reading, rawTable: bytes, udevDatabase: nil, warnings: decoded.problems)
+            }
+        }
         let tablePath = root.resolve("/sys/firmware/dmi/tables/DMI")
         switch RawFile.read(tablePath) {
         case .success(let bytes):

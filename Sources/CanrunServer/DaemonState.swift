@@ -23,7 +23,9 @@ public enum DaemonState {
         let (catalog, quants) = try CatalogFiles.shipped(environment: environment)
         let efficiency = try DataDirectory.efficiencyTable(environment: environment)
         let gpus = try DataDirectory.gpuTable(environment: environment)
-        let readings = MachineProbe.probe().readings
+        // canrund.service hands the root-only SMBIOS table over as a credential.
+        let dmi = environment["CREDENTIALS_DIRECTORY"].map { $0 + "/dmi" }
+        let readings = MachineProbe.probe(.init(smbiosTableCopy: dmi)).readings
         var machine = ProfileAssembler.assemble(readings, gpuTable: gpus)
         let cache = BandwidthCache(directory: stateDirectory(environment: environment))
         var miss: String?

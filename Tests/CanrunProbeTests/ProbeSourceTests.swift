@@ -59,6 +59,34 @@ struct ProbeSourceTests {
         #expect(Array(recorded) == SMBIOSScrubber.scrub(original))
     }
 
+    /// Under systemd canrund gets the root-only table as a credential file
+    /// (`LoadCredential=dmi:…`) and reads it first; systemd's stand-in when it could not load the
+    /// table (`SetCredential=dmi:unavailable`) is a warning, and the other sources are tried.
+    @Test func smbiosTableFromSystemdsCredential() throws {
+        let tree = try FixtureFiles.unpack("hwloc-fsroot/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
+        defer { FixtureFiles.remove(tree) }
+        let table = try #require(SMBIOSSource.read(root: HostRoot(tree + "/32em64t-2n8c+1mic")).rawTable)
+        let credentials = try FixtureFiles.temporaryFolder()
+        defer { FixtureFiles.remove(credentials) }
+        let copy = credentials + "/dmi"
+        try Data(table).write(to: URL(fileURLWithPath: copy))
+        let empty = HostRoot(credentials)
+        let fromCopy = SMBIOSSource.read(root: empty, tableCopy: copy)
+        // The DCS8000Z's 8 × 4096 MiB DDR3-1600 modules (24 slots), as from the table itself.
+        let modules = ProfileAssembler.assemble(
+            ProbeReadings(smbios: fromCopy.reading),
+            gpuTable: FixtureFiles.gpuTable
+        )
+        .memory.modules
+        #expect(modules?.count == 8)
+        #expect(modules?.allSatisfy { $0.type == "DDR3" && $0.sizeBytes == 4 << 30 } == true)
+        #expect(fromCopy.rawTable == table)
+        try Data((SMBIOSSource.unavailableSentinel + "\n").utf8).write(to: URL(fileURLWithPath: copy))
+        let unavailable = SMBIOSSource.read(root: empty, tableCopy: copy)
+        #expect(unavailable.reading == nil)
+        #expect(unavailable.warnings.first == "systemd could not load the SMBIOS table for canrund (\(copy) says so)")
+    }
+
     @Test func missingSourcesAreWarningsNotCrashes() throws {
         let empty = try FixtureFiles.temporaryFolder()
         defer { FixtureFiles.remove(empty) }
