@@ -19,35 +19,16 @@ public struct SystemdNotifier: Sendable {
         return usec
     }
 
-    /// The sockaddr bytes for `path`: an abstract name's leading `@` becomes NUL and its length
-    /// excludes any trailing NUL (a padded length names another socket). Nil when too long.
-    static func address(_ path: String) -> (sockaddr_un, socklen_t)? {
-        var bytes = Array(path.utf8)
-        let abstract = bytes.first == UInt8(ascii: "@")
-        if abstract { bytes[0] = 0 }
-        var addr = sockaddr_un()
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
-        let length = MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1)
-        return (addr, socklen_t(length))
-    }
-
     /// Sends `message` (`READY=1`, `STOPPING=1`, `WATCHDOG=1`, `STATUS=…`); failures are ignored,
     /// as the man page advises. Returns whether the datagram went out.
     @discardableResult
     public func notify(_ message: String) -> Bool {
-        guard let path = socketPath, let (address, length) = Self.address(path) else { return false }
-        var addr = address
+        guard let path = socketPath else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let bytes = Array(message.utf8)
-        let sent = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, length)
-            }
-        }
+        let sent = UnixSocketAddress.with(path) { sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
         return sent == bytes.count
     }
 }

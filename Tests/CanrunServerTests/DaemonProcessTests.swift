@@ -29,15 +29,8 @@ struct DaemonProcessTests {
                 try Data("{ truncated".utf8).write(to: URL(fileURLWithPath: folder + "/state/bandwidth.json"))
             }
             notify = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-            var addr = sockaddr_un()
-            addr.sun_family = sa_family_t(AF_UNIX)
             let path = folder + "/notify"
-            withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-            _ = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(notify, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
+            _ = UnixSocketAddress.with(path) { bind(notify, $0, $1) }
             var timeout = timeval(tv_sec: 60, tv_usec: 0)
             setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             process.executableURL = URL(fileURLWithPath: DaemonProcessTests.binary)

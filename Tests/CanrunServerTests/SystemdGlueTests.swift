@@ -86,6 +86,8 @@ struct SystemdGlueTests {
             close(fd)
             if !abstract { unlink(name) }
         }
+        // Built by hand, not with UnixSocketAddress: the receiving end must not share the
+        // encoding under test (a wrong abstract-name length would then meet itself).
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         var bytes = Array(name.utf8)
