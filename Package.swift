@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CanrunBenchTests",
-            dependencies: ["CanrunBench", "CanrunProbe", "CanrunCore"],
+            dependencies: ["CanrunBench", "CanrunProbe", "CanrunCore", "CanrunShims"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,9 @@
 /* A team of pinned worker threads that run one bandwidth pass at a time, all together.
    Each worker allocates and first-touches its own arrays after binding, so the pages land on
    the memory node the measurement is about. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_setname_np */
+#endif
 #include "canrun_bench.h"
 
 #include <errno.h>
@@ -193,6 +196,8 @@ struct canrun_team *canrun_team_create(void *topology, int threads, const int *p
         t->workers[i].team = t;
         t->workers[i].pu = pus[i];
         if (pthread_create(&t->workers[i].thread, NULL, work, &t->workers[i]) != 0) break;
+        /* Named, so top/ps show what they are, and tests can count them. */
+        pthread_setname_np(t->workers[i].thread, CANRUN_TEAM_THREAD_NAME);
         t->workers[i].started = 1;
         started++;
     }

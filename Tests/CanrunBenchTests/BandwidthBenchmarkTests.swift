@@ -1,5 +1,6 @@
 import CanrunCore
 import CanrunProbe
+import CanrunShims
 import Foundation
 import Testing
 
@@ -15,11 +16,15 @@ struct BandwidthBenchmarkTests {
         return (profile, try #require(readings.topology))
     }
 
+    /// The benchmark's worker threads alive in this process (they carry `canrun-bench`); other
+    /// tests running meanwhile start threads of their own, which a process-wide count would see.
     static var threadCount: Int {
-        Int(
-            String(decoding: FileManager.default.contents(atPath: "/proc/self/status") ?? Data(), as: UTF8.self)
-                .split(separator: "\n").first { $0.hasPrefix("Threads:") }?.split(separator: "\t").last ?? "0"
-        ) ?? 0
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.filter { task in
+            let comm = FileManager.default.contents(atPath: "/proc/self/task/\(task)/comm") ?? Data()
+            return String(decoding: comm, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                == CANRUN_TEAM_THREAD_NAME
+        }.count
     }
 
     @Test func smallMeasurementIsSaneAndRoundTrips() throws {
@@ -67,6 +72,7 @@ struct BandwidthBenchmarkTests {
         let (profile, topology) = try Self.machine()
         let before = Self.threadCount
         var polls = 0
+        var during = 0
         #expect(throws: BenchmarkError.cancelled) {
             try BandwidthBenchmark.measure(
                 profile: profile,
@@ -74,10 +80,13 @@ struct BandwidthBenchmarkTests {
                 options: .init(bytesPerArray: 8 << 20, budgetSeconds: 5, quick: true),
                 isCancelled: {
                     polls += 1
+                    during = max(during, Self.threadCount)
                     return polls > 4
                 }
             )
         }
+        // The workers were there, by name, and are gone.
+        #expect(during > before)
         #expect(Self.threadCount <= before)
     }
 

@@ -18,6 +18,9 @@ const char *canrun_kernel_isa(void);
 
 struct canrun_team;
 
+/// The name every worker thread carries (at most 15 characters, the kernel's limit).
+#define CANRUN_TEAM_THREAD_NAME "canrun-bench"
+
 /// Starts `threads` worker threads. Worker i is bound to the PU with OS index `pus[i]` and
 /// allocates `arrays` (1 for read, 2 for copy, 3 for triad) arrays of `bytes_per_array` bytes
 /// bound to NUMA node `memory_node` (its own node when -1), first-touching them itself. `topology` is an hwloc_topology_t of this machine.
