@@ -53,6 +53,15 @@ public struct APIService: Sendable {
             do {
                 let (spec, _) = try HFConfigReader.read(Data(body), id: q.model)
                 return fit(q, spec: spec)
+            } catch .invalid(let error) {
+                return .error(
+                    APIError(
+                        status: 400,
+                        code: "invalid_model",
+                        message: "the posted config.json describes no real model: \(error)",
+                        hint: "post the model's own config.json unchanged"
+                    )
+                )
             } catch {
                 return .error(
                     .badRequest(
@@ -120,6 +129,8 @@ public struct APIService: Sendable {
             switch error {
             case .unknownQuant: code = "unknown_quant"
             case .impossibleContext: code = "impossible_context"
+            case .invalidModel: code = "invalid_model"
+            case .impossibleOption: code = "bad_request"
             }
             return .error(APIError(status: 400, code: code, message: error.description))
         } catch {

@@ -34,7 +34,7 @@ struct HFConfigReaderTests {
         let (_, mxfp4) = try HFConfigReader.read(try CoreFixtures.data("hf-config/gpt-oss-20b.config.json"), id: "g")
         #expect(mxfp4 == HFConfigReader.Quantization(method: "mxfp4", bits: 4, groupSize: 32))
         let gptq =
-            #"{"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "vocab_size": 10, "quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 128}}"#
+            #"{"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "vocab_size": 10, "max_position_embeddings": 2048, "quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 128}}"#
         #expect(try HFConfigReader.read(Data(gptq.utf8), id: "q").1 == .init(method: "gptq", bits: 4, groupSize: 128))
     }
 

@@ -65,11 +65,10 @@ public struct ModelCatalog: Sendable, Equatable {
             do {
                 let data = try JSONSerialization.data(withJSONObject: entry)
                 let spec = try decoder.decode(ModelSpec.self, from: data)
-                if let reason = validate(spec) {
-                    problems.append("\(label): \(reason); entry skipped")
-                } else {
-                    specs.append(spec)
-                }
+                try spec.validate()
+                specs.append(spec)
+            } catch let error as ModelValidationError {
+                problems.append("\(label): \(error); entry skipped")
             } catch let DecodingError.keyNotFound(key, _) {
                 problems.append("\(label): missing key \(ModelCatalog.snake(key.stringValue)); entry skipped")
             } catch let DecodingError.typeMismatch(_, context) {
@@ -80,31 +79,6 @@ public struct ModelCatalog: Sendable, Equatable {
             }
         }
         return (specs, problems)
-    }
-
-    /// Shape errors that would make every derived figure wrong.
-    static func validate(_ m: ModelSpec) -> String? {
-        if m.id.isEmpty || m.id != m.id.lowercased() || m.id.contains(" ") {
-            return "id '\(m.id)' must be a lowercase slug"
-        }
-        let positives: [(String, Int)] = [
-            ("num_hidden_layers", m.numHiddenLayers), ("hidden_size", m.hiddenSize),
-            ("intermediate_size", m.intermediateSize), ("num_attention_heads", m.numAttentionHeads),
-            ("num_key_value_heads", m.numKeyValueHeads), ("head_dim", m.headDim), ("vocab_size", m.vocabSize),
-            ("max_position_embeddings", m.maxPositionEmbeddings),
-        ]
-        if let bad = positives.first(where: { $0.1 <= 0 }) { return "\(bad.0) must be positive (is \(bad.1))" }
-        if m.numAttentionHeads % m.numKeyValueHeads != 0 {
-            return
-                "num_attention_heads \(m.numAttentionHeads) is not a multiple of num_key_value_heads \(m.numKeyValueHeads)"
-        }
-        if m.isMoE {
-            guard let k = m.numExpertsPerTok, k >= 1, k <= (m.numExperts ?? 0) else {
-                return "num_experts_per_tok must be between 1 and num_experts"
-            }
-            if (m.moeIntermediateSize ?? 0) <= 0 { return "moe_intermediate_size must be positive for MoE models" }
-        }
-        return nil
     }
 
     static func snake(_ camel: String) -> String {

@@ -46,9 +46,15 @@ public struct FitEngine: Sendable {
     public enum FitError: Error, Equatable, CustomStringConvertible {
         case unknownQuant(String)
         case impossibleContext(requested: Int, max: Int)
+        /// The model's facts are out of `ModelBounds` (a spec that bypassed its source's check).
+        case invalidModel(ModelValidationError)
+        /// `parallel` or `ubatch` out of `ModelBounds`.
+        case impossibleOption(String)
 
         public var description: String {
             switch self {
+            case .invalidModel(let error): "not a model canrun can size: \(error)"
+            case .impossibleOption(let what): what
             case .unknownQuant(let q):
                 "unknown quantization '\(q)' (canrun models show MODEL lists the ones that apply)"
             case .impossibleContext(let requested, let max):
@@ -86,7 +92,25 @@ public struct FitEngine: Sendable {
     ///   recommendation table fits every quantization of a model from one inventory).
     public func fit(_ request: Request, machine: MachineProfile, inventory: TensorInventory? = nil) throws -> FitReport
     {
-        try fit(request, devices: Devices(machine), inventory: inventory)
+        try Self.check(request)
+        return try fit(request, devices: Devices(machine), inventory: inventory)
+    }
+
+    /// The engine's entry check, before any arithmetic: the model within `ModelBounds` (every
+    /// source validates already; this keeps a hand-built spec from reaching the sums) and the
+    /// runtime options within theirs. The context is checked against the model by `fit`.
+    public static func check(_ request: Request) throws(FitError) {
+        do {
+            try request.model.validate()
+        } catch {
+            throw .invalidModel(error)
+        }
+        guard ModelBounds.parallel.contains(request.parallel) else {
+            throw .impossibleOption("parallel \(request.parallel) must be from 1 to \(ModelBounds.parallel.upperBound)")
+        }
+        guard ModelBounds.ubatch.contains(request.ubatch) else {
+            throw .impossibleOption("ubatch \(request.ubatch) must be from 1 to \(ModelBounds.ubatch.upperBound)")
+        }
     }
 
     /// `fit` on a machine's pools already gathered (the recommendation table asks every rung of

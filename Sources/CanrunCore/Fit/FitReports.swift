@@ -18,6 +18,7 @@ public struct FitReports: Codable, Sendable, Equatable {
         engine: FitEngine,
         machine: MachineProfile
     ) throws -> FitReports {
+        try FitEngine.check(request(Recommendations.ladder[0]))
         let model = request(Recommendations.ladder[0]).model
         let inventory = TensorInventory(model)
         let reports = try Recommendations.ladder.map { quant in

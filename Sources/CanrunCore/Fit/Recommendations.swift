@@ -65,6 +65,7 @@ public enum Recommendations {
         machine: MachineProfile
     ) throws -> FitReport {
         var last: FitReport?
+        try FitEngine.check(request(ladder[0]))
         let inventory = TensorInventory(request(ladder[0]).model)
         for quant in ladder {
             let report = try engine.fit(request(quant), machine: machine, inventory: inventory)

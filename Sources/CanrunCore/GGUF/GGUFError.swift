@@ -7,6 +7,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case implausible(String)
     case unknownTensorType(tensor: String, id: UInt32)
     case inconsistent(String)
+    /// The metadata describes no real model (`ModelBounds`); the key is the GGUF's own.
+    case invalidModel(ModelValidationError)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .unknownTensorType(let tensor, let id):
             "tensor \(tensor) has ggml type \(id), which canrun's quants.toml does not know (a newer GGUF? update canrun)"
         case .inconsistent(let what): "GGUF file is inconsistent: \(what)"
+        case .invalidModel(let error): "GGUF metadata: \(error)"
         }
     }
 }

@@ -32,7 +32,7 @@ public struct GGUFModel: Sendable, Equatable {
     /// - Parameters:
     ///   - parts: the files of one model; the first holds the metadata (gguf-split keeps it there).
     ///   - id: the catalog-style id to give it (e.g. from the file name).
-    public init(parts: [GGUFFile], id: String) throws {
+    public init(parts: [GGUFFile], id: String) throws(GGUFError) {
         guard let first = parts.first else { throw GGUFError.inconsistent("no GGUF file given") }
         let meta = first.metadata
         if let count = meta["split.count"]?.intValue, count != parts.count {
@@ -41,24 +41,35 @@ public struct GGUFModel: Sendable, Equatable {
         guard let arch = meta["general.architecture"]?.stringValue, !arch.isEmpty else {
             throw GGUFError.inconsistent("general.architecture is missing: not a model file")
         }
-        func int(_ key: String) -> Int? {
+        // Each value within its `ModelBounds` range before anything is derived from it.
+        func int(_ key: String) throws(GGUFError) -> Int? {
             let value = meta[arch + "." + key]
             // Some architectures give per-layer arrays (head counts, FFN widths): the widest.
-            return value?.intValue ?? value?.arrayValue?.compactMap(\.intValue).max()
+            guard let value, let n = value.intValue ?? value.arrayValue?.compactMap(\.intValue).max() else {
+                if let value, value.doubleValue != nil || value.arrayValue != nil {
+                    throw .invalidModel(Self.refusal(arch + "." + key, "\(value)", Self.bound(key)))
+                }
+                return nil
+            }
+            let range = Self.bound(key)
+            guard range.contains(n) else { throw .invalidModel(Self.refusal(arch + "." + key, "\(n)", range)) }
+            return n
         }
         let tensors = parts.flatMap(\.tensors)
         func tensor(_ name: String) -> GGUFTensorInfo? { tensors.first { $0.name == name } }
-        guard let layers = int("block_count"), layers > 0, let hidden = int("embedding_length"), hidden > 0,
-            let heads = int("attention.head_count"), heads > 0
+        guard let layers = try int("block_count"), let hidden = try int("embedding_length"),
+            let heads = try int("attention.head_count")
         else {
             throw GGUFError.inconsistent("\(arch).block_count, embedding_length or attention.head_count is missing")
         }
+        // The reader bounds every dimension to 2^40, so these conversions are exact.
+        let vocabKey = try int("vocab_size")
         let vocab =
-            meta["tokenizer.ggml.tokens"]?.arrayValue?.count ?? int("vocab_size")
+            meta["tokenizer.ggml.tokens"]?.arrayValue?.count ?? vocabKey
             ?? tensor("token_embd.weight").map { Int($0.shape.last ?? 0) } ?? 0
+        let (ffnKey, expertFFN) = (try int("feed_forward_length"), try int("expert_feed_forward_length"))
         let ffn =
-            int("feed_forward_length") ?? tensor("blk.0.ffn_up.weight").map { Int($0.shape[1]) }
-            ?? int("expert_feed_forward_length") ?? 0
+            ffnKey ?? tensor("blk.0.ffn_up.weight")?.shape.dropFirst().first.map { Int($0) } ?? expertFFN ?? 0
         var spec = ModelSpec(
             id: id,
             name: meta["general.name"]?.stringValue ?? id,
@@ -67,40 +78,104 @@ public struct GGUFModel: Sendable, Equatable {
             hiddenSize: hidden,
             intermediateSize: ffn,
             numAttentionHeads: heads,
-            numKeyValueHeads: int("attention.head_count_kv") ?? heads,
-            headDim: int("attention.key_length") ?? hidden / heads,
+            numKeyValueHeads: try int("attention.head_count_kv") ?? heads,
+            headDim: try int("attention.key_length") ?? hidden / max(1, heads),
             vocabSize: vocab,
             tieWordEmbeddings: tensor("output.weight") == nil,
-            maxPositionEmbeddings: int("context_length") ?? 0
+            maxPositionEmbeddings: try int("context_length") ?? 0
         )
         spec.architecture = arch
-        spec.numExperts = int("expert_count")
-        spec.numExpertsPerTok = int("expert_used_count")
-        spec.moeIntermediateSize = int("expert_feed_forward_length")
-        spec.numSharedExperts = int("expert_shared_count")
-        spec.firstKDenseReplace = int("leading_dense_block_count")
-        spec.kvLoraRank = int("attention.kv_lora_rank")
-        spec.qLoraRank = int("attention.q_lora_rank")
+        spec.numExperts = try int("expert_count")
+        spec.numExpertsPerTok = try int("expert_used_count")
+        spec.moeIntermediateSize = try int("expert_feed_forward_length")
+        spec.numSharedExperts = try int("expert_shared_count")
+        spec.firstKDenseReplace = try int("leading_dense_block_count")
+        spec.kvLoraRank = try int("attention.kv_lora_rank")
+        spec.qLoraRank = try int("attention.q_lora_rank")
         if spec.usesMLA {
-            spec.qkRopeHeadDim = int("rope.dimension_count")
-            spec.vHeadDim = int("attention.value_length")
-            spec.qkNopeHeadDim = spec.qkRopeHeadDim.map { spec.headDim - $0 }
+            spec.qkRopeHeadDim = try int("rope.dimension_count")
+            spec.vHeadDim = try int("attention.value_length")
+            spec.qkNopeHeadDim = spec.qkRopeHeadDim.map { max(0, spec.headDim - $0) }
         }
-        spec.slidingWindow = int("attention.sliding_window")
+        spec.slidingWindow = try int("attention.sliding_window")
         spec.qkNorm = tensor("blk.0.attn_q_norm.weight") != nil
         spec.attentionBias = tensor("blk.0.attn_q.bias") != nil
         spec.sources = ["GGUF metadata and tensor table"]
+        do {
+            try spec.validate()
+        } catch {
+            throw .invalidModel(Self.inGGUFTerms(error, arch: arch))
+        }
         self.spec = spec
-        weightsBytes = tensors.reduce(0) { $0 + $1.bytes }
+        // Each tensor is bounded by the reader, but a table of many can still sum past any
+        // real model: refuse it rather than overflow.
+        var total: Int64 = 0
+        var elements: Int64 = 0
+        for t in tensors {
+            total += t.bytes
+            elements += t.shape.reduce(1, *)
+            guard total <= Self.maxTensorBytes, elements <= Int64(ModelBounds.maxParameters) else {
+                throw GGUFError.implausible(
+                    "the tensor table holds more than \(Self.maxTensorBytes) bytes or 2^50 weights (at \(t.name))"
+                )
+            }
+        }
+        weightsBytes = total
         expertBytes = tensors.filter { $0.name.contains("_exps") }.reduce(0) { $0 + $1.bytes }
         fileType = meta["general.file_type"]?.intValue.flatMap { GGUFModel.fileTypes[$0] }
         tensorCount = tensors.count
-        parameters = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        parameters = elements
         bytesByType = tensors.reduce(into: [:]) { $0[$1.typeName, default: 0] += $1.bytes }
         multipliedBytesByType = tensors.filter { $0.name != "token_embd.weight" }.reduce(into: [:]) {
             $0[$1.typeName.uppercased(), default: 0] += $1.bytes
         }
         embeddingBytes = tensor("output.weight") == nil ? 0 : tensor("token_embd.weight")?.bytes ?? 0
+    }
+
+    /// The largest tensor table canrun believes: 1 PiB, hundreds of times the largest real model.
+    static let maxTensorBytes: Int64 = 1 << 50
+
+    /// The range an `ARCH.key` integer may take (`ModelBounds`, under the GGUF key's meaning).
+    static func bound(_ key: String) -> ClosedRange<Int> {
+        switch key {
+        case "block_count": ModelBounds.layers
+        case "embedding_length": ModelBounds.hiddenSize
+        case "attention.head_count", "attention.head_count_kv": ModelBounds.heads
+        case "attention.key_length", "attention.value_length", "rope.dimension_count":
+            0...ModelBounds.headDim.upperBound
+        case "context_length", "attention.sliding_window": 0...ModelBounds.context.upperBound
+        case "expert_count", "expert_used_count": 0...ModelBounds.experts.upperBound
+        case "expert_shared_count": ModelBounds.sharedExperts
+        case "leading_dense_block_count": 0...ModelBounds.layers.upperBound
+        case "attention.kv_lora_rank", "attention.q_lora_rank": 0...ModelBounds.loraRank.upperBound
+        case "vocab_size": ModelBounds.vocab
+        default: 0...ModelBounds.intermediateSize.upperBound
+        }
+    }
+
+    static func refusal(_ key: String, _ value: String, _ range: ClosedRange<Int>) -> ModelValidationError {
+        ModelValidationError(
+            field: key,
+            value: value,
+            requirement: "an integer from \(range.lowerBound) to \(range.upperBound)"
+        )
+    }
+
+    /// A validation error about the assembled model, its field named as the GGUF names it.
+    static func inGGUFTerms(_ error: ModelValidationError, arch: String) -> ModelValidationError {
+        let keys = [
+            "num_hidden_layers": "block_count", "hidden_size": "embedding_length",
+            "intermediate_size": "feed_forward_length", "num_attention_heads": "attention.head_count",
+            "num_key_value_heads": "attention.head_count_kv", "head_dim": "attention.key_length",
+            "max_position_embeddings": "context_length", "num_experts": "expert_count",
+            "num_experts_per_tok": "expert_used_count", "moe_intermediate_size": "expert_feed_forward_length",
+            "num_shared_experts": "expert_shared_count", "sliding_window": "attention.sliding_window",
+            "kv_lora_rank": "attention.kv_lora_rank", "qk_rope_head_dim": "rope.dimension_count",
+            "v_head_dim": "attention.value_length",
+        ]
+        var named = error
+        if let key = keys[error.field] { named.field = "\(arch).\(key) (\(error.field))" }
+        return named
     }
 
     /// The file's weights as the fit engine takes them: exact, from the tensor table.
