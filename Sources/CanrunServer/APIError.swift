@@ -1,3 +1,5 @@
+import CanrunCore
+
 /// An answer that is not the resource asked for: an HTTP status and the structured body of
 /// DESIGN §5.2, `{"error": {"code": …, "message": …, "hint": …}}`.
 public struct APIError: Error, Equatable, Sendable, Encodable {
@@ -18,6 +20,17 @@ public struct APIError: Error, Equatable, Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey { case code, message, hint }
+
+    /// An answer layer's refusal: 404 for an unknown model, 503 past the deadline, else 400.
+    public init(_ error: AnswerError) {
+        let status =
+            switch error.kind {
+            case .notFound: 404
+            case .badRequest: 400
+            case .deadlineExceeded: 503
+            }
+        self.init(status: status, code: error.code, message: error.message, hint: error.hint)
+    }
 
     public static func badRequest(_ message: String, hint: String? = nil) -> APIError {
         APIError(status: 400, code: "bad_request", message: message, hint: hint)

@@ -1,3 +1,4 @@
+import CanrunCore
 import Foundation
 
 /// The routes of DESIGN §5.2, parsed from a request line's method and target.
@@ -30,6 +31,11 @@ public enum APIRoute: Hashable, Sendable {
             self.context = context
             self.kvType = kvType
             self.flashAttention = flashAttention
+        }
+
+        /// The question asked about `model`, as the answer layer takes it.
+        public var question: FitQuestion {
+            FitQuestion(quant: quant, context: context, kvType: kvType, flashAttention: flashAttention)
         }
     }
 

@@ -18,123 +18,92 @@ public struct APIService: Sendable {
     }
 
     /// The answer to a read-only route (admin routes are the server's: they change state);
-    /// `body` is the request's (a posted `config.json`).
-    public func respond(to route: APIRoute, body: [UInt8] = []) -> APIResponse {
+    /// `body` is the request's (a posted `config.json`). A fit or a ranking that runs past
+    /// `deadline` answers 503.
+    public func respond(to route: APIRoute, body: [UInt8] = [], deadline: Deadline = .none) -> APIResponse {
         let s = snapshot
-        switch route {
-        case .health:
-            return .json(Health(status: "ok", version: s.version, benchmark: s.benchmark))
-        case .machine:
-            return .json(s.machine)
-        case .bandwidth:
-            guard let report = s.machine.bandwidth else {
-                return .error(
-                    APIError(
-                        status: 404,
-                        code: "no_bandwidth",
-                        message: "no bandwidth measurement yet (benchmark \(s.benchmark.rawValue))",
-                        hint: s.benchmark == .running
-                            ? "it is running: ask again in a few seconds"
-                            : "POST /v1/bandwidth as root, or canrun bench"
+        let advisor = s.advisor
+        do throws(AnswerError) {
+            switch route {
+            case .health:
+                return .json(Health(status: "ok", version: s.version, benchmark: s.benchmark))
+            case .machine:
+                return .json(s.machine)
+            case .bandwidth:
+                guard let report = s.machine.bandwidth else {
+                    return .error(
+                        APIError(
+                            status: 404,
+                            code: "no_bandwidth",
+                            message: "no bandwidth measurement yet (benchmark \(s.benchmark.rawValue))",
+                            hint: s.benchmark == .running
+                                ? "it is running: ask again in a few seconds"
+                                : "POST /v1/bandwidth as root, or canrun bench"
+                        )
                     )
+                }
+                return .json(report)
+            case .models:
+                return .json(s.catalog.models.map { ModelSummary($0) })
+            case .model(let id):
+                return .json(ModelSummary(try advisor.model(id), detailed: true, table: s.engine.quants))
+            case .fit(let q):
+                let answer = try advisor.fit(
+                    try advisor.model(q.model),
+                    q.question,
+                    machine: s.machine,
+                    deadline: deadline
+                )
+                return .json(answer)
+            case .fitConfig(let q):
+                let spec: ModelSpec
+                do {
+                    spec = try HFConfigReader.read(Data(body), id: q.model).0
+                } catch .invalid(let error) {
+                    return .error(
+                        APIError(
+                            status: 400,
+                            code: "invalid_model",
+                            message: "the posted config.json describes no real model: \(error)",
+                            hint: "post the model's own config.json unchanged"
+                        )
+                    )
+                } catch {
+                    return .error(
+                        .badRequest(
+                            "the posted body: \(error)",
+                            hint:
+                                "curl --data-binary @config.json --unix-socket … 'http://localhost/v1/fit?quant=Q4_K_M'"
+                        )
+                    )
+                }
+                return .json(try advisor.fit(spec, q.question, machine: s.machine, deadline: deadline))
+            case .recommendations(let q):
+                let reports = try advisor.recommendations(
+                    machine: s.machine,
+                    context: q.context,
+                    minTokensPerSecond: q.minTokensPerSecond,
+                    limit: q.limit,
+                    deadline: deadline
+                )
+                return .json(reports)
+            case .rebenchmark, .reload, .metrics:
+                return .error(
+                    .init(status: 500, code: "internal", message: "the dispatcher's own route reached the service")
                 )
             }
-            return .json(report)
-        case .models:
-            return .json(s.catalog.models.map { ModelSummary($0) })
-        case .model(let id):
-            switch model(id) {
-            case .success(let spec): return .json(ModelSummary(spec, detailed: true, table: s.engine.quants))
-            case .failure(let error): return .error(error)
-            }
-        case .fit(let q):
-            return fit(q)
-        case .fitConfig(let q):
-            do {
-                let (spec, _) = try HFConfigReader.read(Data(body), id: q.model)
-                return fit(q, spec: spec)
-            } catch .invalid(let error) {
-                return .error(
-                    APIError(
-                        status: 400,
-                        code: "invalid_model",
-                        message: "the posted config.json describes no real model: \(error)",
-                        hint: "post the model's own config.json unchanged"
-                    )
-                )
-            } catch {
-                return .error(
-                    .badRequest(
-                        "the posted body: \(error)",
-                        hint: "curl --data-binary @config.json --unix-socket … 'http://localhost/v1/fit?quant=Q4_K_M'"
-                    )
-                )
-            }
-        case .recommendations(let q):
-            var reports = Recommendations.rank(
-                s.catalog.models,
-                engine: s.engine,
-                machine: s.machine,
-                context: q.context,
-                minTokensPerSecond: q.minTokensPerSecond
-            )
-            if let limit = q.limit { reports = Array(reports.prefix(limit)) }
-            return .json(reports)
-        case .rebenchmark, .reload, .metrics:
-            return .error(
-                .init(status: 500, code: "internal", message: "the dispatcher's own route reached the service")
-            )
-        }
-    }
-
-    func model(_ id: String) -> Result<ModelSpec, APIError> {
-        if let spec = snapshot.catalog.model(id) { return .success(spec) }
-        let close = snapshot.catalog.suggestions(for: id)
-        return .failure(
-            APIError(
-                status: 404,
-                code: "unknown_model",
-                message: "unknown model '\(id)'",
-                hint: close.isEmpty
-                    ? "GET /v1/models lists the catalog" : "did you mean \(close.joined(separator: ", "))?"
-            )
-        )
-    }
-
-    func fit(_ q: APIRoute.FitQuery) -> APIResponse {
-        switch model(q.model) {
-        case .success(let spec): return fit(q, spec: spec)
-        case .failure(let error): return .error(error)
-        }
-    }
-
-    func fit(_ q: APIRoute.FitQuery, spec: ModelSpec) -> APIResponse {
-        let context = q.context ?? FitEngine.Request.defaultContext(spec)
-        let request = { (quant: String) in
-            FitEngine.Request(
-                model: spec,
-                quant: quant,
-                context: context,
-                kvType: q.kvType,
-                flashAttention: q.flashAttention
-            )
-        }
-        do {
-            if let quant = q.quant {
-                return .json(try snapshot.engine.fit(request(quant), machine: snapshot.machine))
-            }
-            return .json(try FitReports.every(request: request, engine: snapshot.engine, machine: snapshot.machine))
-        } catch let error as FitEngine.FitError {
-            let code: String
-            switch error {
-            case .unknownQuant: code = "unknown_quant"
-            case .impossibleContext: code = "impossible_context"
-            case .invalidModel: code = "invalid_model"
-            case .impossibleOption: code = "bad_request"
-            }
-            return .error(APIError(status: 400, code: code, message: error.description))
         } catch {
-            return .error(.badRequest("\(error)"))
+            return .error(APIError(error))
+        }
+    }
+}
+
+extension APIResponse {
+    /// A fit answer as the API's JSON: the report, or `{"model", "reports"}`.
+    static func json(_ answer: FitAnswer) -> APIResponse {
+        switch answer {
+        case .one(let report): .json(report)
+        case .every(let reports): .json(reports)
         }
     }
 }

@@ -15,6 +15,9 @@ public struct APISnapshot: Sendable {
     /// A measurement is being made now.
     public var benchmarkRunning = false
 
+    /// The answer layer over this snapshot's engine and catalog.
+    public var advisor: Advisor { Advisor(engine: engine, catalog: catalog) }
+
     /// Running, else whether the machine has a measurement.
     public var benchmark: Benchmark { benchmarkRunning ? .running : machine.bandwidth == nil ? .pending : .ready }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CanrunCore
+import Foundation
 
 @main
 struct Canrun: ParsableCommand {
@@ -26,4 +27,20 @@ struct Canrun: ParsableCommand {
         ],
         defaultSubcommand: RecommendCommand.self
     )
+
+    /// ArgumentParser's own `main`, but a usage error (an unknown option, a bad value) exits 2
+    /// as the CLI promises scripts (`canrun check … || …` tells 1, does not fit, from 2, bad
+    /// input), not sysexits' 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -28,15 +28,9 @@ struct FitOptions: ParsableArguments {
         case on, off
     }
 
-    /// The engine's request for `quant` of `spec` with these options.
-    func request(_ spec: ModelSpec, quant: String, context: Int) -> FitEngine.Request {
-        FitEngine.Request(
-            model: spec,
-            quant: quant,
-            context: context,
-            kvType: kv,
-            flashAttention: flashAttention == .on
-        )
+    /// The question these options ask, as the answer layer (and canrund) takes it.
+    var question: FitQuestion {
+        FitQuestion(quant: quant, context: ctx, kvType: kv, flashAttention: flashAttention == .on)
     }
 
     @Option(
@@ -96,7 +90,7 @@ struct FitOptions: ParsableArguments {
     /// What a fit-style command loads once (tables, the model, the machine — a live probe) and
     /// then uses for the report and every table after it.
     struct Session {
-        var engine: FitEngine
+        var advisor: Advisor
         var gpus: GPUTable
         var model: ResolvedModel
         var machine: MachineProfile
@@ -107,60 +101,56 @@ struct FitOptions: ParsableArguments {
     }
 
     func session(for model: String) throws -> Session {
-        let (engine, catalog, quants, gpus) = try engine()
-        let resolved = try resolveModel(model, catalog: catalog, table: quants)
+        let (advisor, quants, gpus) = try advisor()
+        let resolved = try resolveModel(model, advisor: advisor, table: quants)
         let presets = try preset.map { _ in try loadPresets(gpus: gpus) }
         return Session(
-            engine: engine,
+            advisor: advisor,
             gpus: gpus,
             model: resolved,
             machine: try profile(table: gpus, presets: presets),
-            context: ctx ?? FitEngine.Request.defaultContext(resolved.spec),
+            context: question.context(for: resolved.spec),
             presets: presets
         )
     }
 
-    /// The fit of `model` with these options: the asked quantization, or the best that fits. A
-    /// GGUF file without `--quant` is fitted as it is, its weights measured from its tensor table.
+    /// The one report for `model` with these options: the asked quantization, a GGUF file as it
+    /// is, or the best that fits (`Advisor.report`).
     func report(for model: String) throws -> FitReport { try report(in: session(for: model)) }
 
     func report(in session: Session) throws -> FitReport {
-        let spec = session.model.spec
-        let request = { (quant: String) in self.request(spec, quant: quant, context: session.context) }
         do {
-            if quant == nil, let exact = session.model.fileWeights {
-                var asIs = request(exact.quant)
-                asIs.weights = exact
-                return try session.engine.fit(asIs, machine: session.machine)
-            }
-            if let quant { return try session.engine.fit(request(quant), machine: session.machine) }
-            return try Recommendations.best(request: request, engine: session.engine, machine: session.machine)
-        } catch let error as FitEngine.FitError {
-            throw CLIError(message: error.description)
-        }
-    }
-
-    /// Every quantization along the ladder when none is given (neither `--quant` nor a GGUF
-    /// file's own); nil otherwise.
-    func every(in session: Session) throws -> FitReports? {
-        guard quant == nil, session.model.fileWeights == nil else { return nil }
-        let spec = session.model.spec
-        do {
-            return try FitReports.every(
-                request: { self.request(spec, quant: $0, context: session.context) },
-                engine: session.engine,
+            return try session.advisor.report(
+                session.model.spec,
+                fileWeights: session.model.fileWeights,
+                question,
                 machine: session.machine
             )
-        } catch let error as FitEngine.FitError {
+        } catch {
             throw CLIError(message: error.description)
         }
     }
 
-    func engine() throws -> (FitEngine, ModelCatalog, QuantTable, GPUTable) {
+    /// The whole answer (`Advisor.fit`): one report, or one per rung of the ladder.
+    func answer(in session: Session) throws -> FitAnswer {
+        do {
+            return try session.advisor.fit(
+                session.model.spec,
+                fileWeights: session.model.fileWeights,
+                question,
+                machine: session.machine
+            )
+        } catch {
+            throw CLIError(message: error.description)
+        }
+    }
+
+    func advisor() throws -> (Advisor, QuantTable, GPUTable) {
         do {
             let (catalog, quants) = try CatalogFiles.shipped()
             let efficiency = try DataDirectory.efficiencyTable()
-            return (FitEngine(quants: quants, efficiency: efficiency), catalog, quants, try DataDirectory.gpuTable())
+            let engine = FitEngine(quants: quants, efficiency: efficiency)
+            return (Advisor(engine: engine, catalog: catalog), quants, try DataDirectory.gpuTable())
         } catch {
             throw CLIError(message: "\(error)")
         }
@@ -208,33 +198,41 @@ struct FitCommand: ParsableCommand {
     func run() throws {
         try reportingCLIErrors {
             let session = try options.session(for: model)
-            let every = try options.every(in: session)
+            let answer = try options.answer(in: session)
             if json {
                 let encoder = ProfileJSON.encoder()
-                let data = try every.map { try encoder.encode($0) } ?? encoder.encode(try options.report(in: session))
+                let data =
+                    switch answer {
+                    case .one(let report): try encoder.encode(report)
+                    case .every(let reports): try encoder.encode(reports)
+                    }
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            print(FitText.render(try every?.best ?? options.report(in: session)))
+            guard let headline = answer.headline else { return }
+            print(FitText.render(headline))
             let spec = session.model.spec
-            let table =
-                every?.reports
-                ?? {
-                    let inventory = TensorInventory(spec)
-                    return Recommendations.ladder.compactMap { quant in
-                        try? session.engine.fit(
-                            options.request(spec, quant: quant, context: session.context),
-                            machine: session.machine,
-                            inventory: inventory
-                        )
-                    }
-                }()
+            let table: [FitReport]
+            switch answer {
+            case .every(let every):
+                table = every.reports
+            case .one:
+                let inventory = TensorInventory(spec)
+                let engine = session.advisor.engine
+                table = Recommendations.ladder.compactMap { quant in
+                    try? engine.fit(
+                        options.question.request(spec, quant: quant),
+                        machine: session.machine,
+                        inventory: inventory
+                    )
+                }
+            }
             print("\nevery quantization at \(session.context) tokens on this machine:")
             print(Recommendations.table(table))
             let rows = SpeedMatrix.rows(
                 model: spec,
                 presets: try (session.presets ?? loadPresets(gpus: session.gpus)).presets,
-                engine: session.engine,
+                engine: session.advisor.engine,
                 context: session.context,
                 kvType: options.kv
             )

@@ -37,14 +37,13 @@ func resolveModelFile(_ path: String, table: QuantTable) throws -> ResolvedModel
 }
 
 /// A catalog id, or a file when one exists at that path (or the name ends in `.gguf`).
-func resolveModel(_ name: String, catalog: ModelCatalog, table: QuantTable) throws -> ResolvedModel {
+func resolveModel(_ name: String, advisor: Advisor, table: QuantTable) throws -> ResolvedModel {
     if name.hasSuffix(".gguf") || FileManager.default.fileExists(atPath: name) {
         return try resolveModelFile(name, table: table)
     }
-    if let spec = catalog.model(name) { return ResolvedModel(spec: spec) }
-    let close = catalog.suggestions(for: name)
-    throw CLIError(
-        message: "unknown model '\(name)'" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?")
-            + " (canrun models lists them; a .gguf or config.json path works too)"
-    )
+    do {
+        return ResolvedModel(spec: try advisor.model(name))
+    } catch {
+        throw CLIError(message: error.description + " (a .gguf or config.json path works too)")
+    }
 }

@@ -87,12 +87,12 @@ struct ModelsCommand: ParsableCommand {
                     try showFile(table: table)
                     return
                 }
-                guard let spec = catalog.model(model) else {
-                    let close = catalog.suggestions(for: model)
+                let spec: ModelSpec
+                do throws(ModelLookupError) {
+                    spec = try catalog.resolve(model)
+                } catch {
                     throw CLIError(
-                        message: "unknown model '\(model)'"
-                            + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?")
-                            + " (canrun models lists them)"
+                        message: [error.description, error.didYouMean].compactMap { $0 }.joined(separator: "; ")
                     )
                 }
                 let summary = ModelSummary(spec, detailed: true, table: table)

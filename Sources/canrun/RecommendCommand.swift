@@ -37,18 +37,17 @@ struct RecommendCommand: ParsableCommand {
             var options = try FitOptions.parse([])
             options.replay = replay
             options.daemon = daemon
-            let (engine, catalog, _, gpus) = try options.engine()
+            let (advisor, _, gpus) = try options.advisor()
             var machine = try options.profile(table: gpus)
             if replay == nil, machine.bandwidth == nil {
                 machine.bandwidth = measureOnce(machine)
             }
-            let reports = Recommendations.rank(
-                catalog.models,
-                engine: engine,
-                machine: machine,
-                context: ctx,
-                minTokensPerSecond: minTps
-            )
+            let reports: [FitReport]
+            do throws(AnswerError) {
+                reports = try advisor.recommendations(machine: machine, context: ctx, minTokensPerSecond: minTps)
+            } catch {
+                throw CLIError(message: error.description)
+            }
             if json {
                 print(String(decoding: try ProfileJSON.encoder().encode(reports), as: UTF8.self))
             } else if reports.isEmpty {

@@ -388,7 +388,7 @@ struct RecommendationsTests {
     @Test func ranksByVerdictThenSize() throws {
         let models = try ["llama-3.2-1b", "llama-3.1-8b", "llama-3.1-70b", "qwen3-30b-a3b"].map(FitEngineTests.model)
         let machine = FitEngineTests.machine(ramGiB: 32, readGBs: 60, gpus: [FitEngineTests.rtx4090()])
-        let reports = Recommendations.rank(models, engine: FitEngineTests.engine, machine: machine, context: 8192)
+        let reports = try Recommendations.rank(models, engine: FitEngineTests.engine, machine: machine, context: 8192)
         let order = ["runs_well": 0, "runs": 1, "runs_slowly": 2]
         let ranks = reports.map { order[$0.verdict] ?? 9 }
         #expect(ranks == ranks.sorted())
@@ -402,8 +402,8 @@ struct RecommendationsTests {
     @Test func aSpeedGoalPicksSmallerQuants() throws {
         let model = try FitEngineTests.model("llama-3.1-8b")
         let machine = FitEngineTests.machine(ramGiB: 32, readGBs: 30)
-        let any = Recommendations.rank([model], engine: FitEngineTests.engine, machine: machine, context: 4096)
-        let fast = Recommendations.rank(
+        let any = try Recommendations.rank([model], engine: FitEngineTests.engine, machine: machine, context: 4096)
+        let fast = try Recommendations.rank(
             [model],
             engine: FitEngineTests.engine,
             machine: machine,

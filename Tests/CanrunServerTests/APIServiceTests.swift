@@ -69,7 +69,7 @@ struct APIServiceTests {
         ),
         (
             .fit(.init(model: "llama-3.1-8b", quant: "Q4_K_M", context: 4096, kvType: "q7_z", flashAttention: true)),
-            400, "bad_request"
+            400, "unknown_kv_type"
         ),
         (.model(id: "no-such-model"), 404, "unknown_model"),
     ])

@@ -16,13 +16,26 @@ public struct ModelCatalog: Sendable, Equatable {
         }
     }
 
-    public private(set) var models: [ModelSpec]
+    public private(set) var models: [ModelSpec] {
+        didSet { searchNames = models.map(Self.searchNames) }
+    }
     /// What was skipped and why, one sentence each.
     public private(set) var problems: [String]
+    /// Per model, the lowercased names a query is compared with for "did you mean": the id and
+    /// the last part of its repo and aliases.
+    private var searchNames: [[String]]
 
     public init(models: [ModelSpec], problems: [String] = []) {
         self.models = models
         self.problems = problems
+        searchNames = models.map(Self.searchNames)
+    }
+
+    private static func searchNames(_ m: ModelSpec) -> [String] {
+        [m.id]
+            + ([m.hfRepo].compactMap { $0 } + (m.aliases ?? [])).map {
+                String($0.lowercased().split(separator: "/").last ?? "")
+            }
     }
 
     public init(sources: [Source]) {
@@ -39,6 +52,7 @@ public struct ModelCatalog: Sendable, Equatable {
         }
         models = order.compactMap { byID[$0] }
         self.problems = problems
+        searchNames = models.map(Self.searchNames)
     }
 
     static func parse(_ source: Source) -> ([ModelSpec], [String]) {
@@ -103,20 +117,61 @@ public struct ModelCatalog: Sendable, Equatable {
         return models.first { m in names(m).contains { $0.split(separator: "/").last.map(String.init) == q } }
     }
 
-    /// Up to `limit` ids closest to `query` (edit distance over ids and repo names), for "did you mean".
+    /// The longest model name a lookup considers: longer queries are no id, and comparing them
+    /// with every name would let one request cost seconds.
+    public static let maxQueryLength = 128
+
+    /// The model `query` names (`model(_:)`), or why there is none, with the closest ids.
+    public func resolve(_ query: String) throws(ModelLookupError) -> ModelSpec {
+        let trimmed = query.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ModelLookupError(query: query, reason: .empty) }
+        guard trimmed.count <= Self.maxQueryLength else {
+            throw ModelLookupError(query: String(query.prefix(40)) + "…", reason: .tooLong(query.count))
+        }
+        if let spec = model(trimmed) { return spec }
+        throw ModelLookupError(query: query, reason: .unknown(suggestions: suggestions(for: trimmed)))
+    }
+
+    /// Up to `limit` ids closest to `query` (edit distance over ids and repo names), for "did you
+    /// mean"; none for a query longer than `maxQueryLength`. Names containing the query (or
+    /// contained in it) come first.
     public func suggestions(for query: String, limit: Int = 3) -> [String] {
         let q = query.lowercased()
-        let scored = models.map { m -> (String, Int) in
-            let candidates =
-                [m.id]
-                + ([m.hfRepo].compactMap { $0 } + (m.aliases ?? [])).map {
-                    String($0.lowercased().split(separator: "/").last ?? "")
-                }
-            let best = candidates.map { EditDistance.between(q, $0) }.min() ?? Int.max
-            let containment = candidates.contains { $0.contains(q) || q.contains($0) } ? -100 : 0
+        guard !q.isEmpty, q.count <= Self.maxQueryLength else { return [] }
+        let scored = zip(models, searchNames).map { m, names -> (String, Int) in
+            let best = names.map { EditDistance.between(q, $0) }.min() ?? Int.max
+            let containment = names.contains { $0.contains(q) || q.contains($0) } ? -100 : 0
             return (m.id, best + containment)
         }
         return scored.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
+    }
+}
+
+/// Why a model name found no catalog entry, with the ids closest to it.
+public struct ModelLookupError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Reason: Equatable, Sendable {
+        case empty
+        /// Characters in the query.
+        case tooLong(Int)
+        case unknown(suggestions: [String])
+    }
+
+    public var query: String
+    public var reason: Reason
+
+    public var description: String {
+        switch reason {
+        case .empty: "no model named"
+        case .tooLong(let n):
+            "a model name of \(n) characters is no model (names are at most \(ModelCatalog.maxQueryLength))"
+        case .unknown: "unknown model '\(query)'"
+        }
+    }
+
+    /// "did you mean …?" when there are close ids.
+    public var didYouMean: String? {
+        guard case .unknown(let close) = reason, !close.isEmpty else { return nil }
+        return "did you mean \(close.joined(separator: ", "))?"
     }
 }
 

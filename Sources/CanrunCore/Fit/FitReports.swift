@@ -12,21 +12,35 @@ public struct FitReports: Codable, Sendable, Equatable {
     }
 
     /// Every rung of the ladder for `request`'s model; throws what a fit throws (an impossible
-    /// context is impossible for every quantization).
+    /// context is impossible for every quantization), and `AnswerError` when `deadline` passes
+    /// between rungs.
     public static func every(
         request: (String) -> FitEngine.Request,
         engine: FitEngine,
-        machine: MachineProfile
+        machine: MachineProfile,
+        deadline: Deadline = .none
     ) throws -> FitReports {
         try FitEngine.check(request(Recommendations.ladder[0]))
         let model = request(Recommendations.ladder[0]).model
         let inventory = TensorInventory(model)
         let reports = try Recommendations.ladder.map { quant in
-            try engine.fit(request(quant), machine: machine, inventory: inventory)
+            try deadline.check("fitting \(model.id)")
+            return try engine.fit(request(quant), machine: machine, inventory: inventory)
         }
         return FitReports(model: model.id, reports: reports)
     }
 
-    /// The first report that fits, else the last (the smallest quantization).
-    public var best: FitReport? { reports.first { $0.fits } ?? reports.last }
+    /// The best rung: the first report that fits, else the last (the smallest quantization).
+    public var best: FitReport? { Self.best(reports) }
+
+    /// The rule for the best rung, over reports in ladder order: the first that fits, else the
+    /// last. Lazy sequences stop computing at the first that fits.
+    public static func best(_ reports: some Sequence<FitReport>) -> FitReport? {
+        var last: FitReport?
+        for report in reports {
+            if report.fits { return report }
+            last = report
+        }
+        return last
+    }
 }

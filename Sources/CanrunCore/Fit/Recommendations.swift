@@ -15,13 +15,15 @@ public enum Recommendations {
         machine: MachineProfile,
         context: Int,
         kvType: String = "f16",
-        minTokensPerSecond: Double? = nil
-    ) -> [FitReport] {
+        minTokensPerSecond: Double? = nil,
+        deadline: Deadline = .none
+    ) throws(AnswerError) -> [FitReport] {
         var reports: [(report: FitReport, params: Int64)] = []
         let devices = FitEngine.Devices(machine)
         let ceiling = engine.memoryCeiling(devices)
         let fewestBits = engine.quants.types.map(\.bitsPerWeight).filter { $0 > 0 }.min()
         for model in models {
+            try deadline.check("ranking the catalog")
             let ctx = min(context, model.maxPositionEmbeddings)
             let inventory = TensorInventory(model)
             // No quantization packs a weight in fewer bits than the table's smallest type: a model
@@ -64,15 +66,26 @@ public enum Recommendations {
         engine: FitEngine,
         machine: MachineProfile
     ) throws -> FitReport {
-        var last: FitReport?
         try FitEngine.check(request(ladder[0]))
         let inventory = TensorInventory(request(ladder[0]).model)
-        for quant in ladder {
-            let report = try engine.fit(request(quant), machine: machine, inventory: inventory)
-            if report.fits { return report }
-            last = report
+        var failure: (any Error)?
+        let best = withoutActuallyEscaping(request) { request in
+            FitReports.best(
+                ladder.lazy.compactMap { quant -> FitReport? in
+                    guard failure == nil else { return nil }
+                    do {
+                        return try engine.fit(request(quant), machine: machine, inventory: inventory)
+                    } catch {
+                        failure = error
+                        return nil
+                    }
+                }
+            )
         }
-        return last!
+        if let failure { throw failure }
+        // The ladder is not empty, and a rung that fails to fit throws instead of returning nil.
+        guard let best else { throw FitEngine.FitError.unknownQuant(ladder.joined(separator: ", ")) }
+        return best
     }
 
     /// One line per model: the table `canrun` prints.

@@ -1,0 +1,45 @@
+/// A question about one model as both front ends take it (`canrun fit/check`, `GET /v1/fit`):
+/// the quantization (nil: every rung of the ladder, or a GGUF file's own), the context (nil:
+/// `FitEngine.Request.defaultContext`), the KV cache type and flash attention.
+public struct FitQuestion: Sendable, Hashable {
+    public var quant: String?
+    public var context: Int?
+    public var kvType: String
+    public var flashAttention: Bool
+
+    public init(quant: String? = nil, context: Int? = nil, kvType: String = "f16", flashAttention: Bool = true) {
+        self.quant = quant
+        self.context = context
+        self.kvType = kvType
+        self.flashAttention = flashAttention
+    }
+
+    /// The context asked, or the default for `model`.
+    public func context(for model: ModelSpec) -> Int { context ?? FitEngine.Request.defaultContext(model) }
+
+    /// The engine's request for `quant` of `model`.
+    public func request(_ model: ModelSpec, quant: String) -> FitEngine.Request {
+        FitEngine.Request(
+            model: model,
+            quant: quant,
+            context: context(for: model),
+            kvType: kvType,
+            flashAttention: flashAttention
+        )
+    }
+}
+
+/// The answer to a `FitQuestion`: one report when the quantization is known (asked, or a GGUF
+/// file's own), else one per rung of the ladder (DESIGN §5.1).
+public enum FitAnswer: Sendable, Equatable {
+    case one(FitReport)
+    case every(FitReports)
+
+    /// The report a person reads first: the one, or the best of every rung.
+    public var headline: FitReport? {
+        switch self {
+        case .one(let report): report
+        case .every(let reports): reports.best
+        }
+    }
+}
