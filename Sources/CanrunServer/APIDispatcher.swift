@@ -2,10 +2,16 @@ import CanrunCore
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 
 /// Turns one HTTP request into its answer: parses the route, refuses admin routes to other
 /// users, runs admin actions, and answers the rest from the current snapshot. Shared by every
 /// connection; the snapshot is swapped whole (reload, a finished benchmark), never edited.
+///
+/// The event loop only ever gets answers that cost nothing: cached ones, the cheap routes
+/// (health, machine, bandwidth, the model list, metrics) and refusals. Fits, rankings and model
+/// details are computed off the loop (`respond`), at most `ServerLimits.maxComputations` at
+/// once (503 with `Retry-After` past that) and each within `computeTimeoutSeconds`.
 public final class APIDispatcher: Sendable {
     /// Measures the bandwidth of the machine given and returns the report (the daemon's
     /// benchmark, which also caches it).
@@ -26,10 +32,6 @@ public final class APIDispatcher: Sendable {
         }
     }
 
-    /// Reads the facts that change while the daemon runs, so `fits_now` is true at the moment of
-    /// the question.
-    public typealias FreeMemoryProbe = @Sendable () -> FreeMemory
-
     /// The snapshot, and its generation: bumped with every change, part of the response cache's
     /// key; read together, so an answer is never filed under another snapshot's generation.
     private let state: NIOLockedValueBox<(snapshot: APISnapshot, generation: Int)>
@@ -38,21 +40,19 @@ public final class APIDispatcher: Sendable {
     private let rebenchmark: Rebenchmark?
     private let limitsBox: NIOLockedValueBox<ServerLimits>
     private let reload: Reload?
-    private let freeMemory: FreeMemoryProbe?
     private let metrics: ServerMetrics?
     /// The metrics system's text exposition (Prometheus), for `GET /metrics`.
     private let exposition: (@Sendable () -> [UInt8])?
-    /// The last free-memory reading and when it was taken: a burst of requests reads it once.
-    private let freeMemoryCache = NIOLockedValueBox<(at: NIODeadline, free: FreeMemory)?>(nil)
-    /// How long a free-memory reading answers for.
-    public static let freeMemoryMaxAge = TimeAmount.seconds(1)
+    /// The latest free-memory reading a poller published (`publish`); requests only read it.
+    private let freeMemory = NIOLockedValueBox<FreeMemory?>(nil)
+    /// Computations running or waiting now.
+    private let computations = NIOLockedValueBox(0)
 
     public init(
         snapshot: APISnapshot,
         daemonUID: UInt32,
         limits: ServerLimits,
         rebenchmark: Rebenchmark?,
-        freeMemory: FreeMemoryProbe? = nil,
         metrics: ServerMetrics? = nil,
         exposition: (@Sendable () -> [UInt8])? = nil,
         reload: Reload? = nil
@@ -62,18 +62,27 @@ public final class APIDispatcher: Sendable {
         limitsBox = NIOLockedValueBox(limits)
         self.rebenchmark = rebenchmark
         self.reload = reload
-        self.freeMemory = freeMemory
         self.metrics = metrics
         self.exposition = exposition
     }
 
     public var snapshot: APISnapshot { state.withLockedValue { $0.snapshot } }
 
+    /// Whether `peer` may use admin routes and the admins' reserved connections.
+    public func isAdmin(_ peer: PeerCredentials) -> Bool { peer.isAdmin(daemonUID: daemonUID) }
+
     /// The limits requests and new connections get now.
     public var limits: ServerLimits { limitsBox.withLockedValue { $0 } }
 
     /// New limits (a reload) for requests and connections from now on.
     public func setLimits(_ new: ServerLimits) { limitsBox.withLockedValue { $0 = new } }
+
+    /// A fresh reading of the memory free now (the daemon's poller, once a second): answers
+    /// from now on judge `fits_now` against it.
+    public func publish(_ free: FreeMemory) { freeMemory.withLockedValue { $0 = free } }
+
+    /// The last published reading; nil before the first.
+    public var freeReading: FreeMemory? { freeMemory.withLockedValue { $0 } }
 
     /// `snapshot` with the memory `free` says is free now.
     private func withFreeMemory(_ snapshot: APISnapshot, _ free: FreeMemory?) -> APISnapshot {
@@ -91,20 +100,9 @@ public final class APIDispatcher: Sendable {
         return s
     }
 
-    /// Memory free now, read at most once per `freeMemoryMaxAge`; nil without a probe.
-    func freeReading(now: NIODeadline = .now()) -> FreeMemory? {
-        guard let freeMemory else { return nil }
-        return freeMemoryCache.withLockedValue { cache -> FreeMemory in
-            if let cache, now - cache.at < Self.freeMemoryMaxAge { return cache.free }
-            let free = freeMemory()
-            cache = (now, free)
-            return free
-        }
-    }
-
     /// The cached answer to `GET target` about the current facts, if there is one.
     func cached(_ target: String) -> APIResponse? {
-        cache.withLockedValue { $0.answer(cacheKey(target, free: freeReading())) }?.response
+        cache.withLockedValue { $0.answer(cacheKey(target, free: freeReading)) }?.response
     }
 
     /// Where the answer to `GET target` about the current snapshot and `free` is filed.
@@ -120,13 +118,14 @@ public final class APIDispatcher: Sendable {
         }
     }
 
-    /// Every answer, admin actions included (they run here, awaited).
+    /// Every answer: `respondNow`'s, else the admin action or the computation, awaited off the
+    /// event loop.
     /// - Parameters:
     ///   - body: the request body as received (at most the limit; `bodyBytes` counts all of it).
     ///   - bodyBytes: the request body's size; larger than the limit answers 413.
     ///   - peer: the client's credentials; nil (not a Unix socket) is never an admin.
     public func respond(
-        method: String,
+        method: HTTPMethod,
         target: String,
         body: [UInt8] = [],
         bodyBytes: Int,
@@ -135,31 +134,28 @@ public final class APIDispatcher: Sendable {
         if let now = respondNow(method: method, target: target, body: body, bodyBytes: bodyBytes, peer: peer) {
             return now
         }
-        // Only an admin route the peer may use is left.
         let started = ContinuousClock.now
         let parsed = APIRoute.parse(method: method, target: target)
-        let response: APIResponse
-        if case .success(let route) = parsed {
-            response = await admin(route)
-        } else {
-            response = .error(.init(status: 500, code: "internal", message: "no answer for \(target)"))
+        guard case .success(let route) = parsed else {
+            return .error(.init(status: .internalServerError, code: "internal", message: "no answer for \(target)"))
         }
+        let response = route.isAdmin ? await admin(route) : compute(route, target: target, body: body, since: started)
         record(parsed, response, since: started)
         return response
     }
 
-    /// The answer when it needs no waiting (everything but an admin action the peer may take):
-    /// what the server calls on its event loop. Nil: call `respond`, which runs the action.
+    /// The answer when it needs no waiting and no computing: what the server calls on its event
+    /// loop. Nil: call `respond`, which runs the admin action or the computation.
     public func respondNow(
-        method: String,
+        method: HTTPMethod,
         target: String,
         body: [UInt8] = [],
         bodyBytes: Int,
         peer: PeerCredentials?
     ) -> APIResponse? {
         let started = ContinuousClock.now
-        let free = freeReading()
-        if method == "GET", bodyBytes == 0 {
+        let free = freeReading
+        if method == .GET, bodyBytes == 0 {
             let key = cacheKey(target, free: free)
             if let hit = cache.withLockedValue({ $0.answer(key) }) {
                 metrics?.recordRequest(
@@ -171,16 +167,9 @@ public final class APIDispatcher: Sendable {
             }
         }
         let parsed = APIRoute.parse(method: method, target: target)
-        guard
-            let response = answerNow(
-                parsed,
-                target: target,
-                body: body,
-                bodyBytes: bodyBytes,
-                peer: peer,
-                free: free
-            )
-        else { return nil }
+        guard let response = answerNow(parsed, target: target, bodyBytes: bodyBytes, peer: peer, free: free) else {
+            return nil
+        }
         record(parsed, response, since: started)
         return response
     }
@@ -200,7 +189,6 @@ public final class APIDispatcher: Sendable {
     private func answerNow(
         _ parsed: Result<APIRoute, APIError>,
         target: String,
-        body: [UInt8],
         bodyBytes: Int,
         peer: PeerCredentials?,
         free: FreeMemory?
@@ -216,10 +204,10 @@ public final class APIDispatcher: Sendable {
         }
         if route == .metrics {
             guard let exposition else {
-                return .error(.init(status: 404, code: "no_metrics", message: "this server exposes no metrics"))
+                return .error(.init(status: .notFound, code: "no_metrics", message: "this server exposes no metrics"))
             }
             metrics?.recordFacts(withFreeMemory(snapshot, free), now: Date())
-            return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
+            return APIResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
         }
         if route.isAdmin {
             guard let peer, peer.isAdmin(daemonUID: daemonUID) else {
@@ -227,24 +215,74 @@ public final class APIDispatcher: Sendable {
             }
             return nil
         }
+        guard !route.isComputed else { return nil }
         let (stored, generation) = state.withLockedValue { ($0.snapshot, $0.generation) }
-        let snapshot = withFreeMemory(stored, free)
-        guard ResponseCache.isCacheable(route) else {
-            return APIService(snapshot: snapshot).respond(to: route, body: body)
+        let response = APIService(snapshot: withFreeMemory(stored, free)).respond(to: route)
+        store(response, route: route, target: target, generation: generation, free: free)
+        return response
+    }
+
+    /// Files a cacheable answer under the facts it was computed from.
+    private func store(
+        _ response: APIResponse,
+        route: APIRoute,
+        target: String,
+        generation: Int,
+        free: FreeMemory?
+    ) {
+        guard ResponseCache.isCacheable(route), response.status.code < 500 else { return }
+        let key = ResponseCache.Key(target: target, generation: generation, freeMemory: free)
+        let label = ServerMetrics.routeLabel(.success(route))
+        cache.withLockedValue { $0.store(response, route: label, for: key) }
+    }
+
+    /// A fit, a ranking or a model's details, on the calling task (never an event loop): at
+    /// most `maxComputations` at once, each given until `computeTimeoutSeconds` after `started`.
+    private func compute(
+        _ route: APIRoute,
+        target: String,
+        body: [UInt8],
+        since started: ContinuousClock.Instant
+    )
+        -> APIResponse
+    {
+        let limits = self.limits
+        let admitted = computations.withLockedValue { running -> Bool in
+            guard running < limits.maxComputations else { return false }
+            running += 1
+            return true
         }
-        let response = APIService(snapshot: snapshot).respond(to: route)
-        if response.status < 500 {
-            let key = ResponseCache.Key(target: target, generation: generation, freeMemory: free)
-            let label = ServerMetrics.routeLabel(.success(route))
-            cache.withLockedValue { $0.store(response, route: label, for: key) }
+        guard admitted else {
+            var busy = APIResponse.error(
+                .init(
+                    status: .serviceUnavailable,
+                    code: "busy",
+                    message: "the daemon is computing \(limits.maxComputations) answers already",
+                    hint: "retry after a second"
+                )
+            )
+            busy.retryAfterSeconds = 1
+            return busy
         }
+        defer { computations.withLockedValue { $0 -= 1 } }
+        let free = freeReading
+        let (stored, generation) = state.withLockedValue { ($0.snapshot, $0.generation) }
+        let end = started + .seconds(limits.computeTimeoutSeconds)
+        let response = APIService(snapshot: withFreeMemory(stored, free)).respond(
+            to: route,
+            body: body,
+            deadline: Deadline { ContinuousClock.now > end }
+        )
+        store(response, route: route, target: target, generation: generation, free: free)
         return response
     }
 
     private func admin(_ route: APIRoute) async -> APIResponse {
         if route == .reload {
             guard let reload else {
-                return .error(.init(status: 503, code: "unavailable", message: "this daemon cannot reload"))
+                return .error(
+                    .init(status: .serviceUnavailable, code: "unavailable", message: "this daemon cannot reload")
+                )
             }
             struct Reloaded: Encodable {
                 var status: String
@@ -255,7 +293,7 @@ public final class APIDispatcher: Sendable {
             case .failure(let error):
                 return .error(
                     .init(
-                        status: 422,
+                        status: .unprocessableEntity,
                         code: "bad_config",
                         message: "configuration refused, the running one kept: \(error)",
                         hint: "canrun config check shows every problem"
@@ -267,18 +305,22 @@ public final class APIDispatcher: Sendable {
         case .measured(let report):
             return .json(report)
         case .unavailable:
-            return .error(.init(status: 503, code: "unavailable", message: "this daemon cannot run the benchmark"))
+            return .error(
+                .init(status: .serviceUnavailable, code: "unavailable", message: "this daemon cannot run the benchmark")
+            )
         case .alreadyRunning:
             return .error(
                 .init(
-                    status: 409,
+                    status: .conflict,
                     code: "benchmark_running",
                     message: "a benchmark is already running",
                     hint: "GET /v1/health says when it is ready"
                 )
             )
         case .failed(let error):
-            return .error(.init(status: 500, code: "benchmark_failed", message: "the benchmark failed: \(error)"))
+            return .error(
+                .init(status: .internalServerError, code: "benchmark_failed", message: "the benchmark failed: \(error)")
+            )
         }
     }
 

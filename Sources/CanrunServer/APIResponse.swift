@@ -1,26 +1,31 @@
 import CanrunCore
 import Foundation
+import NIOHTTP1
 
 /// What the daemon sends back: a status, a content type and the body bytes.
 public struct APIResponse: Equatable, Sendable {
-    public var status: Int
+    public var status: HTTPResponseStatus
     public var contentType: String
     public var body: [UInt8]
+    /// Seconds a refused client should wait before asking again (`Retry-After`); nil: no header.
+    public var retryAfterSeconds: Int?
 
-    public init(status: Int, contentType: String, body: [UInt8]) {
+    public init(status: HTTPResponseStatus, contentType: String, body: [UInt8]) {
         self.status = status
         self.contentType = contentType
         self.body = body
     }
 
     /// `value` as the API's JSON (snake_case keys, as the CLI's `--json` prints it), newline-ended.
-    public static func json(_ value: some Encodable, status: Int = 200) -> APIResponse {
+    public static func json(_ value: some Encodable, status: HTTPResponseStatus = .ok) -> APIResponse {
         do {
             var bytes = Array(try ProfileJSON.encoder().encode(value))
             bytes.append(UInt8(ascii: "\n"))
             return APIResponse(status: status, contentType: "application/json", body: bytes)
         } catch {
-            return .error(.init(status: 500, code: "internal", message: "could not encode the answer: \(error)"))
+            return .error(
+                .init(status: .internalServerError, code: "internal", message: "could not encode the answer: \(error)")
+            )
         }
     }
 

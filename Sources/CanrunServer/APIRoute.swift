@@ -1,5 +1,6 @@
 import CanrunCore
 import Foundation
+import NIOHTTP1
 
 /// The routes of DESIGN §5.2, parsed from a request line's method and target.
 public enum APIRoute: Hashable, Sendable {
@@ -52,11 +53,20 @@ public enum APIRoute: Hashable, Sendable {
         }
     }
 
+    /// Whether answering takes real computation (a fit, a ranking, a model's sizes per
+    /// quantization): answered off the event loop, bounded in number and time.
+    public var isComputed: Bool {
+        switch self {
+        case .fit, .fitConfig, .recommendations, .model: true
+        case .health, .machine, .bandwidth, .rebenchmark, .reload, .models, .metrics: false
+        }
+    }
+
     /// Whether the route changes the daemon's state (uid 0 or the daemon's own uid only).
     public var isAdmin: Bool { self == .rebenchmark || self == .reload }
 
     /// Parses `method` and `target` (path and query, percent-encoded as sent).
-    public static func parse(method: String, target: String) -> Result<APIRoute, APIError> {
+    public static func parse(method: HTTPMethod, target: String) -> Result<APIRoute, APIError> {
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0])
         let query: [String: String]
@@ -64,19 +74,19 @@ public enum APIRoute: Hashable, Sendable {
         case .success(let q): query = q
         case .failure(let e): return .failure(e)
         }
-        func only(_ allowed: String, _ route: () -> Result<APIRoute, APIError>) -> Result<APIRoute, APIError> {
+        func only(_ allowed: HTTPMethod, _ route: () -> Result<APIRoute, APIError>) -> Result<APIRoute, APIError> {
             method == allowed ? route() : .failure(.methodNotAllowed(method, path, allowed: [allowed]))
         }
         switch path {
-        case "/v1/health": return only("GET") { .success(.health) }
-        case "/v1/machine": return only("GET") { .success(.machine) }
+        case "/v1/health": return only(.GET) { .success(.health) }
+        case "/v1/machine": return only(.GET) { .success(.machine) }
         case "/v1/bandwidth":
-            if method == "GET" { return .success(.bandwidth) }
-            if method == "POST" { return .success(.rebenchmark) }
-            return .failure(.methodNotAllowed(method, path, allowed: ["GET", "POST"]))
-        case "/v1/models": return only("GET") { .success(.models) }
+            if method == .GET { return .success(.bandwidth) }
+            if method == .POST { return .success(.rebenchmark) }
+            return .failure(.methodNotAllowed(method, path, allowed: [.GET, .POST]))
+        case "/v1/models": return only(.GET) { .success(.models) }
         case "/v1/fit":
-            if method == "POST" {
+            if method == .POST {
                 var q = query
                 q["model"] = q["id"].flatMap { $0.isEmpty ? nil : $0 } ?? "posted-config"
                 return fit(q).map { route in
@@ -84,11 +94,11 @@ public enum APIRoute: Hashable, Sendable {
                     return route
                 }
             }
-            if method == "GET" { return fit(query) }
-            return .failure(.methodNotAllowed(method, path, allowed: ["GET", "POST"]))
-        case "/v1/recommendations": return only("GET") { recommendations(query) }
-        case "/metrics": return only("GET") { .success(.metrics) }
-        case "/v1/admin/reload": return only("POST") { .success(.reload) }
+            if method == .GET { return fit(query) }
+            return .failure(.methodNotAllowed(method, path, allowed: [.GET, .POST]))
+        case "/v1/recommendations": return only(.GET) { recommendations(query) }
+        case "/metrics": return only(.GET) { .success(.metrics) }
+        case "/v1/admin/reload": return only(.POST) { .success(.reload) }
         default:
             let prefix = "/v1/models/"
             if path.hasPrefix(prefix), path.count > prefix.count {
@@ -96,7 +106,7 @@ public enum APIRoute: Hashable, Sendable {
                 guard !raw.contains("/"), let id = raw.removingPercentEncoding else {
                     return .failure(.badRequest("model id in \(path) is not a valid name"))
                 }
-                return only("GET") { .success(.model(id: id)) }
+                return only(.GET) { .success(.model(id: id)) }
             }
             return .failure(.notFound(path))
         }

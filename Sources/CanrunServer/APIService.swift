@@ -33,7 +33,7 @@ public struct APIService: Sendable {
                 guard let report = s.machine.bandwidth else {
                     return .error(
                         APIError(
-                            status: 404,
+                            status: .notFound,
                             code: "no_bandwidth",
                             message: "no bandwidth measurement yet (benchmark \(s.benchmark.rawValue))",
                             hint: s.benchmark == .running
@@ -62,7 +62,7 @@ public struct APIService: Sendable {
                 } catch .invalid(let error) {
                     return .error(
                         APIError(
-                            status: 400,
+                            status: .badRequest,
                             code: "invalid_model",
                             message: "the posted config.json describes no real model: \(error)",
                             hint: "post the model's own config.json unchanged"
@@ -89,7 +89,11 @@ public struct APIService: Sendable {
                 return .json(reports)
             case .rebenchmark, .reload, .metrics:
                 return .error(
-                    .init(status: 500, code: "internal", message: "the dispatcher's own route reached the service")
+                    .init(
+                        status: .internalServerError,
+                        code: "internal",
+                        message: "the dispatcher's own route reached the service"
+                    )
                 )
             }
         } catch {

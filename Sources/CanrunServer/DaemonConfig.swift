@@ -70,10 +70,26 @@ public struct DaemonConfig: Sendable, Equatable {
         public var warnings: [String]
     }
 
-    /// Merges `files` (path, text) in order onto the defaults.
+    /// The range of each numeric `[server]` key: generous for any machine, but no value that
+    /// disables a limit (a timeout of Int64.max) or that the daemon cannot honour.
+    public static let ranges: [String: ClosedRange<Int>] = [
+        "max_connections": 1...65536,
+        "max_connections_per_peer": 1...65536,
+        "admin_reserved_connections": 0...65535,
+        "max_body_bytes": 1...(64 << 20),
+        "max_header_bytes": 256...(1 << 20),
+        "request_timeout_seconds": 1...3600,
+        "idle_timeout_seconds": 1...86400,
+        "max_computations": 1...4096,
+        "compute_timeout_seconds": 1...3600,
+    ]
+
+    /// Merges `files` (path, text) in order onto the defaults. The connection share and reserve
+    /// follow `max_connections` (a quarter and a sixteenth of it) unless set.
     public static func merged(_ files: [(path: String, text: String)]) throws -> Loaded {
         var config = DaemonConfig()
         var warnings: [String] = []
+        var set: [String: (value: Int, file: String)] = [:]
         for file in files {
             let table: TOMLTable
             do {
@@ -81,18 +97,55 @@ public struct DaemonConfig: Sendable, Equatable {
             } catch {
                 throw ConfigError(file: file.path, message: "not valid TOML: \(error)")
             }
-            try config.apply(table, file: file.path, warnings: &warnings)
+            try config.apply(table, file: file.path, warnings: &warnings, numbers: &set)
         }
+        try config.settle(set)
         return Loaded(config: config, files: files.map(\.path), warnings: warnings)
     }
 
-    private mutating func apply(_ table: TOMLTable, file: String, warnings: inout [String]) throws {
-        func positive(_ section: String, _ key: String, _ value: any TOMLValueConvertible) throws -> Int {
-            guard let n = value.int, n > 0 else {
-                throw ConfigError(file: file, message: "\(section).\(key) must be a positive integer (got \(value))")
-            }
-            return n
+    /// The `[server]` numbers as set (or defaulted) and checked against each other.
+    private mutating func settle(_ set: [String: (value: Int, file: String)]) throws {
+        var l = limits
+        func value(_ key: String, _ fallback: Int) -> Int { set[key]?.value ?? fallback }
+        l.maxConnections = value("max_connections", l.maxConnections)
+        l.maxConnectionsPerPeer = value("max_connections_per_peer", max(1, l.maxConnections / 4))
+        l.adminReservedConnections = value("admin_reserved_connections", l.maxConnections / 16)
+        l.maxBodyBytes = value("max_body_bytes", l.maxBodyBytes)
+        l.maxHeaderBytes = value("max_header_bytes", l.maxHeaderBytes)
+        l.requestTimeoutSeconds = Int64(value("request_timeout_seconds", Int(l.requestTimeoutSeconds)))
+        l.idleTimeoutSeconds = Int64(value("idle_timeout_seconds", Int(l.idleTimeoutSeconds)))
+        l.maxComputations = value("max_computations", l.maxComputations)
+        l.computeTimeoutSeconds = Int64(value("compute_timeout_seconds", Int(l.computeTimeoutSeconds)))
+        func refuse(_ key: String, _ message: String) -> ConfigError {
+            ConfigError(file: set[key]?.file ?? "the configuration", message: "server.\(key) \(message)")
         }
+        if l.maxConnectionsPerPeer > l.maxConnections {
+            throw refuse(
+                "max_connections_per_peer",
+                "\(l.maxConnectionsPerPeer) is more than server.max_connections \(l.maxConnections)"
+            )
+        }
+        if l.adminReservedConnections >= l.maxConnections {
+            throw refuse(
+                "admin_reserved_connections",
+                "\(l.adminReservedConnections) leaves no connection of server.max_connections \(l.maxConnections) to other users"
+            )
+        }
+        if l.computeTimeoutSeconds >= l.requestTimeoutSeconds {
+            throw refuse(
+                "compute_timeout_seconds",
+                "\(l.computeTimeoutSeconds) must be less than server.request_timeout_seconds \(l.requestTimeoutSeconds), or answers are cut off"
+            )
+        }
+        limits = l
+    }
+
+    private mutating func apply(
+        _ table: TOMLTable,
+        file: String,
+        warnings: inout [String],
+        numbers: inout [String: (value: Int, file: String)]
+    ) throws {
         for (section, value) in table {
             guard let entries = value.table else {
                 warnings.append("\(file): \(section) is not a table of the configuration; ignored")
@@ -100,13 +153,16 @@ public struct DaemonConfig: Sendable, Equatable {
             }
             for (key, value) in entries {
                 switch (section, key) {
-                case ("server", "max_connections"): limits.maxConnections = try positive(section, key, value)
-                case ("server", "max_body_bytes"): limits.maxBodyBytes = try positive(section, key, value)
-                case ("server", "max_header_bytes"): limits.maxHeaderBytes = try positive(section, key, value)
-                case ("server", "request_timeout_seconds"):
-                    limits.requestTimeoutSeconds = Int64(try positive(section, key, value))
-                case ("server", "idle_timeout_seconds"):
-                    limits.idleTimeoutSeconds = Int64(try positive(section, key, value))
+                case ("server", _) where Self.ranges[key] != nil:
+                    let range = Self.ranges[key]!
+                    guard let n = value.int, range.contains(n) else {
+                        throw ConfigError(
+                            file: file,
+                            message:
+                                "server.\(key) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \(value))"
+                        )
+                    }
+                    numbers[key] = (n, file)
                 case ("benchmark", "on_start"):
                     guard let flag = value.bool else {
                         throw ConfigError(
@@ -150,10 +206,14 @@ public struct DaemonConfig: Sendable, Equatable {
         """
         [server]
         max_connections = \(limits.maxConnections)
+        max_connections_per_peer = \(limits.maxConnectionsPerPeer)
+        admin_reserved_connections = \(limits.adminReservedConnections)
         max_body_bytes = \(limits.maxBodyBytes)
         max_header_bytes = \(limits.maxHeaderBytes)
         request_timeout_seconds = \(limits.requestTimeoutSeconds)
         idle_timeout_seconds = \(limits.idleTimeoutSeconds)
+        max_computations = \(limits.maxComputations)
+        compute_timeout_seconds = \(limits.computeTimeoutSeconds)
         \(tcp.map { "tcp = \"\($0.description)\"" } ?? "# tcp = \"127.0.0.1:9105\"")
 
         [benchmark]

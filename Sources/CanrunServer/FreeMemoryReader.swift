@@ -5,8 +5,8 @@ import NIOConcurrencyHelpers
 
 /// RAM free now from `/proc/meminfo`, and GPU memory free now from the drivers that gave the
 /// probe its GPU memory (NVML, amdgpu/xe sysfs): what a request's `fits_now` is judged against.
-/// NVML is loaded and initialised once and kept (that costs far more than a reading); `prepare`
-/// does it ahead of the first request, off the event loop.
+/// NVML is loaded and initialised once and kept (that costs far more than a reading). canrund
+/// reads it once a second off the event loops and publishes the reading (`APIDispatcher.publish`).
 public final class FreeMemoryReader: Sendable {
     /// Where the probe's GPU memory came from: only those drivers are asked again.
     private let usesNVML: Bool
@@ -20,16 +20,17 @@ public final class FreeMemoryReader: Sendable {
         usesDRM = sources.contains("amdgpu_sysfs") || sources.contains("xe_sysfs")
     }
 
-    /// Opens NVML when the probe's GPU memory came from it.
-    public func prepare() { _ = session() }
-
+    /// The NVML session, opened on first use outside the lock (loading and initialising the
+    /// library can take seconds; nobody waits on the lock meanwhile). Two first readers racing
+    /// both open it, and the later keeps the earlier's.
     private func session() -> NVMLLibrary.Session? {
-        nvml.withLockedValue { state in
+        if let tried = nvml.withLockedValue({ $0 }) { return tried }
+        var opened: NVMLLibrary.Session?
+        if usesNVML, case .success(let session) = NVMLLibrary.Session.open() {
+            opened = session
+        }
+        return nvml.withLockedValue { state in
             if let tried = state { return tried }
-            var opened: NVMLLibrary.Session?
-            if usesNVML, case .success(let session) = NVMLLibrary.Session.open() {
-                opened = session
-            }
             state = .some(opened)
             return opened
         }

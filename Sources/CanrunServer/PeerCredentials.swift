@@ -24,7 +24,8 @@ public struct PeerCredentials: Sendable, Equatable {
 
     /// The credentials of `channel`'s peer; nil when the channel is not a Unix socket.
     static func of(_ channel: any Channel) -> EventLoopFuture<PeerCredentials?> {
-        guard let provider = channel as? any SocketOptionProvider else {
+        // A TCP socket answers SO_PEERCRED too, with uid -1 (overflowuid): no credentials.
+        guard case .unixDomainSocket = channel.localAddress, let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeSucceededFuture(nil)
         }
         let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(

@@ -32,17 +32,6 @@ final class ProtocolErrorResponder: ChannelInboundHandler, RemovableChannelHandl
                 hint: "curl --unix-socket PATH http://localhost/v1/health"
             )
         }
-        let response = APIResponse.error(apiError)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(response.body.count))
-        headers.add(name: "Connection", value: "close")
-        let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            loopBound.value.close(promise: nil)
-        }
+        ResponseWriter.write(.error(apiError), version: .http1_1, keepAlive: false, context: context)
     }
 }

@@ -2,6 +2,7 @@ import CanrunCore
 import CoreMetrics
 import Foundation
 import NIOConcurrencyHelpers
+import NIOHTTP1
 
 /// What `GET /metrics` exposes, through swift-metrics (the daemon's main picks Prometheus):
 /// requests by route and status, latency by route, and the machine's facts as gauges with fixed
@@ -14,7 +15,7 @@ public struct ServerMetrics: Sendable {
 
     private struct SeriesKey: Hashable {
         var route: String
-        var status: Int
+        var status: UInt
     }
 
     public init(factory: any MetricsFactory) {
@@ -38,14 +39,14 @@ public struct ServerMetrics: Sendable {
         }
     }
 
-    public func recordRequest(route: String, status: Int, duration: Duration) {
-        let key = SeriesKey(route: route, status: status)
+    public func recordRequest(route: String, status: HTTPResponseStatus, duration: Duration) {
+        let key = SeriesKey(route: route, status: status.code)
         let (counter, timer) = requestSeries.withLockedValue { series in
             if let made = series[key] { return made }
             let made = (
                 Counter(
                     label: "canrun_requests_total",
-                    dimensions: [("route", route), ("status", String(status))],
+                    dimensions: [("route", route), ("status", String(status.code))],
                     factory: factory
                 ),
                 CoreMetrics.Timer(

@@ -18,7 +18,13 @@ public struct UnixHTTPServer: Sendable {
     }
 
     public let dispatcher: APIDispatcher
-    private let open = NIOLockedValueBox(0)
+    private let registry = ConnectionRegistry()
+    /// Refused connections being read and answered: past `maxRefusing` they are closed at once,
+    /// so a flood of refusals costs no more than this many buffers.
+    private let refusing = NIOLockedValueBox(0)
+    static let maxRefusing = 64
+    /// How long a refused client has to send its request.
+    static let refusalTimeout = TimeAmount.seconds(2)
 
     /// Serves `dispatcher`'s answers under its limits (`APIDispatcher.limits`, which a reload
     /// changes for connections accepted from then on; the listen backlog is the socket's and
@@ -52,7 +58,9 @@ public struct UnixHTTPServer: Sendable {
         case .socket(let fd):
             return Bound(channel: try await bootstrap.withBoundSocket(fd).get())
         case .tcp(let host, let port):
-            return Bound(channel: try await bootstrap.bind(host: host, port: port).get())
+            // A restart rebinds at once, past the old listener's TIME_WAIT connections.
+            let tcp = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            return Bound(channel: try await tcp.bind(host: host, port: port).get())
         }
     }
 
@@ -67,57 +75,81 @@ public struct UnixHTTPServer: Sendable {
         }
     }
 
+    /// Connections open now (refused ones not counted).
+    public var openConnections: Int { registry.count }
+
     private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
         let limits = self.limits
-        let admitted = open.withLockedValue { count -> Bool in
-            guard count < limits.maxConnections else { return false }
-            count += 1
-            return true
-        }
-        guard admitted else {
-            refuse(channel, limit: limits.maxConnections)
-            return channel.eventLoop.makeSucceededVoidFuture()
-        }
-        let counter = open
-        channel.closeFuture.whenComplete { _ in counter.withLockedValue { $0 -= 1 } }
-        return PeerCredentials.of(channel).flatMapThrowing { peer in
-            let sync = channel.pipeline.syncOperations
-            try sync.addHandler(
-                ConnectionTimeouts(
-                    requestTimeout: .seconds(limits.requestTimeoutSeconds),
-                    idleTimeout: .seconds(limits.idleTimeoutSeconds)
-                )
-            )
-            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-            decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
-            decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
-            try sync.configureHTTPServerPipeline(
-                withErrorHandling: false,
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: decoderLimits
-            )
-            try sync.addHandler(ProtocolErrorResponder(maxHeaderBytes: limits.maxHeaderBytes))
-            try sync.addHandler(
-                HTTPRequestHandler(dispatcher: dispatcher, peer: peer, maxBodyBytes: limits.maxBodyBytes)
-            )
+        return PeerCredentials.of(channel).flatMapThrowing { credentials in
+            let peer: ConnectionPolicy.Peer = credentials.map { .uid($0.uid) } ?? .tcp
+            let isAdmin = credentials.map { dispatcher.isAdmin($0) } ?? false
+            switch registry.admit(
+                peer: peer,
+                isAdmin: isAdmin,
+                policy: limits.connectionPolicy,
+                now: channel.eventLoop.now
+            ) {
+            case .success(let entry):
+                let registry = self.registry
+                channel.closeFuture.whenComplete { _ in registry.remove(entry.id) }
+                try serve(channel, credentials: credentials, entry: entry, limits: limits)
+            case .failure(let why):
+                try refuse(channel, RefusalResponder.answer(why, peer: peer), limits: limits)
+            }
         }
     }
 
-    /// Over the connection cap: a short 503 written straight to the socket, then close.
-    private func refuse(_ channel: any Channel, limit: Int) {
-        let body = APIResponse.error(
-            .init(
-                status: 503,
-                code: "too_many_connections",
-                message: "the daemon serves at most \(limit) connections at once",
-                hint: "retry shortly"
+    private func serve(
+        _ channel: any Channel,
+        credentials: PeerCredentials?,
+        entry: ConnectionRegistry.Entry,
+        limits: ServerLimits
+    ) throws {
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(
+            ConnectionGuard(
+                requestTimeout: .seconds(limits.requestTimeoutSeconds),
+                idleTimeout: .seconds(limits.idleTimeoutSeconds),
+                entry: entry
             )
-        ).body
-        let head =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        var buffer = channel.allocator.buffer(capacity: head.utf8.count + body.count)
-        buffer.writeString(head)
-        buffer.writeBytes(body)
-        channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+        )
+        try addHTTP(sync, limits: limits)
+        try sync.addHandler(
+            HTTPRequestHandler(dispatcher: dispatcher, peer: credentials, maxBodyBytes: limits.maxBodyBytes)
+        )
+    }
+
+    /// Over a limit: the request is read and answered 503 with `Retry-After` (a close with the
+    /// request unread would reach the client as a reset), within a short time.
+    private func refuse(_ channel: any Channel, _ answer: APIResponse, limits: ServerLimits) throws {
+        let counter = refusing
+        let admitted = counter.withLockedValue { n -> Bool in
+            guard n < Self.maxRefusing else { return false }
+            n += 1
+            return true
+        }
+        guard admitted else {
+            channel.close(promise: nil)
+            return
+        }
+        channel.closeFuture.whenComplete { _ in counter.withLockedValue { $0 -= 1 } }
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(
+            ConnectionGuard(requestTimeout: Self.refusalTimeout, idleTimeout: Self.refusalTimeout, entry: nil)
+        )
+        try addHTTP(sync, limits: limits)
+        try sync.addHandler(RefusalResponder(answer))
+    }
+
+    private func addHTTP(_ sync: ChannelPipeline.SynchronousOperations, limits: ServerLimits) throws {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
+        decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+        try sync.configureHTTPServerPipeline(
+            withErrorHandling: false,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: decoderLimits
+        )
+        try sync.addHandler(ProtocolErrorResponder(maxHeaderBytes: limits.maxHeaderBytes))
     }
 }

@@ -66,7 +66,6 @@ struct Daemon: Service {
             daemonUID: getuid(),
             limits: limits,
             rebenchmark: measure,
-            freeMemory: { [freeMemory] in freeMemory.read() },
             metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             exposition: { registry.emitToBuffer() },
             reload: {
@@ -167,10 +166,7 @@ struct Daemon: Service {
                 }
             }
             group.addTask { await watchHardware() }
-            group.addTask {
-                // NVML's first initialisation can take long: after READY, off the event loop.
-                _ = try? await NIOThreadPool.singleton.runIfActive { [freeMemory] in freeMemory.prepare() }
-            }
+            group.addTask { await pollFreeMemory() }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
             }
@@ -186,6 +182,19 @@ struct Daemon: Service {
                 logger.info("stopping")
             }
             group.cancelAll()
+        }
+    }
+
+    /// Reads the memory free now once a second, off the event loops, and publishes it: requests
+    /// only read the last reading (`fits_now`), never the drivers. NVML's first
+    /// initialisation, which can take long, happens here too, after READY.
+    private func pollFreeMemory() async {
+        while !Task.isCancelled {
+            let reader = freeMemory
+            if let free = try? await NIOThreadPool.singleton.runIfActive({ reader.read() }) {
+                dispatcher.publish(free)
+            }
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
         }
     }
 

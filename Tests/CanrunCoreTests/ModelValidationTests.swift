@@ -61,7 +61,7 @@ struct ModelValidationTests {
             _ = try HFConfigReader.read(huge, id: "x")
         } throws: { error in
             guard case .invalid(let refusal) = error as? HFConfigReader.ReadError else { return false }
-            return refusal.field == "the shapes"
+            return refusal.field == "the model's size (from its shapes)"
         }
     }
 

@@ -1,4 +1,5 @@
 import CanrunServer
+import NIOHTTP1
 import Testing
 
 /// Request lines to routes, and every way a request line can be wrong.
@@ -26,7 +27,7 @@ struct APIRouteTests {
         ),
     ])
     func parses(_ method: String, _ target: String, _ expected: APIRoute) {
-        #expect(APIRoute.parse(method: method, target: target) == .success(expected))
+        #expect(APIRoute.parse(method: HTTPMethod(rawValue: method), target: target) == .success(expected))
     }
 
     @Test(arguments: [
@@ -45,11 +46,11 @@ struct APIRouteTests {
         ("GET", "/v1/models/a%2Fb%2Fc/d", 400, "bad_request"),
     ])
     func refuses(_ method: String, _ target: String, _ status: Int, _ code: String) {
-        guard case .failure(let error) = APIRoute.parse(method: method, target: target) else {
+        guard case .failure(let error) = APIRoute.parse(method: HTTPMethod(rawValue: method), target: target) else {
             Issue.record("\(method) \(target) parsed")
             return
         }
-        #expect(error.status == status)
+        #expect(error.status.code == status)
         #expect(error.code == code)
         #expect(!error.message.isEmpty)
     }

@@ -9,7 +9,7 @@ import Testing
 struct APIServiceTests {
     @Test func healthSaysTheBenchmarkState() throws {
         let ready = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: .health)
-        #expect(ready.status == 200)
+        #expect(ready.status.code == 200)
         #expect(
             try ServerFixtures.json(ready) as NSDictionary == ["status": "ok", "version": "test", "benchmark": "ready"]
         )
@@ -29,7 +29,7 @@ struct APIServiceTests {
             .init(model: spec, quant: "Q4_K_M", context: 4096),
             machine: snapshot.machine
         )
-        #expect(response.status == 200)
+        #expect(response.status.code == 200)
         #expect(response.contentType == "application/json")
         #expect(response.body == Array(try ProfileJSON.encoder().encode(report)) + [UInt8(ascii: "\n")])
     }
@@ -41,7 +41,7 @@ struct APIServiceTests {
         let response = APIService(snapshot: snapshot).respond(
             to: .fit(.init(model: "llama-3.1-8b", quant: nil, context: nil, kvType: "f16", flashAttention: true))
         )
-        #expect(response.status == 200)
+        #expect(response.status.code == 200)
         let answer = try ProfileJSON.decoder().decode(FitReports.self, from: Data(response.body))
         #expect(answer.model == "llama-3.1-8b")
         #expect(answer.reports.map(\.quant) == Recommendations.ladder)
@@ -75,7 +75,7 @@ struct APIServiceTests {
     ])
     func badQuestionsAreClearErrors(_ route: APIRoute, _ status: Int, _ code: String) throws {
         let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: route)
-        #expect(response.status == status)
+        #expect(response.status.code == status)
         let error = try #require(try ServerFixtures.json(response)["error"] as? [String: Any])
         #expect(error["code"] as? String == code)
         #expect((error["message"] as? String)?.isEmpty == false)
@@ -89,7 +89,7 @@ struct APIServiceTests {
 
     @Test func bandwidthBeforeAnyMeasurementIsNotFound() throws {
         let response = APIService(snapshot: try ServerFixtures.snapshot(bandwidth: nil)).respond(to: .bandwidth)
-        #expect(response.status == 404)
+        #expect(response.status.code == 404)
         #expect(ServerFixtures.text(response).contains("no_bandwidth"))
         let measured = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: .bandwidth)
         #expect(try ServerFixtures.json(measured)["threads"] as? Int == 8)
@@ -122,22 +122,22 @@ struct PostedConfigTests {
     @Test func aPostedConfigIsFitted() throws {
         let snapshot = try ServerFixtures.snapshot()
         let body = Array(try Data(contentsOf: URL(fileURLWithPath: Self.qwen)))
-        let route = try APIRoute.parse(method: "POST", target: "/v1/fit?quant=Q4_K_M&ctx=4096&id=qwen3").get()
+        let route = try APIRoute.parse(method: .POST, target: "/v1/fit?quant=Q4_K_M&ctx=4096&id=qwen3").get()
         let response = APIService(snapshot: snapshot).respond(to: route, body: body)
         let (spec, _) = try HFConfigReader.read(Data(body), id: "qwen3")
         let report = try snapshot.engine.fit(
             .init(model: spec, quant: "Q4_K_M", context: 4096),
             machine: snapshot.machine
         )
-        #expect(response.status == 200)
+        #expect(response.status.code == 200)
         #expect(response.body == Array(try ProfileJSON.encoder().encode(report)) + [UInt8(ascii: "\n")])
     }
 
     @Test(arguments: ["", "not json", "{\"architectures\": [\"Nope\"]}"])
     func aBodyThatIsNoConfigIs400(_ body: String) throws {
-        let route = try APIRoute.parse(method: "POST", target: "/v1/fit?quant=Q4_K_M").get()
+        let route = try APIRoute.parse(method: .POST, target: "/v1/fit?quant=Q4_K_M").get()
         let response = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: route, body: Array(body.utf8))
-        #expect(response.status == 400)
+        #expect(response.status.code == 400)
         #expect(ServerFixtures.text(response).contains("the posted body"))
     }
 

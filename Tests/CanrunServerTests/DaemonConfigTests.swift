@@ -30,8 +30,22 @@ struct DaemonConfigTests {
     }
 
     @Test(arguments: [
-        ("[server]\nmax_connections = -3\n", "server.max_connections must be a positive integer"),
-        ("[server]\nidle_timeout_seconds = \"soon\"\n", "server.idle_timeout_seconds must be a positive integer"),
+        ("[server]\nmax_connections = -3\n", "server.max_connections must be an integer from 1 to 65536 (got -3)"),
+        (
+            "[server]\nidle_timeout_seconds = \"soon\"\n",
+            "server.idle_timeout_seconds must be an integer from 1 to 86400"
+        ),
+        (
+            "[server]\nrequest_timeout_seconds = 9223372036854775807\n",
+            "server.request_timeout_seconds must be an integer from 1 to 3600 (got 9223372036854775807)"
+        ),
+        ("[server]\nmax_body_bytes = 0\n", "server.max_body_bytes must be an integer from 1 to 67108864"),
+        (
+            "[server]\nmax_connections = 8\nmax_connections_per_peer = 9\n",
+            "server.max_connections_per_peer 9 is more than"
+        ),
+        ("[server]\nmax_connections = 8\nadmin_reserved_connections = 8\n", "leaves no connection"),
+        ("[server]\ncompute_timeout_seconds = 10\n", "must be less than server.request_timeout_seconds 10"),
         ("[benchmark]\non_start = \"yes\"\n", "benchmark.on_start must be true or false"),
         ("[log]\nlevel = \"loud\"\n", "log.level must be one of"),
         ("[server\n", "not valid TOML"),
@@ -44,6 +58,13 @@ struct DaemonConfigTests {
             #expect("\(error)".hasPrefix("/etc/canrun/canrun.toml.d/90-bad.toml: "))
             #expect("\(error)".contains(expected), "\(error)")
         }
+    }
+
+    /// Unset, the share and the reserve follow max_connections.
+    @Test func shareAndReserveFollowTheCap() throws {
+        let loaded = try DaemonConfig.merged([("/x.toml", "[server]\nmax_connections = 32\n")])
+        #expect(loaded.config.limits.maxConnectionsPerPeer == 8)
+        #expect(loaded.config.limits.adminReservedConnections == 2)
     }
 
     @Test func unknownKeysAreWarnings() throws {

@@ -132,27 +132,29 @@ struct LiveServerTests {
         }
     }
 
-    /// A client that sends half a request line and stops is closed at the request timeout, and
-    /// others are answered meanwhile.
+    /// A client that sends half a request line and stops holds only its own connection: others
+    /// are answered meanwhile. (Its request timeout is `ConnectionGuardTests`', on a clock the
+    /// test moves.)
     @Test func aSlowClientDoesNotBlockOthers() async throws {
-        try await Self.withServer(limits: ServerLimits(requestTimeoutSeconds: 4)) { path in
-            async let slow = Self.exchange(path, Array("GET /v1/hea".utf8), timeout: 30)
+        try await Self.withServer { path in
+            let slow = try RawClient(unixPath: path)
+            slow.send("GET /v1/hea")
             let other = await Self.exchange(path, Self.get("/v1/health"))
             #expect(other.hasPrefix("HTTP/1.1 200 OK"))
-            #expect(await slow == "")
         }
     }
 
-    @Test func connectionsBeyondTheCapAre503() async throws {
-        let limits = ServerLimits(requestTimeoutSeconds: 3, maxConnections: 1)
-        try await Self.withServer(limits: limits) { path in
-            // The first connection holds the only slot (half a request, no close).
-            async let holder = Self.exchange(path, Array("GET /v1/he".utf8), timeout: 30)
-            try await Task.sleep(for: .milliseconds(300))
+    /// Over the cap the daemon reads the request and answers 503 with Retry-After, then closes:
+    /// the client reads the whole answer, never a reset.
+    @Test func connectionsBeyondTheCapAre503WithRetryAfter() async throws {
+        try await Self.withServer(limits: ServerLimits(maxConnections: 1, adminReservedConnections: 0)) { path in
+            let holder = try RawClient(unixPath: path)
+            holder.send("GET /v1/he")
+            try await Task.sleep(for: .milliseconds(200))
             let refused = await Self.exchange(path, Self.get("/v1/health"))
             #expect(refused.hasPrefix("HTTP/1.1 503"))
+            #expect(refused.contains("Retry-After: 1\r\n"))
             #expect(refused.contains("too_many_connections"))
-            _ = await holder
         }
     }
 }

@@ -21,12 +21,12 @@ struct ServerMetricsTests {
     @Test func requestsAndFactsAreExposed() async throws {
         let registry = PrometheusCollectorRegistry()
         let d = try Self.dispatcher(registry)
-        _ = await d.respond(method: "GET", target: "/v1/health", bodyBytes: 0, peer: nil)
-        _ = await d.respond(method: "GET", target: "/v1/health", bodyBytes: 0, peer: nil)
-        _ = await d.respond(method: "GET", target: "/v1/fit?model=nope", bodyBytes: 0, peer: nil)
-        _ = await d.respond(method: "GET", target: "/../../etc/passwd", bodyBytes: 0, peer: nil)
-        let response = await d.respond(method: "GET", target: "/metrics", bodyBytes: 0, peer: nil)
-        #expect(response.status == 200)
+        _ = await d.respond(method: .GET, target: "/v1/health", bodyBytes: 0, peer: nil)
+        _ = await d.respond(method: .GET, target: "/v1/health", bodyBytes: 0, peer: nil)
+        _ = await d.respond(method: .GET, target: "/v1/fit?model=nope", bodyBytes: 0, peer: nil)
+        _ = await d.respond(method: .GET, target: "/../../etc/passwd", bodyBytes: 0, peer: nil)
+        let response = await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil)
+        #expect(response.status.code == 200)
         #expect(response.contentType.hasPrefix("text/plain; version=0.0.4"))
         let text = ServerFixtures.text(response)
         #expect(text.contains(#"canrun_requests_total{route="health",status="200"} 2"#))
@@ -47,7 +47,7 @@ struct ServerMetricsTests {
             limits: ServerLimits(),
             rebenchmark: nil
         )
-        let response = await d.respond(method: "GET", target: "/metrics", bodyBytes: 0, peer: nil)
-        #expect(response.status == 404)
+        let response = await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil)
+        #expect(response.status.code == 404)
     }
 }

@@ -65,7 +65,7 @@ extension ModelSpec {
         let parameters = estimatedParameters
         if parameters > ModelBounds.maxParameters {
             throw ModelValidationError(
-                field: "the shapes",
+                field: "the model's size (from its shapes)",
                 value: "\(parameters.formatted(significantDigits: 3)) parameters",
                 requirement: "at most \(Int64(ModelBounds.maxParameters)) parameters (2^50)"
             )
@@ -73,8 +73,8 @@ extension ModelSpec {
         let kvPerToken = Double(numHiddenLayers) * 2 * 2 * Double(KVCachePlan.rowElements(self, mla: .expanded).k)
         if kvPerToken > ModelBounds.maxKVBytesPerToken {
             throw ModelValidationError(
-                field: "the attention shapes",
-                value: "\(kvPerToken.formatted(significantDigits: 3)) bytes of f16 KV cache per token",
+                field: "its f16 KV cache per token (from the attention shapes)",
+                value: "\(kvPerToken.formatted(significantDigits: 3)) bytes",
                 requirement: "at most \(Int64(ModelBounds.maxKVBytesPerToken)) bytes (2^32) per token"
             )
         }
