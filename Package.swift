@@ -67,7 +67,6 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
         ),
@@ -112,6 +111,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Benchmarks/DaemonLoad",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DaemonHarness",
+            path: "Benchmarks/DaemonHarness",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ReloadBenchmark",
+            dependencies: ["DaemonHarness"],
+            path: "Benchmarks/ReloadBenchmark",
             swiftSettings: strict
         ),
         .executableTarget(

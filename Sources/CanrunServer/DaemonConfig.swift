@@ -1,5 +1,5 @@
+import CanrunCore
 import Foundation
-import TOMLKit
 
 /// canrund's configuration (`config/canrun.toml` documents every key): the base file and its
 /// drop-ins merged in order, later values winning key by key. A value of the wrong type or out of
@@ -91,9 +91,9 @@ public struct DaemonConfig: Sendable, Equatable {
         var warnings: [String] = []
         var set: [String: (value: Int, file: String)] = [:]
         for file in files {
-            let table: TOMLTable
+            let table: [String: Any]
             do {
-                table = try TOMLTable(string: file.text)
+                table = try TOMLDocument.object(file.text)
             } catch {
                 throw ConfigError(file: file.path, message: "not valid TOML: \(error)")
             }
@@ -141,41 +141,47 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     private mutating func apply(
-        _ table: TOMLTable,
+        _ table: [String: Any],
         file: String,
         warnings: inout [String],
         numbers: inout [String: (value: Int, file: String)]
     ) throws {
-        for (section, value) in table {
-            guard let entries = value.table else {
+        // A value as the file wrote it, for messages.
+        func shown(_ value: Any) -> String {
+            if let flag = TOMLDocument.boolean(value) { return "\(flag)" }
+            if let text = value as? String { return "\"\(text)\"" }
+            return "\(value)"
+        }
+        for (section, value) in table.sorted(by: { $0.key < $1.key }) {
+            guard let entries = value as? [String: Any] else {
                 warnings.append("\(file): \(section) is not a table of the configuration; ignored")
                 continue
             }
-            for (key, value) in entries {
+            for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
                 switch (section, key) {
                 case ("server", _) where Self.ranges[key] != nil:
-                    let range = Self.ranges[key]!
-                    guard let n = value.int, range.contains(n) else {
+                    let range = Self.ranges[key] ?? 0...0
+                    guard let n = TOMLDocument.integer(value), range.contains(n) else {
                         throw ConfigError(
                             file: file,
                             message:
-                                "server.\(key) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \(value))"
+                                "server.\(key) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \(shown(value)))"
                         )
                     }
                     numbers[key] = (n, file)
                 case ("benchmark", "on_start"):
-                    guard let flag = value.bool else {
+                    guard let flag = TOMLDocument.boolean(value) else {
                         throw ConfigError(
                             file: file,
-                            message: "benchmark.on_start must be true or false (got \(value))"
+                            message: "benchmark.on_start must be true or false (got \(shown(value)))"
                         )
                     }
                     benchmarkOnStart = flag
                 case ("server", "tcp"):
-                    guard let text = value.string else {
+                    guard let text = value as? String else {
                         throw ConfigError(
                             file: file,
-                            message: "server.tcp must be a string like \"127.0.0.1:9105\" (got \(value))"
+                            message: "server.tcp must be a string like \"127.0.0.1:9105\" (got \(shown(value)))"
                         )
                     }
                     guard let address = LoopbackAddress(text) else {
@@ -187,10 +193,11 @@ public struct DaemonConfig: Sendable, Equatable {
                     }
                     tcp = address
                 case ("log", "level"):
-                    guard let level = value.string, Self.logLevels.contains(level) else {
+                    guard let level = value as? String, Self.logLevels.contains(level) else {
                         throw ConfigError(
                             file: file,
-                            message: "log.level must be one of \(Self.logLevels.joined(separator: ", ")) (got \(value))"
+                            message:
+                                "log.level must be one of \(Self.logLevels.joined(separator: ", ")) (got \(shown(value)))"
                         )
                     }
                     logLevel = level

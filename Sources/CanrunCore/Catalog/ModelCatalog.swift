@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// The models canrun knows: the shipped `config/models/*.toml` plus the user's additions
 /// (`/etc/canrun/models.d/`, `~/.config/canrun/models.d/`), later files overriding earlier ones
@@ -56,17 +55,12 @@ public struct ModelCatalog: Sendable, Equatable {
     }
 
     static func parse(_ source: Source) -> ([ModelSpec], [String]) {
-        let table: TOMLTable
+        let root: [String: Any]
         do {
-            table = try TOMLTable(string: source.text)
-        } catch let error as TOMLParseError {
-            return ([], ["\(source.path):\(error.source.begin.line): \(error.description); file skipped"])
+            root = try TOMLDocument.object(source.text)
         } catch {
-            return ([], ["\(source.path): not valid TOML (\(error)); file skipped"])
-        }
-        let json = Data(table.convert(to: .json).utf8)
-        guard let root = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
-            return ([], ["\(source.path): could not be read; file skipped"])
+            let place = error.line.map { "\(source.path):\($0)" } ?? source.path
+            return ([], ["\(place): \(error.message); file skipped"])
         }
         guard let entries = root["model"] as? [[String: Any]] else {
             return ([], ["\(source.path): no [[model]] tables; file skipped"])

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// The quantization formats of `config/quants.toml`: ggml tensor types with their exact block
 /// layout, the file types llama-quantize writes, other weight formats, and KV cache types.
@@ -102,7 +101,7 @@ public struct QuantTable: Sendable, Equatable {
         }
         let file: File
         do {
-            file = try TOMLDecoder().decode(File.self, from: toml)
+            file = try TOMLDocument.decode(File.self, from: toml)
         } catch {
             throw LoadError.invalid(String(describing: error))
         }

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// `config/efficiency.toml`: the decode model's fitted per-backend parameters.
 public struct EfficiencyTable: Sendable, Equatable {
@@ -12,27 +11,30 @@ public struct EfficiencyTable: Sendable, Equatable {
     public var prefill: PrefillSpeedModel
 
     public init(toml: String) throws {
-        let table: TOMLTable
+        let table: [String: Any]
         do {
-            table = try TOMLTable(string: toml)
+            table = try TOMLDocument.object(toml)
         } catch {
             throw QuantTable.LoadError.invalid("efficiency.toml: \(error)")
         }
-        guard let backends = table["backend"]?.table else {
+        func number(_ t: [String: Any], _ key: String) -> Double? { TOMLDocument.number(t[key]) }
+        guard let backends = table["backend"] as? [String: Any] else {
             throw QuantTable.LoadError.invalid("efficiency.toml has no [backend.*] tables")
         }
         var parsed: [String: DecodeSpeedModel.Backend] = [:]
         var perCycle: [String: Double] = [:]
         for (name, value) in backends {
-            guard let t = value.table, let eta = t["eta"]?.double, let tau = t["tau_seconds_per_layer"]?.double else {
+            guard let t = value as? [String: Any], let eta = number(t, "eta"),
+                let tau = number(t, "tau_seconds_per_layer")
+            else {
                 throw QuantTable.LoadError.invalid(
                     "efficiency.toml: backend \(name) needs eta and tau_seconds_per_layer"
                 )
             }
-            parsed[name] = .init(eta: eta, tauSecondsPerLayer: tau, source: t["source"]?.string ?? "")
-            if name == "cpu", let f = t["weights_per_cycle"]?.table {
+            parsed[name] = .init(eta: eta, tauSecondsPerLayer: tau, source: t["source"] as? String ?? "")
+            if name == "cpu", let f = t["weights_per_cycle"] as? [String: Any] {
                 for (family, v) in f {
-                    guard let d = v.double, d > 0 else {
+                    guard let d = TOMLDocument.number(v), d > 0 else {
                         throw QuantTable.LoadError.invalid(
                             "efficiency.toml: backend.cpu.weights_per_cycle.\(family) must be a positive number"
                         )
@@ -45,14 +47,14 @@ public struct EfficiencyTable: Sendable, Equatable {
         cpuWeightsPerCycle = perCycle
         var prefillEta: [String: Double] = [:]
         var prefillFamilies: [String: Double] = [:]
-        if let prefillTables = table["prefill"]?.table {
+        if let prefillTables = table["prefill"] as? [String: Any] {
             for (name, value) in prefillTables {
-                guard let t = value.table, let eta = t["eta"]?.double, eta > 0 else {
+                guard let t = value as? [String: Any], let eta = number(t, "eta"), eta > 0 else {
                     throw QuantTable.LoadError.invalid("efficiency.toml: prefill.\(name) needs a positive eta")
                 }
                 prefillEta[name] = eta
-                if name == "cpu", let f = t["quant_family"]?.table {
-                    for (family, v) in f { if let d = v.double, d > 0 { prefillFamilies[family] = d } }
+                if name == "cpu", let f = t["quant_family"] as? [String: Any] {
+                    for (family, v) in f { if let d = TOMLDocument.number(v), d > 0 { prefillFamilies[family] = d } }
                 }
             }
         }

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// canrun's own GPU table (`config/gpus.toml`): PCI id → name, memory, bus width, peak
 /// bandwidth and matrix throughput, each entry with its sources.
@@ -118,7 +117,7 @@ public struct GPUTable: Sendable, Equatable {
         struct File: Decodable { var gpu: [Entry]? }
         let file: File
         do {
-            file = try TOMLDecoder().decode(File.self, from: toml)
+            file = try TOMLDocument.decode(File.self, from: toml)
         } catch {
             throw LoadError.invalidTOML(String(describing: error))
         }

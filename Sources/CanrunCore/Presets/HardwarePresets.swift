@@ -1,5 +1,3 @@
-import TOMLKit
-
 /// Reference machines (`config/presets.toml`) that `canrun fit --preset NAME` and the speed
 /// matrix answer for: memory, its theoretical bandwidth, CPU and GPUs as published, turned into
 /// the same `MachineProfile` a probe of such a machine would give (without a measured bandwidth,
@@ -41,7 +39,7 @@ public struct HardwarePresets: Sendable {
         }
         let file: File
         do {
-            file = try TOMLDecoder().decode(File.self, from: toml)
+            file = try TOMLDocument.decode(File.self, from: toml)
         } catch {
             throw LoadError.invalid(String(describing: error))
         }
