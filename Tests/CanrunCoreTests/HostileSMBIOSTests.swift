@@ -104,6 +104,19 @@ struct HostileSMBIOSTests {
         #expect(summed.warnings.contains { $0.contains("SMBIOS sockets: cores 80000 is outside") })
     }
 
+    /// A single device whose size was rejected may hold a module: modules unknown, not "none".
+    @Test func aRejectedSizeLeavesModulesUnknownNotNone() {
+        let reading = DmidecodeTextReader.read(Self.dmidecode("Size: 99999999999999999 GB"))
+        let profile = ProfileAssembler.assemble(ProbeReadings(smbios: reading), gpuTable: CoreFixtures.gpuTable)
+        #expect(profile.memory.modules == nil)
+        #expect(profile.memory.installedBytes == nil)
+        #expect(
+            profile.warnings.contains(
+                "SMBIOS gives no usable size for 1 of its 1 memory devices: memory modules unknown"
+            )
+        )
+    }
+
     /// Data and total width 0xFFFF are "unknown" per the specification; 0xFFFE is no width a
     /// device has. Both unknown; only the second is a problem.
     @Test func rawWidthsAtTheirMaximaAreUnknown() {

@@ -86,8 +86,17 @@ public enum MemoryChannelAnalyzer {
         analysis.slots = devices.count
         analysis.mapping = assignment.mapping
         guard !populated.isEmpty else {
-            analysis.notes.append("SMBIOS lists no populated memory device")
             analysis.mapping = .unknown
+            let unsized = devices.filter { $0.sizeBytes == nil }.count
+            if unsized > 0 {
+                // Slots of unknown size may hold modules: "none" would be a guess.
+                analysis.modules = nil
+                analysis.notes.append(
+                    "SMBIOS gives no usable size for \(unsized) of its \(devices.count) memory devices: memory modules unknown"
+                )
+            } else {
+                analysis.notes.append("SMBIOS lists no populated memory device")
+            }
             return analysis
         }
         if devices.allSatisfy({ $0.sizeBytes != nil }) {
