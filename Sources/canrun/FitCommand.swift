@@ -68,7 +68,9 @@ struct FitOptions: ParsableArguments {
                 throw CLIError(message: "no such file: \(machine)")
             }
             do {
-                return try ProfileJSON.decoder().decode(MachineProfile.self, from: data)
+                return try ProfileJSON.decoder().decode(MachineProfile.self, from: data).validated()
+            } catch let invalid as MachineProfile.ValidationError {
+                throw CLIError(message: "\(machine): \(invalid)")
             } catch {
                 throw CLIError(message: "\(machine) is not a canrun machine profile (canrun probe --json): \(error)")
             }

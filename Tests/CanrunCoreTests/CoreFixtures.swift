@@ -58,6 +58,7 @@ struct SMBIOSBuilder {
 
     static func word(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
     static func dword(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
+    static func qword(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (8 * UInt64($0))) & 0xFF) } }
 
     /// A type-17 device of SMBIOS 3.2+ length (0x54 bytes before extended speeds, 0x5C with).
     mutating func memoryDevice(

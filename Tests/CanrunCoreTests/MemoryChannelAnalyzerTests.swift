@@ -34,7 +34,7 @@ struct MemoryChannelAnalyzerTests {
         #expect(a.channelsPopulated == 2)
         #expect(a.mapping == .stated)
         #expect(a.theoreticalBandwidthBytesPerS == 51_200_000_000)
-        #expect(a.modules.map(\.channel) == ["P0/A", "P0/A", "P0/B", "P0/B"])
+        #expect(a.modules?.map(\.channel) == ["P0/A", "P0/A", "P0/B", "P0/B"])
     }
 
     /// Dell slots A1…A16 / B1…B16: letter = socket, number = channel slot (inferred).
@@ -43,7 +43,7 @@ struct MemoryChannelAnalyzerTests {
         devices += (1...16).map { dimm("B\($0)", gib: $0 <= 4 ? 64 : 0, mts: 3200, type: "DDR4") }
         let a = MemoryChannelAnalyzer.analyze(devices)
         #expect(a.slots == 32)
-        #expect(a.modules.count == 8)
+        #expect(a.modules?.count == 8)
         #expect(a.channelsPopulated == 8)
         #expect(a.mapping == .inferred)
         #expect(a.theoreticalBandwidthBytesPerS == 204_800_000_000)
@@ -69,7 +69,7 @@ struct MemoryChannelAnalyzerTests {
         #expect(a.mapping == .unknown)
         #expect(a.theoreticalBandwidthBytesPerS == nil)
         #expect(a.notes.first?.contains("channel mapping unknown") == true)
-        #expect(a.modules.count == 2)
+        #expect(a.modules?.count == 2)
     }
 
     @Test func unknownSpeedLeavesBandwidthUnknown() {
@@ -91,7 +91,7 @@ struct MemoryChannelAnalyzerTests {
 
     @Test func noPopulatedDevices() {
         let a = MemoryChannelAnalyzer.analyze([dimm("A1", gib: 0)])
-        #expect(a.modules.isEmpty)
+        #expect(a.modules?.isEmpty == true)
         #expect(a.channelsPopulated == nil)
         #expect(a.mapping == .unknown)
     }

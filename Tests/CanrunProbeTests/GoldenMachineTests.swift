@@ -108,7 +108,8 @@ struct GoldenMachineTests {
         f["gpu_memory_bytes"] = read.isEmpty ? .null : .ints(read)
         let modules = p.memory.modules
         f["memory_modules"] = int(modules?.count)
-        f["memory_total_bytes"] = int64(modules.map { $0.reduce(0) { $0 + $1.sizeBytes } })
+        // What SMBIOS says is installed: the modules, or the mapped ranges when it lists none.
+        f["memory_total_bytes"] = int64(p.memory.installedBytes)
         let types = Set((modules ?? []).map(\.type))
         f["memory_type"] = types.count == 1 ? (types.first!.map { .text($0) } ?? .null) : .null
         f["configured_speed_mts"] = int((modules ?? []).compactMap { $0.configuredSpeedMts ?? $0.speedMts }.min())

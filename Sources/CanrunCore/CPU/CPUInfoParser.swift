@@ -11,6 +11,9 @@ public enum CPUInfoParser {
         /// The highest `cpu MHz` any processor shows (x86): the clock at the moment of reading, or
         /// in a VM the host's nominal clock. A floor for the maximum, not the maximum.
         public var highestMHz: Double?
+        /// Values no machine has (`PhysicalBounds`: a processor number of Int64.max, a clock of
+        /// 1e300 MHz), in words; each was ignored.
+        public var problems: [String] = []
     }
 
     public static func parse(_ text: String) -> CPUInfo {
@@ -19,8 +22,11 @@ public enum CPUInfoParser {
         var implementer: String?
         var common: Set<String>?
         var parts: [Int: String] = [:]
-        var processor = -1
+        // -1 before the first `processor` line (its part counts as CPU 0's, as the kernel lists
+        // CPU 0 first); nil after a number outside the bound, whose part is ignored.
+        var processor: Int? = -1
         var highestMHz: Double?
+        var problems: [String] = []
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces)
@@ -29,10 +35,16 @@ public enum CPUInfoParser {
             case "vendor_id": vendor = vendor ?? value
             case "model name", "Model name": model = model ?? value
             case "CPU implementer": implementer = implementer ?? value
-            case "processor": processor = Int(value) ?? processor + 1
-            case "CPU part": parts[max(processor, 0)] = value
+            case "processor":
+                // A processor number outside the bound is said once per line and its part ignored.
+                let next = Int(value) ?? processor.map { min($0, PhysicalBounds.cpuIndex.range.upperBound) + 1 }
+                processor = PhysicalBounds.cpuIndex.admit(next, from: "cpuinfo processor", problems: &problems)
+            case "CPU part": if let processor { parts[max(processor, 0)] = value }
             case "cpu MHz":
-                if let mhz = Double(value), mhz > 0 { highestMHz = max(highestMHz ?? 0, mhz) }
+                // 0 is how some kernels say "not known"; anything else must be a clock.
+                guard let reading = Double(value), reading != 0 else { break }
+                let mhz = PhysicalBounds.clockMhzReading.admit(reading, from: "cpuinfo cpu MHz", problems: &problems)
+                if let mhz { highestMHz = max(highestMHz ?? 0, mhz) }
             case "Hardware", "Model": if model == nil, !value.isEmpty { model = value }
             case "flags", "Features":
                 let flags = Set(value.split(separator: " ").map { $0.lowercased() })
@@ -41,7 +53,14 @@ public enum CPUInfoParser {
             }
         }
         if vendor == nil, let implementer { vendor = ARMImplementers.name(implementer) }
-        return CPUInfo(vendor: vendor, model: model, flags: common ?? [], armParts: parts, highestMHz: highestMHz)
+        return CPUInfo(
+            vendor: vendor,
+            model: model,
+            flags: common ?? [],
+            armParts: parts,
+            highestMHz: highestMHz,
+            problems: problems
+        )
     }
 }
 

@@ -6,9 +6,23 @@ struct GPUAssembler {
     let table: GPUTable
     private(set) var warnings: [String] = []
 
+    /// Bounds every driver reading and hwloc memory info first (`PhysicalBounds`): a GPU
+    /// memory of Int64.max in a recording is unknown, with a warning, never a number.
     init(readings: ProbeReadings, table: GPUTable) {
-        self.readings = readings
+        var bounded = readings
+        var problems: [String] = []
+        bounded.driverReadings = readings.driverReadings.map { $0.bounded(problems: &problems) }
+        for device in readings.topology?.pciDevices ?? [] {
+            for os in device.osDevices {
+                for key in Self.memoryInfoKeys.map(\.key) + ["VectorEngineMemorySize"] {
+                    guard let value = os.infos[key] else { continue }
+                    _ = Self.kibibytes(value, from: "hwloc \(device.address) \(os.name) \(key)", problems: &problems)
+                }
+            }
+        }
+        self.readings = bounded
         self.table = table
+        self.warnings = problems
     }
 
     /// The PCI functions to look at, with hwloc's OS devices folded into libpci's records.
@@ -42,9 +56,11 @@ struct GPUAssembler {
             if let readingIndex { usedReadings.insert(readingIndex) }
             result.append(gpu(device, reading: readingIndex.map { readings.driverReadings[$0] }))
         }
-        for node in memoryNodes where !result.contains(where: { $0.pciAddress == node.pciAddress }) {
+        for node in memoryNodes
+        where node.pciAddress != nil && !result.contains(where: { $0.pciAddress == node.pciAddress }) {
             // Only NVIDIA's driver onlines GPU memory as NUMA nodes (hwloc's
-            // HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES), even where sysfs lacks the PCI ids.
+            // HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES), even where sysfs lacks the PCI ids. A node
+            // without an address (hwloc 1) names no GPU: its GPU is among the PCI devices.
             result.append(
                 GPUFacts(
                     pciAddress: node.pciAddress,
@@ -162,13 +178,15 @@ struct GPUAssembler {
         if gpu.pcieLink == nil, !gpu.unifiedMemory { gpu.pcieLink = entry?.pcieLink }
     }
 
-    /// GPU memory from hwloc OS device infos, KiB: CUDA, ROCm SMI, Level Zero, then OpenCL.
+    /// The hwloc OS device infos that give GPU memory, KiB, in order of trust: CUDA, ROCm SMI,
+    /// Level Zero, then OpenCL.
+    private static let memoryInfoKeys: [(key: String, source: String)] = [
+        ("CUDAGlobalMemorySize", "hwloc_cuda"), ("RSMIVRAMSize", "hwloc_rsmi"),
+        ("LevelZeroHBMSize", "hwloc_levelzero"), ("OpenCLGlobalMemorySize", "hwloc_opencl"),
+    ]
+
     private func hwlocMemory(_ device: PCIDeviceRecord) -> (Int64, String)? {
-        let keys: [(String, String)] = [
-            ("CUDAGlobalMemorySize", "hwloc_cuda"), ("RSMIVRAMSize", "hwloc_rsmi"),
-            ("LevelZeroHBMSize", "hwloc_levelzero"), ("OpenCLGlobalMemorySize", "hwloc_opencl"),
-        ]
-        for (key, source) in keys {
+        for (key, source) in Self.memoryInfoKeys {
             if let value = device.osDevices.lazy.compactMap({ $0.infos[key] }).first,
                 let bytes = GPUAssembler.kibibytes(value)
             {
@@ -178,10 +196,28 @@ struct GPUAssembler {
         return nil
     }
 
-    /// hwloc writes sizes in KiB, as `16671616` or (newer RSMI) `16671616KiB`.
-    static func kibibytes(_ text: String) -> Int64? {
+    /// hwloc writes sizes in KiB, as `16671616` or (newer RSMI) `16671616KiB`; `nil` for 0 and
+    /// for sizes outside `PhysicalBounds.memoryBytes` (said in `problems`).
+    static func kibibytes(_ text: String, from source: String, problems: inout [String]) -> Int64? {
         let digits = text.prefix { $0.isNumber }
-        guard let value = Int64(digits), value > 0 else { return nil }
-        return value * 1024
+        guard !digits.isEmpty else { return nil }
+        guard let value = Int64(digits) else {
+            problems.append(PhysicalBounds.memoryBytes.problem("\(text) KiB", from: source))
+            return nil
+        }
+        guard value > 0 else { return nil }
+        return PhysicalBounds.memoryBytes.admit(
+            value,
+            times: 1024,
+            written: "\(text) KiB",
+            from: source,
+            problems: &problems
+        )
+    }
+
+    /// `kibibytes(_:from:problems:)` where the caller has said the problems already (`init`).
+    static func kibibytes(_ text: String) -> Int64? {
+        var said: [String] = []
+        return kibibytes(text, from: "", problems: &said)
     }
 }

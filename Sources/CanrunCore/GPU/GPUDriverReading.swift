@@ -55,9 +55,45 @@ public struct GPUDriverReading: Codable, Sendable, Equatable {
     }
 
     /// Peak bandwidth from bus width and memory clock, bytes per second (GDDR/HBM transfer twice
-    /// per clock as NVML reports it): H100 SXM 5120 bit × 2619 MHz → 3.35 TB/s.
+    /// per clock as NVML reports it): H100 SXM 5120 bit × 2619 MHz → 3.35 TB/s. `nil` unless both
+    /// are known and the product is within `PhysicalBounds.bytesPerS`.
     public var bandwidthBytesPerS: Int64? {
-        guard let width = busWidthBits, let clock = maxMemoryClockMhz, width > 0, clock > 0 else { return nil }
-        return Int64(width / 8) * Int64(clock) * 2_000_000
+        guard let width = busWidthBits, let clock = maxMemoryClockMhz,
+            PhysicalBounds.busWidthBits.contains(width), PhysicalBounds.clockMhz.contains(clock)
+        else { return nil }
+        // At most 8192 B × 100000 MHz × 2 × 10^6 = 1.6 × 10^15: no overflow; the bound decides.
+        let rate = Int64(width / 8) * Int64(clock) * 2_000_000
+        return PhysicalBounds.bytesPerS.contains(rate) ? rate : nil
+    }
+
+    /// This reading with every number outside `PhysicalBounds` unknown, each said in `problems`.
+    public func bounded(problems: inout [String]) -> GPUDriverReading {
+        var r = self
+        let source = "\(self.source) GPU \(pciAddress ?? name ?? "?")"
+        r.memoryBytes = PhysicalBounds.memoryBytes.admit(memoryBytes, from: source + " memory", problems: &problems)
+        r.memoryFreeBytes = PhysicalBounds.memoryBytes.admit(
+            memoryFreeBytes,
+            from: source + " free memory",
+            problems: &problems
+        )
+        r.gttBytes = PhysicalBounds.memoryBytes.admit(gttBytes, from: source + " GTT", problems: &problems)
+        r.busWidthBits = PhysicalBounds.busWidthBits.admit(busWidthBits, from: source, problems: &problems)
+        r.maxMemoryClockMhz = PhysicalBounds.clockMhz.admit(
+            maxMemoryClockMhz,
+            from: source + " memory",
+            problems: &problems
+        )
+        if let link = pcieLink, !PhysicalBounds.bytesPerS.contains(link.bytesPerS) {
+            problems.append(PhysicalBounds.bytesPerS.problem("\(link.bytesPerS)", from: source + " PCIe link"))
+            r.pcieLink = nil
+        }
+        if r.bandwidthBytesPerS == nil, let width = r.busWidthBits, let clock = r.maxMemoryClockMhz {
+            problems.append(
+                PhysicalBounds.bytesPerS.problem("\(width) bits × \(clock) MHz × 2", from: source + " memory bandwidth")
+            )
+            r.busWidthBits = nil
+            r.maxMemoryClockMhz = nil
+        }
+        return r
     }
 }

@@ -33,7 +33,7 @@ public enum NvidiaSmiXMLReader {
             throw ReadError.malformed(line: failure.line, reason: failure.reason)
         }
         guard collector.sawLog, collector.closedLog else { throw ReadError.notNvidiaSmi }
-        var problems: [String] = []
+        var problems = collector.problems
         if let attached = collector.attached, attached != collector.gpus.count {
             problems.append(
                 "nvidia-smi says \(attached) GPUs are attached but describes \(collector.gpus.count): only those described are listed"
@@ -47,6 +47,7 @@ public enum NvidiaSmiXMLReader {
         var closedLog = false
         var attached: Int?
         var gpus: [GPUDriverReading] = []
+        var problems: [String] = []
         private var path: [String] = []
         private var current: GPUDriverReading?
         private var maxLinkGeneration: Int?
@@ -102,8 +103,13 @@ public enum NvidiaSmiXMLReader {
                 if let generation = maxLinkGeneration, let width = Int(value.dropLast(value.hasSuffix("x") ? 1 : 0)) {
                     current?.pcieLink = PCIeLink(generation: generation, width: width, source: "nvidia-smi")
                 }
-            case "fb_memory_usage/total": current?.memoryBytes = mebibytes(value)
-            case "fb_memory_usage/free": current?.memoryFreeBytes = mebibytes(value)
+            case "fb_memory_usage/total":
+                // Read first: `mebibytes` reads `current`, which the assignment holds for writing.
+                let bytes = mebibytes(value, "memory")
+                current?.memoryBytes = bytes
+            case "fb_memory_usage/free":
+                let bytes = mebibytes(value, "free memory")
+                current?.memoryFreeBytes = bytes
             default: break
             }
             if path == ["nvidia_smi_log", "attached_gpus"] { attached = Int(value) }
@@ -116,9 +122,21 @@ public enum NvidiaSmiXMLReader {
             text = ""
         }
 
-        private func mebibytes(_ value: String) -> Int64? {
-            guard value.hasSuffix(" MiB"), let n = Int64(value.dropLast(4)) else { return nil }
-            return n * 1_048_576
+        /// `81920 MiB`; a count no GPU has is unknown, with a problem.
+        private func mebibytes(_ value: String, _ what: String) -> Int64? {
+            guard value.hasSuffix(" MiB") else { return nil }
+            let source = "nvidia-smi GPU \(current?.pciAddress ?? "?") \(what)"
+            guard let n = Int64(value.dropLast(4)) else {
+                problems.append(PhysicalBounds.memoryBytes.problem(value, from: source))
+                return nil
+            }
+            return PhysicalBounds.memoryBytes.admit(
+                n,
+                times: 1_048_576,
+                written: value,
+                from: source,
+                problems: &problems
+            )
         }
     }
 }

@@ -44,7 +44,8 @@ public enum RocmSmiJSONReader {
                 deviceId: hex("Device ID", "GPU ID"),
                 name: string("Device Name", "Card series", "Card Series"),
                 memoryBytes: total,
-                memoryFreeBytes: total.flatMap { t in used.map { t - $0 } },
+                // Free only when used is a part of total: no subtraction can overflow.
+                memoryFreeBytes: total.flatMap { t in used.flatMap { $0 >= 0 && $0 <= t ? t - $0 : nil } },
                 gttBytes: string("GTT Total Memory (B)").flatMap { Int64($0) },
                 source: "rocm-smi",
                 driver: "amdgpu"

@@ -10,61 +10,101 @@ import Foundation
 ///
 /// Channels come from the slot names, in this order:
 /// 1. a stated channel: `CHANNEL A` / `Channel3` in the bank or device locator, or a letter slot
-///    name `DIMMA2`, `CPU0_DIMM_A`, `CPU1_DIMM_B1` (letter = channel) — `stated`;
+///    name `DIMMA2`, `CPU0_DIMM_A`, `CPU1_DIMM_B1`, `P1-DIMMA1`, or socket-first `DIMM_P0_A0`
+///    (Gigabyte's EPYC boards: socket P0, channel A, slot 0) (letter = channel) — `stated`;
 /// 2. Dell's letter-number slots (`A1`…`A12`, `DIMM_A1`…`DIMM_A12`, letter = socket): the
 ///    number is taken as the channel, since Dell fills the first slot of each channel first —
 ///    `inferred`;
 /// 3. soldered memory (row of chips, LPDDR) with uninformative names: one channel per device of
 ///    its data width — `inferred`;
 /// 4. otherwise `unknown`: no channel count and no bandwidth, never a guess.
+///
+/// Every record passes `PhysicalBounds` first (the readers bound theirs already; this keeps the
+/// analysis total for any input), and the sums are checked: a value no machine has is unknown,
+/// never a trap or a wrong total.
 public enum MemoryChannelAnalyzer {
     public struct Analysis: Sendable, Equatable {
-        public var modules: [MemoryModuleFacts]
-        public var slots: Int
+        /// Populated devices; `nil` when SMBIOS lists no memory device at all (nothing known,
+        /// which is not "none"), or more than any machine has.
+        public var modules: [MemoryModuleFacts]?
+        /// Memory device slots listed, populated or not; `nil` as `modules`.
+        public var slots: Int?
         public var channelsPopulated: Int?
         public var mapping: ChannelMapping
         public var theoreticalBandwidthBytesPerS: Int64?
         public var sockets: [SocketMemoryFacts]
+        /// Σ of the populated devices' sizes when every listed device's size is known, bytes;
+        /// `nil` otherwise (the caller then has SMBIOS's mapped ranges, type 19).
+        public var installedBytes: Int64?
         /// Why a figure is missing, in words.
         public var notes: [String]
     }
 
-    public static func analyze(_ devices: [MemoryDeviceRecord]) -> Analysis {
-        let populated = devices.filter { $0.isPopulated && $0.sizeBytes != nil }
-        let assignment = assignChannels(all: devices, populated: populated)
-        var modules: [MemoryModuleFacts] = []
-        for (device, key) in zip(populated, assignment.keys) {
-            modules.append(
-                MemoryModuleFacts(
-                    locator: device.locator,
-                    bankLocator: device.bankLocator,
-                    sizeBytes: device.sizeBytes ?? 0,
-                    type: device.type,
-                    formFactor: device.formFactor,
-                    speedMts: device.speedMts,
-                    configuredSpeedMts: device.configuredSpeedMts,
-                    dataWidthBits: device.dataWidthBits,
-                    totalWidthBits: device.totalWidthBits,
-                    rank: device.rank,
-                    manufacturer: device.manufacturer,
-                    partNumber: device.partNumber,
-                    channel: key?.description
-                )
-            )
-        }
+    public static func analyze(_ listed: [MemoryDeviceRecord]) -> Analysis {
         var analysis = Analysis(
-            modules: modules,
-            slots: devices.count,
+            modules: nil,
+            slots: nil,
             channelsPopulated: nil,
-            mapping: assignment.mapping,
+            mapping: .unknown,
             theoreticalBandwidthBytesPerS: nil,
             sockets: [],
+            installedBytes: nil,
             notes: []
         )
-        guard !populated.isEmpty else {
-            analysis.notes.append("SMBIOS lists no populated memory device")
-            analysis.mapping = .unknown
+        guard !listed.isEmpty else {
+            analysis.notes.append("SMBIOS lists no memory devices (type 17): memory modules and channels unknown")
             return analysis
+        }
+        guard PhysicalBounds.memorySlots.contains(listed.count) else {
+            analysis.notes.append(
+                PhysicalBounds.memorySlots.problem("\(listed.count)", from: "SMBIOS memory device list")
+            )
+            return analysis
+        }
+        let devices = listed.enumerated().map { index, device in
+            device.bounded(from: "memory device \(index)", problems: &analysis.notes)
+        }
+        let populated = devices.filter { $0.isPopulated && $0.sizeBytes != nil }
+        let assignment = assignChannels(all: devices, populated: populated)
+        analysis.modules = zip(populated, assignment.keys).map { device, key in
+            MemoryModuleFacts(
+                locator: device.locator,
+                bankLocator: device.bankLocator,
+                sizeBytes: device.sizeBytes ?? 0,
+                type: device.type,
+                formFactor: device.formFactor,
+                speedMts: device.speedMts,
+                configuredSpeedMts: device.configuredSpeedMts,
+                dataWidthBits: device.dataWidthBits,
+                totalWidthBits: device.totalWidthBits,
+                rank: device.rank,
+                manufacturer: device.manufacturer,
+                partNumber: device.partNumber,
+                channel: key?.description
+            )
+        }
+        analysis.slots = devices.count
+        analysis.mapping = assignment.mapping
+        guard !populated.isEmpty else {
+            analysis.mapping = .unknown
+            let unsized = devices.filter { $0.sizeBytes == nil }.count
+            if unsized > 0 {
+                // Slots of unknown size may hold modules: "none" would be a guess.
+                analysis.modules = nil
+                analysis.notes.append(
+                    "SMBIOS gives no usable size for \(unsized) of its \(devices.count) memory devices: memory modules unknown"
+                )
+            } else {
+                analysis.notes.append("SMBIOS lists no populated memory device")
+            }
+            return analysis
+        }
+        if devices.allSatisfy({ $0.sizeBytes != nil }) {
+            analysis.installedBytes = PhysicalBounds.memoryBytes.sum(
+                populated.map(\.sizeBytes),
+                from: "SMBIOS memory devices' total",
+                problems: &analysis.notes
+            )
         }
         let keys = assignment.keys.compactMap { $0 }
         guard keys.count == populated.count else {
@@ -76,8 +116,17 @@ public enum MemoryChannelAnalyzer {
         }
         var channels: [ChannelKey: [MemoryDeviceRecord]] = [:]
         for (device, key) in zip(populated, keys) { channels[key, default: []].append(device) }
+        guard PhysicalBounds.memoryChannels.contains(channels.count) else {
+            analysis.mapping = .unknown
+            analysis.notes.append(
+                PhysicalBounds.memoryChannels.problem("\(channels.count)", from: "SMBIOS slot names")
+            )
+            return analysis
+        }
         analysis.channelsPopulated = channels.count
 
+        // Bounded widths and speeds: at most 128 B × 20000 MT/s per channel and 256 channels,
+        // 6.6 × 10^14 B/s in all, far inside Int64.
         var rates: [ChannelKey: Int64] = [:]
         for (key, members) in channels {
             let width = members.compactMap(\.dataWidthBits).max()
@@ -86,7 +135,11 @@ public enum MemoryChannelAnalyzer {
             rates[key] = Int64(width / 8) * Int64(speed) * 1_000_000
         }
         if rates.count == channels.count {
-            analysis.theoreticalBandwidthBytesPerS = rates.values.reduce(0, +)
+            analysis.theoreticalBandwidthBytesPerS = PhysicalBounds.bytesPerS.sum(
+                channels.keys.sorted().map { rates[$0] },
+                from: "SMBIOS peak bandwidth",
+                problems: &analysis.notes
+            )
         } else {
             analysis.notes.append("peak bandwidth unknown: SMBIOS gives no data width or speed for some modules")
         }
@@ -162,6 +215,13 @@ public enum MemoryChannelAnalyzer {
         // A letter slot name names the channel when the number after it is a slot position on
         // that channel (at most 3 DIMMs per channel); Dell's A1…A16 were ruled out before.
         if let match = firstMatch(#"DIMM[ _]?([A-Z])(\d*)$"#, in: locator), (Int(match.1) ?? 1) <= 3 {
+            return ChannelKey(socket: socket, controller: controller, channel: match.0)
+        }
+        // Socket before the letter: `DIMM_P0_A0` … `DIMM_P0_H0`, `DIMM_P1_I1` (the second socket's
+        // channels carry on the letters), with the bank locator only `BANK n`.
+        if let match = firstMatch(#"DIMM[ _-]?(?:P|CPU)\d+[ _-]([A-Z])(\d?)$"#, in: locator),
+            (Int(match.1) ?? 1) <= 3
+        {
             return ChannelKey(socket: socket, controller: controller, channel: match.0)
         }
         return nil

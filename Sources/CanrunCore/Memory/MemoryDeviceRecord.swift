@@ -80,13 +80,27 @@ public struct ProcessorRecord: Sendable, Equatable {
 public struct SMBIOSReading: Sendable, Equatable {
     public var memoryDevices: [MemoryDeviceRecord]
     public var processors: [ProcessorRecord]
+    /// Σ of the Memory Array Mapped Address (type 19) ranges, bytes: the installed memory the
+    /// firmware maps, which is all there is to go by when it lists no memory devices (type 17).
+    /// `nil` when it lists no range, or one it lists is unreadable.
+    public var mappedMemoryBytes: Int64?
     /// `smbios` (raw table), `dmidecode` (its text output) or `udev` (udev's database).
     public var source: String
+    /// Values the source gave that no machine has (`PhysicalBounds`), in words; each became unknown.
+    public var problems: [String]
 
-    public init(memoryDevices: [MemoryDeviceRecord], processors: [ProcessorRecord], source: String) {
+    public init(
+        memoryDevices: [MemoryDeviceRecord],
+        processors: [ProcessorRecord],
+        mappedMemoryBytes: Int64? = nil,
+        source: String,
+        problems: [String] = []
+    ) {
         self.memoryDevices = memoryDevices
         self.processors = processors
+        self.mappedMemoryBytes = mappedMemoryBytes
         self.source = source
+        self.problems = problems
     }
 }
 

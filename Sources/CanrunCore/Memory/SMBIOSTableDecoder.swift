@@ -14,12 +14,13 @@ public enum SMBIOSTableDecoder {
         public var problems: [String]
     }
 
+    /// `problems` says what was wrong with the table's structure; values no machine has (a
+    /// width of 0xFFFE, an extended size of 2 PiB) are in the reading's own `problems`.
     public static func decode(_ bytes: [UInt8]) -> Result {
-        var devices: [MemoryDeviceRecord] = []
-        var processors: [ProcessorRecord] = []
+        var collected = Collected()
         var problems: [String] = []
         var offset = 0
-        while offset + 4 <= bytes.count {
+        walk: while offset + 4 <= bytes.count {
             let type = bytes[offset]
             let length = Int(bytes[offset + 1])
             guard length >= 4 else {
@@ -38,19 +39,46 @@ public enum SMBIOSTableDecoder {
                 formatted: Array(bytes[offset..<(offset + length)]),
                 strings: strings(bytes, from: offset + length, to: stringsEnd)
             )
+            let source = "SMBIOS type \(type) at byte \(offset)"
             switch type {
-            case 17: devices.append(memoryDevice(structure))
-            case 4: processors.append(processor(structure))
-            case 127: return Result(reading: reading(devices, processors), problems: problems)
+            case 17:
+                collected.devices.append(
+                    memoryDevice(structure, source: source, problems: &collected.problems)
+                        .bounded(from: source, problems: &collected.problems)
+                )
+            case 4:
+                collected.processors.append(
+                    processor(structure).bounded(from: source, problems: &collected.problems)
+                )
+            case 19: collected.ranges.append(mappedRange(structure, source: source, problems: &collected.problems))
+            case 127: break walk
             default: break
             }
             offset = stringsEnd + 2
         }
-        return Result(reading: reading(devices, processors), problems: problems)
+        return Result(reading: collected.reading(), problems: problems)
     }
 
-    private static func reading(_ devices: [MemoryDeviceRecord], _ processors: [ProcessorRecord]) -> SMBIOSReading {
-        SMBIOSReading(memoryDevices: devices, processors: processors, source: "smbios")
+    private struct Collected {
+        var devices: [MemoryDeviceRecord] = []
+        var processors: [ProcessorRecord] = []
+        var ranges: [Int64?] = []
+        var problems: [String] = []
+
+        mutating func reading() -> SMBIOSReading {
+            let mapped = PhysicalBounds.memoryBytes.sum(
+                ranges,
+                from: "SMBIOS Memory Array Mapped Address total",
+                problems: &problems
+            )
+            return SMBIOSReading(
+                memoryDevices: devices,
+                processors: processors,
+                mappedMemoryBytes: mapped,
+                source: "smbios",
+                problems: problems
+            )
+        }
     }
 
     /// Index of the first NUL of the terminating double NUL, or nil when the bytes end first.
@@ -85,6 +113,11 @@ public enum SMBIOSTableDecoder {
             return (0..<4).reduce(UInt32(0)) { $0 | UInt32(formatted[at + $1]) << (8 * $1) }
         }
 
+        func qword(_ at: Int) -> UInt64? {
+            guard at + 7 < formatted.count else { return nil }
+            return (0..<8).reduce(UInt64(0)) { $0 | UInt64(formatted[at + $1]) << (8 * $1) }
+        }
+
         /// String fields are 1-based indexes into the string set; 0 means none.
         func string(_ at: Int) -> String? {
             guard let index = byte(at), index > 0, Int(index) <= strings.count else { return nil }
@@ -92,11 +125,11 @@ public enum SMBIOSTableDecoder {
         }
     }
 
-    private static func memoryDevice(_ s: Structure) -> MemoryDeviceRecord {
+    private static func memoryDevice(_ s: Structure, source: String, problems: inout [String]) -> MemoryDeviceRecord {
         MemoryDeviceRecord(
             locator: s.string(0x10),
             bankLocator: s.string(0x11),
-            sizeBytes: size(s),
+            sizeBytes: size(s, source: source, problems: &problems),
             type: s.byte(0x12).flatMap(SMBIOSNames.memoryType),
             typeDetail: s.word(0x13).map(SMBIOSNames.typeDetail) ?? [],
             formFactor: s.byte(0x0E).flatMap(SMBIOSNames.formFactor),
@@ -110,15 +143,23 @@ public enum SMBIOSTableDecoder {
         )
     }
 
-    /// Size word: 0 empty, 0xFFFF unknown, bit 15 = KiB units, 0x7FFF = see Extended Size (MiB).
-    private static func size(_ s: Structure) -> Int64? {
+    /// Size word: 0 empty, 0xFFFF unknown, bit 15 = KiB units, 0x7FFF = see Extended Size (MiB,
+    /// bits 0–30, up to 2 PiB: more than any DIMM, so the bound decides).
+    private static func size(_ s: Structure, source: String, problems: inout [String]) -> Int64? {
         guard let word = s.word(0x0C) else { return nil }
         switch word {
         case 0: return 0
         case 0xFFFF: return nil
         case 0x7FFF:
             guard let extended = s.dword(0x1C) else { return nil }
-            return Int64(extended & 0x7FFF_FFFF) * 1_048_576
+            let mebibytes = Int64(extended & 0x7FFF_FFFF)
+            return PhysicalBounds.moduleBytes.admit(
+                mebibytes,
+                times: 1_048_576,
+                written: "\(mebibytes) MiB (Extended Size)",
+                from: source,
+                problems: &problems
+            )
         default:
             return word & 0x8000 != 0 ? Int64(word & 0x7FFF) * 1024 : Int64(word) * 1_048_576
         }
@@ -136,6 +177,27 @@ public enum SMBIOSTableDecoder {
     private static func width(_ word: UInt16?) -> Int? {
         guard let word, word != 0, word != 0xFFFF else { return nil }
         return Int(word)
+    }
+
+    /// Memory Array Mapped Address (type 19, SMBIOS 3.7 §7.20): starting and ending addresses in
+    /// KiB at 0x04 and 0x08 (the ending one inclusive); 0xFFFFFFFF at 0x04 points to the byte
+    /// addresses at 0x0F and 0x17 (SMBIOS 2.7+). Range = end − start + 1.
+    private static func mappedRange(_ s: Structure, source: String, problems: inout [String]) -> Int64? {
+        guard let start = s.dword(0x04), let end = s.dword(0x08) else { return nil }
+        let bound = PhysicalBounds.memoryBytes
+        if start == 0xFFFF_FFFF {
+            guard let extendedStart = s.qword(0x0F), let extendedEnd = s.qword(0x17) else { return nil }
+            guard extendedEnd >= extendedStart, extendedEnd - extendedStart < UInt64(bound.range.upperBound) else {
+                problems.append(bound.problem("from byte \(extendedStart) to \(extendedEnd)", from: source))
+                return nil
+            }
+            return Int64(extendedEnd - extendedStart) + 1
+        }
+        guard end >= start else {
+            problems.append(bound.problem("from KiB \(start) to \(end)", from: source))
+            return nil
+        }
+        return (Int64(end) - Int64(start) + 1) * 1024
     }
 
     private static func processor(_ s: Structure) -> ProcessorRecord {

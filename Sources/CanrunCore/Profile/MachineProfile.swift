@@ -14,6 +14,9 @@ public struct MachineProfile: Codable, Sendable, Equatable {
     /// Host NUMA nodes in OS index order. GPU memory exposed as NUMA nodes is not listed here; it
     /// belongs to its GPU.
     public var numaNodes: [NUMANodeFacts]?
+    /// GPU memory onlined as CPU-less NUMA nodes (POWER9 + NVLink V100s, Grace Hopper), each
+    /// with `memoryKind` `gpu`: not host RAM, not for CPU placement. `nil` when there are none.
+    public var gpuMemoryNodes: [NUMANodeFacts]?
     /// Compute GPUs in PCI address order; `nil` when no source could enumerate devices.
     public var gpus: [GPUFacts]?
     /// Accelerators that are not GPUs LLM runtimes can use (NEC Vector Engines, Xeon Phi cards).
@@ -29,6 +32,7 @@ public struct MachineProfile: Codable, Sendable, Equatable {
         cpu: CPUFacts? = nil,
         memory: MemoryFacts = MemoryFacts(),
         numaNodes: [NUMANodeFacts]? = nil,
+        gpuMemoryNodes: [NUMANodeFacts]? = nil,
         gpus: [GPUFacts]? = nil,
         otherAccelerators: [AcceleratorFacts] = [],
         bandwidth: BandwidthReport? = nil,
@@ -39,6 +43,7 @@ public struct MachineProfile: Codable, Sendable, Equatable {
         self.cpu = cpu
         self.memory = memory
         self.numaNodes = numaNodes
+        self.gpuMemoryNodes = gpuMemoryNodes
         self.gpus = gpus
         self.otherAccelerators = otherAccelerators
         self.bandwidth = bandwidth

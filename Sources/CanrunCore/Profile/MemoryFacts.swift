@@ -4,8 +4,13 @@ public struct MemoryFacts: Codable, Sendable, Equatable {
     public var totalBytes: Int64?
     /// `MemAvailable` of `/proc/meminfo`, bytes, at probe time.
     public var availableBytes: Int64?
+    /// Memory installed as SMBIOS says, bytes: Σ of the modules when every memory device's size
+    /// is known, else Σ of the Memory Array Mapped Address ranges (type 19); `nil` when SMBIOS
+    /// was not read or lists neither — never `0` for "no data". A little above `totalBytes`,
+    /// which lacks what firmware and the kernel reserve.
+    public var installedBytes: Int64?
     /// Populated memory devices (SMBIOS type 17 with a size); `nil` when no SMBIOS source was
-    /// readable, so "unknown" and "none" stay apart.
+    /// readable or it lists no memory device at all, so "unknown" and "none" stay apart.
     public var modules: [MemoryModuleFacts]?
     /// Memory device slots the firmware lists, populated or not.
     public var slots: Int?
@@ -22,6 +27,7 @@ public struct MemoryFacts: Codable, Sendable, Equatable {
     public init(
         totalBytes: Int64? = nil,
         availableBytes: Int64? = nil,
+        installedBytes: Int64? = nil,
         modules: [MemoryModuleFacts]? = nil,
         slots: Int? = nil,
         channelsPopulated: Int? = nil,
@@ -31,6 +37,7 @@ public struct MemoryFacts: Codable, Sendable, Equatable {
     ) {
         self.totalBytes = totalBytes
         self.availableBytes = availableBytes
+        self.installedBytes = installedBytes
         self.modules = modules
         self.slots = slots
         self.channelsPopulated = channelsPopulated

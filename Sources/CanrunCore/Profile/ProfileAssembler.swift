@@ -1,10 +1,23 @@
 /// Turns the readings of one machine into its `MachineProfile`: picks the best source for each
 /// fact, ties GPUs to driver readings by PCI address, and says in `warnings` what is unknown.
+///
+/// The profile holds only values within `PhysicalBounds`: the decoders leave out what is beyond
+/// (their `problems` become warnings here), the sums are checked, and a last pass
+/// (`MachineProfile.bounded()`) makes sure of it for readings built any other way.
 public enum ProfileAssembler {
     public static func assemble(_ readings: ProbeReadings, gpuTable: GPUTable) -> MachineProfile {
         var profile = MachineProfile(warnings: readings.warnings)
+        profile.warnings += readings.topology?.problems ?? []
+        profile.warnings += readings.cpuinfo?.problems ?? []
+        profile.warnings += readings.meminfo?.problems ?? []
+        profile.warnings += readings.smbios?.problems ?? []
         profile.cpu = cpu(readings, profile: &profile)
         profile.numaNodes = readings.topology.map(\.numaNodes)
+        if let gpuNodes = readings.topology?.gpuMemoryNodes, !gpuNodes.isEmpty {
+            profile.gpuMemoryNodes = gpuNodes.map {
+                NUMANodeFacts(id: $0.osIndex, memoryBytes: $0.bytes, cpus: [], memoryKind: NUMANodeFacts.gpuMemoryKind)
+            }
+        }
         if readings.isLive, let nodes = profile.numaNodes, nodes.count == 1, let node = nodes.first,
             let total = readings.meminfo?.totalBytes, let local = node.memoryBytes, local < total
         {
@@ -20,7 +33,7 @@ public enum ProfileAssembler {
         profile.otherAccelerators = devices.otherAccelerators()
         if let source = devices.source { profile.sources["gpus"] = source }
         profile.warnings += devices.warnings
-        return profile
+        return profile.bounded()
     }
 
     private static func cpu(_ r: ProbeReadings, profile: inout MachineProfile) -> CPUFacts? {
@@ -31,8 +44,18 @@ public enum ProfileAssembler {
             model: r.cpuinfo?.model ?? topology?.cpuModel ?? sockets.first?.version,
             architecture: r.architecture ?? topology?.architecture,
             packages: topology?.packages ?? (sockets.isEmpty ? nil : sockets.count),
-            cores: topology?.cores ?? sum(sockets.map(\.coreCount)),
-            threads: topology?.threads ?? sum(sockets.map(\.threadCount)),
+            cores: topology?.cores
+                ?? PhysicalBounds.cores.sum(
+                    sockets.map(\.coreCount),
+                    from: "SMBIOS sockets",
+                    problems: &profile.warnings
+                ),
+            threads: topology?.threads
+                ?? PhysicalBounds.threads.sum(
+                    sockets.map(\.threadCount),
+                    from: "SMBIOS sockets",
+                    problems: &profile.warnings
+                ),
             caches: topology?.caches ?? [],
             kinds: topology?.kinds ?? []
         )
@@ -73,11 +96,6 @@ public enum ProfileAssembler {
         }
     }
 
-    private static func sum(_ values: [Int?]) -> Int? {
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return nil }
-        return values.reduce(0) { $0 + ($1 ?? 0) }
-    }
-
     private static func memory(_ r: ProbeReadings, profile: inout MachineProfile) -> MemoryFacts {
         var memory = MemoryFacts()
         if let meminfo = r.meminfo {
@@ -85,7 +103,12 @@ public enum ProfileAssembler {
             memory.availableBytes = meminfo.availableBytes
             profile.sources["memory.total"] = "meminfo"
             // POWER9 hosts count NVLink GPU memory onlined as NUMA nodes in MemTotal.
-            let gpuNodeBytes = r.topology?.gpuMemoryNodes.reduce(Int64(0)) { $0 + $1.bytes } ?? 0
+            let gpuNodeBytes =
+                PhysicalBounds.memoryBytes.sum(
+                    (r.topology?.gpuMemoryNodes ?? []).map(\.bytes),
+                    from: "GPU memory NUMA nodes",
+                    problems: &profile.warnings
+                ) ?? 0
             if gpuNodeBytes > 0, let total = meminfo.totalBytes, total > gpuNodeBytes {
                 memory.totalBytes = total - gpuNodeBytes
                 memory.availableBytes = meminfo.availableBytes.map { max(0, $0 - gpuNodeBytes) }
@@ -98,6 +121,11 @@ public enum ProfileAssembler {
         }
         guard let smbios = r.smbios else { return memory }
         let analysis = MemoryChannelAnalyzer.analyze(smbios.memoryDevices)
+        memory.installedBytes = analysis.installedBytes ?? smbios.mappedMemoryBytes
+        if memory.installedBytes != nil {
+            profile.sources["memory.installed"] =
+                analysis.installedBytes != nil ? smbios.source : "\(smbios.source) mapped ranges (type 19)"
+        }
         memory.modules = analysis.modules
         memory.slots = analysis.slots
         memory.channelsPopulated = analysis.channelsPopulated

@@ -41,6 +41,7 @@ public enum ProfileText {
             [
                 m.totalBytes.map { "\(bytes($0)) total" } ?? "total unknown",
                 m.availableBytes.map { "\(bytes($0)) available" },
+                m.installedBytes.map { "\(bytes($0)) installed" },
             ]
             .compactMap { $0 }.joined(separator: ", ")
         )
@@ -71,6 +72,9 @@ public enum ProfileText {
                 let cpus = node.cpus.isEmpty ? "no cpus" : "cpus \(ranges(node.cpus))"
                 row("", "node \(node.id):\(kind) \(memory), \(cpus)")
             }
+        }
+        for node in p.gpuMemoryNodes ?? [] {
+            row("", "node \(node.id): GPU memory \(node.memoryBytes.map(bytes) ?? "unknown"), not host RAM")
         }
         if let gpus = p.gpus {
             if gpus.isEmpty { row("GPUs", "none") }

@@ -11,6 +11,15 @@ import FoundationXML
 /// drops what a fit needs to say truthfully (memory-less NUMA nodes of hwloc-1 files, GPU
 /// memory nodes) and because the live probe exports the same format: one decoder serves live
 /// probes, recordings and the files admins already have.
+///
+/// Numbers pass `PhysicalBounds`: a NUMA node or GPU memory of Int64.max, a latency of NaN or
+/// 1e300, a cpuset beyond 65536 CPUs become unknown (or are left out), each said in the facts'
+/// `problems`.
+///
+/// GPU memory onlined as NUMA nodes (POWER9 with NVLink V100s, Grace Hopper) is kept out of the
+/// host nodes: hwloc 2 marks such nodes `subtype="GPUMemory"` (with `HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES`);
+/// hwloc 1 shows them as plain CPU-less nodes (LLNL Lassen: nodes 252–255, 16 GiB each), which
+/// `GPUMemoryNodeRule` recognises.
 public enum HwlocXMLDecoder {
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
         case malformed(line: Int, reason: String)
@@ -51,14 +60,14 @@ public enum HwlocXMLDecoder {
             self.attributes = attributes
         }
 
-        var cpus: [Int] { attributes["cpuset"].map(HwlocBitmap.indexes) ?? [] }
-        var nodes: [Int]? { attributes["nodeset"].map(HwlocBitmap.indexes) }
         var osIndex: Int? { attributes["os_index"].flatMap { Int($0) } }
     }
 
     private struct RawNUMANode {
         var osIndex: Int
         var memory: Int64?
+        /// The file gave a memory size outside the bound: unknown, not "no memory".
+        var memoryRejected: Bool
         var cpus: [Int]
         var subtype: String?
         var sideCache: Int64?
@@ -88,6 +97,8 @@ public enum HwlocXMLDecoder {
         var sawTopology = false
         var closedTopology = false
         var lastLine = 0
+        private(set) var problems: [String] = []
+        private var cpusetBeyondBound = false
         private var stack: [Frame] = []
         private var packages: [(osIndex: Int?, cpus: Set<Int>, infos: [String: String])] = []
         private var cores = 0
@@ -126,8 +137,12 @@ public enum HwlocXMLDecoder {
                 }
             case "cpukind":
                 openKind = RawKind(
-                    cpus: attributes["cpuset"].map(HwlocBitmap.indexes) ?? [],
-                    efficiency: (attributes["forced_efficiency"] ?? attributes["efficiency"]).flatMap { Int($0) },
+                    cpus: cpus(attributes["cpuset"]),
+                    efficiency: PhysicalBounds.cpuKindEfficiency.admit(
+                        (attributes["forced_efficiency"] ?? attributes["efficiency"]).flatMap { Int($0) },
+                        from: "hwloc XML CPU kind",
+                        problems: &problems
+                    ),
                     infos: [:]
                 )
             case "distances2":
@@ -138,6 +153,12 @@ public enum HwlocXMLDecoder {
                     count: attributes["nbobjs"].flatMap { Int($0) } ?? 0
                 )
                 if attributes["type"] != "NUMANode" { openDistances?.count = -1 }
+                if let count = openDistances?.count, count > PhysicalBounds.maxNUMANodes {
+                    problems.append(
+                        "hwloc XML: a NUMA distance matrix over \(count) nodes is beyond the physical bound of \(PhysicalBounds.maxNUMANodes) nodes; distances unknown"
+                    )
+                    openDistances?.count = -1
+                }
             case "distances":
                 v1Latencies = []
                 v1Base = attributes["latency_base"].flatMap { Double($0) } ?? 1
@@ -168,15 +189,8 @@ public enum HwlocXMLDecoder {
                 openDistances = nil
             case "distances":
                 let n = Int(Double(v1Latencies.count).squareRoot())
-                if n > 0, n * n == v1Latencies.count {
-                    distances.append(
-                        RawDistances(
-                            name: "v1",
-                            indexes: nil,
-                            values: v1Latencies.map { Int(($0 * v1Base).rounded()) },
-                            count: n
-                        )
-                    )
+                if n > 0, n * n == v1Latencies.count, let values = v1Distances() {
+                    distances.append(RawDistances(name: "v1", indexes: nil, values: values, count: n))
                 }
             default: break
             }
@@ -187,23 +201,73 @@ public enum HwlocXMLDecoder {
             text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).compactMap { Int($0) }
         }
 
+        /// hwloc-1 latencies are relative to `latency_base` (10 for SLIT-style matrices); each
+        /// product must be a physical distance before it becomes an integer.
+        private func v1Distances() -> [Int]? {
+            var values: [Int] = []
+            for latency in v1Latencies {
+                let distance = (latency * v1Base).rounded()
+                let bound = PhysicalBounds.numaDistance
+                guard distance >= Double(bound.range.lowerBound), distance <= Double(bound.range.upperBound) else {
+                    problems.append(
+                        bound.problem("\(latency) × latency_base \(v1Base)", from: "hwloc XML v1 NUMA distances")
+                            + " (the whole matrix)"
+                    )
+                    return nil
+                }
+                values.append(Int(distance))
+            }
+            return values
+        }
+
+        /// The OS indexes of a cpuset below `PhysicalBounds.cpuIndex`; higher ones are left out
+        /// and said once.
+        private func cpus(_ text: String?) -> [Int] {
+            guard let text else { return [] }
+            let (indexes, beyond) = HwlocBitmap.indexes(text, below: PhysicalBounds.cpuIndex.range.upperBound + 1)
+            if beyond { cpusetBeyondBound = true }
+            return indexes
+        }
+
+        /// A byte count the file wrote (`local_memory`, `cache_size`), within `bound`.
+        private func bytes(_ text: String?, _ bound: PhysicalBound<Int64>, _ source: String) -> (Int64?, Bool) {
+            guard let text else { return (nil, false) }
+            guard let value = Int64(text) else {
+                problems.append(bound.problem(text, from: source))
+                return (nil, true)
+            }
+            let admitted = bound.admit(value, from: source, problems: &problems)
+            return (admitted, admitted == nil)
+        }
+
         private func close(_ frame: Frame) {
             switch frame.type {
             case "Machine", "System": machineInfos.merge(frame.infos) { old, _ in old }
-            case "Package", "Socket": packages.append((frame.osIndex, Set(frame.cpus), frame.infos))
+            case "Package", "Socket":
+                packages.append((frame.osIndex, Set(cpus(frame.attributes["cpuset"])), frame.infos))
             case "Core":
                 cores += 1
-                coreCPUs.append(frame.cpus)
+                coreCPUs.append(cpus(frame.attributes["cpuset"]))
             case "PU": pus += 1
             case "NUMANode":
+                let osIndex = frame.osIndex ?? numa.count
+                let source = "hwloc XML NUMA node \(osIndex)"
+                guard PhysicalBounds.numaNodeIndex.contains(osIndex) else {
+                    problems.append(
+                        PhysicalBounds.numaNodeIndex.problem("\(osIndex)", from: source) + " (node left out)"
+                    )
+                    return
+                }
                 let sideCache = stack.last(where: { $0.type == "MemCache" })?.attributes["cache_size"]
+                let (memory, rejected) = bytes(frame.attributes["local_memory"], PhysicalBounds.memoryBytes, source)
                 numa.append(
                     RawNUMANode(
-                        osIndex: frame.osIndex ?? numa.count,
-                        memory: frame.attributes["local_memory"].flatMap { Int64($0) },
-                        cpus: frame.cpus,
+                        osIndex: osIndex,
+                        memory: memory,
+                        memoryRejected: rejected,
+                        cpus: cpus(frame.attributes["cpuset"]),
                         subtype: frame.attributes["subtype"],
-                        sideCache: sideCache.flatMap { Int64($0) },
+                        sideCache: bytes(sideCache, PhysicalBounds.memoryBytes, source + " memory-side cache").0,
                         infos: frame.infos
                     )
                 )
@@ -222,7 +286,9 @@ public enum HwlocXMLDecoder {
         }
 
         private func addCache(_ frame: Frame) {
-            guard let size = frame.attributes["cache_size"].flatMap({ Int64($0) }), size > 0 else { return }
+            guard frame.attributes["cache_size"] != "0",
+                let size = bytes(frame.attributes["cache_size"], PhysicalBounds.cacheBytes, "hwloc XML \(frame.type)").0
+            else { return }
             let level: Int
             if frame.type == "Cache" {
                 guard let depth = frame.attributes["depth"].flatMap({ Int($0) }) else { return }
@@ -280,42 +346,69 @@ public enum HwlocXMLDecoder {
             let ioTypes: Set<String> = ["Bridge", "PCIDev", "OSDev"]
             guard let anchor = stack.last(where: { !ioTypes.contains($0.type) }) else { return nil }
             if anchor.type == "NUMANode" { return anchor.osIndex }
-            if let nodes = anchor.nodes, nodes.count == 1 { return nodes[0] }
-            return nil
+            guard let nodeset = anchor.attributes["nodeset"] else { return nil }
+            let nodes = HwlocBitmap.indexes(nodeset, below: PhysicalBounds.numaNodeIndex.range.upperBound + 1).indexes
+            return nodes.count == 1 ? nodes[0] : nil
         }
 
         func facts() -> TopologyFacts {
-            let gpuNodes = numa.filter { $0.subtype == "GPUMemory" }
-            let host = numa.filter { $0.subtype != "GPUMemory" }.sorted { $0.osIndex < $1.osIndex }
+            if cpusetBeyondBound {
+                problems.append(
+                    "hwloc XML: cpusets name logical CPUs beyond the physical bound \(PhysicalBounds.cpuIndex.bound); those CPUs are left out"
+                )
+            }
+            var numa = self.numa
+            if numa.count > PhysicalBounds.maxNUMANodes {
+                problems.append(
+                    "hwloc XML: \(numa.count) NUMA nodes, beyond the physical bound of \(PhysicalBounds.maxNUMANodes); NUMA nodes unknown"
+                )
+                numa = []
+            }
+            let gpuIndexes = GPUMemoryNodeRule.gpuMemoryNodes(
+                numa.map {
+                    .init(osIndex: $0.osIndex, subtype: $0.subtype, hasCPUs: !$0.cpus.isEmpty, memory: $0.memory)
+                },
+                architecture: machineInfos["Architecture"],
+                cpuModel: packages.first?.infos["CPUModel"],
+                pciDevices: pci
+            )
+            let gpuNodes = numa.filter { gpuIndexes.contains($0.osIndex) }.sorted { $0.osIndex < $1.osIndex }
+            let host = numa.filter { !gpuIndexes.contains($0.osIndex) }.sorted { $0.osIndex < $1.osIndex }
             let anyMemory = host.contains { $0.memory != nil }
-            let matrix = distanceMatrix(hostOrder: host.map(\.osIndex))
+            let matrix = distanceMatrix(hostOrder: host.map(\.osIndex), allOrder: numa.map(\.osIndex).sorted())
             let nodes = host.enumerated().map { position, node -> NUMANodeFacts in
                 let cpus = node.cpus.sorted()
                 let package = packages.first { !cpus.isEmpty && Set(cpus).isSubset(of: $0.cpus) }?.osIndex
                 let kind = node.subtype?.lowercased() ?? node.infos["DAXType"].map { $0.lowercased() }
                 return NUMANodeFacts(
                     id: node.osIndex,
-                    memoryBytes: anyMemory ? (node.memory ?? 0) : nil,
+                    memoryBytes: anyMemory && !node.memoryRejected ? (node.memory ?? 0) : nil,
                     cpus: cpus,
                     distances: matrix?[position],
                     memoryKind: kind,
                     memorySideCacheBytes: node.sideCache,
-                    package: package
+                    package: package.flatMap { PhysicalBounds.numaNodeIndex.contains($0) ? $0 : nil }
                 )
             }
             let firstPackage = packages.first?.infos
+            func count(_ n: Int, _ bound: PhysicalBound<Int>) -> Int? {
+                n == 0 ? nil : bound.admit(n, from: "hwloc XML", problems: &problems)
+            }
             return TopologyFacts(
                 architecture: machineInfos["Architecture"],
                 cpuVendor: firstPackage?["CPUVendor"] ?? machineInfos["CPUVendor"],
                 cpuModel: firstPackage?["CPUModel"] ?? machineInfos["CPUModel"],
-                packages: packages.isEmpty ? nil : packages.count,
-                cores: cores == 0 ? nil : cores,
-                threads: pus == 0 ? nil : pus,
+                packages: count(packages.count, PhysicalBounds.packages),
+                cores: count(cores, PhysicalBounds.cores),
+                threads: count(pus, PhysicalBounds.threads),
                 numaNodes: nodes,
                 gpuMemoryNodes: gpuNodes.compactMap { node in
-                    guard let address = node.infos["PCIBusID"].flatMap(Hex.pciAddress), let bytes = node.memory
-                    else { return nil }
-                    return TopologyFacts.GPUMemoryNode(osIndex: node.osIndex, pciAddress: address, bytes: bytes)
+                    guard let bytes = node.memory else { return nil }
+                    return TopologyFacts.GPUMemoryNode(
+                        osIndex: node.osIndex,
+                        pciAddress: node.infos["PCIBusID"].flatMap(Hex.pciAddress),
+                        bytes: bytes
+                    )
                 },
                 caches: caches.map {
                     CacheFacts(level: $0.key.level, kind: $0.key.kind, sizeBytes: $0.key.size, count: $0.value)
@@ -324,27 +417,38 @@ public enum HwlocXMLDecoder {
                 coreCPUs: coreCPUs,
                 kinds: cpuKinds(),
                 pciDevices: pci.sorted { $0.address < $1.address },
-                machineInfos: machineInfos
+                machineInfos: machineInfos,
+                problems: problems
             )
         }
 
-        /// Rows of the NUMA latency matrix in `hostOrder`, when one covers exactly those nodes.
-        private func distanceMatrix(hostOrder: [Int]) -> [[Int]]? {
-            let n = hostOrder.count
-            guard n > 0 else { return nil }
-            let candidate =
-                distances.first { $0.name == "NUMALatency" && $0.count == n }
-                ?? distances.first {
-                    $0.name == "v1" && $0.count == n
+        /// Rows of the NUMA latency matrix for the host nodes (`hostOrder`), from the first
+        /// matrix that covers them: hwloc 2's `NUMALatency` names its nodes; an hwloc-1 matrix
+        /// follows document order, which is OS order, over the host nodes or over all of them
+        /// (GPU memory nodes included). A matrix with a distance outside the bound is unknown.
+        private func distanceMatrix(hostOrder: [Int], allOrder: [Int]) -> [[Int]]? {
+            guard !hostOrder.isEmpty else { return nil }
+            let candidates = distances.filter { $0.name == "NUMALatency" } + distances.filter { $0.name == "v1" }
+            for d in candidates {
+                let order = d.indexes ?? (d.count == hostOrder.count ? hostOrder : allOrder)
+                let n = order.count
+                guard d.count == n, d.values.count == n * n, Set(order).count == n,
+                    Set(hostOrder).isSubset(of: Set(order))
+                else { continue }
+                if let wrong = d.values.first(where: { !PhysicalBounds.numaDistance.contains($0) }) {
+                    problems.append(
+                        PhysicalBounds.numaDistance.problem("\(wrong)", from: "hwloc XML NUMA distances")
+                            + " (the whole matrix)"
+                    )
+                    return nil
                 }
-            guard let d = candidate, d.values.count == n * n else { return nil }
-            // v2 lists OS indexes; v1 matrices follow document order, which is OS order in hwloc-1 files.
-            let order = d.indexes ?? hostOrder
-            guard Set(order) == Set(hostOrder), order.count == n else { return nil }
-            return hostOrder.map { row in
-                let i = order.firstIndex(of: row) ?? 0
-                return hostOrder.map { column in d.values[i * n + (order.firstIndex(of: column) ?? 0)] }
+                let position = Dictionary(order.enumerated().map { ($1, $0) }) { first, _ in first }
+                return hostOrder.map { row in
+                    let i = position[row] ?? 0
+                    return hostOrder.map { column in d.values[i * n + (position[column] ?? 0)] }
+                }
             }
+            return nil
         }
 
         /// hwloc ≥ 2.10 reports one kind per ARM part; older releases split by capacity and
@@ -354,7 +458,11 @@ public enum HwlocXMLDecoder {
             var merged: [(name: String, cpus: [Int], efficiency: Int?, mhz: Int?)] = []
             for (index, kind) in kinds.enumerated() {
                 let name = kind.infos["CPUPart"] ?? kind.infos["CoreType"] ?? "kind\(index)"
-                let mhz = kind.infos["FrequencyMaxMHz"].flatMap { Int($0) }
+                let mhz = PhysicalBounds.clockMhz.admit(
+                    kind.infos["FrequencyMaxMHz"].flatMap { Int($0) },
+                    from: "hwloc XML CPU kind \(name)",
+                    problems: &problems
+                )
                 if let at = merged.firstIndex(where: { $0.name == name }) {
                     merged[at].cpus += kind.cpus
                     merged[at].efficiency = [merged[at].efficiency, kind.efficiency].compactMap { $0 }.max()

@@ -6,9 +6,10 @@ public struct TopologyFacts: Sendable, Equatable {
     public var packages: Int?
     public var cores: Int?
     public var threads: Int?
-    /// Host NUMA nodes in OS index order.
+    /// Host NUMA nodes in OS index order: GPU memory nodes are never among them.
     public var numaNodes: [NUMANodeFacts]
-    /// GPU memory that the kernel exposes as CPU-less NUMA nodes (POWER9 with NVLink).
+    /// GPU memory that the kernel exposes as CPU-less NUMA nodes (POWER9 with NVLink), in OS
+    /// index order.
     public var gpuMemoryNodes: [GPUMemoryNode]
     public var caches: [CacheFacts]
     /// The PU OS indexes of each core, in topology order: the benchmark pins one thread per core.
@@ -17,6 +18,9 @@ public struct TopologyFacts: Sendable, Equatable {
     public var pciDevices: [PCIDeviceRecord]
     /// The Machine object's infos (`DMIProductName`, `Architecture`, …).
     public var machineInfos: [String: String]
+    /// Values the file gave that no machine has (`PhysicalBounds`), in words; each became
+    /// unknown or was left out.
+    public var problems: [String]
 
     public init(
         architecture: String? = nil,
@@ -31,7 +35,8 @@ public struct TopologyFacts: Sendable, Equatable {
         coreCPUs: [[Int]] = [],
         kinds: [CPUKindFacts] = [],
         pciDevices: [PCIDeviceRecord] = [],
-        machineInfos: [String: String] = [:]
+        machineInfos: [String: String] = [:],
+        problems: [String] = []
     ) {
         self.architecture = architecture
         self.cpuVendor = cpuVendor
@@ -46,12 +51,20 @@ public struct TopologyFacts: Sendable, Equatable {
         self.kinds = kinds
         self.pciDevices = pciDevices
         self.machineInfos = machineInfos
+        self.problems = problems
     }
 
-    /// A NUMA node holding a GPU's memory, tied to the GPU by its PCI address.
+    /// A NUMA node holding a GPU's memory, tied to the GPU by its PCI address when the file
+    /// says it (hwloc 2's `PCIBusID` info; hwloc 1 files do not).
     public struct GPUMemoryNode: Sendable, Equatable {
         public var osIndex: Int
-        public var pciAddress: String
+        public var pciAddress: String?
         public var bytes: Int64
+
+        public init(osIndex: Int, pciAddress: String?, bytes: Int64) {
+            self.osIndex = osIndex
+            self.pciAddress = pciAddress
+            self.bytes = bytes
+        }
     }
 }
