@@ -70,8 +70,11 @@ struct FitOptions: ParsableArguments {
             return found.profile
         }
         if let machine {
-            guard let data = FileManager.default.contents(atPath: machine) else {
-                throw CLIError(message: "no such file: \(machine)")
+            let data: Data
+            do {
+                data = Data(try SafeFile.bytes(machine, limit: .machineProfile, followingLastLink: true))
+            } catch {
+                throw CLIError(message: "\(error)")
             }
             do {
                 return try ProfileJSON.decoder().decode(MachineProfile.self, from: data)
