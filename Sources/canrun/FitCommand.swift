@@ -92,7 +92,7 @@ struct FitOptions: ParsableArguments {
         if let profile = daemon.machine() { return profile }
         var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
         let cache = BandwidthCacheLookup.userCache()
-        profile.bandwidth = cache(HardwareFingerprint.of(profile))
+        profile.bandwidth = cache(profile)
         return profile
     }
 
