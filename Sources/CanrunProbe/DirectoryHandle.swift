@@ -51,8 +51,12 @@ public final class DirectoryHandle: @unchecked Sendable {
             return code == ELOOP
                 ? FileError(path: path, problem: .symbolicLink, code: code) : FileError.opening(path, code: code)
         }
-        // The last component is not a folder, or one above it is not.
+        // The last component is not a folder (O_NOFOLLOW|O_DIRECTORY on a link to one says
+        // ENOTDIR, not ELOOP), or one above it is not.
         var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK {
+            return FileError(path: path, problem: .symbolicLink, code: code)
+        }
         if lstat(path, &status) == 0, let kind = FileError.kind(mode: status.st_mode) {
             return FileError(path: path, problem: .unsafeDirectory(reason: "it is \(kind), not a folder"), code: code)
         }

@@ -43,6 +43,22 @@ public enum MachineProbe {
         public var smbiosTable: [UInt8]?
         public var udevDatabase: String?
         public var nvml: [GPUDriverReading]
+
+        public init(
+            topologyXML: Data? = nil,
+            meminfo: String? = nil,
+            cpuinfo: String? = nil,
+            smbiosTable: [UInt8]? = nil,
+            udevDatabase: String? = nil,
+            nvml: [GPUDriverReading] = []
+        ) {
+            self.topologyXML = topologyXML
+            self.meminfo = meminfo
+            self.cpuinfo = cpuinfo
+            self.smbiosTable = smbiosTable
+            self.udevDatabase = udevDatabase
+            self.nvml = nvml
+        }
     }
 
     public static func probe(_ options: Options = Options()) -> (readings: ProbeReadings, capture: Capture) {

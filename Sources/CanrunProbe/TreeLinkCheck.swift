@@ -18,6 +18,12 @@ public enum TreeLinkCheck {
         public var target: String
         public var root: String
 
+        public init(link: String, target: String, root: String) {
+            self.link = link
+            self.target = target
+            self.root = root
+        }
+
         public var description: String {
             "\(link) is a symbolic link to \(target), outside the recording \(root): the recorded tree is not read"
         }
