@@ -27,11 +27,11 @@ public enum CatalogFiles {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
             for name in names.sorted() where name.hasSuffix(".toml") {
                 let path = directory + "/" + name
-                guard let data = FileManager.default.contents(atPath: path), data.count <= 4 << 20 else {
-                    problems.append("\(path): unreadable or larger than 4 MiB; file skipped")
-                    continue
+                do {
+                    sources.append(ModelCatalog.Source(path: path, text: try SafeFile.text(path, limit: .catalogFile)))
+                } catch {
+                    problems.append("\(error); file skipped")
                 }
-                sources.append(ModelCatalog.Source(path: path, text: String(decoding: data, as: UTF8.self)))
             }
         }
         let catalog = ModelCatalog(sources: sources)
@@ -45,9 +45,7 @@ public enum CatalogFiles {
         ModelCatalog, QuantTable
     ) {
         let quantsPath = try DataDirectory.locate("quants.toml", environment: environment)
-        let table = try QuantTable(
-            toml: String(decoding: FileManager.default.contents(atPath: quantsPath) ?? Data(), as: UTF8.self)
-        )
+        let table = try QuantTable(toml: try SafeFile.text(quantsPath, limit: .dataTable))
         let directory = (quantsPath as NSString).deletingLastPathComponent + "/models"
         return (catalog(shippedDirectory: directory), table)
     }

@@ -9,7 +9,7 @@ public enum DRMSysfsReader {
     ///   changes; a free-memory poll leaves it out.
     public static func read(root: HostRoot, links: Bool = true) -> [GPUDriverReading] {
         let base = root.resolve("/sys/class/drm")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
+        guard let names = root.list(base) else { return [] }
         let cards = names.filter { $0.hasPrefix("card") && Int($0.dropFirst(4)) != nil }
             .sorted { Int($0.dropFirst(4)) ?? 0 < Int($1.dropFirst(4)) ?? 0 }
         return cards.compactMap { card in reading(device: base + "/" + card + "/device", root: root, links: links) }
@@ -17,33 +17,33 @@ public enum DRMSysfsReader {
 
     static func reading(device dir: String, root: HostRoot, links: Bool) -> GPUDriverReading? {
         let link = { links ? SysfsPCILink.read(device: dir, root: root) : nil }
-        let uevent = SysfsFile.string(dir + "/uevent").map(parseUevent) ?? [:]
+        let uevent = root.attribute(dir + "/uevent").map(parseUevent) ?? [:]
         let driver = uevent["DRIVER"]
         var ids = uevent["PCI_ID"]?.split(separator: ":").compactMap { UInt16($0, radix: 16) } ?? []
         if ids.count != 2 {
             ids = ["vendor", "device"].compactMap { file in
-                SysfsFile.string(dir + "/" + file).flatMap {
+                root.attribute(dir + "/" + file).flatMap {
                     UInt16($0.replacingOccurrences(of: "0x", with: ""), radix: 16)
                 }
             }
         }
         let address = uevent["PCI_SLOT_NAME"].flatMap(PCIAddress.normalise)
-        if let total = SysfsFile.int64(dir + "/mem_info_vram_total") {
-            let used = SysfsFile.int64(dir + "/mem_info_vram_used")
+        if let total = root.int64(dir + "/mem_info_vram_total") {
+            let used = root.int64(dir + "/mem_info_vram_used")
             return GPUDriverReading(
                 pciAddress: address,
                 vendorId: ids.first,
                 deviceId: ids.count == 2 ? ids[1] : nil,
                 memoryBytes: total,
                 memoryFreeBytes: used.map { total - $0 },
-                gttBytes: SysfsFile.int64(dir + "/mem_info_gtt_total"),
+                gttBytes: root.int64(dir + "/mem_info_gtt_total"),
                 pcieLink: link(),
                 source: "amdgpu_sysfs",
                 driver: driver ?? "amdgpu"
             )
         }
-        let tiles = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasPrefix("tile") } ?? []
-        let xeBytes = tiles.compactMap { SysfsFile.int64(dir + "/" + $0 + "/physical_vram_size_bytes") }
+        let tiles = root.list(dir)?.filter { $0.hasPrefix("tile") } ?? []
+        let xeBytes = tiles.compactMap { root.int64(dir + "/" + $0 + "/physical_vram_size_bytes") }
         if !xeBytes.isEmpty {
             return GPUDriverReading(
                 pciAddress: address,

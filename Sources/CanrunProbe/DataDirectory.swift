@@ -40,11 +40,7 @@ public enum DataDirectory {
 
     /// The text of the first `file` found.
     private static func text(_ file: String, environment: [String: String]) throws -> String {
-        let path = try locate(file, environment: environment)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw NotFound(file: path, searched: [path])
-        }
-        return String(decoding: data, as: UTF8.self)
+        try SafeFile.text(try locate(file, environment: environment), limit: .dataTable)
     }
 
     /// The GPU table, from the first `gpus.toml` found.

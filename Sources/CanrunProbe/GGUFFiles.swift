@@ -4,15 +4,12 @@ import Foundation
 /// Reads GGUF headers from disk without touching the weights: a buffered sequential reader
 /// over the file, and the discovery of split parts (`name-00001-of-00003.gguf`).
 public enum GGUFFiles {
-    /// The header of one file.
+    /// The header of one file: a regular file (a FIFO or a device is refused before it is
+    /// read), opened through `SafeFile`; a symbolic link is followed, as the user named the
+    /// file (the Hugging Face cache links every file into its blob store).
     public static func header(_ path: String, table: QuantTable) throws -> GGUFFile {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
-        let size = try handle.seekToEnd()
-        try handle.seek(toOffset: 0)
-        var reader = GGUFReader(source: FileSource(handle: handle, size: size), table: table)
+        let file = try SafeFile.open(.system(path, followingLastLink: true), limit: nil)
+        var reader = GGUFReader(source: FileSource(file: file), table: table)
         return try reader.read()
     }
 
@@ -48,17 +45,17 @@ public enum GGUFFiles {
         return stem.lowercased()
     }
 
-    /// Reads in 64 KiB chunks; a header is read front to back once.
+    /// Reads in 64 KiB chunks; a header is read front to back once. The GGUF reader bounds
+    /// every field it asks for by `size`, so no read here passes the end of the file.
     struct FileSource: GGUFByteSource {
-        let handle: FileHandle
-        let size: UInt64
+        let file: SafeFile.Opened
+        var size: UInt64 { UInt64(max(0, file.size)) }
         private(set) var position: UInt64 = 0
         private var buffer: [UInt8] = []
         private var bufferStart: UInt64 = 0
 
-        init(handle: FileHandle, size: UInt64) {
-            self.handle = handle
-            self.size = size
+        init(file: SafeFile.Opened) {
+            self.file = file
         }
 
         mutating func read(_ count: Int) throws -> [UInt8] {
@@ -68,7 +65,7 @@ public enum GGUFFiles {
                 let offsetInBuffer = Int(position - bufferStart)
                 if offsetInBuffer >= buffer.count {
                     bufferStart = position
-                    buffer = Array(try handle.read(upToCount: max(65536, count - out.count)) ?? Data())
+                    buffer = try file.read(upTo: max(65536, count - out.count))
                     if buffer.isEmpty {
                         throw GGUFError.truncated(at: position, needed: "\(count - out.count) more bytes")
                     }

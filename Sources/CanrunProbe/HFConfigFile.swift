@@ -13,6 +13,13 @@ public enum HFConfigFile {
         return path.hasSuffix(".json") ? path : nil
     }
 
+    /// The bytes of the config.json at `configPath` (as `path(_:)` found it): a regular file of
+    /// at most `ReadLimit.modelConfig`, a link followed (the user named it; hub snapshots link
+    /// their files into the blob store).
+    public static func read(_ configPath: String) throws(FileError) -> Data {
+        Data(try SafeFile.bytes(configPath, limit: .modelConfig, followingLastLink: true))
+    }
+
     /// An id for the model: the repo name of a hub cache folder (`models--Qwen--Qwen3-8B` →
     /// `qwen3-8b`), else the file's own name (`gpt-oss-20b.config.json`), else its folder's.
     public static func id(_ configPath: String) -> String {

@@ -26,7 +26,10 @@ public enum HwlocTopologyLoader {
     ///
     /// - Parameter includeIO: also walk PCI and OS devices (16–65 ms live, the sysfs walk
     ///   dominates). The live probe reads PCI with libpci instead and passes `false`.
+    /// - Throws: `TreeLinkCheck.Refusal` when a recorded tree holds a symbolic link out of it
+    ///   (hwloc follows every link, absolute ones to this machine's files).
     public static func exportXML(root: HostRoot, includeIO: Bool = true) throws -> Data {
+        try TreeLinkCheck.check(root)
         lock.lock()
         defer { lock.unlock() }
         let names = ["HWLOC_FSROOT", "HWLOC_THISSYSTEM", "HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES", "HWLOC_COMPONENTS"]

@@ -63,8 +63,9 @@ public enum LocalModels {
         guard let paths = fm.enumerator(atPath: manifests)?.allObjects as? [String] else { return [] }
         return paths.sorted().compactMap { relative -> Model? in
             let parts = relative.split(separator: "/")
-            guard parts.count == 4, let data = fm.contents(atPath: manifests + "/" + relative),
-                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            guard parts.count == 4,
+                let bytes = try? SafeFile.bytes(manifests + "/" + relative, limit: .ollamaManifest),
+                let json = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
                 let layers = json["layers"] as? [[String: Any]],
                 let layer = layers.first(where: { ($0["mediaType"] as? String) == "application/vnd.ollama.image.model" }
                 ),

@@ -43,6 +43,22 @@ public enum MachineProbe {
         public var smbiosTable: [UInt8]?
         public var udevDatabase: String?
         public var nvml: [GPUDriverReading]
+
+        public init(
+            topologyXML: Data? = nil,
+            meminfo: String? = nil,
+            cpuinfo: String? = nil,
+            smbiosTable: [UInt8]? = nil,
+            udevDatabase: String? = nil,
+            nvml: [GPUDriverReading] = []
+        ) {
+            self.topologyXML = topologyXML
+            self.meminfo = meminfo
+            self.cpuinfo = cpuinfo
+            self.smbiosTable = smbiosTable
+            self.udevDatabase = udevDatabase
+            self.nvml = nvml
+        }
     }
 
     public static func probe(_ options: Options = Options()) -> (readings: ProbeReadings, capture: Capture) {
@@ -58,9 +74,9 @@ public enum MachineProbe {
         } catch {
             readings.warnings.append("topology unknown: \(error)")
         }
-        capture.meminfo = SysfsFile.string(root.resolve("/proc/meminfo"))
+        capture.meminfo = procText(root, "/proc/meminfo", limit: .meminfo, warnings: &readings.warnings)
         readings.meminfo = capture.meminfo.map(MeminfoParser.parse)
-        capture.cpuinfo = SysfsFile.string(root.resolve("/proc/cpuinfo"))
+        capture.cpuinfo = procText(root, "/proc/cpuinfo", limit: .cpuinfo, warnings: &readings.warnings)
         readings.cpuinfo = capture.cpuinfo.map(CPUInfoParser.parse)
         if root.isLive {
             readings.osSupport = CPUFeatureProbe.osSupport()
@@ -98,13 +114,31 @@ public enum MachineProbe {
         return (readings, capture)
     }
 
+    /// A procfs file's text, trimmed; nil with a warning when it cannot be read for any reason
+    /// but absence (a recording without it).
+    private static func procText(
+        _ root: HostRoot,
+        _ absolute: String,
+        limit: ReadLimit,
+        warnings: inout [String]
+    ) -> String? {
+        do {
+            return try root.text(root.resolve(absolute), limit: limit).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            if error.problem != .notFound { warnings.append("\(absolute) not used: \(error)") }
+            return nil
+        }
+    }
+
     private static func readPCI(root: HostRoot, options: Options, into readings: inout ProbeReadings) {
         let bus = root.resolve("/sys/bus/pci")
-        guard FileManager.default.fileExists(atPath: bus + "/devices") else {
+        guard root.exists(bus + "/devices") else {
             readings.warnings.append("no PCI bus at \(bus): GPUs unknown")
             return
         }
         do {
+            // libpci follows every link of a recorded tree: it reads only a tree without links out.
+            try TreeLinkCheck.check(root)
             var devices = try LibpciBus.scan(.sysfs(bus), idsFile: options.pciIDsFile) { device in
                 GPUClassifier.classify(device) != .notAccelerator && !options.hasOwnName(device)
             }

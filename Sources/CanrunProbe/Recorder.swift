@@ -21,25 +21,35 @@ public enum Recorder {
         "mem_info_gtt_total", "mem_info_vram_vendor",
     ]
 
+    /// Writes the recording into `folder`, which must be new (it is created) or an empty folder
+    /// this user owns. Every file is created `O_EXCL | O_NOFOLLOW` below the folder held open,
+    /// so links planted in it are refused, never written through.
     public static func write(_ capture: MachineProbe.Capture, root: HostRoot, to folder: String) throws {
-        let fm = FileManager.default
-        func put(_ relative: String, _ data: Data) throws {
-            let url = URL(fileURLWithPath: folder).appendingPathComponent(relative)
-            do {
-                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try data.write(to: url, options: .atomic)
+        let directory: DirectoryHandle
+        do throws(FileError) {
+            directory = try DirectoryHandle.open(folder, creating: 0o755)
+            try directory.requireOwned()
+            guard try directory.names().isEmpty else { throw FileError(path: folder, problem: .notEmpty) }
+        } catch {
+            throw RecordError(path: folder, reason: error.reason)
+        }
+        func put(_ relative: String, _ bytes: [UInt8]) throws {
+            let parent = (relative as NSString).deletingLastPathComponent
+            do throws(FileError) {
+                let into = parent.isEmpty ? directory : try directory.subdirectories(parent)
+                try into.createFile((relative as NSString).lastPathComponent, contents: bytes)
             } catch {
-                throw RecordError(path: url.path, reason: error.localizedDescription)
+                throw RecordError(path: folder + "/" + relative, reason: error.reason)
             }
         }
-        func text(_ relative: String, _ string: String) throws { try put(relative, Data((string + "\n").utf8)) }
+        func text(_ relative: String, _ string: String) throws { try put(relative, Array((string + "\n").utf8)) }
 
         if let xml = capture.topologyXML {
-            try put("topology.xml", Data(scrubTopology(String(decoding: xml, as: UTF8.self)).utf8))
+            try put("topology.xml", Array(scrubTopology(String(decoding: xml, as: UTF8.self)).utf8))
         }
         if let meminfo = capture.meminfo { try text("proc/meminfo", meminfo) }
         if let cpuinfo = capture.cpuinfo { try text("proc/cpuinfo", cpuinfo) }
-        if let table = capture.smbiosTable { try put("sys/firmware/dmi/tables/DMI", Data(SMBIOSScrubber.scrub(table))) }
+        if let table = capture.smbiosTable { try put("sys/firmware/dmi/tables/DMI", SMBIOSScrubber.scrub(table)) }
         if let udev = capture.udevDatabase {
             let kept = udev.split(separator: "\n").filter { line in
                 !["SERIAL", "UUID", "ASSET"].contains { line.uppercased().contains($0) }
@@ -47,38 +57,40 @@ public enum Recorder {
             try text("run/udev/data/+dmi:id", kept.joined(separator: "\n"))
         }
         let devices = root.resolve("/sys/bus/pci/devices")
-        for name in ((try? fm.contentsOfDirectory(atPath: devices)) ?? []).sorted() {
+        for name in (root.list(devices) ?? []).sorted() {
             for file in pciFiles {
-                if let value = SysfsFile.string(devices + "/" + name + "/" + file) {
+                if let value = root.attribute(devices + "/" + name + "/" + file) {
                     try text("sys/bus/pci/devices/\(name)/\(file)", value)
                 }
             }
-            if let driver = try? fm.destinationOfSymbolicLink(atPath: devices + "/" + name + "/driver") {
-                let link = folder + "/sys/bus/pci/devices/\(name)/driver"
-                try? fm.removeItem(atPath: link)
-                try? fm.createSymbolicLink(
-                    atPath: link,
-                    withDestinationPath: "../../../bus/pci/drivers/" + (driver as NSString).lastPathComponent
-                )
+            if let driver = root.linkTarget(devices + "/" + name + "/driver") {
+                let relative = "sys/bus/pci/devices/\(name)"
+                do throws(FileError) {
+                    try directory.subdirectories(relative).createSymbolicLink(
+                        "driver",
+                        to: "../../../bus/pci/drivers/" + (driver as NSString).lastPathComponent
+                    )
+                } catch {
+                    throw RecordError(path: folder + "/" + relative + "/driver", reason: error.reason)
+                }
             }
         }
         let drm = root.resolve("/sys/class/drm")
-        for card in ((try? fm.contentsOfDirectory(atPath: drm)) ?? [])
-        where card.hasPrefix("card") && !card.contains("-") {
+        for card in (root.list(drm) ?? []) where card.hasPrefix("card") && !card.contains("-") {
             let device = drm + "/" + card + "/device"
             for file in drmFiles {
-                if let value = SysfsFile.string(device + "/" + file) {
+                if let value = root.attribute(device + "/" + file) {
                     try text("sys/class/drm/\(card)/device/\(file)", value)
                 }
             }
-            for tile in ((try? fm.contentsOfDirectory(atPath: device)) ?? []) where tile.hasPrefix("tile") {
-                if let value = SysfsFile.string(device + "/" + tile + "/physical_vram_size_bytes") {
+            for tile in (root.list(device) ?? []) where tile.hasPrefix("tile") {
+                if let value = root.attribute(device + "/" + tile + "/physical_vram_size_bytes") {
                     try text("sys/class/drm/\(card)/device/\(tile)/physical_vram_size_bytes", value)
                 }
             }
         }
         if !capture.nvml.isEmpty {
-            try put("nvml.json", try ProfileJSON.encoder().encode(capture.nvml))
+            try put("nvml.json", Array(try ProfileJSON.encoder().encode(capture.nvml)))
         }
     }
 

@@ -20,26 +20,46 @@ public enum ReplaySource {
         }
     }
 
-    public static func read(_ path: String, pciIDsFile: String? = LibpciBus.defaultIDsFile) throws -> ProbeReadings {
+    /// - Parameters:
+    ///   - path: a folder (everything in it is read beneath it: a symbolic link out of it is
+    ///     refused) or a single file (followed if it is a link: the user named it).
+    ///   - resolution: how paths beneath a folder are resolved (`BeneathRoot`).
+    public static func read(
+        _ path: String,
+        pciIDsFile: String? = LibpciBus.defaultIDsFile,
+        resolution: BeneathRoot.Resolution = .kernel
+    ) throws -> ProbeReadings {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ReplayError.notFound(path)
         }
-        if isDirectory.boolValue { return readFolder(path, pciIDsFile: pciIDsFile) }
+        if isDirectory.boolValue {
+            return readFolder(HostRoot(path, resolution: resolution), pciIDsFile: pciIDsFile)
+        }
         var readings = ProbeReadings()
-        guard try readFile(path, into: &readings, pciIDsFile: pciIDsFile) else { throw ReplayError.unrecognised(path) }
+        guard try readFile(.system(path, followingLastLink: true), into: &readings, pciIDsFile: pciIDsFile) else {
+            throw ReplayError.unrecognised(path)
+        }
         return readings
     }
 
-    private static func readFolder(_ path: String, pciIDsFile: String?) -> ProbeReadings {
-        let folder = treeRoot(path)
-        let root = HostRoot(folder)
+    private static func readFolder(_ given: HostRoot, pciIDsFile: String?) -> ProbeReadings {
+        let root = treeRoot(given)
+        let folder = root.path
         var readings = ProbeReadings()
-        let fm = FileManager.default
-        func exists(_ relative: String) -> Bool { fm.fileExists(atPath: folder + "/" + relative) }
+        func exists(_ relative: String) -> Bool { root.exists(folder + "/" + relative) }
+        func file(_ relative: String) -> SafeFile.Location { root.location(folder + "/" + relative) }
+        func text(_ relative: String, limit: ReadLimit) -> String? {
+            do {
+                return try root.text(folder + "/" + relative, limit: limit)
+            } catch {
+                readings.warnings.append("\(relative) of the recording not read: \(error)")
+                return nil
+            }
+        }
 
         if exists("topology.xml") {
-            _ = try? readFile(folder + "/topology.xml", into: &readings, pciIDsFile: pciIDsFile, warn: true)
+            _ = try? readFile(file("topology.xml"), into: &readings, pciIDsFile: pciIDsFile, warn: true)
         } else if exists("sys/devices/system") || exists("proc/cpuinfo") {
             do {
                 readings.topology = try HwlocXMLDecoder.decode(try HwlocTopologyLoader.exportXML(root: root))
@@ -48,10 +68,10 @@ public enum ReplaySource {
             }
         }
         for name in ["proc/meminfo", "meminfo"] where readings.meminfo == nil && exists(name) {
-            readings.meminfo = SysfsFile.string(folder + "/" + name).map(MeminfoParser.parse)
+            readings.meminfo = text(name, limit: .meminfo).map(MeminfoParser.parse)
         }
         for name in ["proc/cpuinfo", "cpuinfo"] where readings.cpuinfo == nil && exists(name) {
-            readings.cpuinfo = SysfsFile.string(folder + "/" + name).map(CPUInfoParser.parse)
+            readings.cpuinfo = text(name, limit: .cpuinfo).map(CPUInfoParser.parse)
         }
         if exists("sys/firmware/dmi") || exists("run/udev/data") {
             let smbios = SMBIOSSource.read(root: root)
@@ -59,45 +79,55 @@ public enum ReplaySource {
             readings.warnings += smbios.warnings.filter { !$0.contains("without root") }
         }
         if readings.smbios == nil, exists("dmi.bin") {
-            _ = try? readFile(folder + "/dmi.bin", into: &readings, pciIDsFile: pciIDsFile, warn: true)
+            _ = try? readFile(file("dmi.bin"), into: &readings, pciIDsFile: pciIDsFile, warn: true)
         }
         if readings.smbios == nil, exists("dmidecode.txt") {
-            _ = try? readFile(folder + "/dmidecode.txt", into: &readings, pciIDsFile: pciIDsFile, warn: true)
+            _ = try? readFile(file("dmidecode.txt"), into: &readings, pciIDsFile: pciIDsFile, warn: true)
         }
         if exists("sys/bus/pci/devices") {
             readings.pciDevices = SysfsPCIReader.read(root: root)
             readings.pciSource = "sysfs"
         } else if exists("lspci.txt") {
-            _ = try? readFile(folder + "/lspci.txt", into: &readings, pciIDsFile: pciIDsFile, warn: true)
+            _ = try? readFile(file("lspci.txt"), into: &readings, pciIDsFile: pciIDsFile, warn: true)
         }
         readings.driverReadings += DRMSysfsReader.read(root: root)
         for name in ["nvml.json", "nvidia-smi.xml", "rocm-smi.json"] where exists(name) {
-            _ = try? readFile(folder + "/" + name, into: &readings, pciIDsFile: pciIDsFile, warn: true)
+            _ = try? readFile(file(name), into: &readings, pciIDsFile: pciIDsFile, warn: true)
         }
         return readings
     }
 
-    /// A gathered archive unpacks to `NAME/{sys,proc}`: accept the outer folder too.
-    private static func treeRoot(_ path: String) -> String {
-        let fm = FileManager.default
+    /// A gathered archive unpacks to `NAME/{sys,proc}`: accept the outer folder too (when
+    /// `NAME` lies inside it: a link out of the recording is not a tree of it).
+    private static func treeRoot(_ given: HostRoot) -> HostRoot {
+        let path = given.path
         let markers = [
             "sys", "proc", "topology.xml", "dmidecode.txt", "dmi.bin", "nvidia-smi.xml", "rocm-smi.json", "nvml.json",
         ]
-        if markers.contains(where: { fm.fileExists(atPath: path + "/" + $0) }) { return path }
-        let children = (try? fm.contentsOfDirectory(atPath: path)) ?? []
-        let trees = children.filter { fm.fileExists(atPath: path + "/" + $0 + "/sys") }
-        return trees.count == 1 ? path + "/" + trees[0] : path
+        if markers.contains(where: { given.exists(path + "/" + $0) }) { return given }
+        let children = given.list(path) ?? []
+        let trees = children.filter {
+            given.exists(path + "/" + $0 + "/sys") && given.linkTarget(path + "/" + $0) == nil
+        }
+        return trees.count == 1 ? HostRoot(path + "/" + trees[0], resolution: given.resolution) : given
     }
 
     /// Reads one file by its content; false when the content is of no known kind.
     @discardableResult
     private static func readFile(
-        _ path: String,
+        _ file: SafeFile.Location,
         into readings: inout ProbeReadings,
         pciIDsFile: String?,
         warn: Bool = false
     ) throws -> Bool {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ReplayError.notFound(path) }
+        let path = file.path
+        let data: Data
+        do {
+            data = Data(try SafeFile.bytes(file, limit: .recordedOutput))
+        } catch {
+            readings.warnings.append("\(path) not read: \(error)")
+            throw error
+        }
         let head = String(decoding: data.prefix(4096), as: UTF8.self)
         do {
             if SMBIOSDumpFile.isDump(Array(data.prefix(8))) {

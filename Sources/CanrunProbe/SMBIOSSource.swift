@@ -23,28 +23,42 @@ public enum SMBIOSSource {
     ///   before the root-only original.
     public static func read(root: HostRoot, tableCopy: String? = nil) -> Result {
         var warnings: [String] = []
-        if let tableCopy, case .success(let bytes) = RawFile.read(tableCopy) {
-            if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                == unavailableSentinel
-            {
-                warnings.append("systemd could not load the SMBIOS table for canrund (\(tableCopy) says so)")
-            } else {
-                let decoded = SMBIOSTableDecoder.decode(bytes)
-                return Result(reading: decoded.reading, rawTable: bytes, udevDatabase: nil, warnings: decoded.problems)
+        if let tableCopy {
+            switch Swift.Result(catching: { () throws(FileError) in
+                try SafeFile.bytes(tableCopy, limit: .smbiosTable)
+            }) {
+            case .success(let bytes):
+                if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    == unavailableSentinel
+                {
+                    warnings.append("systemd could not load the SMBIOS table for canrund (\(tableCopy) says so)")
+                } else {
+                    let decoded = SMBIOSTableDecoder.decode(bytes)
+                    return Result(
+                        reading: decoded.reading,
+                        rawTable: bytes,
+                        udevDatabase: nil,
+                        warnings: decoded.problems
+                    )
+                }
+            case .failure(let error):
+                warnings.append("the copy of the SMBIOS table not used: \(error)")
             }
         }
         let tablePath = root.resolve("/sys/firmware/dmi/tables/DMI")
-        switch RawFile.read(tablePath) {
+        switch Swift.Result(catching: { () throws(FileError) in try root.bytes(tablePath, limit: .smbiosTable) }) {
         case .success(let bytes):
             let decoded = SMBIOSTableDecoder.decode(bytes)
             warnings += decoded.problems
             return Result(reading: decoded.reading, rawTable: bytes, udevDatabase: nil, warnings: warnings)
-        case .failure(let error) where error.code == EACCES || error.code == EPERM:
+        case .failure(let error) where error.problem == .permissionDenied:
             warnings.append(
                 "SMBIOS table not readable without root (\(tablePath)): memory modules from udev's database if present; run as root (or ask canrund) for the full table"
             )
-        case .failure:
+        case .failure(let error) where error.problem == .notFound:
             break
+        case .failure(let error):
+            warnings.append("SMBIOS table not used: \(error)")
         }
         if let entries = entryFiles(root: root) {
             let decoded = SMBIOSTableDecoder.decode(entries)
@@ -52,7 +66,7 @@ public enum SMBIOSSource {
             return Result(reading: decoded.reading, rawTable: entries, udevDatabase: nil, warnings: warnings)
         }
         let udevPath = root.resolve("/run/udev/data/+dmi:id")
-        if let text = SysfsFile.string(udevPath), let reading = UdevMemoryReader.read(text) {
+        if let text = try? root.text(udevPath, limit: .udevDatabase), let reading = UdevMemoryReader.read(text) {
             return Result(reading: reading, rawTable: nil, udevDatabase: text, warnings: warnings)
         }
         if warnings.isEmpty {
@@ -68,7 +82,7 @@ public enum SMBIOSSource {
     /// `/sys/firmware/dmi/entries/{4,17}-N/raw` concatenated in entry order, or nil.
     private static func entryFiles(root: HostRoot) -> [UInt8]? {
         let base = root.resolve("/sys/firmware/dmi/entries")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return nil }
+        guard let names = root.list(base) else { return nil }
         let wanted = names.filter { $0.hasPrefix("17-") || $0.hasPrefix("4-") }.sorted { a, b in
             let pa = a.split(separator: "-").compactMap { Int($0) }
             let pb = b.split(separator: "-").compactMap { Int($0) }
@@ -76,7 +90,7 @@ public enum SMBIOSSource {
         }
         var bytes: [UInt8] = []
         for name in wanted {
-            guard case .success(let raw) = RawFile.read(base + "/" + name + "/raw") else { continue }
+            guard let raw = try? root.bytes(base + "/" + name + "/raw", limit: .smbiosTable) else { continue }
             bytes += raw
         }
         return bytes.isEmpty ? nil : bytes

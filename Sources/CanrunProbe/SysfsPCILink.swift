@@ -18,15 +18,15 @@ enum SysfsPCILink {
     static func read(device: String, root: HostRoot) -> PCIeLink? {
         let resolved = URL(fileURLWithPath: device).resolvingSymlinksInPath()
         let base = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
-        guard root.isLive || resolved.path.hasPrefix(base + "/") else { return link(in: device) }
+        guard root.isLive || resolved.path.hasPrefix(base + "/") else { return link(in: device, root: root) }
         var directory = resolved
-        var path = link(in: directory.path)
+        var path = link(in: directory.path, root: root)
         // Up through the bridges: their directories are named by PCI address too (recordings
         // that copied a device's files alone stop at once).
         directory.deleteLastPathComponent()
         while PCIAddress.normalise(directory.lastPathComponent) != nil {
-            let vendor = SysfsFile.string(directory.path + "/vendor")
-            if vendor != "0x1b36", let hop = link(in: directory.path) {
+            let vendor = root.attribute(directory.path + "/vendor")
+            if vendor != "0x1b36", let hop = link(in: directory.path, root: root) {
                 path = path.map { $0.bottleneck(hop) } ?? hop
             }
             directory.deleteLastPathComponent()
@@ -34,9 +34,9 @@ enum SysfsPCILink {
         return path
     }
 
-    private static func link(in directory: String) -> PCIeLink? {
-        guard let speed = SysfsFile.string(directory + "/max_link_speed"),
-            let width = SysfsFile.string(directory + "/max_link_width")
+    private static func link(in directory: String, root: HostRoot) -> PCIeLink? {
+        guard let speed = root.attribute(directory + "/max_link_speed"),
+            let width = root.attribute(directory + "/max_link_width")
         else { return nil }
         return PCIeLink(sysfsSpeed: speed, width: width)
     }

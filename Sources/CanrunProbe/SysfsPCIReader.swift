@@ -7,18 +7,17 @@ public enum SysfsPCIReader {
     /// `nil` when the directory does not exist (no PCI bus in the recording).
     public static func read(root: HostRoot) -> [PCIDeviceRecord]? {
         let base = root.resolve("/sys/bus/pci/devices")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return nil }
+        guard let names = root.list(base) else { return nil }
         return names.sorted().compactMap { name -> PCIDeviceRecord? in
             guard let address = PCIAddress.normalise(name) else { return nil }
             let dir = base + "/" + name
             func hex(_ file: String) -> UInt32? {
-                guard let text = SysfsFile.string(dir + "/" + file) else { return nil }
+                guard let text = root.attribute(dir + "/" + file) else { return nil }
                 return UInt32(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16)
             }
             guard let classValue = hex("class") else { return nil }
-            let driver = (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/driver"))
-                .map { ($0 as NSString).lastPathComponent }
-            let numa = SysfsFile.string(dir + "/numa_node").flatMap { Int($0) }
+            let driver = root.linkTarget(dir + "/driver").map { ($0 as NSString).lastPathComponent }
+            let numa = root.attribute(dir + "/numa_node").flatMap { Int($0) }
             return PCIDeviceRecord(
                 address: address,
                 vendorId: UInt16(truncatingIfNeeded: hex("vendor") ?? 0),
@@ -33,19 +32,6 @@ public enum SysfsPCIReader {
             )
         }
     }
-}
-
-/// Small, bounded reads of sysfs/procfs text files.
-enum SysfsFile {
-    /// Files canrun reads are tiny; anything bigger than this is not what it expects.
-    static let limit = 1 << 20
-
-    static func string(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path), data.count <= limit else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    static func int64(_ path: String) -> Int64? { string(path).flatMap { Int64($0) } }
 }
 
 enum PCIAddress {

@@ -14,8 +14,8 @@ import NIOHTTP1
 /// once (503 with `Retry-After` past that) and each within `computeTimeoutSeconds`.
 public final class APIDispatcher: Sendable {
     /// Measures the bandwidth of the machine given and returns the report (the daemon's
-    /// benchmark, which also caches it).
-    public typealias Rebenchmark = @Sendable (MachineProfile) async throws -> BandwidthReport
+    /// benchmark, which also caches it) and whether the cache kept it.
+    public typealias Rebenchmark = @Sendable (MachineProfile) async throws -> BenchmarkMeasurement
     /// Re-reads the configuration and re-probes the machine; the error says why a configuration
     /// was refused (the old one stays).
     public typealias Reload = @Sendable () async -> Result<String, DaemonConfig.ConfigError>
@@ -345,12 +345,13 @@ public final class APIDispatcher: Sendable {
         }
         guard let machine else { return .alreadyRunning }
         do {
-            let report = try await rebenchmark(machine)
+            let measured = try await rebenchmark(machine)
             update {
-                $0.machine.bandwidth = report
+                $0.machine.bandwidth = measured.report
+                $0.benchmarkCache = measured.cache
                 $0.benchmarkRunning = false
             }
-            return .measured(report)
+            return .measured(measured.report)
         } catch {
             update { $0.benchmarkRunning = false }
             return .failed(error)

@@ -15,6 +15,24 @@ public struct APIService: Sendable {
         public var status: String
         public var version: String
         public var benchmark: APISnapshot.Benchmark
+        /// `saved` or `not_saved` (the measurement is served, but the state directory did not
+        /// keep it: the next start measures again); absent while there is no measurement.
+        public var benchmarkCache: String?
+        /// Why the measurement was not saved.
+        public var benchmarkCacheProblem: String?
+
+        init(status: String, version: String, snapshot: APISnapshot) {
+            self.status = status
+            self.version = version
+            benchmark = snapshot.benchmark
+            switch snapshot.benchmarkCache {
+            case .saved: benchmarkCache = "saved"
+            case .notSaved(let reason):
+                benchmarkCache = "not_saved"
+                benchmarkCacheProblem = reason
+            case nil: break
+            }
+        }
     }
 
     /// The answer to a read-only route (admin routes are the server's: they change state);
@@ -26,7 +44,7 @@ public struct APIService: Sendable {
         do throws(AnswerError) {
             switch route {
             case .health:
-                return .json(Health(status: "ok", version: s.version, benchmark: s.benchmark))
+                return .json(Health(status: "ok", version: s.version, snapshot: s))
             case .machine:
                 return .json(s.machine)
             case .bandwidth:

@@ -8,12 +8,22 @@ public struct APISnapshot: Sendable {
         case ready, running, pending
     }
 
+    /// Whether the measurement served is also kept in the state directory: a measurement whose
+    /// store failed (a full disk, a read-only or refused folder) is served all the same, and
+    /// `/v1/health` says it was not saved, and why. Nil while there is no measurement.
+    public enum BenchmarkCache: Sendable, Equatable {
+        case saved
+        case notSaved(reason: String)
+    }
+
     public var version: String
     public var engine: FitEngine
     public var catalog: ModelCatalog
     public var machine: MachineProfile
     /// A measurement is being made now.
     public var benchmarkRunning = false
+    /// Whether the measurement in `machine.bandwidth` is in the state directory.
+    public var benchmarkCache: BenchmarkCache?
 
     /// The answer layer over this snapshot's engine and catalog.
     public var advisor: Advisor { Advisor(engine: engine, catalog: catalog) }
@@ -26,5 +36,16 @@ public struct APISnapshot: Sendable {
         self.engine = engine
         self.catalog = catalog
         self.machine = machine
+    }
+}
+
+/// A measurement the daemon made, and whether the state directory kept it.
+public struct BenchmarkMeasurement: Sendable {
+    public var report: BandwidthReport
+    public var cache: APISnapshot.BenchmarkCache
+
+    public init(report: BandwidthReport, cache: APISnapshot.BenchmarkCache) {
+        self.report = report
+        self.cache = cache
     }
 }

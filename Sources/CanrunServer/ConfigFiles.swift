@@ -1,3 +1,4 @@
+import CanrunProbe
 import Foundation
 
 /// Where canrund's configuration lives (UAPI.6 layout, notes/daemon-and-systemd.md §3): the base
@@ -40,10 +41,10 @@ public enum ConfigFiles {
     }
 
     private static func text(_ path: String) throws -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
+        do throws(FileError) {
+            return try SafeFile.text(path, limit: .configFile)
         } catch {
-            throw DaemonConfig.ConfigError(file: path, message: "cannot be read: \(error.localizedDescription)")
+            throw DaemonConfig.ConfigError(file: path, message: error.reason)
         }
     }
 

@@ -28,33 +28,52 @@ public enum DaemonState {
         let readings = MachineProbe.probe(.init(smbiosTableCopy: dmi)).readings
         var machine = ProfileAssembler.assemble(readings, gpuTable: gpus)
         let cache = BandwidthCache(directory: stateDirectory(environment: environment))
+        // A store killed between its temporary file and the rename left one behind.
+        cache.removeStaleTemporaries()
         var miss: String?
-        switch cache.load(fingerprint: HardwareFingerprint.of(machine)) {
+        switch cache.load(for: machine) {
         case .hit(let report): machine.bandwidth = report
         case .miss(let reason): miss = reason
         }
-        let snapshot = APISnapshot(
+        var snapshot = APISnapshot(
             version: CanrunVersion.current,
             engine: FitEngine(quants: quants, efficiency: efficiency),
             catalog: catalog,
             machine: machine
         )
+        if machine.bandwidth != nil { snapshot.benchmarkCache = .saved }
         return (snapshot, miss, readings.topology)
     }
 
-    /// Measures the bandwidth (a few seconds, blocking) and caches it atomically.
+    /// Measures the bandwidth (a few seconds, blocking) and caches it atomically. Only the
+    /// measurement can fail: a cache that cannot be written keeps it all the same.
     public static func measure(
         machine: MachineProfile,
         topology: TopologyFacts,
         environment: [String: String],
         isCancelled: () -> Bool
-    ) throws -> BandwidthReport {
+    ) throws -> BenchmarkMeasurement {
         let report = try BandwidthBenchmark.measure(
             profile: machine,
             topology: topology,
             options: .init(),
             isCancelled: isCancelled
         )
-        return try BandwidthCache(directory: stateDirectory(environment: environment)).store(report)
+        return keep(report, environment: environment)
+    }
+
+    /// Stores `report` in the state directory; when that fails (a full disk, a read-only or
+    /// refused folder) the report is kept in memory and the reason returned for the log and
+    /// `/v1/health`.
+    public static func keep(_ report: BandwidthReport, environment: [String: String]) -> BenchmarkMeasurement {
+        let cache = BandwidthCache(directory: stateDirectory(environment: environment))
+        do {
+            return BenchmarkMeasurement(report: try cache.store(report), cache: .saved)
+        } catch {
+            return BenchmarkMeasurement(
+                report: report,
+                cache: .notSaved(reason: "could not save the measurement in \(cache.directory): \(error)")
+            )
+        }
     }
 }

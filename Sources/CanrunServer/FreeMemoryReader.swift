@@ -37,7 +37,7 @@ public final class FreeMemoryReader: Sendable {
     }
 
     public func read() -> APIDispatcher.FreeMemory {
-        let ram = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap {
+        let ram = (try? SafeFile.text("/proc/meminfo", limit: .meminfo)).flatMap {
             MeminfoParser.parse($0).availableBytes
         }
         var readings = session()?.readings(details: false) ?? []

@@ -1,4 +1,5 @@
 import CanrunCore
+import CanrunProbe
 import Foundation
 
 /// Notices hotplug without udev: the PCI devices present, the CPUs online and the RAM installed,
@@ -16,8 +17,8 @@ public enum HardwareWatch {
     /// This machine's signature now (under `root`, `/` live).
     public static func read(root: String = "") -> String {
         let devices = (try? FileManager.default.contentsOfDirectory(atPath: root + "/sys/bus/pci/devices")) ?? []
-        let cpus = (try? String(contentsOfFile: root + "/sys/devices/system/cpu/online", encoding: .utf8)) ?? ""
-        let meminfo = (try? String(contentsOfFile: root + "/proc/meminfo", encoding: .utf8)) ?? ""
+        let cpus = (try? SafeFile.text(root + "/sys/devices/system/cpu/online", limit: .sysfsAttribute)) ?? ""
+        let meminfo = (try? SafeFile.text(root + "/proc/meminfo", limit: .meminfo)) ?? ""
         return signature(pciDevices: devices, cpusOnline: cpus, memTotalBytes: MeminfoParser.parse(meminfo).totalBytes)
     }
 }

@@ -1,12 +1,12 @@
 import CanrunBench
 import CanrunCore
 
-/// The user's cached bandwidth measurement for a hardware fingerprint.
+/// The user's cached bandwidth measurement for a machine (of its hardware, and plausible on it).
 enum BandwidthCacheLookup {
-    static func userCache() -> (String) -> BandwidthReport? {
+    static func userCache() -> (MachineProfile) -> BandwidthReport? {
         let cache = BandwidthCache(directory: BandwidthCache.userStateDirectory())
-        return { fingerprint in
-            if case .hit(let report) = cache.load(fingerprint: fingerprint) { return report }
+        return { machine in
+            if case .hit(let report) = cache.load(for: machine) { return report }
             return nil
         }
     }

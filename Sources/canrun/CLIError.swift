@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanrunCore
 import Foundation
 
 /// An input or environment error: one line on stderr and exit status 2.
@@ -12,7 +13,8 @@ func reportingCLIErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as CLIError {
-        FileHandle.standardError.write(Data("canrun: \(error.message)\n".utf8))
+        // Messages name files and quote their content: no escape sequence reaches the terminal.
+        FileHandle.standardError.write(Data("canrun: \(TerminalText.sanitised(error.message, limit: 4096))\n".utf8))
         throw ExitCode(2)
     }
 }

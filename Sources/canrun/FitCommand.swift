@@ -64,8 +64,11 @@ struct FitOptions: ParsableArguments {
             return found.profile
         }
         if let machine {
-            guard let data = FileManager.default.contents(atPath: machine) else {
-                throw CLIError(message: "no such file: \(machine)")
+            let data: Data
+            do {
+                data = Data(try SafeFile.bytes(machine, limit: .machineProfile, followingLastLink: true))
+            } catch {
+                throw CLIError(message: "\(error)")
             }
             do {
                 return try ProfileJSON.decoder().decode(MachineProfile.self, from: data).validated()
@@ -85,7 +88,7 @@ struct FitOptions: ParsableArguments {
         if let profile = daemon.machine() { return profile }
         var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
         let cache = BandwidthCacheLookup.userCache()
-        profile.bandwidth = cache(HardwareFingerprint.of(profile))
+        profile.bandwidth = cache(profile)
         return profile
     }
 

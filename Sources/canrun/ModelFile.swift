@@ -19,10 +19,7 @@ func resolveModelFile(_ path: String, table: QuantTable) throws -> ResolvedModel
     guard FileManager.default.fileExists(atPath: path) else { throw CLIError(message: "no such file: \(path)") }
     do {
         if let config = HFConfigFile.path(path) {
-            let (spec, storedAs) = try HFConfigReader.read(
-                try Data(contentsOf: URL(fileURLWithPath: config)),
-                id: HFConfigFile.id(config)
-            )
+            let (spec, storedAs) = try HFConfigReader.read(try HFConfigFile.read(config), id: HFConfigFile.id(config))
             return ResolvedModel(spec: spec, storedAs: storedAs)
         }
         let file = try GGUFFiles.model(path, table: table)
@@ -31,6 +28,8 @@ func resolveModelFile(_ path: String, table: QuantTable) throws -> ResolvedModel
         throw CLIError(message: "\(path): \(error)")
     } catch let error as GGUFError {
         throw CLIError(message: "\(path): \(error)")
+    } catch let error as FileError {
+        throw CLIError(message: "\(error)")
     } catch {
         throw CLIError(message: "\(path): \(error.localizedDescription)")
     }

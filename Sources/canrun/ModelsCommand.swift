@@ -47,7 +47,7 @@ struct ModelsCommand: ParsableCommand {
                     } else {
                         for m in models {
                             print(
-                                "\(m.source.padding(toLength: 12, withPad: " ", startingAt: 0))\(m.name)  \(m.quant ?? m.format)  \(ProfileText.bytes(m.bytes))  \(m.path)"
+                                "\(m.source.padding(toLength: 12, withPad: " ", startingAt: 0))\(TerminalText.sanitised(m.name))  \(m.quant ?? m.format)  \(ProfileText.bytes(m.bytes))  \(TerminalText.sanitised(m.path, limit: 4096))"
                             )
                         }
                     }
@@ -60,7 +60,11 @@ struct ModelsCommand: ParsableCommand {
                     return
                 }
                 print(ModelText.table(summaries))
-                for problem in catalog.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
+                for problem in catalog.problems {
+                    FileHandle.standardError.write(
+                        Data("warning: \(TerminalText.sanitised(problem, limit: 4096))\n".utf8)
+                    )
+                }
             }
         }
     }

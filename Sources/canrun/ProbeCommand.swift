@@ -89,7 +89,7 @@ struct ProbeCommand: ParsableCommand {
         if replay == nil {
             // The last `canrun bench` of this hardware, if any; a replayed machine has none here.
             let cache = BandwidthCache(directory: BandwidthCache.userStateDirectory())
-            if case .hit(let report) = cache.load(fingerprint: HardwareFingerprint.of(profile)) {
+            if case .hit(let report) = cache.load(for: profile) {
                 profile.bandwidth = report
             }
         }

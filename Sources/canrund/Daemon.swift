@@ -49,13 +49,18 @@ struct Daemon: Service {
         var measure: APIDispatcher.Rebenchmark?
         if let topology {
             let stopping = self.stopping
+            let loggerBox = self.loggerBox
             measure = { [environment] machine in
-                try await Daemon.measureOffLoop(
+                let measured = try await Daemon.measureOffLoop(
                     machine: machine,
                     topology: topology,
                     environment: environment,
                     stopping: stopping
                 )
+                if case .notSaved(let reason) = measured.cache {
+                    loggerBox.withLockedValue { $0 }.warning("\(reason); the measurement is served from memory")
+                }
+                return measured
             }
         }
         let hook = reloadHook
@@ -112,7 +117,10 @@ struct Daemon: Service {
         dispatcher.update { old in
             var new = fresh
             // A measurement made since start (not yet in the cache, or the cache unreadable) stays.
-            if new.machine.bandwidth == nil { new.machine.bandwidth = old.machine.bandwidth }
+            if new.machine.bandwidth == nil {
+                new.machine.bandwidth = old.machine.bandwidth
+                new.benchmarkCache = old.benchmarkCache
+            }
             new.benchmarkRunning = old.benchmarkRunning
             old = new
         }
@@ -128,7 +136,7 @@ struct Daemon: Service {
         topology: TopologyFacts,
         environment: [String: String],
         stopping: NIOLockedValueBox<Bool>
-    ) async throws -> BandwidthReport {
+    ) async throws -> BenchmarkMeasurement {
         try await NIOThreadPool.singleton.runIfActive {
             try DaemonState.measure(
                 machine: machine,

@@ -116,6 +116,9 @@ struct BandwidthBenchmarkTests {
         )
     }
 
+    /// The bounds of a two-thread machine of unknown peak (400 GB/s).
+    static let twoThreads = BandwidthPlausibility(peak: nil, threads: 2)
+
     /// A cache in a fresh temporary folder, and the folder to remove.
     static func temporaryCache() -> (BandwidthCache, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-cache-\(UUID())").path
@@ -125,17 +128,17 @@ struct BandwidthBenchmarkTests {
     @Test func cacheKeepsOnlyThisHardwaresMeasurement() throws {
         let (cache, folder) = Self.temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(cache.load(fingerprint: "a") == .miss(reason: "no cached measurement"))
+        #expect(cache.load(fingerprint: "a", plausibility: Self.twoThreads) == .miss(reason: "no cached measurement"))
         let report = Self.measured(read: 3, copy: 4, triad: 5, at: 1_800_000_000)
         try cache.store(report)
-        #expect(cache.load(fingerprint: "a") == .hit(report))
-        guard case .miss(let reason) = cache.load(fingerprint: "b") else {
+        #expect(cache.load(fingerprint: "a", plausibility: Self.twoThreads) == .hit(report))
+        guard case .miss(let reason) = cache.load(fingerprint: "b", plausibility: Self.twoThreads) else {
             Issue.record("a foreign fingerprint must miss")
             return
         }
         #expect(reason.contains("other hardware"))
         try Data("{ not json".utf8).write(to: URL(fileURLWithPath: cache.path))
-        guard case .miss(let corrupt) = cache.load(fingerprint: "a") else {
+        guard case .miss(let corrupt) = cache.load(fingerprint: "a", plausibility: Self.twoThreads) else {
             Issue.record("a corrupt cache must miss")
             return
         }
@@ -158,7 +161,7 @@ struct BandwidthBenchmarkTests {
         #expect(
             second.earlierReads == [.init(measuredAt: Date(timeIntervalSince1970: 0), readBytesPerS: 35_130_716_513)]
         )
-        #expect(cache.load(fingerprint: "a") == .hit(second))
+        #expect(cache.load(fingerprint: "a", plausibility: Self.twoThreads) == .hit(second))
         #expect(
             second.unsteadyNote
                 == "this machine's measured read bandwidth moved between 35.1 GB/s and 60.9 GB/s over its last 2 measurements (shared or virtual hardware?): memory-bound speeds move with it; this answer uses the latest, 60.9 GB/s"

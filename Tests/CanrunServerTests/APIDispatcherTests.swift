@@ -13,7 +13,7 @@ struct APIDispatcherTests {
             snapshot: try ServerFixtures.snapshot(bandwidth: bandwidth),
             daemonUID: 999,
             limits: ServerLimits(maxBodyBytes: 1024),
-            rebenchmark: { _ in ServerFixtures.bandwidth }
+            rebenchmark: { _ in .init(report: ServerFixtures.bandwidth, cache: .saved) }
         )
     }
 

@@ -167,7 +167,7 @@ struct LoopbackAddressTests {
             snapshot: try ServerFixtures.snapshot(),
             daemonUID: getuid(),
             limits: ServerLimits(),
-            rebenchmark: { _ in ServerFixtures.bandwidth }
+            rebenchmark: { _ in .init(report: ServerFixtures.bandwidth, cache: .saved) }
         )
         let server = UnixHTTPServer(dispatcher: dispatcher)
         let bound = try await server.bind(.tcp(host: "127.0.0.1", port: 0))

@@ -2,11 +2,13 @@ import Foundation
 
 /// Human output of `canrun models` and `canrun models show`.
 public enum ModelText {
+    /// Ids and names can come from files (a GGUF's `general.name`, its file name, `models.d`):
+    /// they pass `TerminalText` here.
     public static func table(_ models: [ModelSummary]) -> String {
         var lines = [pad("id", 30) + pad("params", 10) + pad("active", 10) + pad("layers", 8) + "context"]
         for m in models {
             lines.append(
-                pad(m.id, 30) + pad(billions(m.paramsTotal), 10)
+                pad(TerminalText.sanitised(m.id), 30) + pad(billions(m.paramsTotal), 10)
                     + pad(m.paramsActive == m.paramsTotal ? "" : billions(m.paramsActive), 10) + pad("\(m.layers)", 8)
                     + "\(m.contextMax)"
             )
@@ -15,7 +17,8 @@ public enum ModelText {
     }
 
     public static func detail(_ m: ModelSummary, spec: ModelSpec) -> String {
-        var lines = ["\(m.name) (\(m.id))" + (m.hfRepo.map { " — \($0)" } ?? "")]
+        let safe = { (text: String) in TerminalText.sanitised(text) }
+        var lines = ["\(safe(m.name)) (\(safe(m.id)))" + (m.hfRepo.map { " — \(safe($0))" } ?? "")]
         var shape =
             "\(spec.numHiddenLayers) layers, hidden \(spec.hiddenSize), \(spec.numAttentionHeads) heads / \(spec.numKeyValueHeads) KV heads × \(spec.headDim)"
         if spec.isMoE {
@@ -32,7 +35,7 @@ public enum ModelText {
         if let weights = m.weightsBytes {
             lines.append("weights:")
             for (quant, bytes) in weights.sorted(by: { $0.value > $1.value }) {
-                lines.append("  " + pad(quant, 10) + ProfileText.bytes(bytes))
+                lines.append("  " + pad(safe(quant), 10) + ProfileText.bytes(bytes))
             }
         }
         if let kv = m.kvBytesPerToken {

@@ -5,7 +5,7 @@ public enum FitText {
     public static func render(_ r: FitReport) -> String {
         var lines: [String] = []
         lines.append(
-            "\(r.model) \(r.quant), \(r.contextTokens) tokens of context, KV \(r.kvCacheType): \(r.verdict.replacingOccurrences(of: "_", with: " "))"
+            "\(TerminalText.sanitised(r.model)) \(TerminalText.sanitised(r.quant)), \(r.contextTokens) tokens of context, KV \(r.kvCacheType): \(r.verdict.replacingOccurrences(of: "_", with: " "))"
         )
         let m = r.memory
         let repack = m.cpuRepackBytes > 0 ? " + CPU repack \(ProfileText.bytes(m.cpuRepackBytes))" : ""
@@ -42,7 +42,7 @@ public enum FitText {
             basis += "; bandwidth \(b.bandwidthSource)"
         }
         lines.append(basis)
-        for reason in r.reasons { lines.append("- " + reason) }
+        for reason in r.reasons { lines.append("- " + TerminalText.sanitised(reason, limit: 2048)) }
         if let flags = r.launch["llama.cpp"] { lines.append("llama.cpp: \(flags)") }
         return lines.joined(separator: "\n")
     }

@@ -100,7 +100,8 @@ public enum Recommendations {
         ]
         for r in reports {
             lines.append(
-                pad(r.model, 32) + pad(r.quant, 8) + pad(ProfileText.bytes(r.memory.totalBytes), 11)
+                pad(TerminalText.sanitised(r.model), 32) + pad(r.quant, 8)
+                    + pad(ProfileText.bytes(r.memory.totalBytes), 11)
                     + pad(r.placement.mode, 20) + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
                     + pad(r.prefillTokensPerS.map { String(format: "%.0f", $0) } ?? "?", 13)
                     + pad("\(r.maxContextTokens)", 9) + r.verdict.replacingOccurrences(of: "_", with: " ")

@@ -2,8 +2,11 @@ import Foundation
 
 /// The human summary of a profile that `canrun probe` prints.
 public enum ProfileText {
+    /// Text from the hardware and from files (names, models, warnings naming paths) passes
+    /// `TerminalText` on its way to the terminal.
     public static func render(_ p: MachineProfile) -> String {
         var lines: [String] = []
+        let safe = { (text: String) in TerminalText.sanitised(text) }
         func row(_ label: String, _ text: String) {
             lines.append(label.padding(toLength: 10, withPad: " ", startingAt: 0) + text)
         }
@@ -15,7 +18,7 @@ public enum ProfileText {
             row(
                 "CPU",
                 [
-                    cpu.model ?? cpu.vendor ?? "unknown model", cpu.architecture.map { "(\($0))" },
+                    safe(cpu.model ?? cpu.vendor ?? "unknown model"), cpu.architecture.map { "(\(safe($0)))" },
                     counts.isEmpty ? nil : "— \(counts)",
                 ]
                 .compactMap { $0 }.joined(separator: " ")
@@ -31,7 +34,7 @@ public enum ProfileText {
                         }.joined(separator: ", ")
                 )
             }
-            for kind in cpu.kinds { row("", "core kind \(kind.name): cpus \(ranges(kind.cpus))") }
+            for kind in cpu.kinds { row("", "core kind \(safe(kind.name)): cpus \(ranges(kind.cpus))") }
         } else {
             row("CPU", "unknown")
         }
@@ -50,7 +53,7 @@ public enum ProfileText {
                 row("", "no populated memory modules listed by SMBIOS")
             } else {
                 let groups = Dictionary(grouping: modules) {
-                    "\(bytes($0.sizeBytes)) \($0.type ?? "memory")-\(($0.configuredSpeedMts ?? $0.speedMts).map(String.init) ?? "?")"
+                    "\(bytes($0.sizeBytes)) \(safe($0.type ?? "memory"))-\(($0.configuredSpeedMts ?? $0.speedMts).map(String.init) ?? "?")"
                 }
                 let described = groups.keys.sorted().map { "\(groups[$0]!.count) × \($0)" }.joined(separator: ", ")
                 row("", described + (m.slots.map { " (\(modules.count) of \($0) slots)" } ?? ""))
@@ -68,7 +71,7 @@ public enum ProfileText {
             row("NUMA", "\(nodes.count) node\(nodes.count == 1 ? "" : "s")")
             for node in nodes {
                 let memory = node.memoryBytes.map(bytes) ?? "memory unknown"
-                let kind = node.memoryKind.map { " \($0)" } ?? ""
+                let kind = node.memoryKind.map { " \(safe($0))" } ?? ""
                 let cpus = node.cpus.isEmpty ? "no cpus" : "cpus \(ranges(node.cpus))"
                 row("", "node \(node.id):\(kind) \(memory), \(cpus)")
             }
@@ -81,7 +84,7 @@ public enum ProfileText {
             for (index, gpu) in gpus.enumerated() {
                 let name = gpu.name ?? "unknown model"
                 let vendor = gpu.vendor.flatMap { name.hasPrefix($0) ? nil : $0 }
-                var text = [gpu.pciAddress, vendor, name].compactMap { $0 }.joined(separator: " ")
+                var text = [gpu.pciAddress, vendor, name].compactMap { $0 }.map(safe).joined(separator: " ")
                 if gpu.unifiedMemory {
                     text += ", shares system memory"
                 } else if let memory = gpu.memoryBytes {
@@ -98,7 +101,7 @@ public enum ProfileText {
         for accelerator in p.otherAccelerators {
             row(
                 "Other",
-                "\(accelerator.pciAddress ?? "") \(accelerator.vendorId):\(accelerator.deviceId) \(accelerator.name ?? "accelerator") (not usable by LLM runtimes)"
+                "\(safe(accelerator.pciAddress ?? "")) \(safe(accelerator.vendorId)):\(safe(accelerator.deviceId)) \(safe(accelerator.name ?? "accelerator")) (not usable by LLM runtimes)"
             )
         }
         if let bandwidth = p.bandwidth {
@@ -109,7 +112,9 @@ public enum ProfileText {
         } else {
             row("Bandwidth", "not measured yet: run canrun bench")
         }
-        for (index, warning) in p.warnings.enumerated() { row(index == 0 ? "Warnings" : "", "- " + warning) }
+        for (index, warning) in p.warnings.enumerated() {
+            row(index == 0 ? "Warnings" : "", "- " + TerminalText.sanitised(warning, limit: 2048))
+        }
         return lines.joined(separator: "\n")
     }
 

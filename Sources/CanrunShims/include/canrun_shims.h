@@ -36,5 +36,6 @@ uint64_t canrun_xcr0(void);
 int canrun_amx_permitted(void);
 
 #include "canrun_bench.h"
+#include "canrun_files.h"
 
 #endif
