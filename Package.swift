@@ -45,6 +45,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl")]
         ),
         .target(
+            // The CLI's way to the daemon: plain sockets, no NIO, so `canrun` stays small.
+            name: "CanrunClient",
+            swiftSettings: strict
+        ),
+        .target(
             name: "CanrunBench",
             dependencies: ["CanrunCore", "CanrunProbe", "CHwloc", "CanrunShims"],
             swiftSettings: strict
@@ -52,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "canrun",
             dependencies: [
-                "CanrunCore", "CanrunProbe", "CanrunBench", "CanrunServer",
+                "CanrunCore", "CanrunProbe", "CanrunBench", "CanrunClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -60,7 +65,7 @@ let package = Package(
         .target(
             name: "CanrunServer",
             dependencies: [
-                "CanrunCore", "CanrunProbe", "CanrunBench",
+                "CanrunCore", "CanrunProbe", "CanrunBench", "CanrunClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "canrund",
             dependencies: [
-                "CanrunServer", "CanrunCore", "CanrunProbe", "CanrunBench",
+                "CanrunServer", "CanrunCore", "CanrunProbe", "CanrunBench", "CanrunClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -115,19 +120,37 @@ let package = Package(
         ),
         .target(
             name: "DaemonHarness",
+            dependencies: ["CanrunClient"],
             path: "Benchmarks/DaemonHarness",
             swiftSettings: strict
         ),
         .executableTarget(
             name: "ReloadBenchmark",
-            dependencies: ["DaemonHarness"],
+            dependencies: ["DaemonHarness", "CanrunClient"],
             path: "Benchmarks/ReloadBenchmark",
             swiftSettings: strict
         ),
         .executableTarget(
-            name: "GGUFFuzz",
-            dependencies: ["CanrunCore"],
-            path: "Benchmarks/GGUFFuzz",
+            name: "DaemonSoak",
+            dependencies: ["DaemonHarness", "CanrunClient"],
+            path: "Benchmarks/DaemonSoak",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CanrunFuzzTargets",
+            dependencies: ["CanrunCore", "CanrunProbe"],
+            path: "Fuzz/Targets",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "CanrunFuzz",
+            dependencies: ["CanrunFuzzTargets"],
+            path: "Fuzz/CanrunFuzz",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CanrunFuzzTests",
+            dependencies: ["CanrunFuzzTargets", "CanrunCore"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -143,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "CanrunServerTests",
             dependencies: [
-                "CanrunServer", "CanrunCore", "CanrunProbe",
+                "CanrunServer", "CanrunCore", "CanrunProbe", "CanrunClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

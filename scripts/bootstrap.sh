@@ -6,9 +6,10 @@
 #   bzip2         unpacks the recorded machines under Tests/Fixtures
 #   pkgconf       lets SwiftPM find hwloc and libpci flags (optional: the defaults also work)
 #   dmidecode     tests cross-check canrun's SMBIOS decoder against the reference decoder
+#   hwloc-nox     lstopo-no-graphics: hwloc reads a recorded /sys tree in a process of its own
 set -euo pipefail
 
-packages=(libhwloc-dev libpci-dev pci.ids libxml2 bzip2 tar dmidecode pkgconf)
+packages=(libhwloc-dev libpci-dev pci.ids libxml2 bzip2 tar dmidecode pkgconf hwloc-nox)
 
 # `--packages` prints the list, so CI installs exactly these with apt-get itself.
 if [ "${1:-}" = "--packages" ]; then

@@ -4,13 +4,15 @@
 //   .build/release/ReloadBenchmark [reloads]
 // Target (issue 11): RSS flat within 2 MB over 1,000 reloads (it grew ~1.5 MB a reload before:
 // TOMLKit never frees a parse; see TOMLDocument).
+import CanrunClient
 import DaemonHarness
 import Foundation
 
 let reloads = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1000
 // No bandwidth benchmark: its threads and buffers would blur what the reloads do to memory.
 let daemon = try DaemonUnderTest(config: "[benchmark]\non_start = false\n")
-func reload() -> Bool { BlockingClient.request(daemon.socketPath, "POST", "/v1/admin/reload")?.status == 200 }
+let client = DaemonClient(path: daemon.socketPath, timeoutSeconds: 30)
+func reload() -> Bool { client.request("POST", "/v1/admin/reload")?.status == 200 }
 
 // Warm-up: the first reloads fill the allocator's pools, caches and NIO's buffers.
 for _ in 0..<20 { _ = reload() }

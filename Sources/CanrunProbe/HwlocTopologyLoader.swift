@@ -5,9 +5,11 @@ import Foundation
 /// Loads an hwloc topology — of this machine, or of a gathered `/sys`+`/proc` tree — and exports
 /// it as hwloc v2 XML, the form canrun records and decodes.
 ///
-/// hwloc reads a fake root only from the process environment (`HWLOC_FSROOT`), so loads are
-/// serialised by a lock and the variables are restored afterwards. The OpenCL and GL plugins
-/// are disabled: they load vendor ICDs and X libraries that a daemon must not pull in.
+/// This machine's topology is loaded in-process (the kernel's sysfs is trusted), with the
+/// settings in the process environment, so loads are serialised by a lock and the variables
+/// are restored afterwards. A recorded tree is untrusted input and is read by hwloc in a child
+/// process (`IsolatedHwlocExport`). The OpenCL and GL plugins are disabled: they load vendor
+/// ICDs and X libraries that a daemon must not pull in.
 public enum HwlocTopologyLoader {
     public enum LoadError: Error, Equatable, CustomStringConvertible {
         case hwloc(step: String, errno: Int32)
@@ -27,9 +29,11 @@ public enum HwlocTopologyLoader {
     /// - Parameter includeIO: also walk PCI and OS devices (16–65 ms live, the sysfs walk
     ///   dominates). The live probe reads PCI with libpci instead and passes `false`.
     /// - Throws: `TreeLinkCheck.Refusal` when a recorded tree holds a symbolic link out of it
-    ///   (hwloc follows every link, absolute ones to this machine's files).
+    ///   (hwloc follows every link, absolute ones to this machine's files); for a recorded
+    ///   tree, an error saying how hwloc failed on it (crashed, hung, or not installed).
     public static func exportXML(root: HostRoot, includeIO: Bool = true) throws -> Data {
         try TreeLinkCheck.check(root)
+        if !root.isLive { return try IsolatedHwlocExport.export(root: root.path, includeIO: includeIO) }
         lock.lock()
         defer { lock.unlock() }
         let names = ["HWLOC_FSROOT", "HWLOC_THISSYSTEM", "HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES", "HWLOC_COMPONENTS"]
@@ -41,15 +45,9 @@ public enum HwlocTopologyLoader {
         }
         // GPU memory onlined as NUMA nodes (POWER9 + NVLink) is a GPU fact canrun must see.
         setenv("HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES", "1", 1)
-        if root.isLive {
-            setenv("HWLOC_COMPONENTS", "-opencl,-gl", 1)
-            unsetenv("HWLOC_FSROOT")
-        } else {
-            // The x86 backend would add this host's CPUID facts to another machine's tree.
-            setenv("HWLOC_COMPONENTS", "-opencl,-gl,-x86", 1)
-            setenv("HWLOC_FSROOT", root.path, 1)
-            setenv("HWLOC_THISSYSTEM", "0", 1)
-        }
+        setenv("HWLOC_COMPONENTS", "-opencl,-gl", 1)
+        unsetenv("HWLOC_FSROOT")
+        unsetenv("HWLOC_THISSYSTEM")
 
         var topology: hwloc_topology_t?
         guard hwloc_topology_init(&topology) == 0, let topology else {

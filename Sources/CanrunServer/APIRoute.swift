@@ -112,7 +112,22 @@ public enum APIRoute: Hashable, Sendable {
         }
     }
 
+    /// The parameters each route reads; another is refused, so a misspelt one (`context=` for
+    /// `ctx=`) is an error rather than an answer for the default.
+    static let fitParameters: Set = ["model", "id", "quant", "ctx", "kv", "flash_attn", "runtime"]
+    static let recommendationParameters: Set = ["ctx", "min_tps", "limit"]
+
+    /// A 400 naming the first parameter of `q` that is not `known`; nil when all are.
+    static func unknownParameter(_ q: [String: String], known: Set<String>) -> APIError? {
+        guard let unknown = q.keys.sorted().first(where: { !known.contains($0) }) else { return nil }
+        return .badRequest(
+            "unknown parameter \(unknown)",
+            hint: "this route reads \(known.sorted().joined(separator: ", "))"
+        )
+    }
+
     static func fit(_ q: [String: String]) -> Result<APIRoute, APIError> {
+        if let error = unknownParameter(q, known: fitParameters) { return .failure(error) }
         guard let model = q["model"], !model.isEmpty else {
             return .failure(
                 .badRequest("/v1/fit needs ?model=ID", hint: "e.g. /v1/fit?model=llama-3.1-8b&quant=Q4_K_M")
@@ -148,6 +163,7 @@ public enum APIRoute: Hashable, Sendable {
     }
 
     static func recommendations(_ q: [String: String]) -> Result<APIRoute, APIError> {
+        if let error = unknownParameter(q, known: recommendationParameters) { return .failure(error) }
         var r = RecommendationsQuery(context: 8192, minTokensPerSecond: nil, limit: nil)
         if let text = q["ctx"] {
             guard let n = Int(text), n > 0 else { return .failure(.badRequest("ctx=\(text) is not a positive number")) }

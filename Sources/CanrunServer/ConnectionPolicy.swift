@@ -1,3 +1,4 @@
+import CanrunCore
 import NIOCore
 
 /// Who may open one more connection, decided over the connections open now: pure, so every
@@ -84,5 +85,16 @@ public struct ConnectionPolicy: Sendable, Equatable {
         }
         guard let victim = byHolding ?? oldestIdle(open) else { return .refuse(.full(limit)) }
         return .admitClosing(victim.id)
+    }
+}
+
+extension ServerLimits {
+    /// The connection rules these limits make.
+    var connectionPolicy: ConnectionPolicy {
+        ConnectionPolicy(
+            maxConnections: maxConnections,
+            perPeer: maxConnectionsPerPeer,
+            adminReserve: adminReservedConnections
+        )
     }
 }

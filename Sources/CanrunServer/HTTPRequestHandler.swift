@@ -19,6 +19,9 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var inputClosed = false
     /// An admin action is running; its answer is still to be written.
     private var pending = false
+    /// The request declared a body over the limit: answered 413 at its head, the connection
+    /// closing; what still arrives of it is dropped.
+    private var refused = false
 
     init(dispatcher: APIDispatcher, peer: PeerCredentials?, maxBodyBytes: Int) {
         self.dispatcher = dispatcher
@@ -29,14 +32,24 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
+            guard !refused else { return }
+            // A declared body over the limit is answered at once: waiting for bytes the
+            // daemon would drop only holds the connection until the request timeout.
+            if let declared = h.headers.first(name: "content-length").flatMap({ Int($0) }), declared > maxBodyBytes {
+                refused = true
+                let error = APIError.tooLarge("the request body (Content-Length \(declared))", limit: maxBodyBytes)
+                ResponseWriter.write(.error(error), version: h.version, keepAlive: false, context: context)
+                return
+            }
             head = h
             body = []
             bodyBytes = 0
         case .body(let buffer):
+            guard !refused else { return }
             bodyBytes += buffer.readableBytes
             if bodyBytes <= maxBodyBytes { body += buffer.readableBytesView }
         case .end:
-            guard let request = head else { return }
+            guard !refused, let request = head else { return }
             head = nil
             let method = request.method
             let received = body

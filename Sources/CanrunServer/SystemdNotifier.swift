@@ -1,3 +1,5 @@
+import CanrunClient
+
 #if canImport(Glibc)
 import Glibc
 #endif

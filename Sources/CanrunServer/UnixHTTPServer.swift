@@ -1,3 +1,4 @@
+import CanrunCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1

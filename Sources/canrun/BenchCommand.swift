@@ -2,7 +2,6 @@ import ArgumentParser
 import CanrunBench
 import CanrunCore
 import CanrunProbe
-import CanrunServer
 import Foundation
 import Synchronization
 

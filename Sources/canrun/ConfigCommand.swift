@@ -1,5 +1,7 @@
 import ArgumentParser
-import CanrunServer
+import CanrunClient
+import CanrunCore
+import CanrunProbe
 import Foundation
 
 /// `canrun config check|show`: canrund's configuration as the daemon would read it.

@@ -1,6 +1,6 @@
 import ArgumentParser
+import CanrunClient
 import CanrunCore
-import CanrunServer
 import Foundation
 
 /// How a command finds canrund: `--socket` (default `$CANRUN_SOCKET`, `/run/canrun/canrun.sock`

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CanrunCore
 import CanrunProbe
-import CanrunServer
 import Foundation
 
 /// Options every fit-style command shares.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CanrunClient
 import CanrunCore
+import CanrunProbe
 import CanrunServer
 import Foundation
 import Logging

@@ -116,7 +116,7 @@ struct GGUFReaderTests {
     }
 
     /// Random mutations of real headers (seeded, so failures reproduce): any outcome but a crash.
-    /// The long run is Benchmarks/GGUFFuzz (10 minutes).
+    /// The long run is `scripts/fuzz.sh gguf 600` (libFuzzer, the whole pipeline to a fit).
     @Test func randomMutationsNeverCrash() throws {
         var generator = SplitMix64(seed: 0xC0FFEE)
         for name in Self.names {

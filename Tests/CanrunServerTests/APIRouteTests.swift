@@ -43,6 +43,10 @@ struct APIRouteTests {
         ("GET", "/v1/fit?model=%zz", 400, "bad_request"),
         ("GET", "/v1/recommendations?min_tps=nan", 400, "bad_request"),
         ("GET", "/v1/recommendations?limit=0", 400, "bad_request"),
+        // A misspelt parameter is refused, not ignored (the answer would be for the default).
+        ("GET", "/v1/fit?model=x&context=4096", 400, "bad_request"),
+        ("POST", "/v1/fit?quant=Q4_K_M&model_id=q", 400, "bad_request"),
+        ("GET", "/v1/recommendations?ctx=4096&mintps=10", 400, "bad_request"),
         ("GET", "/v1/models/a%2Fb%2Fc/d", 400, "bad_request"),
     ])
     func refuses(_ method: String, _ target: String, _ status: Int, _ code: String) {

@@ -1,3 +1,5 @@
+import CanrunCore
+import CanrunProbe
 import CanrunServer
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import CanrunClient
 import CanrunCore
 import CanrunServer
 import Foundation
@@ -129,6 +130,22 @@ struct LiveServerTests {
             let answer = await Self.exchange(path, Array(big.utf8))
             #expect(answer.hasPrefix("HTTP/1.1 413"))
             #expect(answer.contains("too_large"))
+        }
+    }
+
+    /// A body declared over `max_body_bytes` is answered 413 at its head, and the connection
+    /// closed: the daemon does not wait (until the request timeout) for bytes it would drop.
+    @Test func aDeclaredOversizedBodyIs413AtOnce() async throws {
+        try await Self.withServer { path in
+            let client = try RawClient(unixPath: path)
+            let started = Date()
+            client.send("POST /v1/fit HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n{")
+            let answer = client.readResponse()
+            #expect(answer.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.contains("Content-Length 2097152"))
+            #expect(answer.lowercased().contains("connection: close"))
+            #expect(client.isClosedByServer())
+            #expect(Date().timeIntervalSince(started) < 5)
         }
     }
 

@@ -1,3 +1,4 @@
+import CanrunClient
 import CanrunServer
 import Foundation
 

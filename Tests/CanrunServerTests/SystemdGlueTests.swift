@@ -1,3 +1,4 @@
+import CanrunClient
 import Foundation
 import Logging
 import Testing

@@ -1,4 +1,3 @@
-import CanrunCore
 import Foundation
 
 /// canrund's configuration (`config/canrun.toml` documents every key): the base file and its
@@ -158,9 +157,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 continue
             }
             for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
-                switch (section, key) {
-                case ("server", _) where Self.ranges[key] != nil:
-                    let range = Self.ranges[key] ?? 0...0
+                if section == "server", let range = Self.ranges[key] {
                     guard let n = TOMLDocument.integer(value), range.contains(n) else {
                         throw ConfigError(
                             file: file,
@@ -169,6 +166,9 @@ public struct DaemonConfig: Sendable, Equatable {
                         )
                     }
                     numbers[key] = (n, file)
+                    continue
+                }
+                switch (section, key) {
                 case ("benchmark", "on_start"):
                     guard let flag = TOMLDocument.boolean(value) else {
                         throw ConfigError(

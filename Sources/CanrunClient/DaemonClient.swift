@@ -4,7 +4,7 @@ import Foundation
 import Glibc
 #endif
 
-/// The command line's way to the daemon: one blocking HTTP/1.1 GET over the Unix socket.
+/// The command line's way to the daemon: one blocking HTTP/1.1 request over the Unix socket.
 /// Nil whenever the daemon does not answer properly (no socket, refused, timed out, garbled), so
 /// the caller computes in-process instead.
 public struct DaemonClient: Sendable {
@@ -16,15 +16,21 @@ public struct DaemonClient: Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
+    /// An HTTP status and the body that came with it.
     public struct Answer: Sendable, Equatable {
         public var status: Int
         public var body: [UInt8]
+
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
     }
 
     public func get(_ target: String) -> Answer? { request("GET", target) }
 
-    /// One request without a body (`GET`, or `POST` for the admin routes).
-    public func request(_ method: String, _ target: String) -> Answer? {
+    /// One request (`GET`, or `POST` for the admin routes and posted configs) with `body`.
+    public func request(_ method: String, _ target: String, body: [UInt8] = []) -> Answer? {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -32,9 +38,9 @@ public struct DaemonClient: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard UnixSocketAddress.with(path, { connect(fd, $0, $1) }) == 0 else { return nil }
-        let request = Array(
-            "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8
-        )
+        let head =
+            "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let request = Array(head.utf8) + body
         let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == request.count else { return nil }
         var response: [UInt8] = []

@@ -1,4 +1,4 @@
-import CanrunProbe
+import CanrunCore
 import Foundation
 
 /// Where canrund's configuration lives (UAPI.6 layout, notes/daemon-and-systemd.md §3): the base

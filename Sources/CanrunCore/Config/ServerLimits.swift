@@ -51,13 +51,4 @@ public struct ServerLimits: Sendable, Equatable {
         self.maxComputations = maxComputations
         self.computeTimeoutSeconds = computeTimeoutSeconds
     }
-
-    /// The connection rules these limits make.
-    var connectionPolicy: ConnectionPolicy {
-        ConnectionPolicy(
-            maxConnections: maxConnections,
-            perPeer: maxConnectionsPerPeer,
-            adminReserve: adminReservedConnections
-        )
-    }
 }
