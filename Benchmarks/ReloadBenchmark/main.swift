@@ -8,6 +8,9 @@ import CanrunClient
 import DaemonHarness
 import Foundation
 
+/// A line on standard output at once (a pipe would hold it until the end).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 let reloads = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1000
 // No bandwidth benchmark: its threads and buffers would blur what the reloads do to memory.
 let daemon = try DaemonUnderTest(config: "[benchmark]\non_start = false\n")
@@ -22,12 +25,14 @@ let started = Date()
 var samples: [(Int, Int)] = []
 for i in 1...reloads {
     if !reload() { failed += 1 }
-    if i % max(1, reloads / 10) == 0 { samples.append((i, daemon.rssKiB ?? 0)) }
+    if i % max(1, reloads / 10) == 0 {
+        samples.append((i, daemon.rssKiB ?? 0))
+        say(String(format: "after %5d reloads: RSS %.1f MiB", i, Double(samples.last!.1) / 1024))
+    }
 }
 let elapsed = Date().timeIntervalSince(started)
 let after = daemon.rssKiB ?? 0
-for (i, rss) in samples { print(String(format: "after %5d reloads: RSS %.1f MiB", i, Double(rss) / 1024)) }
-print(
+say(
     String(
         format: "%d reloads (%d failed) in %.1f s, %.1f ms each; RSS %.1f -> %.1f MiB, growth %.2f MiB (target < 2 MB)",
         reloads,
@@ -39,4 +44,4 @@ print(
         Double(after - before) / 1024
     )
 )
-print("canrund exit status after SIGTERM: \(daemon.stop())")
+say("canrund exit status after SIGTERM: \(daemon.stop())")

@@ -69,16 +69,20 @@ struct ReplayTree {
         }
     }
 
-    /// Writes the tree into `scratch/tree` (emptied first) and replays it as
-    /// `canrun probe --replay FOLDER` does.
+    /// Writes the tree into a new folder of `scratch`, replays it as
+    /// `canrun probe --replay FOLDER` does, and removes it (inputs may run side by side).
     func replay(in scratch: String) throws -> ProbeReadings {
-        let root = scratch + "/tree"
-        Self.remove(root)
-        guard mkdir(root, 0o700) == 0 else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
-        for (path, entry) in entries { Self.write(path, entry, under: root) }
+        var template = Array((scratch + "/tree-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let root = String(cString: made)
+        defer { Self.remove(root) }
+        write(under: root)
         return try ReplaySource.read(root)
+    }
+
+    /// Creates every entry beneath `root`, an existing folder.
+    func write(under root: String) {
+        for (path, entry) in entries { Self.write(path, entry, under: root) }
     }
 
     /// Creates one entry when every folder on its way is a real folder of the tree (made here

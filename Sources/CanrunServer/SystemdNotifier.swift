@@ -22,7 +22,10 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// Sends `message` (`READY=1`, `STOPPING=1`, `WATCHDOG=1`, `STATUS=…`); failures are ignored,
-    /// as the man page advises. Returns whether the datagram went out.
+    /// as the man page advises. Returns whether the datagram went out. Never blocks: when the
+    /// receiver does not read (its queue holds `net.unix.max_dgram_qlen` datagrams, 10 by
+    /// default) the message is dropped, where a blocking send would hang a reload or the
+    /// watchdog until someone reads.
     @discardableResult
     public func notify(_ message: String) -> Bool {
         guard let path = socketPath else { return false }
@@ -30,7 +33,9 @@ public struct SystemdNotifier: Sendable {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let bytes = Array(message.utf8)
-        let sent = UnixSocketAddress.with(path) { sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+        let sent = UnixSocketAddress.with(path) {
+            sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, $1)
+        }
         return sent == bytes.count
     }
 }

@@ -1,6 +1,7 @@
 import CanrunClient
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import CanrunServer
@@ -104,6 +105,35 @@ struct SystemdGlueTests {
         let got = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
         #expect(got > 0)
         #expect(String(decoding: buffer.prefix(max(0, got)), as: UTF8.self) == "READY=1\nSTATUS=serving")
+    }
+
+    /// A receiver that stops reading (a full datagram queue) costs notifications, never a hang:
+    /// a blocking send once held canrund's reload forever under a test harness that read only
+    /// READY=1.
+    @Test func notifyNeverBlocksOnAReceiverThatDoesNotRead() throws {
+        let name = NSTemporaryDirectory() + "n-\(UUID()).sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer {
+            close(fd)
+            unlink(name)
+        }
+        let bound = UnixSocketAddress.with(name) { bind(fd, $0, $1) }
+        #expect(bound == 0)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": name])
+        let finished = DispatchSemaphore(value: 0)
+        let delivered = Mutex(0)
+        // More datagrams than any queue length a machine is set to (net.unix.max_dgram_qlen).
+        Thread {
+            for _ in 0..<2000 where notifier.notify("RELOADING=1") { delivered.withLock { $0 += 1 } }
+            finished.signal()
+        }.start()
+        #expect(finished.wait(timeout: .now() + 10) == .success)
+        // The queue takes max_dgram_qlen (+1, the kernel's test is "more than"); the rest dropped.
+        let queue = (try? String(contentsOfFile: "/proc/sys/net/unix/max_dgram_qlen", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let sent = delivered.withLock { $0 }
+        #expect(sent >= 1)
+        if let queue, queue < 1000 { #expect(sent <= queue + 1) }
     }
 
     @Test func notifyWithoutSystemdIsANoOp() {

@@ -120,6 +120,13 @@ public struct GGUFModel: Sendable, Equatable {
                 )
             }
         }
+        // A vocabulary-only file (llama.cpp ships them for its tokenizer tests) has metadata and
+        // no weights: fitting it would report a model that costs nothing.
+        guard total > 0 else {
+            throw GGUFError.inconsistent(
+                "the tensor table holds no weights (\(tensors.count) tensors, 0 bytes): a vocabulary-only file, not a model"
+            )
+        }
         weightsBytes = total
         expertBytes = tensors.filter { $0.name.contains("_exps") }.reduce(0) { $0 + $1.bytes }
         fileType = meta["general.file_type"]?.intValue.flatMap { GGUFModel.fileTypes[$0] }
