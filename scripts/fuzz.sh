@@ -49,14 +49,15 @@ probe)
     { for i in $(seq 0 23); do cat "$tree/32em64t-2n8c+1mic/sys/firmware/dmi/entries/17-$i/raw"; done
       printf '\x7f\x04\xff\xfe\x00\x00'; } > "$tree/smbios.bin"
     prefixed 01 "$tree/smbios.bin"
-    # Recorded folders as ReplayTree records (`@@ PATH`, `@@ PATH -> TARGET`).
+    # Recorded folders as ReplayTree records (`@@ PATH`, `@@ PATH -> TARGET`); `sed -n` rather
+    # than `head`, which would close the pipe early (SIGPIPE fails the script under pipefail).
     for archive in 2arm-2c nvidiagpunumanodes; do
         mkdir -p "$tree/$archive"
         tar -xjf "Tests/Fixtures/hwloc-fsroot/$archive.tar.bz2" -C "$tree/$archive"
         top=$(find "$tree/$archive" -mindepth 1 -maxdepth 1 -type d | head -1)
         {
             printf '\x03'
-            (cd "$top" && find . -type l -o -type f -size -8k | sed 's|^\./||' | sort | head -250 | while read -r path; do
+            (cd "$top" && find . -type l -o -type f -size -8k | sed 's|^\./||' | sort | sed -n '1,250p' | while read -r path; do
                 if [ -L "$path" ]; then printf '@@ %s -> %s\n' "$path" "$(readlink "$path")"
                 else printf '@@ %s\n' "$path"; cat "$path"; printf '\n'; fi
             done)

@@ -1,0 +1,94 @@
+/// The one TOML mistake canrun must catch before TOMLKit's parser sees it. toml++ 3 checks that
+/// a table header's key starts with a bare-key character or a quote with an assertion, not an
+/// error: `[@server]`, or a `[` alone on its line, aborts the process (and where assertions are
+/// compiled out, the parser assumes it, which is undefined behaviour). Found by fuzzing
+/// `canrun.toml`; any TOML file a user hands canrun (`models.d`, the configuration) could do it.
+///
+/// The text is walked as TOML's grammar reads it: strings (basic, literal, multi-line) and
+/// comments are skipped, and a `[` is a table header only at the start of a line outside any
+/// value (a line of a multi-line array starting with `[` is a value).
+enum TOMLHeaderCheck {
+    /// The first table header whose key cannot start where it does, as the parse error the
+    /// parser should have given; nil when there is none.
+    static func firstBadHeader(_ text: String) -> TOMLDocument.ParseError? {
+        let s = Array(text.unicodeScalars)
+        var i = 0
+        var line = 1
+        var depth = 0
+        var atLineStart = true
+        func isBare(_ c: Unicode.Scalar) -> Bool {
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" || c == "-"
+        }
+        while i < s.count {
+            let c = s[i]
+            switch c {
+            case "\n":
+                line += 1
+                atLineStart = depth == 0
+                i += 1
+            case " ", "\t", "\r":
+                i += 1
+            case "#":
+                while i < s.count, s[i] != "\n" { i += 1 }
+            case "\"", "'":
+                i = endOfString(s, from: i, line: &line)
+                atLineStart = false
+            case "[" where depth == 0 && atLineStart:
+                var j = i + 1
+                if j < s.count, s[j] == "[" { j += 1 }
+                while j < s.count, s[j] == " " || s[j] == "\t" { j += 1 }
+                if j < s.count, !isBare(s[j]), s[j] != "\"", s[j] != "'", s[j] != "]" {
+                    let shown = s[j] == "\n" ? "the end of the line" : "'\(s[j].escaped(asASCII: true))'"
+                    return .init(
+                        message:
+                            "a table header must start with a key (letters, digits, _ or -, or a quoted name), not \(shown)",
+                        line: line
+                    )
+                }
+                // A header's quoted keys hold no newline: the rest of the line is the header.
+                while i < s.count, s[i] != "\n" { i += 1 }
+            default:
+                if c == "[" || c == "{" { depth += 1 }
+                if c == "]" || c == "}" { depth = max(0, depth - 1) }
+                atLineStart = false
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    /// The index after the string starting at `start` (its end of line when it is not closed
+    /// there: the parser reports that).
+    private static func endOfString(_ s: [Unicode.Scalar], from start: Int, line: inout Int) -> Int {
+        let quote = s[start]
+        let basic = quote == "\""
+        if start + 2 < s.count, s[start + 1] == quote, s[start + 2] == quote {
+            var i = start + 3
+            while i < s.count {
+                if basic, s[i] == "\\" {
+                    i += 2
+                    continue
+                }
+                if s[i] == "\n" { line += 1 }
+                if s[i] == quote, i + 2 < s.count, s[i + 1] == quote, s[i + 2] == quote {
+                    // Up to two more quotes may close the string's content ("""a"""").
+                    var end = i + 3
+                    while end < s.count, s[end] == quote, end < i + 5 { end += 1 }
+                    return end
+                }
+                i += 1
+            }
+            return i
+        }
+        var i = start + 1
+        while i < s.count, s[i] != "\n" {
+            if basic, s[i] == "\\" {
+                i += 2
+                continue
+            }
+            if s[i] == quote { return i + 1 }
+            i += 1
+        }
+        return i
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@testable import CanrunCore
+
+/// Table headers toml++ 3 would abort on (an assertion, found by fuzzing `canrun.toml`) are
+/// refused first with a parse error; everything the parser reads correctly still reaches it.
+struct TOMLHeaderCheckTests {
+    @Test(arguments: [
+        ("[@erver]\nmax = 1\n", 1, "'@'"),
+        ("a = 1\n\n[\n", 3, "the end of the line"),
+        ("[[ !models]]\n", 1, "'!'"),
+        ("# comment\n[ \t=x]\n", 2, "'='"),
+        ("x = \"\"\"\nmulti\n\"\"\"\n[.a]\n", 4, "'.'"),
+        ("x = [1,\n 2]\n[{a}]\n", 3, "'{'"),
+    ])
+    func headersTheParserWouldAbortOnAreRefused(_ text: String, _ line: Int, _ shown: String) throws {
+        let error = try #require(TOMLHeaderCheck.firstBadHeader(text))
+        #expect(error.line == line)
+        #expect(error.message.hasSuffix("not \(shown)"))
+        #expect(throws: TOMLDocument.ParseError.self) { try TOMLDocument.json(text) }
+    }
+
+    /// `[` starting a line inside a value, a string or a comment is no header.
+    @Test(arguments: [
+        "[server]\nmax_connections = 8\n",
+        "[ \"quoted key\" ]\n[[array.of-tables]]\n['literal']\n",
+        "x = [\n  [1, 2],\n  [ +1 ],\n  [{ a = 1 }],\n]\n",
+        "s = \"\"\"\n[@not a header]\n\"\"\"\nl = '''\n[!neither]\n'''\n",
+        "# [@comment]\nk = \"[@string] \\\" ]\"\n",
+    ])
+    func everythingElseReachesTheParser(_ text: String) throws {
+        #expect(TOMLHeaderCheck.firstBadHeader(text) == nil)
+        _ = try TOMLDocument.json(text)
+    }
+
+    /// Every TOML file canrun ships passes.
+    @Test func theShippedFilesPass() throws {
+        let config = CoreFixtures.repository + "/config"
+        let files =
+            ["canrun.toml", "efficiency.toml", "gpus.toml", "presets.toml", "quants.toml"]
+            + (try FileManager.default.contentsOfDirectory(atPath: config + "/models")).map { "models/" + $0 }
+        #expect(files.count > 10)
+        for file in files where file.hasSuffix(".toml") {
+            let text = try String(contentsOfFile: config + "/" + file, encoding: .utf8)
+            #expect(TOMLHeaderCheck.firstBadHeader(text) == nil, "\(file)")
+        }
+    }
+}
