@@ -13,6 +13,8 @@ struct TOMLHeaderCheckTests {
         ("# comment\n[ \t=x]\n", 2, "'='"),
         ("x = \"\"\"\nmulti\n\"\"\"\n[.a]\n", 4, "'.'"),
         ("x = [1,\n 2]\n[{a}]\n", 3, "'{'"),
+        // A byte-order mark the parser skips (found by fuzzing after the first fix).
+        ("\u{FEFF}[`Q\u{5}", 1, "'`'"),
     ])
     func headersTheParserWouldAbortOnAreRefused(_ text: String, _ line: Int, _ shown: String) throws {
         let error = try #require(TOMLHeaderCheck.firstBadHeader(text))

@@ -12,7 +12,8 @@ enum TOMLHeaderCheck {
     /// parser should have given; nil when there is none.
     static func firstBadHeader(_ text: String) -> TOMLDocument.ParseError? {
         let s = Array(text.unicodeScalars)
-        var i = 0
+        // The parser drops a byte-order mark that starts the text.
+        var i = s.first == "\u{FEFF}" ? 1 : 0
         var line = 1
         var depth = 0
         var atLineStart = true
