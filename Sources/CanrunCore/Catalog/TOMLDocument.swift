@@ -22,7 +22,7 @@ public enum TOMLDocument {
     /// The document as JSON (a top-level object).
     public static func json(_ text: String) throws(ParseError) -> Data {
         try memo.result(for: text) {
-            if let error = TOMLHeaderCheck.firstBadHeader(text) { return .failure(error) }
+            if let error = TOMLGrammarCheck.firstAbortingMistake(text) { return .failure(error) }
             do {
                 let table = try TOMLTable(string: text)
                 return .success(Data(table.convert(to: .json).utf8))

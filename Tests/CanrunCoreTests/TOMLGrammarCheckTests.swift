@@ -3,9 +3,9 @@ import Testing
 
 @testable import CanrunCore
 
-/// Table headers toml++ 3 would abort on (an assertion, found by fuzzing `canrun.toml`) are
-/// refused first with a parse error; everything the parser reads correctly still reaches it.
-struct TOMLHeaderCheckTests {
+/// TOML toml++ 3 would abort on (its assertions, found by fuzzing `canrun.toml`) is refused
+/// first with a parse error; everything the parser reads correctly still reaches it.
+struct TOMLGrammarCheckTests {
     @Test(arguments: [
         ("[@erver]\nmax = 1\n", 1, "'@'"),
         ("a = 1\n\n[\n", 3, "the end of the line"),
@@ -17,9 +17,22 @@ struct TOMLHeaderCheckTests {
         ("\u{FEFF}[`Q\u{5}", 1, "'`'"),
     ])
     func headersTheParserWouldAbortOnAreRefused(_ text: String, _ line: Int, _ shown: String) throws {
-        let error = try #require(TOMLHeaderCheck.firstBadHeader(text))
+        let error = try #require(TOMLGrammarCheck.firstAbortingMistake(text))
         #expect(error.line == line)
         #expect(error.message.hasSuffix("not \(shown)"))
+        #expect(throws: TOMLDocument.ParseError.self) { try TOMLDocument.json(text) }
+    }
+
+    @Test(arguments: [
+        ("x = [[[}]]]\n", 1, "'}' inside an array"),
+        ("[a]\nx = [\n  1,\n  }\n]\n", 4, "'}' inside an array"),
+        ("x = [\u{2028}1]\n", 1, "U+2028 is not a TOML line break"),
+        ("a = 1\u{85}b = 2\n", 1, "U+85 is not a TOML line break"),
+    ])
+    func valuesTheParserWouldAbortOnAreRefused(_ text: String, _ line: Int, _ message: String) throws {
+        let error = try #require(TOMLGrammarCheck.firstAbortingMistake(text))
+        #expect(error.line == line)
+        #expect(error.message.hasPrefix(message))
         #expect(throws: TOMLDocument.ParseError.self) { try TOMLDocument.json(text) }
     }
 
@@ -30,9 +43,10 @@ struct TOMLHeaderCheckTests {
         "x = [\n  [1, 2],\n  [ +1 ],\n  [{ a = 1 }],\n]\n",
         "s = \"\"\"\n[@not a header]\n\"\"\"\nl = '''\n[!neither]\n'''\n",
         "# [@comment]\nk = \"[@string] \\\" ]\"\n",
+        "t = [{ a = [1] }, { b = \"}\" }]\ns = \"\u{2028} in a string\"\n",
     ])
     func everythingElseReachesTheParser(_ text: String) throws {
-        #expect(TOMLHeaderCheck.firstBadHeader(text) == nil)
+        #expect(TOMLGrammarCheck.firstAbortingMistake(text) == nil)
         _ = try TOMLDocument.json(text)
     }
 
@@ -45,7 +59,7 @@ struct TOMLHeaderCheckTests {
         #expect(files.count > 10)
         for file in files where file.hasSuffix(".toml") {
             let text = try String(contentsOfFile: config + "/" + file, encoding: .utf8)
-            #expect(TOMLHeaderCheck.firstBadHeader(text) == nil, "\(file)")
+            #expect(TOMLGrammarCheck.firstAbortingMistake(text) == nil, "\(file)")
         }
     }
 }

@@ -1,21 +1,25 @@
-/// The one TOML mistake canrun must catch before TOMLKit's parser sees it. toml++ 3 checks that
-/// a table header's key starts with a bare-key character or a quote with an assertion, not an
-/// error: `[@server]`, or a `[` alone on its line, aborts the process (and where assertions are
-/// compiled out, the parser assumes it, which is undefined behaviour). Found by fuzzing
-/// `canrun.toml`; any TOML file a user hands canrun (`models.d`, the configuration) could do it.
+/// The TOML mistakes canrun must catch before TOMLKit's parser sees them. toml++ 3 checks some
+/// of its grammar with assertions, not errors, so these abort the process (and where assertions
+/// are compiled out, the parser assumes them, which is undefined behaviour):
+/// - a table header whose key starts with a character no key can (`[@server]`, a lone `[`);
+/// - a value in an array that starts with `}` (`x = [}`) or a line break TOML does not know
+///   (U+0085, U+2028, U+2029: never valid outside a string).
+/// Found by fuzzing `canrun.toml`; any TOML file a user hands canrun (`models.d`, the
+/// configuration) could do it.
 ///
 /// The text is walked as TOML's grammar reads it: strings (basic, literal, multi-line) and
 /// comments are skipped, and a `[` is a table header only at the start of a line outside any
 /// value (a line of a multi-line array starting with `[` is a value).
-enum TOMLHeaderCheck {
-    /// The first table header whose key cannot start where it does, as the parse error the
-    /// parser should have given; nil when there is none.
-    static func firstBadHeader(_ text: String) -> TOMLDocument.ParseError? {
+enum TOMLGrammarCheck {
+    /// The first of these mistakes, as the parse error the parser should have given; nil when
+    /// there is none.
+    static func firstAbortingMistake(_ text: String) -> TOMLDocument.ParseError? {
         let s = Array(text.unicodeScalars)
         // The parser drops a byte-order mark that starts the text.
         var i = s.first == "\u{FEFF}" ? 1 : 0
         var line = 1
-        var depth = 0
+        // The values open here: `[` an array, `{` an inline table.
+        var open: [Unicode.Scalar] = []
         var atLineStart = true
         func isBare(_ c: Unicode.Scalar) -> Bool {
             ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" || c == "-"
@@ -25,7 +29,7 @@ enum TOMLHeaderCheck {
             switch c {
             case "\n":
                 line += 1
-                atLineStart = depth == 0
+                atLineStart = open.isEmpty
                 i += 1
             case " ", "\t", "\r":
                 i += 1
@@ -34,7 +38,7 @@ enum TOMLHeaderCheck {
             case "\"", "'":
                 i = endOfString(s, from: i, line: &line)
                 atLineStart = false
-            case "[" where depth == 0 && atLineStart:
+            case "[" where open.isEmpty && atLineStart:
                 var j = i + 1
                 if j < s.count, s[j] == "[" { j += 1 }
                 while j < s.count, s[j] == " " || s[j] == "\t" { j += 1 }
@@ -48,9 +52,17 @@ enum TOMLHeaderCheck {
                 }
                 // A header's quoted keys hold no newline: the rest of the line is the header.
                 while i < s.count, s[i] != "\n" { i += 1 }
+            case "\u{85}", "\u{2028}", "\u{2029}":
+                return .init(
+                    message:
+                        "U+\(String(c.value, radix: 16, uppercase: true)) is not a TOML line break (use a newline)",
+                    line: line
+                )
+            case "}" where open.last == "[":
+                return .init(message: "'}' inside an array: a value or ']' was expected", line: line)
             default:
-                if c == "[" || c == "{" { depth += 1 }
-                if c == "]" || c == "}" { depth = max(0, depth - 1) }
+                if c == "[" || c == "{" { open.append(c) }
+                if c == "]" || c == "}", !open.isEmpty { open.removeLast() }
                 atLineStart = false
                 i += 1
             }
