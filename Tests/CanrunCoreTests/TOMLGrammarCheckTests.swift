@@ -28,6 +28,11 @@ struct TOMLGrammarCheckTests {
         ("[a]\nx = [\n  1,\n  }\n]\n", 4, "'}' inside an array"),
         ("x = [\u{2028}1]\n", 1, "U+2028 is not a TOML line break"),
         ("a = 1\u{85}b = 2\n", 1, "U+85 is not a TOML line break"),
+        // A date, a space and a one-digit hour (the fourth finding, reduced).
+        ("d = 1979-05-27 0\n", 1, "a date-time needs a two-digit hour"),
+        ("[sx]\nm= 66\u{FFFD};----dr 0#\n", 2, "a date-time needs a two-digit hour"),
+        ("x = [1979-05-27 7, 1]\n", 1, "a date-time needs a two-digit hour"),
+        ("x = 1_979-05-27 7]\n", 1, "a date-time needs a two-digit hour"),
     ])
     func valuesTheParserWouldAbortOnAreRefused(_ text: String, _ line: Int, _ message: String) throws {
         let error = try #require(TOMLGrammarCheck.firstAbortingMistake(text))
@@ -44,6 +49,8 @@ struct TOMLGrammarCheckTests {
         "s = \"\"\"\n[@not a header]\n\"\"\"\nl = '''\n[!neither]\n'''\n",
         "# [@comment]\nk = \"[@string] \\\" ]\"\n",
         "t = [{ a = [1] }, { b = \"}\" }]\ns = \"\u{2028} in a string\"\n",
+        "d = 1979-05-27 07:32:00\nt = 1979-05-27T07:32:00Z\nl = 1979-05-27\na = [1979-05-27 , 2]\n",
+        "n = 1234-06-09\ns = \"1979-05-27 0 \"\n",
     ])
     func everythingElseReachesTheParser(_ text: String) throws {
         #expect(TOMLGrammarCheck.firstAbortingMistake(text) == nil)

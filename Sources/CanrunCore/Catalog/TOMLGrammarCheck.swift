@@ -3,7 +3,11 @@
 /// are compiled out, the parser assumes them, which is undefined behaviour):
 /// - a table header whose key starts with a character no key can (`[@server]`, a lone `[`);
 /// - a value in an array that starts with `}` (`x = [}`) or a line break TOML does not know
-///   (U+0085, U+2028, U+2029: never valid outside a string).
+///   (U+0085, U+2028, U+2029: never valid outside a string);
+/// - a value of ten characters shaped like a date (`1979-05-27`), a space, one digit and then
+///   the value's end (`1979-05-27 0#`): the parser takes it for a date-time with a space and
+///   asserts that the digit goes on. A date-time's hour has two digits, so no valid value is
+///   refused.
 /// Found by fuzzing `canrun.toml`; any TOML file a user hands canrun (`models.d`, the
 /// configuration) could do it.
 ///
@@ -60,6 +64,16 @@ enum TOMLGrammarCheck {
                 )
             case "}" where open.last == "[":
                 return .init(message: "'}' inside an array: a value or ']' was expected", line: line)
+            case "0"..."9" where i == 0 || !continuesValue(s[i - 1]):
+                if isTruncatedDateTime(s, at: i) {
+                    return .init(
+                        message:
+                            "a date-time needs a two-digit hour after the date and its space (1979-05-27 07:32:00)",
+                        line: line
+                    )
+                }
+                atLineStart = false
+                i += 1
             default:
                 if c == "[" || c == "{" { open.append(c) }
                 if c == "]" || c == "}", !open.isEmpty { open.removeLast() }
@@ -68,6 +82,32 @@ enum TOMLGrammarCheck {
             }
         }
         return nil
+    }
+
+    /// Whether `c` can come before a digit inside one bare value or key (so the digit starts
+    /// nothing).
+    private static func continuesValue(_ c: Unicode.Scalar) -> Bool {
+        c.properties.isASCIIHexDigit || ("a"..."z").contains(c) || ("A"..."Z").contains(c)
+            || "_-+.:".unicodeScalars.contains(c) || c.value > 0x7F
+    }
+
+    /// What the parser's value scan does at a value starting with a digit at `start`: it reads up
+    /// to the value's end (whitespace, `]`, `}`, `,`, `#`), counting every character but `_`; ten
+    /// of them with `-` as the fifth and eighth, then a space and a digit, and it scans on after
+    /// the digit asserting that no value end follows.
+    private static func isTruncatedDateTime(_ s: [Unicode.Scalar], at start: Int) -> Bool {
+        func ends(_ c: Unicode.Scalar) -> Bool {
+            c.properties.isWhitespace || c == "]" || c == "}" || c == "," || c == "#"
+        }
+        var chars: [Unicode.Scalar] = []
+        var i = start
+        while i < s.count, !ends(s[i]), chars.count <= 10 {
+            if s[i] != "_" { chars.append(s[i]) }
+            i += 1
+        }
+        guard chars.count == 10, chars[4] == "-", chars[7] == "-" else { return false }
+        guard i + 2 < s.count, s[i] == " ", ("0"..."9").contains(s[i + 1]) else { return false }
+        return !("0"..."9").contains(s[i + 2])
     }
 
     /// The index after the string starting at `start` (its end of line when it is not closed
