@@ -44,10 +44,10 @@ enum FitInvariants {
         switch answer {
         case .one(let report):
             try check(report, model: model, target: target)
-            return report.verdict
+            return report.verdict.rawValue
         case .every(let reports):
             for report in reports.reports { try check(report, model: model, target: target) }
-            return reports.best?.verdict ?? "no rung"
+            return reports.best?.verdict.rawValue ?? "no rung"
         }
     }
 }

@@ -73,7 +73,7 @@ enum ProbePipeline {
             do {
                 let report = try world.advisor.report(model, FitQuestion(quant: "Q4_K_M"), machine: profile)
                 try FitInvariants.check(report, model: model, target: "probe")
-                verdicts.append(report.verdict)
+                verdicts.append(report.verdict.rawValue)
             } catch let error as FuzzInvariant {
                 throw error
             } catch {

@@ -34,7 +34,7 @@ struct CPURepackTests {
         machine.cpu = CPUFacts(vendor: "AuthenticAMD", packages: 1, cores: 2, threads: 2, isa: ["avx2"])
         let cpu = try FitEngineTests.engine.fit(.init(model: m, quant: "Q4_K_M", context: 4096), machine: machine)
         let weights = try #require(WeightsEstimate(model: m, quant: "Q4_K_M", table: ShippedCatalog.quants))
-        #expect(cpu.placement.mode == "cpu")
+        #expect(cpu.placement.mode == .cpu)
         #expect(cpu.memory.cpuRepackBytes == weights.multipliedBytesByType["Q4_K"])
         #expect(
             cpu.memory.totalBytes
@@ -43,7 +43,7 @@ struct CPURepackTests {
         )
         machine.gpus = [FitEngineTests.rtx4090()]
         let gpu = try FitEngineTests.engine.fit(.init(model: m, quant: "Q4_K_M", context: 4096), machine: machine)
-        #expect(gpu.placement.mode == "gpu")
+        #expect(gpu.placement.mode == .gpu)
         #expect(gpu.memory.cpuRepackBytes == 0)
     }
 }

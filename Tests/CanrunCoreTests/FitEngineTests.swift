@@ -64,7 +64,7 @@ struct FitEngineTests {
             machine: Self.machine(ramGiB: 24, readGBs: 30)
         )
         #expect(r.fits)
-        #expect(r.placement.mode == "cpu")
+        #expect(r.placement.mode == .cpu)
         #expect(r.launch["llama.cpp"] == "-ngl 0 -c 4096")
         let bytes = try #require(SpeedCalibration.decodeBytes(m, quant: "Q4_0", quants: ShippedCatalog.quants))
         #expect(r.basis.bytesPerToken == bytes)
@@ -72,7 +72,7 @@ struct FitEngineTests {
         #expect(abs((r.decodeTokensPerS ?? 0) - expected) < 0.01)
         #expect((r.decodeTokensPerSAtFullContext ?? 99) < (r.decodeTokensPerS ?? 0))
         #expect(r.memory.kvCacheBytes == 512 << 20)
-        #expect(r.verdict == "runs")
+        #expect(r.verdict == .runs)
     }
 
     /// llama.cpp puts the CPU's weights in a CUDA/ROCm GPU's host buffer type, which comes before
@@ -83,13 +83,13 @@ struct FitEngineTests {
         var machine = Self.machine(ramGiB: 24, readGBs: 30)
         machine.cpu = CPUFacts(cores: 8, threads: 16, isa: ["avx", "avx2", "fma"], frequencyMaxMhz: 4000)
         let alone = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
-        #expect(alone.placement.mode == "cpu")
+        #expect(alone.placement.mode == .cpu)
         #expect(alone.memory.cpuRepackBytes > 0)
         machine.gpus = [
             GPUFacts(vendor: "AMD", name: "small card", memoryBytes: 1 << 30, bandwidthBytesPerS: 100_000_000_000)
         ]
         let beside = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: machine)
-        #expect(beside.placement.mode == "cpu")
+        #expect(beside.placement.mode == .cpu)
         #expect(beside.memory.cpuRepackBytes == 0)
         #expect(beside.memory.totalBytes == alone.memory.totalBytes - alone.memory.cpuRepackBytes)
     }
@@ -139,9 +139,9 @@ struct FitEngineTests {
             .init(model: m, quant: "Q8_0", context: 8192),
             machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [Self.rtx4090()])
         )
-        #expect(r.placement.mode == "gpu")
+        #expect(r.placement.mode == .gpu)
         #expect(r.launch["llama.cpp"] == "-ngl 99 -c 8192")
-        #expect(r.verdict == "runs_well")
+        #expect(r.verdict == .runsWell)
         // Ollama's 457 MiB CUDA context and llama.cpp's 1 GiB --fit margin, each reported.
         #expect(r.memory.backendContextBytes == 457 << 20)
         #expect(r.memory.fitMarginBytes == 1 << 30)
@@ -161,7 +161,7 @@ struct FitEngineTests {
             .init(model: m, quant: "Q4_K_M", context: 8192),
             machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [busy])
         )
-        #expect(r.placement.mode == "moe_experts_on_cpu")
+        #expect(r.placement.mode == .moeExpertsOnCPU)
         #expect(r.fits)
         #expect(r.fitsNow == false)
         #expect(r.reasons.contains { $0.hasPrefix("fits this machine but not the memory free now") })
@@ -187,7 +187,7 @@ struct FitEngineTests {
             .init(model: try Self.model("qwen3-30b-a3b"), quant: "Q4_K_M", context: 8192),
             machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [small])
         )
-        #expect(r.placement.mode == "moe_experts_on_cpu")
+        #expect(r.placement.mode == .moeExpertsOnCPU)
         #expect(r.launch["llama.cpp"] == "-ngl 99 -ot exps=CPU --no-mmap -c 8192")
         #expect(r.reasons.count >= 3)
         // Qwen3-30B-A3B: 48 MoE layers, hidden 2048: 96 copies × (10 µs + 8192 B ÷ (0.8 × 31.5 GB/s))
@@ -211,7 +211,7 @@ struct FitEngineTests {
         machine.cpu = CPUFacts(cores: 16, threads: 32, isa: ["avx", "avx2", "fma"], frequencyMaxMhz: 5000)
         let request = FitEngine.Request(model: m, quant: "Q4_K_M", context: 8192)
         let fast = try Self.engine.fit(request, machine: machine)
-        #expect(fast.placement.mode == "partial_offload")
+        #expect(fast.placement.mode == .partialOffload)
         let layersOnGPU = fast.placement.gpuLayers
         let weights = try #require(WeightsEstimate(model: m, quant: "Q4_K_M", table: ShippedCatalog.quants))
         let perLayer = (weights.bytes - weights.embeddingBytes) / Int64(m.numHiddenLayers)
@@ -253,7 +253,7 @@ struct FitEngineTests {
             machine: machine
         )
         #expect(r.fits)
-        #expect(r.placement.mode == "moe_experts_on_cpu")
+        #expect(r.placement.mode == .moeExpertsOnCPU)
         // A CUDA GPU's pinned host buffer type precedes the repack types: nothing is repacked.
         #expect(r.memory.cpuRepackBytes == 0)
         #expect((r.decodeTokensPerS ?? 0) > 0)
@@ -265,7 +265,7 @@ struct FitEngineTests {
             machine: Self.machine(ramGiB: 24, readGBs: 20)
         )
         #expect(!r.fits)
-        #expect(r.verdict == "does_not_fit")
+        #expect(r.verdict == .doesNotFit)
         #expect(r.maxContextTokens == 0)
         #expect(r.reasons.first?.contains("RAM is 24.0 GiB") == true)
         #expect(CheckRule.decide(r, minTokensPerSecond: nil).0 == false)
@@ -389,9 +389,8 @@ struct RecommendationsTests {
         let models = try ["llama-3.2-1b", "llama-3.1-8b", "llama-3.1-70b", "qwen3-30b-a3b"].map(FitEngineTests.model)
         let machine = FitEngineTests.machine(ramGiB: 32, readGBs: 60, gpus: [FitEngineTests.rtx4090()])
         let reports = try Recommendations.rank(models, engine: FitEngineTests.engine, machine: machine, context: 8192)
-        let order = ["runs_well": 0, "runs": 1, "runs_slowly": 2]
-        let ranks = reports.map { order[$0.verdict] ?? 9 }
-        #expect(ranks == ranks.sorted())
+        let verdicts = reports.map(\.verdict)
+        #expect(verdicts == verdicts.sorted(by: >))
         #expect(reports.allSatisfy { $0.fits })
         #expect(reports.first?.model == "qwen3-30b-a3b")
         #expect(reports.contains { $0.model == "llama-3.1-70b" })

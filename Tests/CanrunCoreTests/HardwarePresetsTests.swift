@@ -81,15 +81,15 @@ struct HardwarePresetsTests {
         let engine = FitEngine(quants: ShippedCatalog.quants, efficiency: FitEngineTests.efficiency)
         let llama = try #require(ShippedCatalog.catalog.model("llama-3.1-8b"))
         let rows = SpeedMatrix.rows(model: llama, presets: presets.presets, engine: engine, context: 8192)
-        func mode(_ preset: String, _ quant: String) -> String? {
+        func mode(_ preset: String, _ quant: String) -> PlacementMode? {
             guard let column = SpeedMatrix.quants.firstIndex(of: quant),
                 let row = rows.first(where: { $0.preset == preset })
             else { return nil }
             return row.cells[column]?.placement.mode
         }
-        #expect(mode("rtx-4090", "Q8_0") == "gpu")
-        #expect(mode("ddr4-desktop", "Q4_K_M") == "cpu")
-        #expect(mode("apple-m2-ultra", "Q2_K") == "unified")
+        #expect(mode("rtx-4090", "Q8_0") == .gpu)
+        #expect(mode("ddr4-desktop", "Q4_K_M") == .cpu)
+        #expect(mode("apple-m2-ultra", "Q2_K") == .unified)
         let deepseek = try #require(ShippedCatalog.catalog.model("deepseek-v3"))
         let big = SpeedMatrix.rows(
             model: deepseek,

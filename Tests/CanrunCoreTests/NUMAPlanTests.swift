@@ -65,7 +65,7 @@ struct NUMAPlanTests {
             .init(model: m, quant: "Q8_0", context: 4096),
             machine: Self.machine(total: 190)
         )
-        #expect(r.placement.mode == "cpu")
+        #expect(r.placement.mode == .cpu)
         #expect(r.launch["llama.cpp"] == "-ngl 0 --numa distribute -c 4096")
         #expect(r.launch["numactl"] == nil)
         #expect(r.reasons.contains { $0.contains("drop the page cache") })

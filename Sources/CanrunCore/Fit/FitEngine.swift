@@ -63,10 +63,6 @@ public struct FitEngine: Sendable {
         }
     }
 
-    /// Decode speeds for the verdict, tokens per second: reading speed and a usable floor.
-    public static let runsWell = 10.0
-    public static let runs = 3.0
-
     public let quants: QuantTable
     let efficiency: EfficiencyTable
     /// The median of the fitted CPU weights per cycle, for families without a measurement.
@@ -139,60 +135,36 @@ public struct FitEngine: Sendable {
         )
         let fixed = ModelParts(request, weights: weights, inventory: inventory, cpuRepackTypes: devices.cpuRepackTypes)
         let parts = Parts(fixed, kv: kv, context: request.context)
-        var candidates = placements(parts, devices: devices)
-        // Fitting first, then faster; with speeds unknown, the placement that keeps more on GPUs.
-        candidates.sort {
-            ($0.fits ? 0 : 1, -($0.speed ?? 0), -$0.gpuLayers) < ($1.fits ? 0 : 1, -($1.speed ?? 0), -$1.gpuLayers)
-        }
-        var best = candidates.first { $0.fits } ?? candidates.first ?? Candidate.none(parts)
-        // Experts in RAM keep attention, KV and prompt processing on the GPU (llama.cpp's own
-        // --fit moves experts out first): prefer it to partial offload when decode is within 10%.
-        if best.mode == "partial_offload",
-            let moe = candidates.first(where: { $0.mode == "moe_experts_on_cpu" && $0.fits }),
-            let a = moe.speed, let b = best.speed, a >= 0.9 * b
-        {
-            best = moe
-        }
-        // On unified memory the preset's or probe's bandwidth is the GPU's: the CPU cores alone
-        // reach only part of it (M2 Ultra: 800 GB/s for the GPU), and llama.cpp offloads all
-        // layers by default there, so a fitting unified placement wins over CPU-only.
-        if best.mode == "cpu", let unified = candidates.first(where: { $0.mode == "unified" && $0.fits }) {
-            best = unified
-        }
+        let ranked = PlacementChooser.ranked(placements(parts, devices: devices))
+        let best = PlacementChooser.best(of: ranked) ?? .none(bytesPerToken: parts.activeBytes)
         var reasons = [best.why] + best.numaReasons
-        if request.weights != nil { reasons.append("weights measured exactly from the file's tensor table") }
-        if best.shares.contains(where: { $0.device == "cpu" }), let unsteady = devices.cpuBandwidthUnsteady {
-            reasons.append(unsteady)
+        if request.weights != nil { reasons.append(.weightsMeasured) }
+        if best.shares.contains(where: { $0.device == .cpu }), let unsteady = devices.cpuBandwidthUnsteady {
+            reasons.append(.bandwidthUnsteady(unsteady))
         }
-        if best.fits, best.fitsNow == false {
-            reasons.append("fits this machine but not the memory free now: other programs or models hold it")
-        }
-        for other in candidates where other.mode != best.mode { reasons.append(other.why) }
-        let fullDepth = best.speedAt(request.context)
-        let verdict: String
-        if !best.fits {
-            verdict = "does_not_fit"
-        } else if let speed = best.speed {
-            verdict = speed >= Self.runsWell ? "runs_well" : speed >= Self.runs ? "runs" : "runs_slowly"
-        } else {
-            verdict = "runs"
-            reasons.append("speed unknown: no measured bandwidth and no SMBIOS peak; run canrun bench")
-        }
+        if best.fits, best.fitsNow == false { reasons.append(.notFreeNow) }
+        for other in ranked where other.mode != best.mode { reasons.append(other.why) }
+        let fullDepth = best.speed(kvBytes: parts.kvRead(depth: request.context))
+        let verdict = best.fits ? Verdict(fittingAt: best.speed) : .doesNotFit
+        if best.fits, best.speed == nil { reasons.append(.decodeSpeedUnknown) }
         let maxContext = best.fits ? maxContext(fixed, devices: devices) : 0
-        let offload = best.fits ? promptOffload(best, ubatch: request.ubatch) : nil
         let prefill =
             best.fits
-            ? prefillSpeed(best, parts: parts, devices: devices, offload: offload)
+            ? best.prefill?.tokensPerSecond(
+                flopsPerToken: PrefillSpeedModel.flopsPerToken(
+                    model: m,
+                    multipliedWeights: parts.activeWeights,
+                    promptTokens: PrefillSpeedModel.referencePromptTokens
+                ),
+                promptTokens: PrefillSpeedModel.referencePromptTokens
+            )
             : nil
         var basis = best.basis
-        if let offload, prefill != nil { basis.notes.append(offload.note) }
-        if prefill == nil, best.fits {
-            reasons.append(
-                "prefill speed unknown: no peak FLOP/s for "
-                    + (devices.cpuFlops == nil
-                        ? "the CPU (cores, clock or vector unit unknown)" : "the GPU (not in the table)")
-            )
+        basis.notes = best.basisNotes.map(\.text)
+        if let offload = best.prefill?.offload, prefill != nil {
+            basis.notes.append(BasisNote.promptOffload(offload).text)
         }
+        if prefill == nil, best.fits { reasons.append(.prefillSpeedUnknown(cpu: devices.cpuFlops == nil)) }
         return FitReport(
             model: m.id,
             quant: weights.quant,
@@ -215,7 +187,7 @@ public struct FitEngine: Sendable {
             prefillTokensPerS: prefill.map(round2),
             maxContextTokens: maxContext,
             verdict: verdict,
-            reasons: reasons,
+            reasons: reasons.map(\.text),
             basis: basis,
             launch: ["llama.cpp": best.launch(request)].merging(best.numactl.map { ["numactl": $0] } ?? [:]) { a, _ in a
             }
@@ -236,9 +208,7 @@ public struct FitEngine: Sendable {
                     table: quants
                 )
             else { return false }
-            return placements(Parts(fixed, kv: kv, context: context), devices: devices, explain: false).contains {
-                $0.fits
-            }
+            return placements(Parts(fixed, kv: kv, context: context), devices: devices).contains { $0.fits }
         }
         var low = 0
         var high = m.maxPositionEmbeddings / 256
@@ -300,6 +270,8 @@ public struct FitEngine: Sendable {
         var expertActiveBytes: Int64
         var moeLayers: Int
         var layers: Int
+        /// `-ub`, tokens per micro-batch as asked (prompt processing offloads by it).
+        var ubatch: Int
 
         init(_ fixed: ModelParts, kv: KVCachePlan, context: Int) {
             model = fixed.request.model
@@ -315,6 +287,7 @@ public struct FitEngine: Sendable {
             expertActiveBytes = fixed.expertActiveBytes
             moeLayers = fixed.moeLayers
             layers = model.numHiddenLayers
+            ubatch = fixed.request.ubatch
         }
 
         /// KV bytes a token reads at `depth` tokens of context.
@@ -412,70 +385,21 @@ public struct FitEngine: Sendable {
         }
     }
 
-    /// The copies of weights in RAM that a split placement's prompt processing makes (CUDA and
-    /// ROCm offload the CPU's matrix multiplications; Metal runs only unified placements here).
-    func promptOffload(_ c: Candidate, ubatch: Int) -> PromptOffload? {
-        guard let gpu = c.offloadGPU, gpu.backend != "metal" else { return nil }
-        return PromptOffload(
-            hostWeightBytes: c.hostWeightBytes,
-            ubatch: min(ubatch, PrefillSpeedModel.referencePromptTokens),
-            rate: PCIeCopyRate(gpu.link)
-        )
-    }
-
-    /// Prompt tokens/s of a `PrefillSpeedModel.referencePromptTokens` prompt (llama-bench pp512)
-    /// in placement `c`: each device computes the share of the FLOPs its weights carry, in turn.
-    /// With experts in RAM the CPU's share is the routed experts a token uses, not their bytes.
-    /// When llama.cpp offloads the CPU's multiplications (`offload`), the GPU computes them all
-    /// and the weights in RAM cross the link once per micro-batch.
-    func prefillSpeed(
-        _ c: Candidate,
-        parts: Parts,
-        devices: Devices,
-        offload: PromptOffload?
-    ) -> Double? {
-        let model = efficiency.prefill
-        let family = quants.namedQuant(parts.weights.quant)?.base ?? parts.weights.quant
-        let flops = PrefillSpeedModel.flopsPerToken(
-            model: parts.model,
-            multipliedWeights: parts.activeWeights,
-            promptTokens: PrefillSpeedModel.referencePromptTokens
-        )
-        if let offload, let gpu = c.offloadGPU {
-            let prompt = PrefillSpeedModel.referencePromptTokens
-            guard
-                let compute = PrefillSpeedModel.tokensPerSecond(
-                    flopsPerToken: flops,
-                    shares: [(1, gpu.flops, model.efficiency(backend: gpu.backend, quantFamily: family))]
-                )
-            else { return nil }
-            return Double(prompt) / (Double(prompt) / compute + offload.seconds(promptTokens: prompt))
-        }
-        let total = Double(c.shares.reduce(0) { $0 + $1.bytes })
-        guard total > 0 else { return nil }
-        let cpuFraction: Double? =
-            c.mode == "moe_experts_on_cpu" && parts.activeBytes > 0
-            ? Double(parts.expertActiveBytes) / Double(parts.activeBytes) : nil
-        var shares: [(fraction: Double, peakFlopsPerS: Double?, eta: Double?)] = []
-        for share in c.shares {
-            if share.device == "cpu" {
-                shares.append(
-                    (
-                        cpuFraction ?? Double(share.bytes) / total, devices.cpuFlops,
-                        model.efficiency(backend: "cpu", quantFamily: family)
-                    )
-                )
-            } else {
-                let gpu = (devices.gpus + [devices.unified].compactMap { $0 }).first {
-                    "gpu\($0.index)" == share.device
-                }
-                let fraction = cpuFraction.map { 1 - $0 } ?? Double(share.bytes) / total
-                shares.append(
-                    (fraction, gpu?.flops, gpu.flatMap { model.efficiency(backend: $0.backend, quantFamily: family) })
-                )
-            }
-        }
-        return PrefillSpeedModel.tokensPerSecond(flopsPerToken: flops, shares: shares)
+    /// Every placement `devices` offer for `p`, in the kinds' order (`PlacementContext.kinds`).
+    func placements(_ p: Parts, devices d: Devices) -> [PlacementCandidate] {
+        let family = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
+        let perCycle = cpuWeightsPerCycle(family)
+        return PlacementContext(
+            parts: p,
+            devices: d,
+            efficiency: efficiency,
+            ubatch: p.ubatch,
+            quantFamily: family,
+            cpuEta: efficiency.model.backends["cpu"]?.eta,
+            cpuWeightsPerCycle: perCycle,
+            cpuWeightsPerS: perCycle.flatMap { ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0) },
+            hostNeed: p.weights.bytes + p.kv.totalBytes + p.compute
+        ).candidates
     }
 
     /// The family's fitted weights per cycle per core; a family without a measurement takes the

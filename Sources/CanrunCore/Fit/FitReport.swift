@@ -20,8 +20,7 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var prefillTokensPerS: Double?
     /// The largest context (multiple of 256, at most the model's) that fits with this placement.
     public var maxContextTokens: Int
-    /// `runs_well`, `runs`, `runs_slowly`, `does_not_fit`.
-    public var verdict: String
+    public var verdict: Verdict
     public var reasons: [String]
     public var basis: Basis
     public var launch: [String: String]
@@ -63,15 +62,13 @@ public struct FitReport: Codable, Sendable, Equatable {
     }
 
     public struct Placement: Codable, Sendable, Equatable {
-        /// `gpu`, `multi_gpu`, `moe_experts_on_cpu`, `partial_offload`, `cpu`, `unified`.
-        public var mode: String
+        public var mode: PlacementMode
         public var gpuLayers: Int
         public var devices: [DeviceShare]
     }
 
     public struct DeviceShare: Codable, Sendable, Equatable {
-        /// `cpu`, `gpu0`, `gpu1`, …
-        public var device: String
+        public var device: Device
         public var bytes: Int64
     }
 

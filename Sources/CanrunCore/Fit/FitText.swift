@@ -5,7 +5,7 @@ public enum FitText {
     public static func render(_ r: FitReport) -> String {
         var lines: [String] = []
         lines.append(
-            "\(TerminalText.sanitised(r.model)) \(TerminalText.sanitised(r.quant)), \(r.contextTokens) tokens of context, KV \(r.kvCacheType): \(r.verdict.replacingOccurrences(of: "_", with: " "))"
+            "\(TerminalText.sanitised(r.model)) \(TerminalText.sanitised(r.quant)), \(r.contextTokens) tokens of context, KV \(r.kvCacheType): \(r.verdict.words)"
         )
         let m = r.memory
         let repack = m.cpuRepackBytes > 0 ? " + CPU repack \(ProfileText.bytes(m.cpuRepackBytes))" : ""

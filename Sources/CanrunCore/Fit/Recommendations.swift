@@ -51,10 +51,9 @@ public enum Recommendations {
             }
             if let chosen { reports.append((chosen, inventory.totalParameters)) }
         }
-        let order = ["runs_well": 0, "runs": 1, "runs_slowly": 2]
-        return reports.sorted {
-            (order[$0.report.verdict] ?? 3, -$0.params, -($0.report.decodeTokensPerS ?? 0))
-                < (order[$1.report.verdict] ?? 3, -$1.params, -($1.report.decodeTokensPerS ?? 0))
+        return reports.sorted { a, b in
+            guard a.report.verdict == b.report.verdict else { return a.report.verdict > b.report.verdict }
+            return (-a.params, -(a.report.decodeTokensPerS ?? 0)) < (-b.params, -(b.report.decodeTokensPerS ?? 0))
         }.map(\.report)
     }
 
@@ -102,9 +101,10 @@ public enum Recommendations {
             lines.append(
                 pad(TerminalText.sanitised(r.model), 32) + pad(r.quant, 8)
                     + pad(ProfileText.bytes(r.memory.totalBytes), 11)
-                    + pad(r.placement.mode, 20) + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
+                    + pad(r.placement.mode.rawValue, 20)
+                    + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
                     + pad(r.prefillTokensPerS.map { String(format: "%.0f", $0) } ?? "?", 13)
-                    + pad("\(r.maxContextTokens)", 9) + r.verdict.replacingOccurrences(of: "_", with: " ")
+                    + pad("\(r.maxContextTokens)", 9) + r.verdict.words
             )
         }
         return lines.joined(separator: "\n")

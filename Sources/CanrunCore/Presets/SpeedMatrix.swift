@@ -50,19 +50,10 @@ public enum SpeedMatrix {
                 guard let r = cell else { return pad("—", 24) }
                 let decode = r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?"
                 let prefill = r.prefillTokensPerS.map { String(format: "%.0f", $0) } ?? "?"
-                return pad("\(decode) / \(prefill) \(short(r.placement.mode))", 24)
+                return pad("\(decode) / \(prefill) \(r.placement.mode.shortName)", 24)
             }
             lines.append(pad(row.preset, 18) + cells.joined())
         }
         return lines.joined(separator: "\n")
-    }
-
-    private static func short(_ mode: String) -> String {
-        switch mode {
-        case "moe_experts_on_cpu": "moe-cpu"
-        case "partial_offload": "partial"
-        case "multi_gpu": "multi"
-        default: mode
-        }
     }
 }

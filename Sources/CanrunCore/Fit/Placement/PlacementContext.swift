@@ -1,0 +1,153 @@
+/// What every placement kind asks of one fit: the model's parts at one context, the machine's
+/// pools, the fitted efficiencies, and the CPU's rates worked out once.
+struct PlacementContext {
+    let parts: FitEngine.Parts
+    let devices: FitEngine.Devices
+    let efficiency: EfficiencyTable
+    /// `-ub`, tokens per micro-batch.
+    let ubatch: Int
+    /// The weights' quantization family (`Q4_K` for `Q4_K_M`).
+    let quantFamily: String
+    /// The CPU backend's decode efficiency.
+    let cpuEta: Double?
+    /// Weights a CPU core multiplies per cycle for this family, and the whole CPU per second.
+    let cpuWeightsPerCycle: Double?
+    let cpuWeightsPerS: Double?
+    /// Weights, KV cache and compute buffer: what every placement holds somewhere.
+    let hostNeed: Int64
+
+    /// The kinds, in the order their candidates are listed (the chooser's ties keep it).
+    static let kinds: [any Placement] = [
+        CPUOnlyPlacement(), UnifiedPlacement(), SingleGPUPlacement(), MultiGPUPlacement(),
+        MoEExpertsOnCPUPlacement(), PartialOffloadPlacement(),
+    ]
+
+    /// Every placement the machine offers, each with its prompt cost.
+    var candidates: [PlacementCandidate] {
+        Self.kinds.compactMap { $0.candidate(in: self) }.map {
+            var candidate = $0
+            candidate.prefill = prefillCost(of: candidate)
+            return candidate
+        }
+    }
+
+    /// Seconds the CPU's cores take to multiply `weights` (0 when its rate is unknown).
+    func cpuComputeSeconds(_ weights: Int64) -> Double { cpuWeightsPerS.map { Double(weights) / $0 } ?? 0 }
+
+    /// The CPU's read rate for `need` bytes in RAM: the fastest NUMA policy that holds them, with
+    /// its flags and why the other policies lose; one node: the measured (or peak) rate.
+    func cpuRead(
+        need: Int64
+    ) -> (
+        bandwidth: Int64?, flag: String, numactl: String?, reasons: [PlacementReason]
+    ) {
+        let d = devices
+        guard let chosen = d.numa.choice(need: need) else {
+            return (d.cpuBandwidth, d.numaNodes > 1 ? " --numa distribute" : "", nil, [])
+        }
+        var reasons = d.numa.options.filter { $0 != chosen }.map {
+            PlacementReason.numaLost($0, to: chosen, need: need)
+        }
+        if chosen.policy == .distribute { reasons.insert(.numaDropPageCache, at: 0) }
+        return (chosen.readBytesPerS, " --numa \(chosen.llamaFlag)", chosen.numactl, reasons)
+    }
+
+    /// How the CPU-only decode figure was bounded.
+    func cpuNotes(bandwidth: Int64?) -> [BasisNote] {
+        guard let rate = cpuWeightsPerS, let perCycle = cpuWeightsPerCycle, let cpu = devices.cpu,
+            let cores = cpu.cores, let mhz = cpu.frequencyMaxMhz
+        else { return [.cpuComputeUnknown] }
+        var notes: [BasisNote] = [
+            .cpuCompute(
+                cores: cores,
+                frequencyMHz: mhz,
+                weightsPerCycle: perCycle,
+                quant: quantFamily,
+                weightsPerS: rate
+            )
+        ]
+        if let bw = bandwidth, let eta = cpuEta,
+            cpuComputeSeconds(parts.activeWeights) > Double(parts.activeBytes) / (Double(bw) * eta)
+        {
+            notes.append(.cpuComputeBound)
+        }
+        return notes
+    }
+
+    /// The decode basis: a rate from `source`, the efficiency and the per-layer cost.
+    func basis(_ source: String, _ bandwidth: Int64?, _ eta: Double?, _ tau: Double?) -> FitReport.Basis {
+        .init(
+            bandwidthSource: source,
+            effectiveBandwidthBytesPerS: bandwidth.flatMap { b in eta.map { Int64(Double(b) * $0) } },
+            bytesPerToken: parts.activeBytes,
+            efficiency: eta,
+            perLayerSeconds: tau,
+            notes: []
+        )
+    }
+
+    /// A GPU's bandwidth (its source, else the table) and its backend's η and τ.
+    func basis(of gpu: FitEngine.Devices.GPU) -> FitReport.Basis {
+        let backend = efficiency.model.backends[gpu.backend]
+        return basis(gpu.bandwidthSource ?? "table", gpu.bandwidth, backend?.eta, backend?.tauSecondsPerLayer)
+    }
+
+    /// The activations a split sends over `link` `copies` times per token.
+    func transfer(copies: Int, over rate: PCIeCopyRate) -> ActivationTransfer {
+        ActivationTransfer(copiesPerToken: copies, hiddenSize: parts.model.hiddenSize, rate: rate)
+    }
+
+    /// What a prompt costs in `c`: the GPU computes everything when llama.cpp offloads the
+    /// weights in RAM (CUDA, ROCm; `PromptOffload`), else each device its share of the FLOPs;
+    /// with experts in RAM the CPU's share is the routed experts a token uses, not their bytes.
+    func prefillCost(of c: PlacementCandidate) -> PrefillCost? {
+        let model = efficiency.prefill
+        if c.hostWeightBytes > 0, let gpu = c.gpusUsed.first, gpu.backend != "metal",
+            let offload = PromptOffload(
+                hostWeightBytes: c.hostWeightBytes,
+                ubatch: min(ubatch, PrefillSpeedModel.referencePromptTokens),
+                rate: PCIeCopyRate(gpu.link)
+            )
+        {
+            return PrefillCost(
+                shares: [
+                    .init(
+                        device: .gpu(gpu.index),
+                        fraction: 1,
+                        peakFlopsPerS: gpu.flops,
+                        efficiency: model.efficiency(backend: gpu.backend, quantFamily: quantFamily)
+                    )
+                ],
+                offload: offload
+            )
+        }
+        let total = Double(c.shares.reduce(0) { $0 + $1.bytes })
+        guard total > 0 else { return nil }
+        let cpuFraction: Double? =
+            c.mode == .moeExpertsOnCPU && parts.activeBytes > 0
+            ? Double(parts.expertActiveBytes) / Double(parts.activeBytes) : nil
+        let gpus = devices.gpus + [devices.unified].compactMap { $0 }
+        return PrefillCost(
+            shares: c.shares.map { share in
+                switch share.device {
+                case .cpu:
+                    return .init(
+                        device: .cpu,
+                        fraction: cpuFraction ?? Double(share.bytes) / total,
+                        peakFlopsPerS: devices.cpuFlops,
+                        efficiency: model.efficiency(backend: "cpu", quantFamily: quantFamily)
+                    )
+                case .gpu(let index):
+                    let gpu = gpus.first { $0.index == index }
+                    return .init(
+                        device: share.device,
+                        fraction: cpuFraction.map { 1 - $0 } ?? Double(share.bytes) / total,
+                        peakFlopsPerS: gpu?.flops,
+                        efficiency: gpu.flatMap { model.efficiency(backend: $0.backend, quantFamily: quantFamily) }
+                    )
+                }
+            },
+            offload: nil
+        )
+    }
+}

@@ -1,0 +1,47 @@
+/// Why a fit came out as it did, as values; `PlacementText` puts them in words. One for each
+/// placement considered (why it won or lost), the NUMA policies that lost, and what the answer
+/// could not know.
+enum PlacementReason: Sendable, Equatable {
+    /// CPU only: `need` bytes against `ram`.
+    case cpuOnly(need: Int64, ram: Int64)
+    /// The integrated GPU uses `need` of `ram` shared bytes.
+    case unified(need: Int64, ram: Int64)
+    /// Everything on GPU `gpu`: `need` bytes against its `capacity`.
+    case allOnGPU(gpu: Int, need: Int64, capacity: Int64)
+    /// Layers split over `count` GPUs: `need` bytes against their `total`.
+    case splitOverGPUs(count: Int, need: Int64, total: Int64)
+    /// Routed experts in RAM (`inRAM` bytes), the rest on GPU `gpu` (`onGPU` bytes).
+    case expertsInRAM(inRAM: Int64, gpu: Int, onGPU: Int64)
+    /// `layersOnGPU` of `layers` layers on GPU `gpu`, the rest in RAM.
+    case partialOffload(layersOnGPU: Int, layers: Int, gpu: Int)
+    /// The machine's memory is unknown.
+    case noMemoryFigure
+    /// A NUMA policy lost to the chosen one for `need` bytes.
+    case numaLost(NUMAPlan.Option, to: NUMAPlan.Option, need: Int64)
+    /// NUMA distribute wants the page cache dropped before the first run.
+    case numaDropPageCache
+    /// The weights came from a GGUF file's tensor table.
+    case weightsMeasured
+    /// The measured bandwidth moved between measurements (`BandwidthReport.unsteadyNote`).
+    case bandwidthUnsteady(String)
+    /// The placement fits the machine but not what is free now.
+    case notFreeNow
+    /// No bandwidth, so no decode speed.
+    case decodeSpeedUnknown
+    /// No peak FLOP/s for the CPU (`cpu`) or a GPU, so no prefill speed.
+    case prefillSpeedUnknown(cpu: Bool)
+}
+
+/// How a decode figure was bounded, as values (`PlacementText` puts them in words).
+enum BasisNote: Sendable, Equatable {
+    /// The CPU's cores multiply `weightsPerS` weights a second: cores × clock × weights per cycle.
+    case cpuCompute(cores: Int, frequencyMHz: Int, weightsPerCycle: Double, quant: String, weightsPerS: Double)
+    /// The cores multiply slower than memory streams.
+    case cpuComputeBound
+    /// Cores, clock or vector unit unknown.
+    case cpuComputeUnknown
+    /// Activations crossing between devices.
+    case activationCopies(ActivationTransfer)
+    /// Weights in RAM copied to the GPU for prompt processing.
+    case promptOffload(PromptOffload)
+}

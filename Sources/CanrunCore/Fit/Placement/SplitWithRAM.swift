@@ -1,0 +1,154 @@
+/// A placement that keeps part of the model on the largest GPU and part in RAM: what MoE
+/// experts in RAM and partial offload share. Activations cross the GPU's link `copies` times per
+/// token, and in prompt processing the GPU multiplies the weights in RAM (`hostWeights`).
+struct SplitWithRAM {
+    var gpu: FitEngine.Devices.GPU
+    /// The host's RAM, bytes.
+    var ram: Int64
+    var transfer: ActivationTransfer
+
+    init?(copies: Int, in c: PlacementContext) {
+        guard let gpu = c.devices.gpus.first, let ram = c.devices.hostTotal else { return nil }
+        self.gpu = gpu
+        self.ram = ram
+        transfer = c.transfer(copies: copies, over: PCIeCopyRate(gpu.link))
+    }
+
+    func candidate(
+        _ mode: PlacementMode,
+        gpuLayers: Int,
+        onGPU: Int64,
+        onCPU: Int64,
+        repack: Int64,
+        hostWeights: Int64,
+        decode: DecodeCost,
+        why: PlacementReason,
+        flags: String,
+        in c: PlacementContext
+    ) -> PlacementCandidate {
+        PlacementCandidate(
+            mode: mode,
+            fits: onGPU <= gpu.memory && onCPU <= ram,
+            fitsNow: PlacementCandidate.fitsNow([(gpu.free, onGPU), (c.devices.hostFree, onCPU)]),
+            gpuLayers: gpuLayers,
+            shares: [.init(device: .gpu(gpu.index), bytes: onGPU), .init(device: .cpu, bytes: onCPU)],
+            gpusUsed: [gpu],
+            hostWeightBytes: hostWeights,
+            repack: repack,
+            decode: decode,
+            prefill: nil,
+            basis: c.basis(of: gpu),
+            basisNotes: [.activationCopies(transfer)],
+            why: why,
+            flags: flags
+        )
+    }
+}
+
+/// MoE: attention, shared experts and KV on the GPU, the routed experts in RAM (`-ot exps=CPU`):
+/// a token reads its experts from RAM on the CPU, the rest on the GPU, and its activations go to
+/// the CPU and back at every MoE layer.
+struct MoEExpertsOnCPUPlacement: Placement {
+    func candidate(in c: PlacementContext) -> PlacementCandidate? {
+        let p = c.parts
+        guard p.model.isMoE, p.weights.expertBytes > 0, let split = SplitWithRAM(copies: 2 * p.moeLayers, in: c)
+        else { return nil }
+        let gpu = split.gpu
+        let backend = c.efficiency.model.backends[gpu.backend]
+        let onGPU = c.hostNeed - p.weights.expertBytes + gpu.overhead
+        // Shares in floating point: byte counts of large MoE models multiply past Int64.
+        let expertShare = p.weights.bytes > 0 ? Double(p.weights.expertBytes) / Double(p.weights.bytes) : 0
+        let repack = Int64(Double(p.repack) * expertShare)
+        let onCPU = p.weights.expertBytes + repack
+        let expertWeights = Int64(Double(p.activeWeights) * Double(p.expertActiveBytes) / Double(max(1, p.activeBytes)))
+        let decode = DecodeCost(
+            shares: [
+                .init(
+                    device: .gpu(gpu.index),
+                    weightBytes: p.activeBytes - p.expertActiveBytes,
+                    kvFraction: 1,
+                    bandwidthBytesPerS: gpu.bandwidth,
+                    efficiency: backend?.eta
+                ),
+                .init(
+                    device: .cpu,
+                    weightBytes: p.expertActiveBytes,
+                    kvFraction: 0,
+                    bandwidthBytesPerS: c.cpuRead(need: onCPU).bandwidth,
+                    efficiency: c.cpuEta,
+                    computeSeconds: c.cpuComputeSeconds(expertWeights)
+                ),
+            ],
+            layers: p.layers,
+            perLayerSeconds: backend?.tauSecondsPerLayer ?? 0,
+            transfer: split.transfer
+        )
+        return split.candidate(
+            .moeExpertsOnCPU,
+            gpuLayers: p.layers + 1,
+            onGPU: onGPU,
+            onCPU: onCPU,
+            repack: repack,
+            hostWeights: p.weights.expertBytes,
+            decode: decode,
+            why: .expertsInRAM(inRAM: onCPU, gpu: gpu.index, onGPU: onGPU),
+            flags: "-ngl 99 -ot exps=CPU --no-mmap",
+            in: c
+        )
+    }
+}
+
+/// Partial offload: as many whole layers (weights and KV) as fit on the GPU (`-ngl N`), the rest
+/// in RAM; a token runs the CPU's layers, then the GPU's, its activations crossing once.
+struct PartialOffloadPlacement: Placement {
+    func candidate(in c: PlacementContext) -> PlacementCandidate? {
+        let p = c.parts
+        guard let split = SplitWithRAM(copies: 1, in: c) else { return nil }
+        let gpu = split.gpu
+        let backend = c.efficiency.model.backends[gpu.backend]
+        let perLayer = (p.weights.bytes - p.weights.embeddingBytes) / Int64(max(1, p.layers))
+        let kvPerLayer = p.kv.totalBytes / Int64(max(1, p.layers))
+        let room = gpu.memory - gpu.overhead - p.compute
+        let layersOnGPU = room > 0 ? min(p.layers, Int(room / max(1, perLayer + kvPerLayer))) : 0
+        guard layersOnGPU > 0, layersOnGPU < p.layers else { return nil }
+        let fraction = Double(layersOnGPU) / Double(p.layers)
+        let gpuBytes = Int64(Double(p.activeBytes) * fraction)
+        let onGPU = Int64(layersOnGPU) * (perLayer + kvPerLayer) + p.compute + gpu.overhead
+        let repack = Int64(Double(p.repack) * (1 - fraction))
+        let onCPU = c.hostNeed - onGPU + gpu.overhead + repack
+        let decode = DecodeCost(
+            shares: [
+                .init(
+                    device: .gpu(gpu.index),
+                    weightBytes: gpuBytes,
+                    kvFraction: fraction,
+                    bandwidthBytesPerS: gpu.bandwidth,
+                    efficiency: backend?.eta
+                ),
+                .init(
+                    device: .cpu,
+                    weightBytes: p.activeBytes - gpuBytes,
+                    kvFraction: 1 - fraction,
+                    bandwidthBytesPerS: c.cpuRead(need: onCPU).bandwidth,
+                    efficiency: c.cpuEta,
+                    computeSeconds: c.cpuComputeSeconds(Int64(Double(p.activeWeights) * (1 - fraction)))
+                ),
+            ],
+            layers: layersOnGPU,
+            perLayerSeconds: backend?.tauSecondsPerLayer ?? 0,
+            transfer: split.transfer
+        )
+        return split.candidate(
+            .partialOffload,
+            gpuLayers: layersOnGPU,
+            onGPU: onGPU,
+            onCPU: onCPU,
+            repack: repack,
+            hostWeights: perLayer * Int64(p.layers - layersOnGPU),
+            decode: decode,
+            why: .partialOffload(layersOnGPU: layersOnGPU, layers: p.layers, gpu: gpu.index),
+            flags: "-ngl \(layersOnGPU) --no-mmap",
+            in: c
+        )
+    }
+}
