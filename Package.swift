@@ -96,9 +96,15 @@ let package = Package(
             path: "Benchmarks/ProbeBenchmark",
             swiftSettings: strict
         ),
+        .target(
+            name: "CanrunCalibration",
+            dependencies: ["CanrunCore"],
+            path: "Benchmarks/CalibrationKit",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "SpeedCalibration",
-            dependencies: ["CanrunCore", "CanrunProbe"],
+            dependencies: ["CanrunCore", "CanrunProbe", "CanrunCalibration"],
             path: "Benchmarks/SpeedCalibration",
             swiftSettings: strict
         ),
@@ -151,6 +157,11 @@ let package = Package(
         .testTarget(
             name: "CanrunFuzzTests",
             dependencies: ["CanrunFuzzTargets", "CanrunCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CanrunCalibrationTests",
+            dependencies: ["CanrunCalibration", "CanrunCore", "CanrunProbe"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,6 @@
 // Fits the decode speed model's per-backend efficiency η and per-layer cost τ on the published
 // measurements of Tests/Fixtures/reference/speeds.csv and prints the fit and every residual:
-//   swift run -c release SpeedCalibration
+//   swift run -c release SpeedCalibration [--every-run]
 // Copy the printed [backend.*] tables into config/efficiency.toml.
 import CanrunCore
 import CanrunProbe
@@ -90,3 +90,12 @@ let prefillErrors = SpeedCalibration.prefillErrors(prefillRows, model: prefillMo
 for (label, error) in prefillErrors { print(String(format: "%+7.1f%%  %@", error * 100, label)) }
 summary("prefill", prefillErrors)
 for reason in prefillSkipped { print("skipped: \(reason)") }
+
+// The shipped tables (config/efficiency.toml, not the fit above) on the published runs.
+try printCalibrationCheck(
+    root: root,
+    engine: FitEngine(quants: quants, efficiency: try EfficiencyTable(toml: text("config/efficiency.toml"))),
+    gpus: gpus,
+    catalog: catalog,
+    verbose: CommandLine.arguments.contains("--every-run")
+)

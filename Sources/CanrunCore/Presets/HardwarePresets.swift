@@ -21,22 +21,61 @@ public struct HardwarePresets: Sendable {
 
     public let presets: [Preset]
 
+    /// A machine as presets.toml describes it.
+    public struct Machine: Decodable, Sendable, Equatable {
+        public var name: String
+        public var description: String?
+        public var ramGiB: Int
+        /// The memory's theoretical peak, GB/s (10^9 bytes).
+        public var memoryBandwidthGBs: Double
+        public var cpuVendor: String?
+        public var cpuCores: Int
+        /// The fastest core's maximum clock.
+        public var cpuMHz: Int
+        public var cpuISA: [String]
+        /// Names from config/gpus.toml, one per card.
+        public var gpus: [String]?
+        public var appleChip: String?
+        public var appleGPUCores: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name, description, gpus
+            case ramGiB = "ram_gib"
+            case memoryBandwidthGBs = "memory_bandwidth_gbs"
+            case cpuVendor = "cpu_vendor"
+            case cpuCores = "cpu_cores"
+            case cpuMHz = "cpu_mhz"
+            case cpuISA = "cpu_isa"
+            case appleChip = "apple_chip"
+            case appleGPUCores = "apple_gpu_cores"
+        }
+
+        public init(
+            name: String,
+            ramGiB: Int,
+            memoryBandwidthGBs: Double,
+            cpuCores: Int,
+            cpuMHz: Int,
+            cpuISA: [String],
+            gpus: [String]? = nil,
+            appleChip: String? = nil,
+            appleGPUCores: Int? = nil
+        ) {
+            self.name = name
+            self.ramGiB = ramGiB
+            self.memoryBandwidthGBs = memoryBandwidthGBs
+            self.cpuCores = cpuCores
+            self.cpuMHz = cpuMHz
+            self.cpuISA = cpuISA
+            self.gpus = gpus
+            self.appleChip = appleChip
+            self.appleGPUCores = appleGPUCores
+        }
+    }
+
     /// - Parameter gpus: the GPU table presets name their cards from.
     public init(toml: String, gpus: GPUTable) throws {
-        struct File: Decodable { var preset: [Entry] }
-        struct Entry: Decodable {
-            var name: String
-            var description: String
-            var ram_gib: Int
-            var memory_bandwidth_gbs: Double
-            var cpu_vendor: String?
-            var cpu_cores: Int
-            var cpu_mhz: Int
-            var cpu_isa: [String]
-            var gpus: [String]?
-            var apple_chip: String?
-            var apple_gpu_cores: Int?
-        }
+        struct File: Decodable { var preset: [Machine] }
         let file: File
         do {
             file = try TOMLDocument.decode(File.self, from: toml)
@@ -46,67 +85,73 @@ public struct HardwarePresets: Sendable {
         var seen: Set<String> = []
         presets = try file.preset.map { e in
             guard seen.insert(e.name).inserted else { throw LoadError.invalid("preset \(e.name) is listed twice") }
-            guard e.ram_gib > 0, e.memory_bandwidth_gbs > 0, e.cpu_cores > 0, e.cpu_mhz > 0 else {
-                throw LoadError.invalid(
-                    "preset \(e.name) needs positive ram_gib, memory_bandwidth_gbs, cpu_cores, cpu_mhz"
-                )
+            guard let description = e.description else {
+                throw LoadError.invalid("preset \(e.name) needs a description")
             }
-            let ram = Int64(e.ram_gib) << 30
-            var profile = MachineProfile(
-                memory: MemoryFacts(totalBytes: ram, availableBytes: ram),
-                numaNodes: [NUMANodeFacts(id: 0, memoryBytes: ram, cpus: Array(0..<e.cpu_cores))],
-                gpus: []
-            )
-            profile.memory.theoreticalBandwidthBytesPerS = Int64(e.memory_bandwidth_gbs * 1e9)
-            profile.cpu = CPUFacts(
-                vendor: e.cpu_vendor,
-                cores: e.cpu_cores,
-                threads: e.cpu_cores,
-                isa: e.cpu_isa,
-                frequencyMaxMhz: e.cpu_mhz
-            )
-            var cards: [GPUFacts] = []
-            for name in e.gpus ?? [] {
-                guard let entry = gpus.lookup(productName: name) else {
-                    throw LoadError.invalid("preset \(e.name): GPU '\(name)' is not in gpus.toml")
-                }
-                cards.append(
-                    GPUFacts(
-                        vendor: entry.vendor,
-                        name: entry.name,
-                        nameSource: "table",
-                        memoryBytes: entry.isUnified ? nil : entry.memoryBytes,
-                        memorySource: "table",
-                        bandwidthBytesPerS: entry.bandwidthBytesPerS,
-                        bandwidthSource: "table",
-                        fp16FlopsPerS: entry.fp16FlopsPerS,
-                        architecture: entry.architecture,
-                        unifiedMemory: entry.isUnified,
-                        pcieLink: entry.isUnified ? nil : entry.pcieLink
-                    )
-                )
-            }
-            if let chip = e.apple_chip {
-                guard chip.hasPrefix("Apple M"), let cores = e.apple_gpu_cores, cores > 0 else {
-                    throw LoadError.invalid("preset \(e.name): apple_chip must be an Apple M chip with apple_gpu_cores")
-                }
-                // Apple publishes no GPU clock after M2: its peak, and so prefill, stays unknown.
-                let flops = ComputePeak.appleGPUFlopsPerS(chip: chip, gpuCores: cores)
-                cards.append(
-                    GPUFacts(
-                        vendor: "Apple",
-                        name: "\(chip) (\(cores)-core GPU)",
-                        nameSource: "preset",
-                        bandwidthBytesPerS: Int64(e.memory_bandwidth_gbs * 1e9),
-                        bandwidthSource: "table",
-                        fp16FlopsPerS: flops.map { Int64($0.rounded()) },
-                        unifiedMemory: true
-                    )
-                )
-            }
-            profile.gpus = cards
-            return Preset(name: e.name, description: e.description, profile: profile)
+            return Preset(name: e.name, description: description, profile: try Self.profile(e, gpus: gpus))
         }
+    }
+
+    /// The profile a probe of machine `e` would give (no measured bandwidth: its theoretical one).
+    public static func profile(_ e: Machine, gpus: GPUTable) throws -> MachineProfile {
+        guard e.ramGiB > 0, e.memoryBandwidthGBs > 0, e.cpuCores > 0, e.cpuMHz > 0 else {
+            throw LoadError.invalid("preset \(e.name) needs positive ram_gib, memory_bandwidth_gbs, cpu_cores, cpu_mhz")
+        }
+        let ram = Int64(e.ramGiB) << 30
+        var profile = MachineProfile(
+            memory: MemoryFacts(totalBytes: ram, availableBytes: ram),
+            numaNodes: [NUMANodeFacts(id: 0, memoryBytes: ram, cpus: Array(0..<e.cpuCores))],
+            gpus: []
+        )
+        profile.memory.theoreticalBandwidthBytesPerS = Int64(e.memoryBandwidthGBs * 1e9)
+        profile.cpu = CPUFacts(
+            vendor: e.cpuVendor,
+            cores: e.cpuCores,
+            threads: e.cpuCores,
+            isa: e.cpuISA,
+            frequencyMaxMhz: e.cpuMHz
+        )
+        var cards: [GPUFacts] = []
+        for name in e.gpus ?? [] {
+            guard let entry = gpus.lookup(productName: name) else {
+                throw LoadError.invalid("preset \(e.name): GPU '\(name)' is not in gpus.toml")
+            }
+            cards.append(
+                GPUFacts(
+                    vendor: entry.vendor,
+                    name: entry.name,
+                    nameSource: "table",
+                    memoryBytes: entry.isUnified ? nil : entry.memoryBytes,
+                    memorySource: "table",
+                    bandwidthBytesPerS: entry.bandwidthBytesPerS,
+                    bandwidthSource: "table",
+                    fp16FlopsPerS: entry.fp16FlopsPerS,
+                    architecture: entry.architecture,
+                    unifiedMemory: entry.isUnified,
+                    pcieLink: entry.isUnified ? nil : entry.pcieLink
+                )
+            )
+        }
+        if let chip = e.appleChip {
+            guard chip.hasPrefix("Apple M"), let cores = e.appleGPUCores, cores > 0 else {
+                throw LoadError.invalid("preset \(e.name): apple_chip must be an Apple M chip with apple_gpu_cores")
+            }
+            // Apple publishes no GPU clock after M2: its peak, and so prefill, stays unknown.
+            let flops = ComputePeak.appleGPUFlopsPerS(chip: chip, gpuCores: cores)
+            cards.append(
+                GPUFacts(
+                    vendor: "Apple",
+                    name: "\(chip) (\(cores)-core GPU)",
+                    nameSource: "preset",
+                    bandwidthBytesPerS: Int64(e.memoryBandwidthGBs * 1e9),
+                    bandwidthSource: "table",
+                    fp16FlopsPerS: flops.map { Int64($0.rounded()) },
+                    unifiedMemory: true
+                )
+            )
+        }
+        profile.gpus = cards
+        return profile
     }
 
     public func preset(named name: String) -> Preset? { presets.first { $0.name == name.lowercased() } }

@@ -1,0 +1,109 @@
+import CanrunCore
+
+/// canrun's answer for each calibration run, asked as a user would: the run's model and
+/// quantization on the run's machine, at llama-bench's context (depth + prompt + generated
+/// tokens), through `FitEngine`.
+public struct CalibrationCheck: Sendable {
+    /// A run with canrun's prediction; `error` is predicted ÷ measured − 1.
+    public struct Result: Sendable {
+        public var run: CalibrationRun
+        public var predicted: Double
+        public var placement: PlacementMode
+        public var error: Double { predicted / run.tokensPerS - 1 }
+    }
+
+    public var results: [Result] = []
+    /// Runs canrun gave no figure for, with the reason.
+    public var skipped: [(CalibrationRun, String)] = []
+
+    public init(
+        _ runs: [CalibrationRun],
+        engine: FitEngine,
+        machines: CalibrationMachines,
+        models: CalibrationModels
+    ) {
+        for run in runs {
+            do {
+                let (predicted, placement) = try Self.predict(run, engine: engine, machines: machines, models: models)
+                results.append(Result(run: run, predicted: predicted, placement: placement))
+            } catch {
+                skipped.append((run, error.description))
+            }
+        }
+    }
+
+    struct Skip: Error, CustomStringConvertible {
+        var description: String
+        init(_ why: String) { description = why }
+    }
+
+    static func predict(
+        _ run: CalibrationRun,
+        engine: FitEngine,
+        machines: CalibrationMachines,
+        models: CalibrationModels
+    ) throws(Skip) -> (Double, PlacementMode) {
+        guard let model = models.model(run.modelID) else { throw Skip("model '\(run.modelID)' is not in the catalog") }
+        guard engine.quants.namedQuant(run.quant) != nil else {
+            throw Skip("quantization '\(run.quant)' is not in quants.toml")
+        }
+        if let ngl = run.gpuLayers, ngl < model.numHiddenLayers, run.gpuCount > 0 {
+            throw Skip("partial offload as asked (-ngl \(ngl))")
+        }
+        if run.isPrefill, run.promptTokens != PrefillSpeedModel.referencePromptTokens || run.depth > 0 {
+            throw Skip("prefill of \(run.promptTokens) tokens at depth \(run.depth): canrun answers pp512 at depth 0")
+        }
+        let machine: MachineProfile
+        do {
+            machine = try machines.profile(for: run)
+        } catch {
+            throw Skip(error.description)
+        }
+        // Decode at depth d over n tokens is answered at its middle, d + n / 2.
+        let context =
+            run.isDecode && run.depth > 0
+            ? run.depth + run.generatedTokens / 2 : run.depth + run.promptTokens + run.generatedTokens
+        guard context <= model.maxPositionEmbeddings else {
+            throw Skip("context \(context) is beyond the model's \(model.maxPositionEmbeddings)")
+        }
+        let report: FitReport
+        do {
+            report = try engine.fit(.init(model: model, quant: run.quant, context: context), machine: machine)
+        } catch {
+            throw Skip("canrun refused: \(error)")
+        }
+        guard report.fits else { throw Skip("does not fit (canrun: \(report.placement.mode))") }
+        let figure =
+            run.isPrefill
+            ? report.prefillTokensPerS
+            : run.depth > 0 ? report.decodeTokensPerSAtFullContext : report.decodeTokensPerS
+        guard let figure, figure > 0 else { throw Skip("canrun gives no speed (\(report.reasons.last ?? ""))") }
+        return (figure, report.placement.mode)
+    }
+}
+
+/// Median and 90th percentile of relative errors' magnitudes, and the median signed error.
+public struct ErrorSummary: Sendable {
+    public var count: Int
+    public var median: Double
+    public var p90: Double
+    public var medianSigned: Double
+
+    public init?(_ errors: [Double]) {
+        guard !errors.isEmpty else { return nil }
+        let magnitudes = errors.map(abs).sorted()
+        let signed = errors.sorted()
+        count = errors.count
+        median = Self.quantile(magnitudes, 0.5)
+        p90 = Self.quantile(magnitudes, 0.9)
+        medianSigned = Self.quantile(signed, 0.5)
+    }
+
+    /// Linear interpolation between the closest ranks.
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        let position = q * Double(sorted.count - 1)
+        let low = Int(position)
+        let high = min(low + 1, sorted.count - 1)
+        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
+    }
+}

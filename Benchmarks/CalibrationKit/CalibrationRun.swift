@@ -1,0 +1,74 @@
+import CanrunCore
+
+/// One published llama.cpp result (a row of `Benchmarks/calibration/runs/*.csv`): one test on one
+/// machine.
+public struct CalibrationRun: Sendable, Equatable {
+    public var machineClass: String
+    /// The independent campaign the row belongs to (leave-one-source-out groups by it).
+    public var sourceID: String
+    public var hardware: String
+    public var gpuCount: Int
+    public var backend: String
+    public var build: String
+    public var modelID: String
+    public var quant: String
+    /// Prompt tokens (`pp512`: 512) and generated tokens (`tg128`: 128) of the test.
+    public var promptTokens: Int
+    public var generatedTokens: Int
+    /// Tokens already in the context when the test starts (`-d`).
+    public var depth: Int
+    public var tokensPerS: Double
+    /// `-ngl` as run; nil when not stated.
+    public var gpuLayers: Int?
+    public var flags: String
+    public var line: Int
+
+    public var isPrefill: Bool { promptTokens > 0 && generatedTokens == 0 }
+    public var isDecode: Bool { generatedTokens > 0 && promptTokens == 0 }
+
+    /// `model quant test@depth on hardware (source)`.
+    public var label: String {
+        let test = isPrefill ? "pp\(promptTokens)" : "tg\(generatedTokens)"
+        return "\(modelID) \(quant) \(test)@\(depth) ×\(gpuCount) \(hardware) [\(sourceID)]"
+    }
+
+    /// Every row of `csv` with a test canrun models (`ppN` or `tgN`, not the combined
+    /// `pp4096+tg128`), and why each other row was left out.
+    public static func load(csv: String) -> (runs: [CalibrationRun], skipped: [String]) {
+        var runs: [CalibrationRun] = []
+        var skipped: [String] = []
+        for (index, r) in CSVReader.records(csv).enumerated() {
+            let line = index + 2
+            let test = (r["test"] ?? "").replacingOccurrences(of: " ", with: "")
+            let tokens = Int(test.dropFirst(2))
+            guard let tokens, tokens > 0, test.hasPrefix("pp") || test.hasPrefix("tg") else {
+                skipped.append("line \(line): test '\(test)' is neither ppN nor tgN")
+                continue
+            }
+            guard let tps = Double(r["tps"] ?? ""), tps > 0, tps.isFinite else {
+                skipped.append("line \(line): no tokens/s")
+                continue
+            }
+            runs.append(
+                CalibrationRun(
+                    machineClass: r["class"] ?? "",
+                    sourceID: r["source_id"] ?? "",
+                    hardware: r["hardware"] ?? "",
+                    gpuCount: Int(r["gpu_count"] ?? "") ?? 1,
+                    backend: r["backend"] ?? "",
+                    build: r["build"] ?? "",
+                    modelID: r["model_id"] ?? "",
+                    quant: r["quant"] ?? "",
+                    promptTokens: test.hasPrefix("pp") ? tokens : 0,
+                    generatedTokens: test.hasPrefix("tg") ? tokens : 0,
+                    depth: Int(r["depth"] ?? "") ?? 0,
+                    tokensPerS: tps,
+                    gpuLayers: Int(r["ngl"] ?? ""),
+                    flags: r["flags"] ?? "",
+                    line: line
+                )
+            )
+        }
+        return (runs, skipped)
+    }
+}
