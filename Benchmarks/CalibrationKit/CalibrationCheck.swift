@@ -9,6 +9,9 @@ public struct CalibrationCheck: Sendable {
         public var run: CalibrationRun
         public var predicted: Double
         public var placement: PlacementMode
+        /// The answer's arithmetic (`FitReport.basis`) and its machine.
+        public var basis: FitReport.Basis
+        public var machine: MachineProfile
         public var error: Double { predicted / run.tokensPerS - 1 }
     }
 
@@ -24,8 +27,21 @@ public struct CalibrationCheck: Sendable {
     ) {
         for run in runs {
             do {
-                let (predicted, placement) = try Self.predict(run, engine: engine, machines: machines, models: models)
-                results.append(Result(run: run, predicted: predicted, placement: placement))
+                let (predicted, report, machine) = try Self.predict(
+                    run,
+                    engine: engine,
+                    machines: machines,
+                    models: models
+                )
+                results.append(
+                    Result(
+                        run: run,
+                        predicted: predicted,
+                        placement: report.placement.mode,
+                        basis: report.basis,
+                        machine: machine
+                    )
+                )
             } catch {
                 skipped.append((run, error.description))
             }
@@ -37,12 +53,15 @@ public struct CalibrationCheck: Sendable {
         init(_ why: String) { description = why }
     }
 
-    static func predict(
+    /// The question a user would ask canrun about `run`, and the machine: the run's model and
+    /// quantization at llama-bench's context on its GPU backend.
+    static func question(
         _ run: CalibrationRun,
         engine: FitEngine,
         machines: CalibrationMachines,
         models: CalibrationModels
-    ) throws(Skip) -> (Double, PlacementMode) {
+    ) throws(Skip) -> (FitEngine.Request, MachineProfile) {
+        if let why = run.exclusion { throw Skip(why) }
         guard let model = models.model(run.modelID) else { throw Skip("model '\(run.modelID)' is not in the catalog") }
         guard engine.quants.namedQuant(run.quant) != nil else {
             throw Skip("quantization '\(run.quant)' is not in quants.toml")
@@ -50,35 +69,44 @@ public struct CalibrationCheck: Sendable {
         if let ngl = run.gpuLayers, ngl < model.numHiddenLayers, run.gpuCount > 0 {
             throw Skip("partial offload as asked (-ngl \(ngl))")
         }
-        if run.isPrefill, run.promptTokens != PrefillSpeedModel.referencePromptTokens || run.depth > 0 {
-            throw Skip("prefill of \(run.promptTokens) tokens at depth \(run.depth): canrun answers pp512 at depth 0")
-        }
         let machine: MachineProfile
         do {
             machine = try machines.profile(for: run)
         } catch {
             throw Skip(error.description)
         }
-        // Decode at depth d over n tokens is answered at its middle, d + n / 2.
+        // Decode at depth d over n tokens is answered at its middle, d + n / 2 (tg8192 from an
+        // empty context reads 4096 tokens of KV on average).
         let context =
-            run.isDecode && run.depth > 0
-            ? run.depth + run.generatedTokens / 2 : run.depth + run.promptTokens + run.generatedTokens
+            run.isDecode ? run.depth + max(1, run.generatedTokens / 2) : run.depth + run.promptTokens
         guard context <= model.maxPositionEmbeddings else {
             throw Skip("context \(context) is beyond the model's \(model.maxPositionEmbeddings)")
         }
+        var request = FitEngine.Request(model: model, quant: run.quant, context: context)
+        request.gpuBackend = run.gpuBackend
+        return (request, machine)
+    }
+
+    static func predict(
+        _ run: CalibrationRun,
+        engine: FitEngine,
+        machines: CalibrationMachines,
+        models: CalibrationModels
+    ) throws(Skip) -> (Double, FitReport, MachineProfile) {
+        let (request, machine) = try question(run, engine: engine, machines: machines, models: models)
         let report: FitReport
         do {
-            report = try engine.fit(.init(model: model, quant: run.quant, context: context), machine: machine)
+            report = try engine.fit(request, machine: machine)
         } catch {
             throw Skip("canrun refused: \(error)")
         }
         guard report.fits else { throw Skip("does not fit (canrun: \(report.placement.mode))") }
-        let figure =
-            run.isPrefill
-            ? report.prefillTokensPerS
-            : run.depth > 0 ? report.decodeTokensPerSAtFullContext : report.decodeTokensPerS
+        if run.isPrefill, run.promptTokens != PrefillSpeedModel.referencePromptTokens || run.depth > 0 {
+            throw Skip("prefill of \(run.promptTokens) tokens at depth \(run.depth): canrun answers pp512 at depth 0")
+        }
+        let figure = run.isPrefill ? report.prefillTokensPerS : report.decodeTokensPerSAtFullContext
         guard let figure, figure > 0 else { throw Skip("canrun gives no speed (\(report.reasons.last ?? ""))") }
-        return (figure, report.placement.mode)
+        return (figure, report, machine)
     }
 }
 

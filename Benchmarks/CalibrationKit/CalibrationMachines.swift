@@ -6,6 +6,8 @@ public struct CalibrationMachines: Sendable {
     struct Entry: Decodable, Sendable {
         var hardware: [String]
         var gpu: String?
+        /// The card's memory where the GPU table's entry covers several sizes.
+        var gpu_memory_gib: Int?
         var ram_gib: Int?
         var memory_bandwidth_gbs: Double?
         var cpu_cores: Int?
@@ -80,10 +82,15 @@ public struct CalibrationMachines: Sendable {
             appleChip: e.apple_chip,
             appleGPUCores: e.apple_gpu_cores
         )
+        var profile: MachineProfile
         do {
-            return try HardwarePresets.profile(machine, gpus: gpus)
+            profile = try HardwarePresets.profile(machine, gpus: gpus)
         } catch {
             throw .invalid(String(describing: error))
         }
+        if let gib = e.gpu_memory_gib {
+            for index in profile.gpus?.indices ?? 0..<0 { profile.gpus?[index].memoryBytes = Int64(gib) << 30 }
+        }
+        return profile
     }
 }

@@ -21,7 +21,32 @@ public struct CalibrationRun: Sendable, Equatable {
     /// `-ngl` as run; nil when not stated.
     public var gpuLayers: Int?
     public var flags: String
+    public var notes: String = ""
     public var line: Int
+
+    /// Why the run is not a question canrun answers, so no fit may use it: a configuration
+    /// canrun does not model yet, or a result its transcription marks as anomalous.
+    public var exclusion: String? {
+        let flags = Set(flags.split(separator: " ").map(String.init))
+        if notes.contains("ANOMALOUS") { return "marked anomalous in the transcription" }
+        if flags.contains("nkvo=1") { return "KV cache kept in host memory (-nkvo)" }
+        if flags.contains("sm=row") || flags.contains("sm=tensor") {
+            return "split mode row or tensor (canrun answers llama.cpp's default layer split)"
+        }
+        if flags.contains(where: { $0.hasPrefix("ncmoe=") }) { return "experts kept in RAM as asked (-ncmoe)" }
+        return nil
+    }
+
+    /// The GPU backend as canrun names it (`cuda`, `rocm`, `vulkan`, `metal`); nil for the CPU.
+    public var gpuBackend: String? {
+        switch backend.lowercased() {
+        case "cuda": "cuda"
+        case "rocm", "hip": "rocm"
+        case "vulkan": "vulkan"
+        case "metal": "metal"
+        default: nil
+        }
+    }
 
     public var isPrefill: Bool { promptTokens > 0 && generatedTokens == 0 }
     public var isDecode: Bool { generatedTokens > 0 && promptTokens == 0 }
@@ -65,6 +90,7 @@ public struct CalibrationRun: Sendable, Equatable {
                     tokensPerS: tps,
                     gpuLayers: Int(r["ngl"] ?? ""),
                     flags: r["flags"] ?? "",
+                    notes: r["notes"] ?? "",
                     line: line
                 )
             )

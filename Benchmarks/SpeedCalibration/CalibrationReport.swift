@@ -4,7 +4,14 @@ import Foundation
 
 /// canrun's shipped model on the published runs of Benchmarks/calibration: per class, how far its
 /// decode and prefill answers are from what was measured, and why runs got no answer.
-func printCalibrationCheck(root: URL, engine: FitEngine, gpus: GPUTable, catalog: ModelCatalog, verbose: Bool) throws {
+func printCalibrationCheck(
+    root: URL,
+    engine: FitEngine,
+    gpus: GPUTable,
+    catalog: ModelCatalog,
+    verbose: Bool,
+    export: String?
+) throws {
     let folder = root.appendingPathComponent("Benchmarks/calibration")
     let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("runs").path)
         .filter { $0.hasSuffix(".csv") }.sorted()
@@ -22,6 +29,28 @@ func printCalibrationCheck(root: URL, engine: FitEngine, gpus: GPUTable, catalog
         catalog: catalog
     )
     let check = CalibrationCheck(runs, engine: engine, machines: machines, models: models)
+    printDecodeFit(DecodeFit(runs, engine: engine, machines: machines, models: models))
+    printPrefillFit(PrefillFit(runs, engine: engine, machines: machines, models: models), verbose: verbose)
+    if let path = export {
+        var lines = [
+            "class,source_id,label,backend,gpu,gpu_count,model_id,quant,test,depth,tps,predicted,placement,bytes_per_token,bandwidth,eta,tau"
+        ]
+        for r in check.results {
+            let b = r.basis
+            let fields: [String] = [
+                r.run.machineClass, r.run.sourceID, r.run.label, r.run.backend,
+                r.machine.gpus?.first?.name ?? "", "\(r.run.gpuCount)", r.run.modelID, r.run.quant,
+                r.run.isPrefill ? "pp\(r.run.promptTokens)" : "tg\(r.run.generatedTokens)", "\(r.run.depth)",
+                "\(r.run.tokensPerS)", "\(r.predicted)", r.placement.rawValue, "\(b.bytesPerToken)",
+                "\(r.machine.gpus?.first?.bandwidthBytesPerS ?? r.machine.memory.theoreticalBandwidthBytesPerS ?? 0)",
+                "\(b.efficiency ?? 0)", "\(b.perLayerSeconds ?? 0)",
+            ]
+            lines.append(
+                fields.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
+            )
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
     if verbose {
         for r in check.results.sorted(by: { abs($0.error) > abs($1.error) }) {
             print(String(format: "%+8.1f%%  %@ (%@)", r.error * 100, r.run.label, r.placement.rawValue))
@@ -54,4 +83,65 @@ func printCalibrationCheck(root: URL, engine: FitEngine, gpus: GPUTable, catalog
     }
     print("\nno answer:")
     for (why, count) in reasons.sorted(by: { $0.value > $1.value }) { print(String(format: "%5d  %@", count, why)) }
+}
+
+/// The decode fit on the calibration runs: parameters per backend, and leave-one-source-out
+/// errors per class (what a machine from an unseen source sees).
+func printDecodeFit(_ fit: DecodeFit) {
+    let parameters = DecodeFit.fit(fit.observations)
+    print("\n== decode fit on Benchmarks/calibration (\(fit.observations.count) GPU runs)")
+    for (name, p) in parameters.sorted(by: { $0.key < $1.key }) {
+        print("[backend.\(name)]")
+        print(String(format: "eta = %.4f", p.eta))
+        print(String(format: "tau_seconds_per_layer = %.7f", p.tauSecondsPerLayer))
+        print("source = \"\(p.source)\"\n")
+    }
+    printHeldOut(fit.leaveOneSourceOut().map { ($0.0.run, $0.1) })
+}
+
+/// The prefill fit on the calibration runs: η per backend and kernel, and leave-one-source-out
+/// errors per class.
+func printPrefillFit(_ fit: PrefillFit, verbose: Bool) {
+    let parameters = PrefillFit.fit(fit.observations)
+    print("\n== prefill fit on Benchmarks/calibration (\(fit.observations.count) prompt runs on GPUs)")
+    var byBackend: [String: [(String, Double, Int, Int)]] = [:]
+    for (key, p) in parameters {
+        let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+        byBackend[parts[0], default: []].append((parts[1], p.eta, p.runs, p.sources))
+    }
+    for (backend, kernels) in byBackend.sorted(by: { $0.key < $1.key }) {
+        print("[prefill.\(backend).kernel]")
+        for (kernel, eta, runs, sources) in kernels.sorted(by: { $0.0 < $1.0 }) {
+            print(String(format: "%@ = %.4f  # %d runs, %d sources", kernel, eta, runs, sources))
+        }
+        print("")
+    }
+    let held = fit.leaveOneSourceOut()
+    if verbose {
+        for (o, predicted) in held.sorted(by: {
+            abs($0.1 / $0.0.run.tokensPerS - 1) > abs($1.1 / $1.0.run.tokensPerS - 1)
+        }) {
+            print(String(format: "%+8.1f%%  %@ (%@)", (predicted / o.run.tokensPerS - 1) * 100, o.run.label, o.key))
+        }
+    }
+    printHeldOut(held.map { ($0.0.run, $0.1) })
+}
+
+/// Per machine class, the errors of runs predicted by a fit that did not see their source.
+func printHeldOut(_ held: [(run: CalibrationRun, predicted: Double)]) {
+    print("leave-one-source-out   n   median    p90  signed")
+    for name in Set(held.map(\.run.machineClass)).sorted() + ["all"] {
+        let errors = held.filter { name == "all" || $0.run.machineClass == name }.map {
+            $0.predicted / $0.run.tokensPerS - 1
+        }
+        guard let s = ErrorSummary(errors) else { continue }
+        let figures = String(
+            format: "%5d %7.0f%% %5.0f%% %+6.0f%%",
+            s.count,
+            s.median * 100,
+            s.p90 * 100,
+            s.medianSigned * 100
+        )
+        print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + figures)
+    }
 }

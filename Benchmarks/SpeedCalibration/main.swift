@@ -1,7 +1,10 @@
-// Fits the decode speed model's per-backend efficiency η and per-layer cost τ on the published
-// measurements of Tests/Fixtures/reference/speeds.csv and prints the fit and every residual:
-//   swift run -c release SpeedCalibration [--every-run]
-// Copy the printed [backend.*] tables into config/efficiency.toml.
+// Fits canrun's speed model on published llama.cpp measurements and prints the fits, their
+// residuals and their leave-one-source-out errors:
+//   swift run -c release SpeedCalibration [--every-run] [--export RUNS.csv]
+// First the 28 rows of Tests/Fixtures/reference/speeds.csv (the CPU and Metal prefill tables of
+// config/efficiency.toml come from there), then Benchmarks/calibration: the GPU decode tables
+// ([backend.cuda|metal|rocm|vulkan]) and the prefill kernel tables ([prefill.*.kernel]) to copy
+// into config/efficiency.toml, and the shipped tables' errors per machine class.
 import CanrunCore
 import CanrunProbe
 import Foundation
@@ -97,5 +100,8 @@ try printCalibrationCheck(
     engine: FitEngine(quants: quants, efficiency: try EfficiencyTable(toml: text("config/efficiency.toml"))),
     gpus: gpus,
     catalog: catalog,
-    verbose: CommandLine.arguments.contains("--every-run")
+    verbose: CommandLine.arguments.contains("--every-run"),
+    export: CommandLine.arguments.firstIndex(of: "--export").flatMap {
+        CommandLine.arguments.indices.contains($0 + 1) ? CommandLine.arguments[$0 + 1] : nil
+    }
 )

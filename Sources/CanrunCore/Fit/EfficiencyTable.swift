@@ -47,17 +47,29 @@ public struct EfficiencyTable: Sendable, Equatable {
         cpuWeightsPerCycle = perCycle
         var prefillEta: [String: Double] = [:]
         var prefillFamilies: [String: Double] = [:]
+        var prefillKernels: [String: Double] = [:]
         if let prefillTables = table["prefill"] as? [String: Any] {
             for (name, value) in prefillTables {
-                guard let t = value as? [String: Any], let eta = number(t, "eta"), eta > 0 else {
-                    throw QuantTable.LoadError.invalid("efficiency.toml: prefill.\(name) needs a positive eta")
+                guard let t = value as? [String: Any], number(t, "eta").map({ $0 > 0 }) ?? (t["kernel"] != nil) else {
+                    throw QuantTable.LoadError.invalid(
+                        "efficiency.toml: prefill.\(name) needs a positive eta or a kernel table"
+                    )
                 }
-                prefillEta[name] = eta
+                prefillEta[name] = number(t, "eta")
                 if name == "cpu", let f = t["quant_family"] as? [String: Any] {
                     for (family, v) in f { if let d = TOMLDocument.number(v), d > 0 { prefillFamilies[family] = d } }
                 }
+                for (kernel, v) in t["kernel"] as? [String: Any] ?? [:] {
+                    guard PrefillKernel(rawValue: kernel) != nil, let d = TOMLDocument.number(v), d > 0 else {
+                        throw QuantTable.LoadError.invalid(
+                            "efficiency.toml: prefill.\(name).kernel.\(kernel) must be a kernel of "
+                                + PrefillKernel.allCases.map(\.rawValue).joined(separator: ", ") + " with a positive η"
+                        )
+                    }
+                    prefillKernels["\(name).\(kernel)"] = d
+                }
             }
         }
-        prefill = PrefillSpeedModel(eta: prefillEta, cpuByQuantFamily: prefillFamilies)
+        prefill = PrefillSpeedModel(eta: prefillEta, cpuByQuantFamily: prefillFamilies, kernels: prefillKernels)
     }
 }

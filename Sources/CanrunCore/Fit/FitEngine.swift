@@ -19,6 +19,9 @@ public struct FitEngine: Sendable {
         /// llama.cpp's `-fa`; its default `auto` turns flash attention on for the CPU, CUDA and
         /// Metal backends. Off, the attention scores take compute-buffer memory (`ComputeBufferModel`).
         public var flashAttention: Bool
+        /// The llama.cpp GPU backend to answer for (`cuda`, `rocm`, `vulkan`, `metal`); nil: the
+        /// GPUs' usual one (`Devices.defaultBackend`).
+        public var gpuBackend: String?
 
         /// The context a fit answers for when none is asked: 8192 tokens, or the model's trained
         /// maximum when smaller (the CLI and the daemon alike).
@@ -31,7 +34,8 @@ public struct FitEngine: Sendable {
             kvType: String = "f16",
             parallel: Int = 1,
             ubatch: Int = 512,
-            flashAttention: Bool = true
+            flashAttention: Bool = true,
+            gpuBackend: String? = nil
         ) {
             self.model = model
             self.quant = quant
@@ -40,6 +44,7 @@ public struct FitEngine: Sendable {
             self.parallel = parallel
             self.ubatch = ubatch
             self.flashAttention = flashAttention
+            self.gpuBackend = gpuBackend
         }
     }
 
@@ -89,7 +94,7 @@ public struct FitEngine: Sendable {
     public func fit(_ request: Request, machine: MachineProfile, inventory: TensorInventory? = nil) throws -> FitReport
     {
         try Self.check(request)
-        return try fit(request, devices: Devices(machine), inventory: inventory)
+        return try fit(request, devices: Devices(machine, gpuBackend: request.gpuBackend), inventory: inventory)
     }
 
     /// The engine's entry check, before any arithmetic: the model within `ModelBounds` (every
@@ -112,31 +117,9 @@ public struct FitEngine: Sendable {
     /// `fit` on a machine's pools already gathered (the recommendation table asks every rung of
     /// every model about one machine).
     func fit(_ request: Request, devices: Devices, inventory: TensorInventory?) throws -> FitReport {
+        let (fixed, parts, ranked, best) = try placed(request, devices: devices, inventory: inventory)
         let m = request.model
-        guard request.context >= 1, request.context <= m.maxPositionEmbeddings else {
-            throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
-        }
-        let inventory = inventory ?? TensorInventory(m)
-        guard
-            let weights = request.weights
-                ?? WeightsEstimate(model: m, quant: request.quant, table: quants, inventory: inventory)
-        else {
-            throw FitError.unknownQuant(request.quant)
-        }
-        let kv = try KVCachePlan(
-            model: m,
-            options: .init(
-                context: request.context,
-                parallel: request.parallel,
-                ubatch: request.ubatch,
-                typeK: request.kvType
-            ),
-            table: quants
-        )
-        let fixed = ModelParts(request, weights: weights, inventory: inventory, cpuRepackTypes: devices.cpuRepackTypes)
-        let parts = Parts(fixed, kv: kv, context: request.context)
-        let ranked = PlacementChooser.ranked(placements(parts, devices: devices))
-        let best = PlacementChooser.best(of: ranked) ?? .none(bytesPerToken: parts.activeBytes)
+        let (weights, kv) = (fixed.weights, parts.kv)
         var reasons = [best.why] + best.numaReasons
         if request.weights != nil { reasons.append(.weightsMeasured) }
         if best.shares.contains(where: { $0.device == .cpu }), let unsteady = devices.cpuBandwidthUnsteady {
@@ -195,6 +178,72 @@ public struct FitEngine: Sendable {
     }
 
     private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+
+    /// The model's parts at the request's context, every placement ranked, and the chosen one.
+    private func placed(
+        _ request: Request,
+        devices: Devices,
+        inventory: TensorInventory?
+    ) throws -> (ModelParts, Parts, [PlacementCandidate], PlacementCandidate) {
+        let m = request.model
+        guard request.context >= 1, request.context <= m.maxPositionEmbeddings else {
+            throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
+        }
+        let inventory = inventory ?? TensorInventory(m)
+        guard
+            let weights = request.weights
+                ?? WeightsEstimate(model: m, quant: request.quant, table: quants, inventory: inventory)
+        else {
+            throw FitError.unknownQuant(request.quant)
+        }
+        let kv = try KVCachePlan(
+            model: m,
+            options: .init(
+                context: request.context,
+                parallel: request.parallel,
+                ubatch: request.ubatch,
+                typeK: request.kvType
+            ),
+            table: quants
+        )
+        let fixed = ModelParts(request, weights: weights, inventory: inventory, cpuRepackTypes: devices.cpuRepackTypes)
+        let parts = Parts(fixed, kv: kv, context: request.context)
+        let ranked = PlacementChooser.ranked(placements(parts, devices: devices))
+        return (fixed, parts, ranked, PlacementChooser.best(of: ranked) ?? .none(bytesPerToken: parts.activeBytes))
+    }
+
+    /// The cost of a `promptTokens` prompt after `depth` tokens in the placement `fit` chooses
+    /// for `request`, and the FLOPs of one of its tokens: what the speed calibration fits prefill
+    /// on. Nil when nothing fits.
+    package func prefillCost(
+        _ request: Request,
+        machine: MachineProfile,
+        promptTokens: Int,
+        depth: Int
+    ) throws -> (cost: PrefillCost, flopsPerToken: Double)? {
+        try Self.check(request)
+        let devices = Devices(machine, gpuBackend: request.gpuBackend)
+        let (_, parts, _, best) = try placed(request, devices: devices, inventory: nil)
+        guard best.fits, let cost = best.prefill else { return nil }
+        let flops = PrefillSpeedModel.flopsPerToken(
+            model: request.model,
+            multipliedWeights: parts.activeWeights,
+            promptTokens: promptTokens,
+            depth: depth
+        )
+        return (cost, flops)
+    }
+
+    /// The cost of a decoded token at the request's context in the placement `fit` chooses, and
+    /// the KV bytes it reads there: what the speed calibration fits its parameters on. Nil when
+    /// nothing fits.
+    package func decodeCost(_ request: Request, machine: MachineProfile) throws -> (cost: DecodeCost, kvBytes: Int64)? {
+        try Self.check(request)
+        let devices = Devices(machine, gpuBackend: request.gpuBackend)
+        let (_, parts, _, best) = try placed(request, devices: devices, inventory: nil)
+        guard best.fits, let cost = best.decode else { return nil }
+        return (cost, parts.kvRead(depth: request.context))
+    }
 
     /// The largest context (a multiple of 256, at most the model's) for which some placement fits.
     func maxContext(_ fixed: ModelParts, devices: Devices) -> Int {
@@ -310,6 +359,9 @@ public struct FitEngine: Sendable {
             var backend: String
             /// Dense FP16 matrix FLOP/s from the GPU table.
             var flops: Double?
+            var architecture: String?
+            /// Peak rates per execution unit (`GPUPeaks`).
+            var peaks: GPUPeaks?
             var link: PCIeLink?
             /// The backend's context and llama.cpp's margin (`GPURuntimeMemory`).
             var overhead: Int64 { GPURuntimeMemory.perGPU(backend: backend) }
@@ -332,11 +384,23 @@ public struct FitEngine: Sendable {
         var cpuRepackTypes: Set<String>
         var cpu: CPUFacts?
 
-        init(_ p: MachineProfile) {
+        /// The backend llama.cpp users usually build for a GPU of `vendor`: Metal on Apple, CUDA
+        /// on NVIDIA, ROCm (HIP) on AMD, Vulkan elsewhere (Intel, others).
+        static func defaultBackend(vendor: String?) -> String {
+            switch vendor {
+            case "Apple": "metal"
+            case "NVIDIA": "cuda"
+            case "AMD": "rocm"
+            default: "vulkan"
+            }
+        }
+
+        /// - Parameter gpuBackend: the backend every GPU runs (nil: `defaultBackend`).
+        init(_ p: MachineProfile, gpuBackend: String? = nil) {
             var discrete: [GPU] = []
             var unified: GPU?
             for (index, g) in (p.gpus ?? []).enumerated() {
-                let backend = g.vendor == "Apple" ? "metal" : "cuda"
+                let backend = gpuBackend ?? Self.defaultBackend(vendor: g.vendor)
                 let gpu = GPU(
                     index: index,
                     memory: g.memoryBytes ?? 0,
@@ -345,6 +409,8 @@ public struct FitEngine: Sendable {
                     bandwidthSource: g.bandwidthSource,
                     backend: backend,
                     flops: g.fp16FlopsPerS.map(Double.init),
+                    architecture: g.architecture,
+                    peaks: g.peaks,
                     link: g.pcieLink
                 )
                 if g.unifiedMemory {

@@ -13,20 +13,35 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     public var eta: [String: Double]
     /// CPU η per quantization family (`F16`, `Q8_0`, `Q4_0`, …), where it differs.
     public var cpuByQuantFamily: [String: Double]
+    /// η per GPU backend and kernel (`cuda.mmq`, `rocm.blas_f16`; `PrefillKernel`), against the
+    /// peak of the unit that kernel uses.
+    public var kernels: [String: Double]
 
-    public init(eta: [String: Double], cpuByQuantFamily: [String: Double] = [:]) {
+    public init(eta: [String: Double], cpuByQuantFamily: [String: Double] = [:], kernels: [String: Double] = [:]) {
         self.eta = eta
         self.cpuByQuantFamily = cpuByQuantFamily
+        self.kernels = kernels
+    }
+
+    /// η of `kernel` on `backend`; the backend's own η where the kernel has none fitted.
+    public func efficiency(backend: String, kernel: PrefillKernel) -> Double? {
+        kernels["\(backend).\(kernel.rawValue)"] ?? eta[backend]
     }
 
     /// The prompt length llama-bench's `pp512` test uses, which published prefill speeds quote.
     public static let referencePromptTokens = 512
 
-    /// FLOPs to process one prompt token of a `promptTokens`-token prompt starting at depth 0.
+    /// FLOPs to process one prompt token of a `promptTokens`-token prompt that starts after
+    /// `depth` tokens already in the context.
     /// - Parameter multipliedWeights: weights one token multiplies (active, without the input
     ///   embedding table).
-    public static func flopsPerToken(model: ModelSpec, multipliedWeights: Int64, promptTokens: Int) -> Double {
-        let meanDepth = Double(max(promptTokens, 1)) / 2
+    public static func flopsPerToken(
+        model: ModelSpec,
+        multipliedWeights: Int64,
+        promptTokens: Int,
+        depth: Int = 0
+    ) -> Double {
+        let meanDepth = Double(max(depth, 0)) + Double(max(promptTokens, 1)) / 2
         let attentionWidth = Double(model.numAttentionHeads * model.headDim)
         let window = model.slidingWindow.map(Double.init) ?? .infinity
         let attention = 4 * Double(model.numHiddenLayers) * attentionWidth * min(meanDepth, window)

@@ -174,6 +174,7 @@ struct GPUAssembler {
             gpu.busWidthBits = entry?.busWidthBits
         }
         gpu.fp16FlopsPerS = entry?.fp16FlopsPerS
+        gpu.peaks = entry?.peaks
         gpu.architecture = entry?.architecture ?? reading?.architecture
         if gpu.pcieLink == nil, !gpu.unifiedMemory { gpu.pcieLink = entry?.pcieLink }
     }

@@ -29,6 +29,8 @@ public struct GPUTable: Sendable, Equatable {
         public var pcieGeneration: Int?
         public var pcieLanes: Int?
         public var sources: [String]?
+        /// Peak rates per execution unit; nil when the table gives none.
+        public var peaks: GPUPeaks?
 
         enum CodingKeys: String, CodingKey {
             case vendorId = "vendor_id"
@@ -42,6 +44,11 @@ public struct GPUTable: Sendable, Equatable {
             case bandwidthGbs = "bandwidth_gbs"
             case fp16Tflops = "fp16_tflops"
             case bf16Tflops = "bf16_tflops"
+            case fp16Acc16Tflops = "fp16_acc16_tflops"
+            case fp16Acc32Tflops = "fp16_acc32_tflops"
+            case int8Tops = "int8_tops"
+            case fp32Tflops = "fp32_tflops"
+            case peaksSource = "peaks_source"
             case unifiedMemory = "unified_memory"
             case pcieGeneration = "pcie_generation"
             case pcieLanes = "pcie_lanes"
@@ -68,6 +75,15 @@ public struct GPUTable: Sendable, Equatable {
             bandwidthGbs = try number(.bandwidthGbs)
             fp16Tflops = try number(.fp16Tflops)
             bf16Tflops = try number(.bf16Tflops)
+            let tera = { (key: CodingKeys) throws -> Double? in try number(key).map { $0 * 1e12 } }
+            peaks =
+                GPUPeaks(
+                    fp16Acc16FlopsPerS: try tera(.fp16Acc16Tflops),
+                    fp16Acc32FlopsPerS: try tera(.fp16Acc32Tflops),
+                    int8OpsPerS: try tera(.int8Tops),
+                    fp32FlopsPerS: try tera(.fp32Tflops),
+                    source: try c.decodeIfPresent(String.self, forKey: .peaksSource)
+                ).nonEmpty
             unifiedMemory = try c.decodeIfPresent(Bool.self, forKey: .unifiedMemory)
             pcieGeneration = try c.decodeIfPresent(Int.self, forKey: .pcieGeneration)
             pcieLanes = try c.decodeIfPresent(Int.self, forKey: .pcieLanes)

@@ -126,6 +126,7 @@ public struct HardwarePresets: Sendable {
                     bandwidthBytesPerS: entry.bandwidthBytesPerS,
                     bandwidthSource: "table",
                     fp16FlopsPerS: entry.fp16FlopsPerS,
+                    peaks: entry.peaks,
                     architecture: entry.architecture,
                     unifiedMemory: entry.isUnified,
                     pcieLink: entry.isUnified ? nil : entry.pcieLink

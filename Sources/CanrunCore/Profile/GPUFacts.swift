@@ -29,6 +29,8 @@ public struct GPUFacts: Codable, Sendable, Equatable {
     public var bandwidthSource: String?
     /// Dense FP16 matrix throughput from the table, FLOP/s.
     public var fp16FlopsPerS: Int64?
+    /// Peak rates per execution unit from the table (`GPUPeaks`).
+    public var peaks: GPUPeaks?
     public var busWidthBits: Int?
     public var architecture: String?
     /// Host NUMA node the device hangs off; `nil` when unknown (sysfs says -1 on one-node hosts).
@@ -58,6 +60,7 @@ public struct GPUFacts: Codable, Sendable, Equatable {
         bandwidthBytesPerS: Int64? = nil,
         bandwidthSource: String? = nil,
         fp16FlopsPerS: Int64? = nil,
+        peaks: GPUPeaks? = nil,
         busWidthBits: Int? = nil,
         architecture: String? = nil,
         numaNode: Int? = nil,
@@ -80,6 +83,7 @@ public struct GPUFacts: Codable, Sendable, Equatable {
         self.bandwidthBytesPerS = bandwidthBytesPerS
         self.bandwidthSource = bandwidthSource
         self.fp16FlopsPerS = fp16FlopsPerS
+        self.peaks = peaks
         self.busWidthBits = busWidthBits
         self.architecture = architecture
         self.numaNode = numaNode

@@ -97,6 +97,9 @@ public enum PhysicalBounds {
     /// 10^18 FLOP/s per device: a B200 does 2.25 × 10^15 dense FP16.
     public static let flopsPerS = PhysicalBound<Int64>("compute rate", 1...1_000_000_000_000_000_000, "FLOP/s")
 
+    /// The same bound for the per-unit peaks (`GPUPeaks`), which the table gives as decimals.
+    public static let peakRate = PhysicalBound<Double>("compute rate", 1...1e18, "op/s")
+
     /// GPU memory bus: 8192 bits on today's widest HBM parts (B200, MI300X); 65536 allows 8 × that.
     public static let busWidthBits = PhysicalBound<Int>("memory bus width", 1...65_536, "bits")
 

@@ -207,6 +207,14 @@ private struct ProfileBoundsWalk {
         check(&g.bandwidthBytesPerS, PhysicalBounds.bytesPerS, path + ".bandwidth_bytes_per_s")
         check(&g.fp16FlopsPerS, PhysicalBounds.flopsPerS, path + ".fp16_flops_per_s")
         check(&g.busWidthBits, PhysicalBounds.busWidthBits, path + ".bus_width_bits")
+        if var peaks = g.peaks {
+            let rate = PhysicalBounds.peakRate
+            check(&peaks.fp16Acc16FlopsPerS, rate, path + ".peaks.fp16_acc16_flops_per_s")
+            check(&peaks.fp16Acc32FlopsPerS, rate, path + ".peaks.fp16_acc32_flops_per_s")
+            check(&peaks.int8OpsPerS, rate, path + ".peaks.int8_ops_per_s")
+            check(&peaks.fp32FlopsPerS, rate, path + ".peaks.fp32_flops_per_s")
+            g.peaks = peaks.nonEmpty
+        }
         check(&g.numaNode, PhysicalBounds.numaNodeIndex, path + ".numa_node")
         if var link = g.pcieLink {
             check(&link.generation, PhysicalBounds.pcieGeneration, path + ".pcie_link.generation")

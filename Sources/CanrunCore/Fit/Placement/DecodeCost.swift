@@ -2,28 +2,28 @@
 /// rate × efficiency, or multiplies its weights in `computeSeconds` when its cores are slower
 /// than its memory (the slower sets the pace); the devices run in turn, and every token also
 /// pays a fixed cost per layer (τ) and the activation copies between devices.
-struct DecodeCost: Sendable, Equatable {
-    struct Share: Sendable, Equatable {
-        var device: Device
+package struct DecodeCost: Sendable, Equatable {
+    package struct Share: Sendable, Equatable {
+        package var device: Device
         /// Weight bytes the device reads per token.
-        var weightBytes: Int64
+        package var weightBytes: Int64
         /// The share of the KV cache read at a depth that this device holds, 0 to 1.
-        var kvFraction: Double
-        var bandwidthBytesPerS: Int64?
-        var efficiency: Double?
+        package var kvFraction: Double
+        package var bandwidthBytesPerS: Int64?
+        package var efficiency: Double?
         /// Seconds the device's cores take to multiply its weights (0 when not bounded).
-        var computeSeconds: Double = 0
+        package var computeSeconds: Double = 0
     }
 
-    var shares: [Share]
+    package var shares: [Share]
     /// Layers whose fixed cost a token pays.
-    var layers: Int
-    var perLayerSeconds: Double
-    var transfer: ActivationTransfer?
+    package var layers: Int
+    package var perLayerSeconds: Double
+    package var transfer: ActivationTransfer?
 
     /// Tokens per second when a token reads `kvBytes` of KV cache (`FitEngine.Parts.kvRead`);
     /// nil when a device that holds bytes has no rate or no efficiency.
-    func tokensPerSecond(kvBytes: Int64) -> Double? {
+    package func tokensPerSecond(kvBytes: Int64) -> Double? {
         var seconds = Double(layers) * perLayerSeconds + (transfer?.seconds ?? 0)
         for share in shares {
             let kv = share.kvFraction == 1 ? kvBytes : Int64(Double(kvBytes) * share.kvFraction)

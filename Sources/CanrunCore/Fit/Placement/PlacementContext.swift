@@ -97,6 +97,31 @@ struct PlacementContext {
         ActivationTransfer(copiesPerToken: copies, hiddenSize: parts.model.hiddenSize, rate: rate)
     }
 
+    /// A GPU's share of a prompt: at the peak of its kernel's unit (`PrefillKernel`) where the
+    /// table gives it, else at its FP16 figure with the backend's η (Metal, unknown peaks).
+    func gpuShare(_ gpu: FitEngine.Devices.GPU, fraction: Double) -> PrefillCost.Share {
+        let model = efficiency.prefill
+        if let kernel = PrefillKernel.choose(backend: gpu.backend, architecture: gpu.architecture, family: quantFamily),
+            let peak = kernel.peak(gpu.peaks, architecture: gpu.architecture, family: quantFamily)
+        {
+            return .init(
+                device: .gpu(gpu.index),
+                fraction: fraction,
+                peakFlopsPerS: peak,
+                efficiency: model.efficiency(backend: gpu.backend, kernel: kernel),
+                kernel: kernel,
+                backend: gpu.backend
+            )
+        }
+        return .init(
+            device: .gpu(gpu.index),
+            fraction: fraction,
+            peakFlopsPerS: gpu.flops,
+            efficiency: model.efficiency(backend: gpu.backend, quantFamily: quantFamily),
+            backend: gpu.backend
+        )
+    }
+
     /// What a prompt costs in `c`: the GPU computes everything when llama.cpp offloads the
     /// weights in RAM (CUDA, ROCm; `PromptOffload`), else each device its share of the FLOPs;
     /// with experts in RAM the CPU's share is the routed experts a token uses, not their bytes.
@@ -109,17 +134,7 @@ struct PlacementContext {
                 rate: PCIeCopyRate(gpu.link)
             )
         {
-            return PrefillCost(
-                shares: [
-                    .init(
-                        device: .gpu(gpu.index),
-                        fraction: 1,
-                        peakFlopsPerS: gpu.flops,
-                        efficiency: model.efficiency(backend: gpu.backend, quantFamily: quantFamily)
-                    )
-                ],
-                offload: offload
-            )
+            return PrefillCost(shares: [gpuShare(gpu, fraction: 1)], offload: offload)
         }
         let total = Double(c.shares.reduce(0) { $0 + $1.bytes })
         guard total > 0 else { return nil }
@@ -138,13 +153,11 @@ struct PlacementContext {
                         efficiency: model.efficiency(backend: "cpu", quantFamily: quantFamily)
                     )
                 case .gpu(let index):
-                    let gpu = gpus.first { $0.index == index }
-                    return .init(
-                        device: share.device,
-                        fraction: cpuFraction.map { 1 - $0 } ?? Double(share.bytes) / total,
-                        peakFlopsPerS: gpu?.flops,
-                        efficiency: gpu.flatMap { model.efficiency(backend: $0.backend, quantFamily: quantFamily) }
-                    )
+                    let fraction = cpuFraction.map { 1 - $0 } ?? Double(share.bytes) / total
+                    guard let gpu = gpus.first(where: { $0.index == index }) else {
+                        return .init(device: share.device, fraction: fraction, peakFlopsPerS: nil, efficiency: nil)
+                    }
+                    return gpuShare(gpu, fraction: fraction)
                 }
             },
             offload: nil

@@ -1,0 +1,91 @@
+/// The kernel llama.cpp multiplies a prompt's weights with on a GPU, and so the execution unit
+/// whose peak bounds it (notes/speed-facts.md §1-3, ggml at llama.cpp d3cf1f14: `mmq.cu:
+/// ggml_cuda_should_use_mmq`, `ggml_cuda_mul_mat_cublas`, `ggml-vulkan.cpp`), for a 512-token
+/// micro-batch:
+/// - CUDA, Turing and later: quantized types go to MMQ on the INT8 tensor cores; F16/BF16 (and
+///   types MMQ lacks) are dequantized for cuBLAS, FP16 with FP16 accumulation (BF16: FP32).
+/// - CUDA, Volta: MMQ only below 64 tokens, so cuBLAS in FP16 (Volta asks for FP32 output).
+/// - CUDA, Pascal: dp4a MMQ for quantized types where the chip has dp4a (not P100: cuBLAS in its
+///   fast FP16); F16 weights without fast FP16 (GP102/104) run FP32 GEMM.
+/// - ROCm: RDNA 3/3.5/4 and CDNA 3 run MMQ on WMMA/MFMA (RDNA 3 sends Q2_K, Q6_K, IQ2_XS and
+///   IQ2_S beyond 128 tokens to hipBLAS); CDNA 1/2 only Q4_0, Q4_1, Q5_0, Q5_1 at 512 tokens;
+///   RDNA 1/2 and Vega 20 dp4a MMQ; Vega 10 hipBLAS. hipBLAS accumulates in FP32 on RDNA 4 and
+///   CDNA, in FP16 elsewhere.
+/// - Vulkan: cooperative-matrix F16 GEMM where the device has matrix units (NVIDIA Turing+, AMD
+///   RDNA 3+, Intel Xe2); without them integer-dot MMQ for quantized types, else FP32 shaders.
+/// Metal and the CPU have one path each and keep their own peaks (`ComputePeak`).
+public enum PrefillKernel: String, Sendable, CaseIterable {
+    /// Quantized matrix multiplication on INT8 matrix units.
+    case mmq
+    /// Quantized matrix multiplication with int8 dot products on the shader cores.
+    case dp4a
+    /// Weights dequantized to F16 for cuBLAS / hipBLAS.
+    case blasF16 = "blas_f16"
+    /// Vulkan cooperative-matrix F16 GEMM.
+    case coopmat
+    /// FP32 shader GEMM.
+    case scalar
+
+    /// Weight types ggml's MMQ multiplies (`ggml_cuda_should_use_mmq`).
+    static let mmqTypes: Set<String> = [
+        "Q1_0", "Q2_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+        "IQ1_S", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ4_XS", "IQ4_NL", "MXFP4", "NVFP4",
+    ]
+
+    /// The kernel `backend` runs weights of `family` (the quantization's base type) with on a
+    /// GPU of `architecture` (config/gpus.toml's names); nil for Metal, the CPU and unknown
+    /// backends.
+    public static func choose(backend: String, architecture: String?, family: String) -> PrefillKernel? {
+        let arch = architecture ?? ""
+        let quantized = mmqTypes.contains(family)
+        switch backend {
+        case "cuda":
+            switch arch {
+            case "Pascal": return quantized ? .dp4a : .blasF16
+            case "Volta": return .blasF16
+            default: return quantized ? .mmq : .blasF16
+            }
+        case "rocm":
+            guard quantized else { return .blasF16 }
+            switch arch {
+            case "RDNA 3": return ["Q2_K", "Q6_K", "IQ2_XS", "IQ2_S"].contains(family) ? .blasF16 : .mmq
+            case "RDNA 3.5", "RDNA 4", "CDNA 3", "CDNA 4": return .mmq
+            case "CDNA", "CDNA 2": return ["Q4_0", "Q4_1", "Q5_0", "Q5_1"].contains(family) ? .mmq : .blasF16
+            case "GCN 5": return .blasF16
+            default: return .dp4a
+            }
+        case "vulkan":
+            let matrixUnits = [
+                "Turing", "Ampere", "Ada Lovelace", "Hopper", "Blackwell", "RDNA 3", "RDNA 3.5", "RDNA 4", "Battlemage",
+            ]
+            if matrixUnits.contains(arch) { return .coopmat }
+            return quantized ? .dp4a : .scalar
+        default:
+            return nil
+        }
+    }
+
+    /// The peak this kernel runs at on a GPU with `peaks`, for weights of `family`: nil when the
+    /// table lacks it.
+    public func peak(_ peaks: GPUPeaks?, architecture: String?, family: String) -> Double? {
+        guard let peaks else { return nil }
+        switch self {
+        case .mmq, .dp4a:
+            return peaks.int8OpsPerS
+        case .blasF16:
+            // P40-class Pascal has no fast FP16: cuBLAS runs FP32. BF16 weights and the
+            // architectures that ask for FP32 output accumulate in FP32.
+            if architecture == "Pascal", peaks.fp16Acc16FlopsPerS == nil { return peaks.fp32FlopsPerS }
+            let wide =
+                family == "BF16"
+                || ["Volta", "RDNA 4", "CDNA", "CDNA 2", "CDNA 3", "CDNA 4"].contains(architecture ?? "")
+            return wide
+                ? peaks.fp16Acc32FlopsPerS ?? peaks.fp16Acc16FlopsPerS
+                : peaks.fp16Acc16FlopsPerS ?? peaks.fp16Acc32FlopsPerS
+        case .coopmat:
+            return peaks.fp16Acc32FlopsPerS ?? peaks.fp16Acc16FlopsPerS
+        case .scalar:
+            return peaks.fp32FlopsPerS
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@testable import CanrunCore
+
+/// The kernel llama.cpp multiplies a 512-token prompt with, per backend, architecture and weight
+/// type (notes/speed-facts.md §1.3, §1.4, §2, §3; ggml at llama.cpp d3cf1f14), and the peak of the
+/// unit that kernel uses.
+struct PrefillKernelTests {
+    @Test(arguments: [
+        // CUDA, Turing and later: MMQ on INT8 tensor cores for quantized types, cuBLAS for F16.
+        ("cuda", "Ada Lovelace", "Q4_K", PrefillKernel.mmq),
+        ("cuda", "Ampere", "F16", .blasF16),
+        ("cuda", "Hopper", "BF16", .blasF16),
+        // IQ1_M has no MMQ kernel (`ggml_cuda_should_use_mmq`).
+        ("cuda", "Blackwell", "IQ1_M", .blasF16),
+        // Volta: dp4a MMQ only below 64 tokens (MMQ_DP4A_MAX_BATCH_SIZE), then cuBLAS.
+        ("cuda", "Volta", "Q4_0", .blasF16),
+        ("cuda", "Pascal", "Q8_0", .dp4a),
+        // ROCm: WMMA MMQ on RDNA 3 except Q2_K/Q6_K/IQ2_XS/IQ2_S past 128 tokens (PR #18202).
+        ("rocm", "RDNA 3", "Q4_K", .mmq),
+        ("rocm", "RDNA 3", "Q6_K", .blasF16),
+        ("rocm", "RDNA 4", "Q6_K", .mmq),
+        ("rocm", "CDNA 3", "Q4_K", .mmq),
+        // CDNA 1/2 at 512 tokens: only the legacy 4/5-bit types stay on MMQ.
+        ("rocm", "CDNA 2", "Q4_0", .mmq),
+        ("rocm", "CDNA 2", "Q4_K", .blasF16),
+        ("rocm", "RDNA 2", "Q4_K", .dp4a),
+        ("rocm", "GCN 5", "Q4_0", .blasF16),
+        // Vulkan: cooperative matrices where there are matrix units, else integer dot or FP32.
+        ("vulkan", "RDNA 3", "Q4_0", .coopmat),
+        ("vulkan", "RDNA 2", "Q4_0", .dp4a),
+        ("vulkan", "RDNA 2", "F16", .scalar),
+    ])
+    func kernelPerBackendArchitectureAndType(
+        _ backend: String,
+        _ architecture: String,
+        _ family: String,
+        _ expected: PrefillKernel
+    ) {
+        #expect(PrefillKernel.choose(backend: backend, architecture: architecture, family: family) == expected)
+    }
+
+    @Test func metalAndTheCPUKeepTheirOwnPath() {
+        #expect(PrefillKernel.choose(backend: "metal", architecture: nil, family: "Q4_0") == nil)
+        #expect(PrefillKernel.choose(backend: "cpu", architecture: nil, family: "Q4_0") == nil)
+    }
+
+    /// The RTX 4090's units as the Ada whitepaper's Appendix A gives them (config/gpus.toml):
+    /// FP16 tensor 330.3 with FP16 accumulation, 165.2 with FP32, INT8 660.6, FP32 82.6.
+    @Test func eachKernelRunsAtItsUnitsPeak() throws {
+        let entry = try #require(CoreFixtures.gpuTable.lookup(productName: "GeForce RTX 4090"))
+        let peaks = entry.peaks
+        #expect(peaks?.int8OpsPerS == 660.6e12)
+        #expect(PrefillKernel.mmq.peak(peaks, architecture: "Ada Lovelace", family: "Q4_K") == 660.6e12)
+        #expect(PrefillKernel.blasF16.peak(peaks, architecture: "Ada Lovelace", family: "F16") == 330.3e12)
+        #expect(PrefillKernel.blasF16.peak(peaks, architecture: "Ada Lovelace", family: "BF16") == 165.2e12)
+        #expect(PrefillKernel.scalar.peak(peaks, architecture: "Ada Lovelace", family: "F16") == 82.6e12)
+        #expect(PrefillKernel.mmq.peak(nil, architecture: "Ada Lovelace", family: "Q4_K") == nil)
+        // A P40 has no fast FP16: cuBLAS runs FP32 there.
+        let p40 = GPUPeaks(int8OpsPerS: 47e12, fp32FlopsPerS: 11.76e12)
+        #expect(PrefillKernel.blasF16.peak(p40, architecture: "Pascal", family: "F16") == 11.76e12)
+    }
+
+    @Test func anUnknownKernelInTheTableIsRefused() {
+        let text = "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.kernel]\nwmma = 0.3\n"
+        #expect(throws: QuantTable.LoadError.self) { try EfficiencyTable(toml: text) }
+        let fine = "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.rocm.kernel]\nmmq = 0.3\n"
+        let table = try? EfficiencyTable(toml: fine)
+        #expect(table?.prefill.efficiency(backend: "rocm", kernel: .mmq) == 0.3)
+        #expect(table?.prefill.efficiency(backend: "rocm", kernel: .dp4a) == nil)
+    }
+
+    /// AMD GPUs answer for ROCm by default, Intel for Vulkan; a request can name the backend.
+    @Test func theBackendFollowsTheVendorUnlessAsked() throws {
+        #expect(FitEngine.Devices.defaultBackend(vendor: "AMD") == "rocm")
+        #expect(FitEngine.Devices.defaultBackend(vendor: "NVIDIA") == "cuda")
+        #expect(FitEngine.Devices.defaultBackend(vendor: "Apple") == "metal")
+        #expect(FitEngine.Devices.defaultBackend(vendor: "Intel") == "vulkan")
+        let m = try FitEngineTests.model("llama-3.1-8b")
+        var card = FitEngineTests.rtx4090()
+        card.vendor = "AMD"
+        card.name = "Radeon RX 7900 XTX"
+        let machine = FitEngineTests.machine(ramGiB: 64, readGBs: 60, gpus: [card])
+        let rocm = try FitEngineTests.engine.fit(.init(model: m, quant: "Q4_K_M", context: 4096), machine: machine)
+        let vulkan = try FitEngineTests.engine.fit(
+            .init(model: m, quant: "Q4_K_M", context: 4096, gpuBackend: "vulkan"),
+            machine: machine
+        )
+        #expect(rocm.basis.efficiency == FitEngineTests.efficiency.model.backends["rocm"]?.eta)
+        #expect(vulkan.basis.efficiency == FitEngineTests.efficiency.model.backends["vulkan"]?.eta)
+    }
+}
