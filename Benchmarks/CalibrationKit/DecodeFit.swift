@@ -1,18 +1,23 @@
 import CanrunCore
 
-/// Fits the GPU decode model's two parameters per backend, η (the share of the memory bandwidth
-/// the kernels reach) and τ (the fixed cost per layer and token), on the calibration runs, and
-/// measures it leave-one-source-out: each source's runs predicted by a fit on the others.
+/// Fits the GPU decode model's three parameters per backend, η (the share of the memory
+/// bandwidth the kernels reach), κ (weights the kernels multiply per FP32 FLOP) and τ (the fixed
+/// cost per layer and token), on the calibration runs, and measures it leave-one-source-out:
+/// each source's runs predicted by a fit on the others.
 ///
 /// A run counts when canrun places it on GPUs of one backend only (one GPU, unified memory, or a
-/// layer split): then seconds per token = Σ bytes ÷ (bandwidth × η) + layers × τ + copies
-/// (`DecodeCost`), linear in 1/η and τ.
+/// layer split): then seconds per token = Σ bytes ÷ (bandwidth × η) + Σ weights ÷ (FP32 × κ) +
+/// layers × τ + copies (`DecodeCost`), linear in 1/η, 1/κ and τ: least squares on relative
+/// errors, each parameter kept non-negative.
 public struct DecodeFit: Sendable {
     public struct Observation: Sendable {
         public var run: CalibrationRun
         public var backend: String
         /// Σ over the devices of the bytes each reads ÷ its bandwidth: seconds at η = 1.
         public var streamSeconds: Double
+        /// Σ over the devices of the weights each multiplies ÷ its FP32 rate: seconds at κ = 1
+        /// (0 where a GPU's FP32 rate is unknown).
+        public var arithmeticSeconds: Double
         public var layers: Int
         /// Activation copies between GPUs, seconds.
         public var transferSeconds: Double
@@ -35,6 +40,9 @@ public struct DecodeFit: Sendable {
                 cost.shares.allSatisfy({ if case .gpu = $0.device { true } else { false } })
             else { continue }
             var stream = 0.0
+            let arithmetic = cost.shares.reduce(0.0) {
+                $0 + (($1.fp32FlopsPerS ?? 0) > 0 ? Double($1.multipliedWeights) / $1.fp32FlopsPerS! : 0)
+            }
             for share in cost.shares {
                 guard let bw = share.bandwidthBytesPerS, bw > 0 else { break }
                 let bytes = share.weightBytes + Int64(Double(kv) * share.kvFraction)
@@ -46,6 +54,7 @@ public struct DecodeFit: Sendable {
                     run: run,
                     backend: backend,
                     streamSeconds: stream,
+                    arithmeticSeconds: arithmetic,
                     layers: cost.layers,
                     transferSeconds: cost.transfer?.seconds ?? 0
                 )
@@ -53,25 +62,24 @@ public struct DecodeFit: Sendable {
         }
     }
 
-    /// η and τ per backend fitted on `observations` (`DecodeSpeedModel.fit`: least squares on
-    /// relative errors); backends with fewer than two runs get none.
+    /// η, τ and κ per backend fitted on `observations`; backends with fewer than three runs get
+    /// none, and κ stays unfitted (nil) where no run knows its GPU's FP32 rate.
     public static func fit(_ observations: [Observation]) -> [String: DecodeSpeedModel.Backend] {
         var out: [String: DecodeSpeedModel.Backend] = [:]
         for backend in Set(observations.map(\.backend)) {
             let mine = observations.filter { $0.backend == backend }
-            let rows = mine.map {
-                DecodeSpeedModel.Observation(
-                    bytesPerToken: $0.streamSeconds,
-                    bandwidth: 1,
-                    layers: $0.layers,
-                    seconds: max(1e-9, $0.measuredSeconds - $0.transferSeconds)
-                )
+            let seconds = mine.map { max(1e-9, $0.measuredSeconds - $0.transferSeconds) }
+            let rows = zip(mine, seconds).map { o, t in
+                [o.streamSeconds / t, Double(o.layers) / t, o.arithmeticSeconds / t]
             }
-            guard let (eta, tau) = DecodeSpeedModel.fit(rows) else { continue }
+            guard mine.count >= 3, let c = LeastSquares.nonNegative(rows, Array(repeating: 1, count: rows.count)),
+                c[0] > 0
+            else { continue }
             let sources = Set(mine.map(\.run.sourceID)).count
             out[backend] = .init(
-                eta: eta,
-                tauSecondsPerLayer: tau,
+                eta: 1 / c[0],
+                tauSecondsPerLayer: c[1],
+                weightsPerFP32Flop: c[2] > 0 ? 1 / c[2] : nil,
                 source: "fit on \(mine.count) decode runs from \(sources) sources (Benchmarks/calibration)"
             )
         }
@@ -81,7 +89,8 @@ public struct DecodeFit: Sendable {
     /// Tokens per second `parameters` predict for `o`; nil without its backend.
     public static func predict(_ o: Observation, _ parameters: [String: DecodeSpeedModel.Backend]) -> Double? {
         guard let p = parameters[o.backend], p.eta > 0 else { return nil }
-        return 1 / (o.streamSeconds / p.eta + Double(o.layers) * p.tauSecondsPerLayer + o.transferSeconds)
+        let arithmetic = p.weightsPerFP32Flop.map { o.arithmeticSeconds / $0 } ?? 0
+        return 1 / (o.streamSeconds / p.eta + arithmetic + Double(o.layers) * p.tauSecondsPerLayer + o.transferSeconds)
     }
 
     /// Each observation with its prediction from a fit on every other source's runs.

@@ -94,6 +94,7 @@ func printDecodeFit(_ fit: DecodeFit) {
         print("[backend.\(name)]")
         print(String(format: "eta = %.4f", p.eta))
         print(String(format: "tau_seconds_per_layer = %.7f", p.tauSecondsPerLayer))
+        if let kappa = p.weightsPerFP32Flop { print(String(format: "weights_per_fp32_flop = %.4f", kappa)) }
         print("source = \"\(p.source)\"\n")
     }
     printHeldOut(fit.leaveOneSourceOut().map { ($0.0.run, $0.1) })

@@ -84,3 +84,31 @@ struct CalibrationSetTests {
         #expect(throws: CalibrationMachines.Missing.self) { try machines.profile(for: run) }
     }
 }
+
+/// The fit's solver: exact on a consistent system, and a column the data would make negative is
+/// dropped rather than fitted below zero.
+struct LeastSquaresTests {
+    @Test func solvesAConsistentSystemExactly() throws {
+        let rows: [[Double]] = [[1, 0, 2], [0, 1, 1], [1, 1, 0], [2, 1, 1]]
+        let truth = [0.5, 2.0, 0.25]
+        let target = rows.map { zip($0, truth).reduce(0) { $0 + $1.0 * $1.1 } }
+        let c = try #require(LeastSquares.nonNegative(rows, target))
+        for (got, want) in zip(c, truth) { #expect(abs(got - want) < 1e-12) }
+    }
+
+    @Test func aNegativeCoefficientIsDroppedAndTheRestRefitted() throws {
+        // y = 2x exactly; the second column is anti-correlated noise that would fit below zero.
+        let rows: [[Double]] = [[1, 0.3], [2, 0.1], [3, -0.2], [4, 0.05]].map { [$0[0], $0[1] + 1] }
+        let target = [2.0, 4.0, 6.0, 8.0].enumerated().map { $1 - 0.5 * rows[$0][1] }
+        let c = try #require(LeastSquares.nonNegative(rows, target))
+        #expect(c[1] == 0)
+        #expect(c[0] > 0)
+    }
+
+    @Test func anEmptyColumnIsLeftAtZero() throws {
+        let c = try #require(LeastSquares.nonNegative([[1, 0], [2, 0], [3, 0]], [2, 4, 6]))
+        #expect(abs(c[0] - 2) < 1e-12)
+        #expect(c[1] == 0)
+        #expect(LeastSquares.nonNegative([], []) == nil)
+    }
+}

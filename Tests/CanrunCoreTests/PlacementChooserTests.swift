@@ -166,4 +166,24 @@ struct PlacementValuesTests {
         unknown.shares[1].bandwidthBytesPerS = nil
         #expect(unknown.tokensPerSecond(kvBytes: 0) == nil)
     }
+
+    /// A GPU's kernels add their arithmetic to the stream: 8 × 10^9 weights at 80 TFLOPS FP32 and
+    /// 0.2 weights per FLOP take 0.5 ms on top of the 4 GB at 1 TB/s × 0.8 (5 ms); unknown FP32
+    /// rate or κ, no term.
+    @Test func aGPUsArithmeticAddsToItsStream() throws {
+        var share = DecodeCost.Share(
+            device: .gpu(0),
+            weightBytes: 4_000_000_000,
+            kvFraction: 1,
+            bandwidthBytesPerS: 1_000_000_000_000,
+            efficiency: 0.8,
+            multipliedWeights: 8_000_000_000,
+            fp32FlopsPerS: 80e12,
+            weightsPerFP32Flop: 0.2
+        )
+        let cost = DecodeCost(shares: [share], layers: 0, perLayerSeconds: 0)
+        #expect(abs(1 / (try #require(cost.tokensPerSecond(kvBytes: 0))) - 0.0055) < 1e-12)
+        share.fp32FlopsPerS = nil
+        #expect(share.arithmeticSeconds == 0)
+    }
 }

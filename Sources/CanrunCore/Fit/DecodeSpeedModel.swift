@@ -12,12 +12,18 @@ public struct DecodeSpeedModel: Sendable, Equatable, Codable {
         public var eta: Double
         /// Seconds per layer and token that do not shrink with bandwidth.
         public var tauSecondsPerLayer: Double
+        /// Weights a GPU's decode kernels dequantise and multiply per FP32 FLOP of its shader
+        /// units (`GPUPeaks.fp32FlopsPerS`): their arithmetic adds `weights ÷ (FP32 × κ)` to a
+        /// token, which matters where clocks are low against the memory (A100, P40); nil: not
+        /// fitted, no arithmetic term.
+        public var weightsPerFP32Flop: Double?
         /// Where the values came from (calibration rows, residuals).
         public var source: String
 
-        public init(eta: Double, tauSecondsPerLayer: Double, source: String) {
+        public init(eta: Double, tauSecondsPerLayer: Double, weightsPerFP32Flop: Double? = nil, source: String) {
             self.eta = eta
             self.tauSecondsPerLayer = tauSecondsPerLayer
+            self.weightsPerFP32Flop = weightsPerFP32Flop
             self.source = source
         }
     }

@@ -31,7 +31,18 @@ public struct EfficiencyTable: Sendable, Equatable {
                     "efficiency.toml: backend \(name) needs eta and tau_seconds_per_layer"
                 )
             }
-            parsed[name] = .init(eta: eta, tauSecondsPerLayer: tau, source: t["source"] as? String ?? "")
+            let kappa = number(t, "weights_per_fp32_flop")
+            if let kappa, !(kappa > 0) {
+                throw QuantTable.LoadError.invalid(
+                    "efficiency.toml: backend.\(name).weights_per_fp32_flop must be positive"
+                )
+            }
+            parsed[name] = .init(
+                eta: eta,
+                tauSecondsPerLayer: tau,
+                weightsPerFP32Flop: kappa,
+                source: t["source"] as? String ?? ""
+            )
             if name == "cpu", let f = t["weights_per_cycle"] as? [String: Any] {
                 for (family, v) in f {
                     guard let d = TOMLDocument.number(v), d > 0 else {

@@ -1,7 +1,8 @@
 /// What one decoded token costs in a placement, as values: each device streams its bytes at its
 /// rate × efficiency, or multiplies its weights in `computeSeconds` when its cores are slower
-/// than its memory (the slower sets the pace); the devices run in turn, and every token also
-/// pays a fixed cost per layer (τ) and the activation copies between devices.
+/// than its memory (the slower sets the pace); a GPU's kernels add their arithmetic on the FP32
+/// units; the devices run in turn, and every token also pays a fixed cost per layer (τ) and the
+/// activation copies between devices.
 package struct DecodeCost: Sendable, Equatable {
     package struct Share: Sendable, Equatable {
         package var device: Device
@@ -11,8 +12,20 @@ package struct DecodeCost: Sendable, Equatable {
         package var kvFraction: Double
         package var bandwidthBytesPerS: Int64?
         package var efficiency: Double?
-        /// Seconds the device's cores take to multiply its weights (0 when not bounded).
+        /// Seconds the device's cores take to multiply its weights (0 when not bounded); the CPU's
+        /// cores multiply while memory streams, so the slower of the two sets the pace.
         package var computeSeconds: Double = 0
+        /// Weights a GPU's decode kernels multiply per token, its FP32 rate and its backend's
+        /// weights per FP32 FLOP (κ): their arithmetic adds to the stream (`arithmeticSeconds`).
+        package var multipliedWeights: Int64 = 0
+        package var fp32FlopsPerS: Double? = nil
+        package var weightsPerFP32Flop: Double? = nil
+
+        /// `multipliedWeights ÷ (FP32 × κ)`; 0 when either is unknown.
+        package var arithmeticSeconds: Double {
+            guard let flops = fp32FlopsPerS, flops > 0, let kappa = weightsPerFP32Flop, kappa > 0 else { return 0 }
+            return Double(multipliedWeights) / (flops * kappa)
+        }
     }
 
     package var shares: [Share]
@@ -30,7 +43,7 @@ package struct DecodeCost: Sendable, Equatable {
             let bytes = share.weightBytes + kv
             guard bytes > 0 else { continue }
             guard let bw = share.bandwidthBytesPerS, bw > 0, let eta = share.efficiency, eta > 0 else { return nil }
-            seconds += max(Double(bytes) / (Double(bw) * eta), share.computeSeconds)
+            seconds += max(Double(bytes) / (Double(bw) * eta), share.computeSeconds) + share.arithmeticSeconds
         }
         return seconds > 0 ? 1 / seconds : nil
     }

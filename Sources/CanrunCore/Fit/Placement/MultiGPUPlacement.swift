@@ -26,12 +26,11 @@ struct MultiGPUPlacement: Placement {
             gpusUsed: gpus,
             decode: DecodeCost(
                 shares: [
-                    .init(
-                        device: .gpu(slowest.index),
+                    c.gpuDecodeShare(
+                        slowest,
                         weightBytes: p.activeBytes,
                         kvFraction: 1,
-                        bandwidthBytesPerS: slowest.bandwidth,
-                        efficiency: backend?.eta
+                        multipliedWeights: p.activeWeights
                     )
                 ],
                 layers: p.layers,

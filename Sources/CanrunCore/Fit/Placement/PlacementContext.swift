@@ -86,6 +86,27 @@ struct PlacementContext {
         )
     }
 
+    /// A GPU's part of a decoded token: `weightBytes` and `kvFraction` of the KV cache streamed
+    /// at its rate × its backend's η, and `multipliedWeights` through its FP32 units at κ.
+    func gpuDecodeShare(
+        _ gpu: FitEngine.Devices.GPU,
+        weightBytes: Int64,
+        kvFraction: Double,
+        multipliedWeights: Int64
+    ) -> DecodeCost.Share {
+        let backend = efficiency.model.backends[gpu.backend]
+        return .init(
+            device: .gpu(gpu.index),
+            weightBytes: weightBytes,
+            kvFraction: kvFraction,
+            bandwidthBytesPerS: gpu.bandwidth,
+            efficiency: backend?.eta,
+            multipliedWeights: multipliedWeights,
+            fp32FlopsPerS: gpu.peaks?.fp32FlopsPerS,
+            weightsPerFP32Flop: backend?.weightsPerFP32Flop
+        )
+    }
+
     /// A GPU's bandwidth (its source, else the table) and its backend's η and τ.
     func basis(of gpu: FitEngine.Devices.GPU) -> FitReport.Basis {
         let backend = efficiency.model.backends[gpu.backend]

@@ -63,12 +63,11 @@ struct MoEExpertsOnCPUPlacement: Placement {
         let expertWeights = Int64(Double(p.activeWeights) * Double(p.expertActiveBytes) / Double(max(1, p.activeBytes)))
         let decode = DecodeCost(
             shares: [
-                .init(
-                    device: .gpu(gpu.index),
+                c.gpuDecodeShare(
+                    gpu,
                     weightBytes: p.activeBytes - p.expertActiveBytes,
                     kvFraction: 1,
-                    bandwidthBytesPerS: gpu.bandwidth,
-                    efficiency: backend?.eta
+                    multipliedWeights: p.activeWeights - expertWeights
                 ),
                 .init(
                     device: .cpu,
@@ -118,12 +117,11 @@ struct PartialOffloadPlacement: Placement {
         let onCPU = c.hostNeed - onGPU + gpu.overhead + repack
         let decode = DecodeCost(
             shares: [
-                .init(
-                    device: .gpu(gpu.index),
+                c.gpuDecodeShare(
+                    gpu,
                     weightBytes: gpuBytes,
                     kvFraction: fraction,
-                    bandwidthBytesPerS: gpu.bandwidth,
-                    efficiency: backend?.eta
+                    multipliedWeights: Int64(Double(p.activeWeights) * fraction)
                 ),
                 .init(
                     device: .cpu,

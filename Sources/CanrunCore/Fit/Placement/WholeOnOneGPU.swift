@@ -21,12 +21,11 @@ enum WholeOnOneGPU {
             gpusUsed: [g],
             decode: DecodeCost(
                 shares: [
-                    .init(
-                        device: .gpu(g.index),
+                    c.gpuDecodeShare(
+                        g,
                         weightBytes: c.parts.activeBytes,
                         kvFraction: 1,
-                        bandwidthBytesPerS: g.bandwidth,
-                        efficiency: backend?.eta
+                        multipliedWeights: c.parts.activeWeights
                     )
                 ],
                 layers: c.parts.layers,
