@@ -168,6 +168,7 @@ public struct FitEngine: Sendable {
             decodeTokensPerS: best.speed.map(round2),
             decodeTokensPerSAtFullContext: fullDepth.map(round2),
             prefillTokensPerS: prefill.map(round2),
+            speedAtDepth: best.fits ? speedAtDepth(best, parts: parts, context: request.context) : nil,
             maxContextTokens: maxContext,
             verdict: verdict,
             reasons: reasons.map(\.text),
@@ -178,6 +179,25 @@ public struct FitEngine: Sendable {
     }
 
     private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+
+    /// Decode and pp512 prefill in `best` at each reported depth up to `context`.
+    private func speedAtDepth(_ best: PlacementCandidate, parts: Parts, context: Int) -> [FitReport.DepthSpeed] {
+        let prompt = PrefillSpeedModel.referencePromptTokens
+        let depths = FitReport.DepthSpeed.depths.filter { $0 < context } + [context]
+        return depths.map { depth in
+            let flops = PrefillSpeedModel.flopsPerToken(
+                model: parts.model,
+                multipliedWeights: parts.activeWeights,
+                promptTokens: prompt,
+                depth: depth
+            )
+            return .init(
+                depthTokens: depth,
+                decodeTokensPerS: best.speed(kvBytes: parts.kvRead(depth: depth)).map(round2),
+                prefillTokensPerS: best.prefill?.tokensPerSecond(flopsPerToken: flops, promptTokens: prompt).map(round2)
+            )
+        }
+    }
 
     /// The model's parts at the request's context, every placement ranked, and the chosen one.
     private func placed(

@@ -18,6 +18,11 @@ public struct FitReport: Codable, Sendable, Equatable {
     /// Prompt tokens/s for a 512-token prompt (llama-bench pp512), compute-bound
     /// (`PrefillSpeedModel`); nil when a device's peak FLOP/s is unknown or the model does not fit.
     public var prefillTokensPerS: Double?
+    /// Decode and pp512 prefill with that many tokens already in the context, at the depths
+    /// `FitReport.DepthSpeed.depths` below the asked context and at the context itself: reading
+    /// the KV cache and attending over it slow both as a conversation grows. Nil when the model
+    /// does not fit.
+    public var speedAtDepth: [DepthSpeed]?
     /// The largest context (multiple of 256, at most the model's) that fits with this placement.
     public var maxContextTokens: Int
     public var verdict: Verdict
@@ -65,6 +70,15 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var mode: PlacementMode
         public var gpuLayers: Int
         public var devices: [DeviceShare]
+    }
+
+    public struct DepthSpeed: Codable, Sendable, Equatable {
+        /// The depths reported below the asked context: llama-bench's usual `-d` points.
+        public static let depths = [0, 4096, 16384, 32768, 65536, 131072]
+
+        public var depthTokens: Int
+        public var decodeTokensPerS: Double?
+        public var prefillTokensPerS: Double?
     }
 
     public struct DeviceShare: Codable, Sendable, Equatable {

@@ -32,6 +32,14 @@ public enum FitText {
                 )
             )
         }
+        if let table = r.speedAtDepth, table.count > 1 {
+            let cells = table.map { row in
+                let decode = row.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?"
+                let prefill = row.prefillTokensPerS.map { String(format: "%.0f", $0) } ?? "?"
+                return "\(row.depthTokens): \(decode) / \(prefill)"
+            }
+            lines.append("decode / prefill tokens/s by depth: " + cells.joined(separator: ", "))
+        }
         lines.append("max context: \(r.maxContextTokens) tokens")
         let b = r.basis
         var basis = "basis: \(ProfileText.bytes(b.bytesPerToken)) read per token"

@@ -43,8 +43,12 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     ) -> Double {
         let meanDepth = Double(max(depth, 0)) + Double(max(promptTokens, 1)) / 2
         let attentionWidth = Double(model.numAttentionHeads * model.headDim)
-        let window = model.slidingWindow.map(Double.init) ?? .infinity
-        let attention = 4 * Double(model.numHiddenLayers) * attentionWidth * min(meanDepth, window)
+        // Full-attention layers attend to everything before; sliding-window (or chunked) layers
+        // to their window at most (gpt-oss and Gemma alternate the two).
+        let window = (model.slidingWindow ?? model.attentionChunkSize).map(Double.init) ?? .infinity
+        let full = Double((0..<model.numHiddenLayers).filter(model.isFullAttentionLayer).count)
+        let windowed = Double(model.numHiddenLayers) - full
+        let attention = 4 * attentionWidth * (full * meanDepth + windowed * min(meanDepth, window))
         return 2 * Double(multipliedWeights) + attention
     }
 

@@ -41,7 +41,7 @@ struct MultiGPUPlacement: Placement {
             basis: c.basis(of: first),
             basisNotes: [.activationCopies(transfer)],
             why: .splitOverGPUs(count: gpus.count, need: need, total: total),
-            flags: "-ngl 99 --tensor-split \(ratios.joined(separator: ","))"
+            flags: "-ngl 99 -sm layer --tensor-split \(ratios.joined(separator: ","))"
         )
     }
 }

@@ -86,6 +86,16 @@ struct PlacementContext {
         )
     }
 
+    /// The flags that keep llama.cpp on GPU `gpu` alone: none on a one-GPU machine; with
+    /// several, `-sm none -mg N`, since llama.cpp splits layers over every visible GPU by default
+    /// (`-sm layer`), and a token would cross between them for nothing when one holds the model.
+    /// N counts the discrete GPUs in the order the profile lists them (PCI order, which llama.cpp's
+    /// CUDA and ROCm backends follow with `CUDA_DEVICE_ORDER=PCI_BUS_ID`).
+    func pinning(_ gpu: FitEngine.Devices.GPU) -> String {
+        guard devices.gpus.count > 1 else { return "" }
+        return " -sm none -mg \(devices.gpus.filter { $0.index < gpu.index }.count)"
+    }
+
     /// A GPU's part of a decoded token: `weightBytes` and `kvFraction` of the KV cache streamed
     /// at its rate × its backend's η, and `multipliedWeights` through its FP32 units at κ.
     func gpuDecodeShare(

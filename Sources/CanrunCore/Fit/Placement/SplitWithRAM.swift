@@ -91,7 +91,7 @@ struct MoEExpertsOnCPUPlacement: Placement {
             hostWeights: p.weights.expertBytes,
             decode: decode,
             why: .expertsInRAM(inRAM: onCPU, gpu: gpu.index, onGPU: onGPU),
-            flags: "-ngl 99 -ot exps=CPU --no-mmap",
+            flags: "-ngl 99 -ot exps=CPU --no-mmap" + c.pinning(gpu),
             in: c
         )
     }
@@ -145,7 +145,7 @@ struct PartialOffloadPlacement: Placement {
             hostWeights: perLayer * Int64(p.layers - layersOnGPU),
             decode: decode,
             why: .partialOffload(layersOnGPU: layersOnGPU, layers: p.layers, gpu: gpu.index),
-            flags: "-ngl \(layersOnGPU) --no-mmap",
+            flags: "-ngl \(layersOnGPU) --no-mmap" + c.pinning(gpu),
             in: c
         )
     }

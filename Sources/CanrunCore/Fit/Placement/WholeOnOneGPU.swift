@@ -8,6 +8,7 @@ enum WholeOnOneGPU {
         capacity: Int64,
         free: Int64?,
         why: PlacementReason,
+        flags: String = "-ngl 99",
         in c: PlacementContext
     ) -> PlacementCandidate {
         let backend = c.efficiency.model.backends[g.backend]
@@ -34,7 +35,7 @@ enum WholeOnOneGPU {
             prefill: nil,
             basis: c.basis(of: g),
             why: why,
-            flags: "-ngl 99"
+            flags: flags
         )
     }
 }
@@ -55,7 +56,7 @@ struct UnifiedPlacement: Placement {
     }
 }
 
-/// Everything on the largest discrete GPU.
+/// Everything on the largest discrete GPU, pinned there when the machine has several.
 struct SingleGPUPlacement: Placement {
     func candidate(in c: PlacementContext) -> PlacementCandidate? {
         guard let gpu = c.devices.gpus.first else { return nil }
@@ -65,6 +66,7 @@ struct SingleGPUPlacement: Placement {
             capacity: gpu.memory,
             free: gpu.free,
             why: .allOnGPU(gpu: gpu.index, need: c.hostNeed + gpu.overhead, capacity: gpu.memory),
+            flags: "-ngl 99" + c.pinning(gpu),
             in: c
         )
     }

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+@testable import CanrunCore
+
+/// Speed by depth, and the flags that keep a model on one GPU of several.
+struct DepthAndPinningTests {
+    /// Decode reads more KV cache and prefill attends over more tokens as the context fills: both
+    /// fall with depth, at the depths llama-bench's `-d` usually takes, and the last row is the
+    /// asked context.
+    @Test func speedFallsWithDepth() throws {
+        let m = try FitEngineTests.model("llama-3.1-8b")
+        // The card with the table's architecture and unit peaks (config/gpus.toml), as a probe
+        // gives it.
+        var card = FitEngineTests.rtx4090()
+        let entry = try #require(CoreFixtures.gpuTable.lookup(productName: "GeForce RTX 4090"))
+        card.architecture = entry.architecture
+        card.peaks = entry.peaks
+        let r = try FitEngineTests.engine.fit(
+            .init(model: m, quant: "Q4_K_M", context: 32768),
+            machine: FitEngineTests.machine(ramGiB: 64, readGBs: 60, gpus: [card])
+        )
+        let table = try #require(r.speedAtDepth)
+        #expect(table.map(\.depthTokens) == [0, 4096, 16384, 32768])
+        let decode = table.compactMap(\.decodeTokensPerS)
+        let prefill = table.compactMap(\.prefillTokensPerS)
+        #expect(decode.count == 4 && prefill.count == 4)
+        #expect(decode == decode.sorted(by: >) && Set(decode).count == 4)
+        #expect(prefill == prefill.sorted(by: >) && Set(prefill).count == 4)
+        #expect(decode.first == r.decodeTokensPerS)
+        #expect(decode.last == r.decodeTokensPerSAtFullContext)
+    }
+
+    /// gpt-oss alternates sliding-window (128 tokens) and full-attention layers: only the full
+    /// ones attend over the whole depth, so attention's FLOPs grow at half the all-layer rate.
+    @Test func windowedLayersStopAtTheirWindow() throws {
+        let m = try FitEngineTests.model("gpt-oss-20b")
+        let flops = { (depth: Int) in
+            PrefillSpeedModel.flopsPerToken(model: m, multipliedWeights: 0, promptTokens: 512, depth: depth)
+        }
+        let perToken = 4 * Double(m.numAttentionHeads * m.headDim)
+        let full = Double((0..<m.numHiddenLayers).filter(m.isFullAttentionLayer).count)
+        #expect(full == Double(m.numHiddenLayers) / 2)
+        #expect(abs((flops(32768) - flops(0)) - perToken * full * 32768) < 1)
+    }
+
+    @Test func oneOfSeveralGPUsIsPinned() throws {
+        let m = try FitEngineTests.model("llama-3.1-8b")
+        let two = FitEngineTests.machine(
+            ramGiB: 64,
+            readGBs: 60,
+            gpus: [FitEngineTests.rtx4090(), FitEngineTests.rtx4090()]
+        )
+        let r = try FitEngineTests.engine.fit(.init(model: m, quant: "Q4_K_M", context: 8192), machine: two)
+        #expect(r.placement.mode == .gpu)
+        #expect(r.launch["llama.cpp"] == "-ngl 99 -sm none -mg 0 -c 8192")
+        let big = try FitEngineTests.model("llama-3.3-70b")
+        let split = try FitEngineTests.engine.fit(.init(model: big, quant: "Q4_K_M", context: 8192), machine: two)
+        #expect(split.placement.mode == .multiGPU)
+        #expect(split.launch["llama.cpp"]?.hasPrefix("-ngl 99 -sm layer --tensor-split 24,24") == true)
+    }
+}
