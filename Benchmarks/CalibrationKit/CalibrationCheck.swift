@@ -83,7 +83,8 @@ public struct CalibrationCheck: Sendable {
             throw Skip("context \(context) is beyond the model's \(model.maxPositionEmbeddings)")
         }
         var request = FitEngine.Request(model: model, quant: run.quant, context: context)
-        request.gpuBackend = run.gpuBackend
+        request.gpuBackend = run.gpuBackend.flatMap(GPUBackend.init(rawValue:))
+        request.llamaBuild = run.buildNumber
         return (request, machine)
     }
 

@@ -48,6 +48,18 @@ public struct CalibrationRun: Sendable, Equatable {
         }
     }
 
+    /// The llama.cpp release number of `build` (`b4567 (abcdef12)`, `abcdef12 (4567)`); nil when
+    /// the source gives only a commit.
+    public var buildNumber: Int? {
+        if let open = build.firstIndex(of: "("), let close = build.firstIndex(of: ")"), open < close,
+            let n = Int(build[build.index(after: open)..<close])
+        {
+            return n
+        }
+        guard build.hasPrefix("b") else { return nil }
+        return Int(build.dropFirst().prefix { $0.isNumber })
+    }
+
     public var isPrefill: Bool { promptTokens > 0 && generatedTokens == 0 }
     public var isDecode: Bool { generatedTokens > 0 && promptTokens == 0 }
 

@@ -18,25 +18,44 @@ public enum APIRoute: Hashable, Sendable {
     case recommendations(RecommendationsQuery)
     case metrics
 
-    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&runtime=`.
+    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&runtime=`.
     public struct FitQuery: Hashable, Sendable {
         public var model: String
         public var quant: String?
         public var context: Int?
         public var kvType: String
         public var flashAttention: Bool
+        public var gpuBackend: GPUBackend?
+        public var llamaBuild: Int?
 
-        public init(model: String, quant: String?, context: Int?, kvType: String, flashAttention: Bool) {
+        public init(
+            model: String,
+            quant: String?,
+            context: Int?,
+            kvType: String,
+            flashAttention: Bool,
+            gpuBackend: GPUBackend? = nil,
+            llamaBuild: Int? = nil
+        ) {
             self.model = model
             self.quant = quant
             self.context = context
             self.kvType = kvType
             self.flashAttention = flashAttention
+            self.gpuBackend = gpuBackend
+            self.llamaBuild = llamaBuild
         }
 
         /// The question asked about `model`, as the answer layer takes it.
         public var question: FitQuestion {
-            FitQuestion(quant: quant, context: context, kvType: kvType, flashAttention: flashAttention)
+            FitQuestion(
+                quant: quant,
+                context: context,
+                kvType: kvType,
+                flashAttention: flashAttention,
+                gpuBackend: gpuBackend,
+                llamaBuild: llamaBuild
+            )
         }
     }
 
@@ -114,7 +133,9 @@ public enum APIRoute: Hashable, Sendable {
 
     /// The parameters each route reads; another is refused, so a misspelt one (`context=` for
     /// `ctx=`) is an error rather than an answer for the default.
-    static let fitParameters: Set = ["model", "id", "quant", "ctx", "kv", "flash_attn", "runtime"]
+    static let fitParameters: Set = [
+        "model", "id", "quant", "ctx", "kv", "flash_attn", "backend", "llama_build", "runtime",
+    ]
     static let recommendationParameters: Set = ["ctx", "min_tps", "limit"]
 
     /// A 400 naming the first parameter of `q` that is not `known`; nil when all are.
@@ -149,6 +170,26 @@ public enum APIRoute: Hashable, Sendable {
         case "off": flash = false
         case let other: return .failure(.badRequest("flash_attn=\(other) must be on or off"))
         }
+        var backend: GPUBackend?
+        if let text = q["backend"] {
+            guard let named = GPUBackend(rawValue: text) else {
+                return .failure(
+                    .badRequest(
+                        "backend=\(text) is not a llama.cpp GPU backend canrun models",
+                        hint: "backend=" + GPUBackend.allCases.map(\.rawValue).joined(separator: "|")
+                    )
+                )
+            }
+            backend = named
+        }
+        var build: Int?
+        if let text = q["llama_build"] {
+            let digits = text.hasPrefix("b") ? String(text.dropFirst()) : text
+            guard let n = Int(digits), (1...1_000_000).contains(n) else {
+                return .failure(.badRequest("llama_build=\(text) is not a llama.cpp release number (b3200 or 3200)"))
+            }
+            build = n
+        }
         return .success(
             .fit(
                 FitQuery(
@@ -156,7 +197,9 @@ public enum APIRoute: Hashable, Sendable {
                     quant: q["quant"].flatMap { $0.isEmpty ? nil : $0 },
                     context: context,
                     kvType: q["kv"] ?? "f16",
-                    flashAttention: flash
+                    flashAttention: flash,
+                    gpuBackend: backend,
+                    llamaBuild: build
                 )
             )
         )

@@ -27,9 +27,43 @@ struct FitOptions: ParsableArguments {
         case on, off
     }
 
+    @Option(
+        help: ArgumentHelp(
+            "The llama.cpp GPU backend to answer for (default: CUDA on NVIDIA, ROCm on AMD, Metal on Apple, Vulkan elsewhere).",
+            valueName: "cuda|rocm|vulkan|metal"
+        )
+    )
+    var backend: GPUBackend?
+
+    @Option(
+        name: .customLong("llama-build"),
+        help: ArgumentHelp(
+            "The llama.cpp build to answer for, its release number (b3100 or 3100); default: a current one.",
+            valueName: "N"
+        )
+    )
+    var llamaBuild: LlamaBuild?
+
+    /// A llama.cpp release number, `b3100` or `3100`.
+    struct LlamaBuild: ExpressibleByArgument {
+        var number: Int
+        init?(argument: String) {
+            let digits = argument.hasPrefix("b") ? String(argument.dropFirst()) : argument
+            guard let n = Int(digits), (1...1_000_000).contains(n) else { return nil }
+            number = n
+        }
+    }
+
     /// The question these options ask, as the answer layer (and canrund) takes it.
     var question: FitQuestion {
-        FitQuestion(quant: quant, context: ctx, kvType: kv, flashAttention: flashAttention == .on)
+        FitQuestion(
+            quant: quant,
+            context: ctx,
+            kvType: kv,
+            flashAttention: flashAttention == .on,
+            gpuBackend: backend,
+            llamaBuild: llamaBuild?.number
+        )
     }
 
     @Option(
@@ -273,3 +307,5 @@ struct CheckCommand: ParsableCommand {
         if !outcome.0 { throw ExitCode(1) }
     }
 }
+
+extension GPUBackend: ExpressibleByArgument {}

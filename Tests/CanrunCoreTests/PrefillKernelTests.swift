@@ -41,6 +41,14 @@ struct PrefillKernelTests {
         #expect(PrefillKernel.choose(backend: backend, architecture: architecture, family: family) == expected)
     }
 
+    /// Before PR #8075 (about b3200) a 512-token prompt went to cuBLAS on any GPU with FP16
+    /// tensor cores; Pascal's dp4a MMQ did not change.
+    @Test func olderBuildsUsedCuBLASForLongPrompts() {
+        #expect(PrefillKernel.choose(backend: "cuda", architecture: "Ampere", family: "Q4_K", build: 2824) == .blasF16)
+        #expect(PrefillKernel.choose(backend: "cuda", architecture: "Ampere", family: "Q4_K", build: 3200) == .mmq)
+        #expect(PrefillKernel.choose(backend: "cuda", architecture: "Pascal", family: "Q4_K", build: 2824) == .dp4a)
+    }
+
     @Test func metalAndTheCPUKeepTheirOwnPath() {
         #expect(PrefillKernel.choose(backend: "metal", architecture: nil, family: "Q4_0") == nil)
         #expect(PrefillKernel.choose(backend: "cpu", architecture: nil, family: "Q4_0") == nil)
@@ -73,10 +81,10 @@ struct PrefillKernelTests {
 
     /// AMD GPUs answer for ROCm by default, Intel for Vulkan; a request can name the backend.
     @Test func theBackendFollowsTheVendorUnlessAsked() throws {
-        #expect(FitEngine.Devices.defaultBackend(vendor: "AMD") == "rocm")
-        #expect(FitEngine.Devices.defaultBackend(vendor: "NVIDIA") == "cuda")
-        #expect(FitEngine.Devices.defaultBackend(vendor: "Apple") == "metal")
-        #expect(FitEngine.Devices.defaultBackend(vendor: "Intel") == "vulkan")
+        #expect(GPUBackend.usual(vendor: "AMD") == .rocm)
+        #expect(GPUBackend.usual(vendor: "NVIDIA") == .cuda)
+        #expect(GPUBackend.usual(vendor: "Apple") == .metal)
+        #expect(GPUBackend.usual(vendor: "Intel") == .vulkan)
         let m = try FitEngineTests.model("llama-3.1-8b")
         var card = FitEngineTests.rtx4090()
         card.vendor = "AMD"
@@ -84,7 +92,7 @@ struct PrefillKernelTests {
         let machine = FitEngineTests.machine(ramGiB: 64, readGBs: 60, gpus: [card])
         let rocm = try FitEngineTests.engine.fit(.init(model: m, quant: "Q4_K_M", context: 4096), machine: machine)
         let vulkan = try FitEngineTests.engine.fit(
-            .init(model: m, quant: "Q4_K_M", context: 4096, gpuBackend: "vulkan"),
+            .init(model: m, quant: "Q4_K_M", context: 4096, gpuBackend: .vulkan),
             machine: machine
         )
         #expect(rocm.basis.efficiency == FitEngineTests.efficiency.model.backends["rocm"]?.eta)

@@ -17,6 +17,20 @@ struct APIRouteTests {
             .fit(.init(model: "qwen3-30b-a3b", quant: "Q4_K_M", context: 32768, kvType: "q8_0", flashAttention: false))
         ),
         (
+            "GET", "/v1/fit?model=x&backend=vulkan&llama_build=b2824",
+            .fit(
+                .init(
+                    model: "x",
+                    quant: nil,
+                    context: nil,
+                    kvType: "f16",
+                    flashAttention: true,
+                    gpuBackend: .vulkan,
+                    llamaBuild: 2824
+                )
+            )
+        ),
+        (
             "GET", "/v1/fit?model=llama%203",
             .fit(.init(model: "llama 3", quant: nil, context: nil, kvType: "f16", flashAttention: true))
         ),
@@ -40,6 +54,9 @@ struct APIRouteTests {
         ("GET", "/v1/fit?model=x&ctx=lots", 400, "bad_request"),
         ("GET", "/v1/fit?model=x&runtime=vllm", 400, "bad_request"),
         ("GET", "/v1/fit?model=x&flash_attn=maybe", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&backend=opencl", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&llama_build=latest", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&llama_build=-3", 400, "bad_request"),
         ("GET", "/v1/fit?model=%zz", 400, "bad_request"),
         ("GET", "/v1/recommendations?min_tps=nan", 400, "bad_request"),
         ("GET", "/v1/recommendations?limit=0", 400, "bad_request"),

@@ -6,12 +6,24 @@ public struct FitQuestion: Sendable, Hashable {
     public var context: Int?
     public var kvType: String
     public var flashAttention: Bool
+    /// The GPU backend (nil: the GPUs' usual one) and the llama.cpp build (nil: current).
+    public var gpuBackend: GPUBackend?
+    public var llamaBuild: Int?
 
-    public init(quant: String? = nil, context: Int? = nil, kvType: String = "f16", flashAttention: Bool = true) {
+    public init(
+        quant: String? = nil,
+        context: Int? = nil,
+        kvType: String = "f16",
+        flashAttention: Bool = true,
+        gpuBackend: GPUBackend? = nil,
+        llamaBuild: Int? = nil
+    ) {
         self.quant = quant
         self.context = context
         self.kvType = kvType
         self.flashAttention = flashAttention
+        self.gpuBackend = gpuBackend
+        self.llamaBuild = llamaBuild
     }
 
     /// The context asked, or the default for `model`.
@@ -24,7 +36,9 @@ public struct FitQuestion: Sendable, Hashable {
             quant: quant,
             context: context(for: model),
             kvType: kvType,
-            flashAttention: flashAttention
+            flashAttention: flashAttention,
+            gpuBackend: gpuBackend,
+            llamaBuild: llamaBuild
         )
     }
 }

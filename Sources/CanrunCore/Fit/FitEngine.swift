@@ -19,9 +19,11 @@ public struct FitEngine: Sendable {
         /// llama.cpp's `-fa`; its default `auto` turns flash attention on for the CPU, CUDA and
         /// Metal backends. Off, the attention scores take compute-buffer memory (`ComputeBufferModel`).
         public var flashAttention: Bool
-        /// The llama.cpp GPU backend to answer for (`cuda`, `rocm`, `vulkan`, `metal`); nil: the
-        /// GPUs' usual one (`Devices.defaultBackend`).
-        public var gpuBackend: String?
+        /// The llama.cpp GPU backend to answer for; nil: the GPUs' usual one (`GPUBackend.usual`).
+        public var gpuBackend: GPUBackend?
+        /// The llama.cpp build (its release number, `b3200` → 3200) to answer for; nil: a current
+        /// one. Kernel choices that changed are taken as that build made them (`PrefillKernel`).
+        public var llamaBuild: Int?
 
         /// The context a fit answers for when none is asked: 8192 tokens, or the model's trained
         /// maximum when smaller (the CLI and the daemon alike).
@@ -35,7 +37,8 @@ public struct FitEngine: Sendable {
             parallel: Int = 1,
             ubatch: Int = 512,
             flashAttention: Bool = true,
-            gpuBackend: String? = nil
+            gpuBackend: GPUBackend? = nil,
+            llamaBuild: Int? = nil
         ) {
             self.model = model
             self.quant = quant
@@ -45,6 +48,7 @@ public struct FitEngine: Sendable {
             self.ubatch = ubatch
             self.flashAttention = flashAttention
             self.gpuBackend = gpuBackend
+            self.llamaBuild = llamaBuild
         }
     }
 
@@ -341,6 +345,8 @@ public struct FitEngine: Sendable {
         var layers: Int
         /// `-ub`, tokens per micro-batch as asked (prompt processing offloads by it).
         var ubatch: Int
+        /// The llama.cpp build asked about (`Request.llamaBuild`).
+        var llamaBuild: Int?
 
         init(_ fixed: ModelParts, kv: KVCachePlan, context: Int) {
             model = fixed.request.model
@@ -357,6 +363,7 @@ public struct FitEngine: Sendable {
             moeLayers = fixed.moeLayers
             layers = model.numHiddenLayers
             ubatch = fixed.request.ubatch
+            llamaBuild = fixed.request.llamaBuild
         }
 
         /// KV bytes a token reads at `depth` tokens of context.
@@ -404,23 +411,12 @@ public struct FitEngine: Sendable {
         var cpuRepackTypes: Set<String>
         var cpu: CPUFacts?
 
-        /// The backend llama.cpp users usually build for a GPU of `vendor`: Metal on Apple, CUDA
-        /// on NVIDIA, ROCm (HIP) on AMD, Vulkan elsewhere (Intel, others).
-        static func defaultBackend(vendor: String?) -> String {
-            switch vendor {
-            case "Apple": "metal"
-            case "NVIDIA": "cuda"
-            case "AMD": "rocm"
-            default: "vulkan"
-            }
-        }
-
-        /// - Parameter gpuBackend: the backend every GPU runs (nil: `defaultBackend`).
-        init(_ p: MachineProfile, gpuBackend: String? = nil) {
+        /// - Parameter gpuBackend: the backend every GPU runs (nil: `GPUBackend.usual`).
+        init(_ p: MachineProfile, gpuBackend: GPUBackend? = nil) {
             var discrete: [GPU] = []
             var unified: GPU?
             for (index, g) in (p.gpus ?? []).enumerated() {
-                let backend = gpuBackend ?? Self.defaultBackend(vendor: g.vendor)
+                let backend = (gpuBackend ?? GPUBackend.usual(vendor: g.vendor)).rawValue
                 let gpu = GPU(
                     index: index,
                     memory: g.memoryBytes ?? 0,

@@ -32,10 +32,22 @@ public enum PrefillKernel: String, Sendable, CaseIterable {
         "IQ1_S", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ4_XS", "IQ4_NL", "MXFP4", "NVFP4",
     ]
 
+    /// The first llama.cpp build of PR #8075 ("CUDA: use MMQ instead of cuBLAS by default",
+    /// merged 2024-06-24; the release numbers of that week were about 3200): before it, GPUs with
+    /// FP16 tensor cores multiplied prompts of more than 32 tokens with cuBLAS in FP16 whatever the
+    /// weights' type, and MMQ (dp4a) ran only on Pascal. The calibration runs hold no build between
+    /// b3000 and b3500, so the exact number moves no fit.
+    public static let cudaMMQDefaultBuild = 3200
+
     /// The kernel `backend` runs weights of `family` (the quantization's base type) with on a
-    /// GPU of `architecture` (config/gpus.toml's names); nil for Metal, the CPU and unknown
-    /// backends.
-    public static func choose(backend: String, architecture: String?, family: String) -> PrefillKernel? {
+    /// GPU of `architecture` (config/gpus.toml's names), in llama.cpp build `build` (nil: a
+    /// current one); nil for Metal, the CPU and unknown backends.
+    public static func choose(
+        backend: String,
+        architecture: String?,
+        family: String,
+        build: Int? = nil
+    ) -> PrefillKernel? {
         let arch = architecture ?? ""
         let quantized = mmqTypes.contains(family)
         switch backend {
@@ -43,7 +55,9 @@ public enum PrefillKernel: String, Sendable, CaseIterable {
             switch arch {
             case "Pascal": return quantized ? .dp4a : .blasF16
             case "Volta": return .blasF16
-            default: return quantized ? .mmq : .blasF16
+            default:
+                if let build, build < cudaMMQDefaultBuild { return .blasF16 }
+                return quantized ? .mmq : .blasF16
             }
         case "rocm":
             guard quantized else { return .blasF16 }

@@ -132,7 +132,12 @@ struct PlacementContext {
     /// table gives it, else at its FP16 figure with the backend's η (Metal, unknown peaks).
     func gpuShare(_ gpu: FitEngine.Devices.GPU, fraction: Double) -> PrefillCost.Share {
         let model = efficiency.prefill
-        if let kernel = PrefillKernel.choose(backend: gpu.backend, architecture: gpu.architecture, family: quantFamily),
+        if let kernel = PrefillKernel.choose(
+            backend: gpu.backend,
+            architecture: gpu.architecture,
+            family: quantFamily,
+            build: parts.llamaBuild
+        ),
             let peak = kernel.peak(gpu.peaks, architecture: gpu.architecture, family: quantFamily)
         {
             return .init(
