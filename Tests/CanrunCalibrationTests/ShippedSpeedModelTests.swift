@@ -1,0 +1,124 @@
+import CanrunCore
+import CanrunProbe
+import Foundation
+import Testing
+
+@testable import CanrunCalibration
+
+/// The shipped speed tables are the fit of the committed calibration runs, and they reproduce a
+/// handful of published runs of every GPU class.
+struct ShippedSpeedModelTests {
+    struct World {
+        var runs: [CalibrationRun]
+        var engine: FitEngine
+        var machines: CalibrationMachines
+        var models: CalibrationModels
+        var efficiency: EfficiencyTable
+    }
+
+    static let world: World = {
+        let text = { (path: String) in
+            (try? String(
+                contentsOf: CalibrationSetTests.repository.appendingPathComponent(path),
+                encoding: .utf8
+            )) ?? ""
+        }
+        let folder = CalibrationSetTests.repository.appendingPathComponent("Benchmarks/calibration/runs").path
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.hasSuffix(".csv")
+        }
+        let runs = files.sorted().flatMap { CalibrationRun.load(csv: text("Benchmarks/calibration/runs/" + $0)).runs }
+        let gpus = try! GPUTable(toml: text("config/gpus.toml"))
+        let efficiency = try! EfficiencyTable(toml: text("config/efficiency.toml"))
+        let catalog = CatalogFiles.catalog(
+            shippedDirectory: CalibrationSetTests.repository.appendingPathComponent("config/models").path,
+            extraDirectories: []
+        )
+        return World(
+            runs: runs,
+            engine: FitEngine(quants: try! QuantTable(toml: text("config/quants.toml")), efficiency: efficiency),
+            machines: try! CalibrationMachines(toml: text("Benchmarks/calibration/machines.toml"), gpus: gpus),
+            models: try! CalibrationModels(toml: text("Benchmarks/calibration/models.toml"), catalog: catalog),
+            efficiency: efficiency
+        )
+    }()
+
+    /// config/efficiency.toml's GPU decode and prefill-kernel tables are what SpeedCalibration
+    /// fits on Benchmarks/calibration today (to the digits it prints): change the runs or the
+    /// model, and the tables must be refitted.
+    @Test func theShippedTablesAreTheFitOfTheCommittedRuns() throws {
+        let w = Self.world
+        #expect(w.runs.count > 1_300)
+        let decode = DecodeFit.fit(
+            DecodeFit(w.runs, engine: w.engine, machines: w.machines, models: w.models).observations
+        )
+        #expect(Set(decode.keys) == ["cuda", "metal", "rocm", "vulkan"])
+        for (backend, fitted) in decode {
+            let shipped = try #require(w.efficiency.model.backends[backend])
+            #expect(abs(shipped.eta - fitted.eta) < 1e-4, "\(backend) eta")
+            #expect(abs(shipped.tauSecondsPerLayer - fitted.tauSecondsPerLayer) < 1e-7, "\(backend) tau")
+            #expect(
+                abs((shipped.weightsPerFP32Flop ?? 0) - (fitted.weightsPerFP32Flop ?? 0)) < 1e-4,
+                "\(backend) weights per FP32 FLOP"
+            )
+        }
+        let prefill = PrefillFit.fit(
+            PrefillFit(w.runs, engine: w.engine, machines: w.machines, models: w.models).observations
+        )
+        #expect(prefill.count >= 6)
+        for (key, fitted) in prefill {
+            let shipped = try #require(w.efficiency.prefill.kernels[key], "\(key) is not in efficiency.toml")
+            #expect(abs(shipped - fitted.eta) < 1e-4, "\(key)")
+        }
+    }
+
+    /// Published runs, one or two per GPU class, each answered within 25 % (the run's row in
+    /// Benchmarks/calibration/runs names its source).
+    @Test(arguments: [
+        // geforce: XiongjieDai/GPU-Benchmarks-on-LLM-Inference @aa72e0ec, RTX 4090.
+        ("NVIDIA GeForce RTX 4090 24GB", "llama-3-8b", "Q4_K_M", "tg512", 0, "XiongjieDai/GPU-Benchmarks"),
+        ("NVIDIA GeForce RTX 4090 24GB", "llama-3-8b", "Q4_K_M", "pp512", 0, "XiongjieDai/GPU-Benchmarks"),
+        // apple: llama.cpp discussion #4167's summary table, M2 Ultra (60-core GPU).
+        ("Apple M2 Ultra (60-core GPU)", "llama-2-7b", "Q4_0", "tg128", 0, "gh-disc-4167/summary"),
+        ("Apple M2 Ultra (60-core GPU)", "llama-2-7b", "Q4_0", "pp512", 0, "gh-disc-4167/summary"),
+        // workstation: XiongjieDai, RTX 6000 Ada.
+        ("NVIDIA RTX 6000 Ada Generation 48GB", "llama-3-8b", "Q4_K_M", "tg512", 0, "XiongjieDai/GPU-Benchmarks"),
+        // datacenter: SpareCores sc-inspector-data, build 4753.
+        ("NVIDIA A100-SXM4-80GB", "phi-4", "Q4_K_M", "tg128", 0, "SpareCores/sc-inspector-data"),
+        ("NVIDIA L4 24GB", "phi-4", "Q4_K_M", "tg128", 0, "SpareCores/sc-inspector-data"),
+        ("NVIDIA L40S 48GB", "phi-4", "Q4_K_M", "pp512", 0, "SpareCores/sc-inspector-data"),
+        // several GPUs: XiongjieDai, 4 × A100 SXM4 80GB.
+        ("NVIDIA A100-SXM4-80GB", "llama-3-70b", "Q4_K_M", "tg512", 0, "XiongjieDai/GPU-Benchmarks"),
+        // amd: kyuz0/amd-r9700-ai-toolboxes, ROCm 7.1.1, build 7423.
+        ("AMD Radeon AI PRO R9700 32GB", "llama-2-7b", "Q4_0", "tg128", 0, "kyuz0/amd-r9700-ai-toolboxes"),
+        // unified: Strix Halo, kyuz0/amd-strix-halo-toolboxes and lhl/strix-halo-testing (at depth).
+        (
+            "AMD Radeon 8060S Graphics (Ryzen AI Max+ 395, Strix Halo) 128GB", "llama-2-7b", "Q4_0", "tg128", 0,
+            "kyuz0/amd-strix-halo-toolboxes:benchmark/results"
+        ),
+        (
+            "Radeon 8060S Graphics (Ryzen AI Max+ 395, Framework Desktop 128GB)", "llama-3.2-1b", "Q4_K_M", "tg128",
+            4096, "lhl/strix-halo-testing:llama-cpp-fix-wmma"
+        ),
+    ])
+    func publishedRunsAreAnsweredWithin25Percent(
+        _ hardware: String,
+        _ model: String,
+        _ quant: String,
+        _ test: String,
+        _ depth: Int,
+        _ source: String
+    ) throws {
+        let w = Self.world
+        let runs = w.runs.filter {
+            $0.hardware == hardware && $0.modelID == model && $0.quant == quant && $0.depth == depth
+                && $0.sourceID == source
+                && (test.hasPrefix("pp") ? "pp\($0.promptTokens)" : "tg\($0.generatedTokens)") == test
+                && $0.exclusion == nil
+        }
+        let run = try #require(runs.first, "no run \(model) \(quant) \(test)@\(depth) on \(hardware) from \(source)")
+        let check = CalibrationCheck([run], engine: w.engine, machines: w.machines, models: w.models)
+        let result = try #require(check.results.first, "no answer: \(check.skipped.first?.1 ?? "")")
+        #expect(abs(result.error) <= 0.25, "\(run.label): predicted \(result.predicted), measured \(run.tokensPerS)")
+    }
+}
