@@ -85,6 +85,7 @@ public struct CalibrationCheck: Sendable {
         var request = FitEngine.Request(model: model, quant: run.quant, context: context)
         request.gpuBackend = run.gpuBackend.flatMap(GPUBackend.init(rawValue:))
         request.llamaBuild = run.buildNumber
+        request.threads = run.threads
         return (request, machine)
     }
 

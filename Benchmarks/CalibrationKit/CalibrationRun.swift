@@ -20,6 +20,8 @@ public struct CalibrationRun: Sendable, Equatable {
     public var tokensPerS: Double
     /// `-ngl` as run; nil when not stated.
     public var gpuLayers: Int?
+    /// `-t` as run; nil when not stated.
+    public var threads: Int? = nil
     public var flags: String
     public var notes: String = ""
     public var line: Int
@@ -101,6 +103,7 @@ public struct CalibrationRun: Sendable, Equatable {
                     depth: Int(r["depth"] ?? "") ?? 0,
                     tokensPerS: tps,
                     gpuLayers: Int(r["ngl"] ?? ""),
+                    threads: Int(r["threads"] ?? "").flatMap { (1...16384).contains($0) ? $0 : nil },
                     flags: r["flags"] ?? "",
                     notes: r["notes"] ?? "",
                     line: line

@@ -18,7 +18,7 @@ public enum APIRoute: Hashable, Sendable {
     case recommendations(RecommendationsQuery)
     case metrics
 
-    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&runtime=`.
+    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&threads=&runtime=`.
     public struct FitQuery: Hashable, Sendable {
         public var model: String
         public var quant: String?
@@ -27,6 +27,7 @@ public enum APIRoute: Hashable, Sendable {
         public var flashAttention: Bool
         public var gpuBackend: GPUBackend?
         public var llamaBuild: Int?
+        public var threads: Int?
 
         public init(
             model: String,
@@ -35,7 +36,8 @@ public enum APIRoute: Hashable, Sendable {
             kvType: String,
             flashAttention: Bool,
             gpuBackend: GPUBackend? = nil,
-            llamaBuild: Int? = nil
+            llamaBuild: Int? = nil,
+            threads: Int? = nil
         ) {
             self.model = model
             self.quant = quant
@@ -44,6 +46,7 @@ public enum APIRoute: Hashable, Sendable {
             self.flashAttention = flashAttention
             self.gpuBackend = gpuBackend
             self.llamaBuild = llamaBuild
+            self.threads = threads
         }
 
         /// The question asked about `model`, as the answer layer takes it.
@@ -54,7 +57,8 @@ public enum APIRoute: Hashable, Sendable {
                 kvType: kvType,
                 flashAttention: flashAttention,
                 gpuBackend: gpuBackend,
-                llamaBuild: llamaBuild
+                llamaBuild: llamaBuild,
+                threads: threads
             )
         }
     }
@@ -134,7 +138,7 @@ public enum APIRoute: Hashable, Sendable {
     /// The parameters each route reads; another is refused, so a misspelt one (`context=` for
     /// `ctx=`) is an error rather than an answer for the default.
     static let fitParameters: Set = [
-        "model", "id", "quant", "ctx", "kv", "flash_attn", "backend", "llama_build", "runtime",
+        "model", "id", "quant", "ctx", "kv", "flash_attn", "backend", "llama_build", "threads", "runtime",
     ]
     static let recommendationParameters: Set = ["ctx", "min_tps", "limit"]
 
@@ -190,6 +194,17 @@ public enum APIRoute: Hashable, Sendable {
             }
             build = n
         }
+        var threads: Int?
+        if let text = q["threads"] {
+            guard let n = Int(text), ModelBounds.threads.contains(n) else {
+                return .failure(
+                    .badRequest(
+                        "threads=\(text) must be a number of CPU threads from 1 to \(ModelBounds.threads.upperBound)"
+                    )
+                )
+            }
+            threads = n
+        }
         return .success(
             .fit(
                 FitQuery(
@@ -199,7 +214,8 @@ public enum APIRoute: Hashable, Sendable {
                     kvType: q["kv"] ?? "f16",
                     flashAttention: flash,
                     gpuBackend: backend,
-                    llamaBuild: build
+                    llamaBuild: build,
+                    threads: threads
                 )
             )
         )

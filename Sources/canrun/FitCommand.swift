@@ -44,6 +44,15 @@ struct FitOptions: ParsableArguments {
     )
     var llamaBuild: LlamaBuild?
 
+    @Option(
+        name: .customLong("threads"),
+        help: ArgumentHelp(
+            "CPU threads llama.cpp will run (-t); default: one per physical core, as llama.cpp does.",
+            valueName: "N"
+        )
+    )
+    var threads: Int?
+
     /// A llama.cpp release number, `b3100` or `3100`.
     struct LlamaBuild: ExpressibleByArgument {
         var number: Int
@@ -62,7 +71,8 @@ struct FitOptions: ParsableArguments {
             kvType: kv,
             flashAttention: flashAttention == .on,
             gpuBackend: backend,
-            llamaBuild: llamaBuild?.number
+            llamaBuild: llamaBuild?.number,
+            threads: threads
         )
     }
 

@@ -60,3 +60,34 @@ struct DepthAndPinningTests {
         #expect(split.launch["llama.cpp"]?.hasPrefix("-ngl 99 -sm layer --tensor-split 24,24") == true)
     }
 }
+
+/// llama.cpp's `-t`: the CPU's compute bounds count the threads asked, never more than its cores.
+struct ThreadsTests {
+    /// 64 cores at 2.596 GHz stream Llama 3.1 8B Q8_0 at 0.96 × 60 GB/s; with `-t 2` two cores
+    /// multiply 2 × 2.596e9 × 4.50 weights/s (`fewCoresAreComputeBound`), and the launch line
+    /// says `-t 2`. More threads than cores count as the cores.
+    @Test func fewerThreadsMultiplyLess() throws {
+        let m = try FitEngineTests.model("llama-3.1-8b")
+        var machine = FitEngineTests.machine(ramGiB: 64, readGBs: 60)
+        machine.cpu = CPUFacts(vendor: "AuthenticAMD", packages: 1, cores: 64, threads: 128, isa: ["avx2", "fma"])
+        machine.cpu?.frequencyMaxMhz = 2596
+        let all = try FitEngineTests.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)
+        let two = try FitEngineTests.engine.fit(
+            .init(model: m, quant: "Q8_0", context: 4096, threads: 2),
+            machine: machine
+        )
+        let many = try FitEngineTests.engine.fit(
+            .init(model: m, quant: "Q8_0", context: 4096, threads: 512),
+            machine: machine
+        )
+        let weights = Double(TensorInventory(m).activeParameters(m))
+        #expect(abs((two.decodeTokensPerS ?? 0) - 2 * 2.596e9 * 4.50 / weights) < 0.01)
+        #expect((all.decodeTokensPerS ?? 0) > 2 * (two.decodeTokensPerS ?? 0))
+        #expect(many.decodeTokensPerS == all.decodeTokensPerS)
+        #expect((two.prefillTokensPerS ?? 0) < (all.prefillTokensPerS ?? 0) / 30)
+        #expect(two.launch["llama.cpp"] == "-ngl 0 -c 4096 -t 2")
+        #expect(throws: FitEngine.FitError.self) {
+            try FitEngineTests.engine.fit(.init(model: m, quant: "Q8_0", context: 4096, threads: 0), machine: machine)
+        }
+    }
+}

@@ -17,7 +17,7 @@ struct APIRouteTests {
             .fit(.init(model: "qwen3-30b-a3b", quant: "Q4_K_M", context: 32768, kvType: "q8_0", flashAttention: false))
         ),
         (
-            "GET", "/v1/fit?model=x&backend=vulkan&llama_build=b2824",
+            "GET", "/v1/fit?model=x&backend=vulkan&llama_build=b2824&threads=16",
             .fit(
                 .init(
                     model: "x",
@@ -26,7 +26,8 @@ struct APIRouteTests {
                     kvType: "f16",
                     flashAttention: true,
                     gpuBackend: .vulkan,
-                    llamaBuild: 2824
+                    llamaBuild: 2824,
+                    threads: 16
                 )
             )
         ),
@@ -57,6 +58,8 @@ struct APIRouteTests {
         ("GET", "/v1/fit?model=x&backend=opencl", 400, "bad_request"),
         ("GET", "/v1/fit?model=x&llama_build=latest", 400, "bad_request"),
         ("GET", "/v1/fit?model=x&llama_build=-3", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&threads=0", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&threads=many", 400, "bad_request"),
         ("GET", "/v1/fit?model=%zz", 400, "bad_request"),
         ("GET", "/v1/recommendations?min_tps=nan", 400, "bad_request"),
         ("GET", "/v1/recommendations?limit=0", 400, "bad_request"),

@@ -9,6 +9,8 @@ public struct FitQuestion: Sendable, Hashable {
     /// The GPU backend (nil: the GPUs' usual one) and the llama.cpp build (nil: current).
     public var gpuBackend: GPUBackend?
     public var llamaBuild: Int?
+    /// llama.cpp's `-t` (nil: one thread per physical core).
+    public var threads: Int?
 
     public init(
         quant: String? = nil,
@@ -16,7 +18,8 @@ public struct FitQuestion: Sendable, Hashable {
         kvType: String = "f16",
         flashAttention: Bool = true,
         gpuBackend: GPUBackend? = nil,
-        llamaBuild: Int? = nil
+        llamaBuild: Int? = nil,
+        threads: Int? = nil
     ) {
         self.quant = quant
         self.context = context
@@ -24,6 +27,7 @@ public struct FitQuestion: Sendable, Hashable {
         self.flashAttention = flashAttention
         self.gpuBackend = gpuBackend
         self.llamaBuild = llamaBuild
+        self.threads = threads
     }
 
     /// The context asked, or the default for `model`.
@@ -38,7 +42,8 @@ public struct FitQuestion: Sendable, Hashable {
             kvType: kvType,
             flashAttention: flashAttention,
             gpuBackend: gpuBackend,
-            llamaBuild: llamaBuild
+            llamaBuild: llamaBuild,
+            threads: threads
         )
     }
 }

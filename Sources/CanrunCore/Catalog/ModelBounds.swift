@@ -35,4 +35,6 @@ public enum ModelBounds {
     /// Sequences served at once (`--parallel`) and the micro-batch (`-ub`) a request may ask.
     public static let parallel = 1...1024
     public static let ubatch = 1...65536
+    /// llama.cpp's `-t`: up to 16,384 CPU threads (the largest machines have a few thousand).
+    public static let threads = 1...16384
 }

@@ -34,10 +34,11 @@ public enum ComputePeak {
 
     /// Weights per second the CPU's cores multiply in decode (matrix × vector: dequantise, dot):
     /// cores × clock × `weightsPerCycle` (fitted at 8 FP32 lanes) × lanes ÷ 8. llama.cpp runs
-    /// one thread per physical core by default. Nil when the core count, clock or vector unit
+    /// one thread per physical core by default; `threads` runs fewer (more count as the cores:
+    /// SMT siblings share a core's vector units). Nil when the core count, clock or vector unit
     /// is unknown.
-    public static func cpuDecodeWeightsPerS(_ cpu: CPUFacts?, weightsPerCycle: Double) -> Double? {
-        laneCycles(cpu).map { $0 * weightsPerCycle / 8 }
+    public static func cpuDecodeWeightsPerS(_ cpu: CPUFacts?, weightsPerCycle: Double, threads: Int? = nil) -> Double? {
+        laneCycles(cpu, threads: threads).map { $0 * weightsPerCycle / 8 }
     }
 
     /// Apple GPUs: 128 FP32 ALUs per core (Apple's M1 and M2 GPU descriptions: "128 execution

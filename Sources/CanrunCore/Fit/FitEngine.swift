@@ -24,6 +24,9 @@ public struct FitEngine: Sendable {
         /// The llama.cpp build (its release number, `b3200` → 3200) to answer for; nil: a current
         /// one. Kernel choices that changed are taken as that build made them (`PrefillKernel`).
         public var llamaBuild: Int?
+        /// llama.cpp's `-t`: CPU threads; nil: its default, one per physical core. The CPU's
+        /// compute bounds (decode and prefill) count min(threads, cores) cores.
+        public var threads: Int?
 
         /// The context a fit answers for when none is asked: 8192 tokens, or the model's trained
         /// maximum when smaller (the CLI and the daemon alike).
@@ -38,7 +41,8 @@ public struct FitEngine: Sendable {
             ubatch: Int = 512,
             flashAttention: Bool = true,
             gpuBackend: GPUBackend? = nil,
-            llamaBuild: Int? = nil
+            llamaBuild: Int? = nil,
+            threads: Int? = nil
         ) {
             self.model = model
             self.quant = quant
@@ -49,6 +53,7 @@ public struct FitEngine: Sendable {
             self.flashAttention = flashAttention
             self.gpuBackend = gpuBackend
             self.llamaBuild = llamaBuild
+            self.threads = threads
         }
     }
 
@@ -98,7 +103,8 @@ public struct FitEngine: Sendable {
     public func fit(_ request: Request, machine: MachineProfile, inventory: TensorInventory? = nil) throws -> FitReport
     {
         try Self.check(request)
-        return try fit(request, devices: Devices(machine, gpuBackend: request.gpuBackend), inventory: inventory)
+        let devices = Devices(machine, gpuBackend: request.gpuBackend, threads: request.threads)
+        return try fit(request, devices: devices, inventory: inventory)
     }
 
     /// The engine's entry check, before any arithmetic: the model within `ModelBounds` (every
@@ -112,6 +118,9 @@ public struct FitEngine: Sendable {
         }
         guard ModelBounds.parallel.contains(request.parallel) else {
             throw .impossibleOption("parallel \(request.parallel) must be from 1 to \(ModelBounds.parallel.upperBound)")
+        }
+        if let threads = request.threads, !ModelBounds.threads.contains(threads) {
+            throw .impossibleOption("threads \(threads) must be from 1 to \(ModelBounds.threads.upperBound)")
         }
         guard ModelBounds.ubatch.contains(request.ubatch) else {
             throw .impossibleOption("ubatch \(request.ubatch) must be from 1 to \(ModelBounds.ubatch.upperBound)")
@@ -246,7 +255,7 @@ public struct FitEngine: Sendable {
         depth: Int
     ) throws -> (cost: PrefillCost, flopsPerToken: Double)? {
         try Self.check(request)
-        let devices = Devices(machine, gpuBackend: request.gpuBackend)
+        let devices = Devices(machine, gpuBackend: request.gpuBackend, threads: request.threads)
         let (_, parts, _, best) = try placed(request, devices: devices, inventory: nil)
         guard best.fits, let cost = best.prefill else { return nil }
         let flops = PrefillSpeedModel.flopsPerToken(
@@ -263,7 +272,7 @@ public struct FitEngine: Sendable {
     /// nothing fits.
     package func decodeCost(_ request: Request, machine: MachineProfile) throws -> (cost: DecodeCost, kvBytes: Int64)? {
         try Self.check(request)
-        let devices = Devices(machine, gpuBackend: request.gpuBackend)
+        let devices = Devices(machine, gpuBackend: request.gpuBackend, threads: request.threads)
         let (_, parts, _, best) = try placed(request, devices: devices, inventory: nil)
         guard best.fits, let cost = best.decode else { return nil }
         return (cost, parts.kvRead(depth: request.context))
@@ -405,14 +414,18 @@ public struct FitEngine: Sendable {
         var numaNodes: Int
         /// Thread and page policies on several NUMA nodes, from the measured per-node rates.
         var numa: NUMAPlan
-        /// The CPU's peak FP32 FLOP/s (`ComputePeak.cpuFlopsPerS`).
+        /// The CPU's peak FP32 FLOP/s (`ComputePeak.cpuFlopsPerS`) with the threads asked.
         var cpuFlops: Double?
+        /// llama.cpp's `-t` as asked (nil: one per physical core).
+        var cpuThreads: Int?
         /// The weight types llama.cpp repacks on this CPU (`CPURepack`).
         var cpuRepackTypes: Set<String>
         var cpu: CPUFacts?
 
-        /// - Parameter gpuBackend: the backend every GPU runs (nil: `GPUBackend.usual`).
-        init(_ p: MachineProfile, gpuBackend: GPUBackend? = nil) {
+        /// - Parameters:
+        ///   - gpuBackend: the backend every GPU runs (nil: `GPUBackend.usual`).
+        ///   - threads: llama.cpp's CPU threads (nil: one per physical core).
+        init(_ p: MachineProfile, gpuBackend: GPUBackend? = nil, threads: Int? = nil) {
             var discrete: [GPU] = []
             var unified: GPU?
             for (index, g) in (p.gpus ?? []).enumerated() {
@@ -454,7 +467,8 @@ public struct FitEngine: Sendable {
             }
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
             numa = NUMAPlan(nodes: p.numaNodes ?? [], bandwidth: p.bandwidth)
-            cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu)
+            cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu, threads: threads)
+            cpuThreads = threads
             // With a CUDA or ROCm GPU among llama.cpp's devices, the GPU's host buffer type comes
             // before the repack types in the CPU's list (`make_cpu_buft_list`: "add extra buffer
             // types, only if no GPU device is present"), so nothing is repacked; with the file
@@ -479,7 +493,9 @@ public struct FitEngine: Sendable {
             quantFamily: family,
             cpuEta: efficiency.model.backends["cpu"]?.eta,
             cpuWeightsPerCycle: perCycle,
-            cpuWeightsPerS: perCycle.flatMap { ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0) },
+            cpuWeightsPerS: perCycle.flatMap {
+                ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0, threads: d.cpuThreads)
+            },
             hostNeed: p.weights.bytes + p.kv.totalBytes + p.compute
         ).candidates
     }

@@ -80,6 +80,7 @@ struct PlacementCandidate: Sendable {
         if !r.flashAttention { parts.append("-fa off") }
         if r.kvType != "f16" { parts.append("-ctk \(r.kvType) -ctv \(r.kvType)") }
         if r.parallel > 1 { parts.append("--parallel \(r.parallel)") }
+        if let threads = r.threads, shares.contains(where: { $0.device == .cpu }) { parts.append("-t \(threads)") }
         return parts.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
