@@ -100,13 +100,13 @@ func printDecodeFit(_ fit: DecodeFit) {
     printHeldOut(fit.leaveOneSourceOut().map { ($0.0.run, $0.1) })
 }
 
-/// The prefill fit on the calibration runs: η per backend and kernel, and leave-one-source-out
-/// errors per class.
+/// The prefill fit on the calibration runs: η per backend and kernel, the MoE expert term, and
+/// leave-one-source-out errors per class.
 func printPrefillFit(_ fit: PrefillFit, verbose: Bool) {
     let parameters = PrefillFit.fit(fit.observations)
     print("\n== prefill fit on Benchmarks/calibration (\(fit.observations.count) prompt runs on GPUs)")
     var byBackend: [String: [(String, Double, Int, Int)]] = [:]
-    for (key, p) in parameters {
+    for (key, p) in parameters.eta {
         let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
         byBackend[parts[0], default: []].append((parts[1], p.eta, p.runs, p.sources))
     }
@@ -116,6 +116,10 @@ func printPrefillFit(_ fit: PrefillFit, verbose: Bool) {
             print(String(format: "%@ = %.4f  # %d runs, %d sources", kernel, eta, runs, sources))
         }
         print("")
+    }
+    if let half = parameters.expertHalfBatchTokens {
+        print("[prefill_experts]")
+        print(String(format: "half_batch_tokens = %.2f\n", half))
     }
     let held = fit.leaveOneSourceOut()
     if verbose {

@@ -65,8 +65,10 @@ struct ShippedSpeedModelTests {
         let prefill = PrefillFit.fit(
             PrefillFit(w.runs, engine: w.engine, machines: w.machines, models: w.models).observations
         )
-        #expect(prefill.count >= 6)
-        for (key, fitted) in prefill {
+        #expect(prefill.eta.count >= 6)
+        let half = try #require(prefill.expertHalfBatchTokens)
+        #expect(abs(half - (w.efficiency.prefill.expertHalfBatchTokens ?? 0)) < 0.01)
+        for (key, fitted) in prefill.eta {
             let shipped = try #require(w.efficiency.prefill.kernels[key], "\(key) is not in efficiency.toml")
             #expect(abs(shipped - fitted.eta) < 1e-4, "\(key)")
         }

@@ -99,3 +99,42 @@ struct PrefillKernelTests {
         #expect(vulkan.basis.efficiency == FitEngineTests.efficiency.model.backends["vulkan"]?.eta)
     }
 }
+
+/// MoE prefill: a 512-token micro-batch gives each of Qwen3-30B-A3B's 128 experts 512 × 8 ÷ 128
+/// = 32 tokens; with experts at half their dense efficiency at 90.5 tokens, their FLOPs count
+/// (32 + 90.5) ÷ 32 × 512 ÷ (512 + 90.5) = 3.253 times; a dense model's do not change.
+struct ExpertBatchTests {
+    @Test func expertsFedFewTokensCountMore() throws {
+        let model = PrefillSpeedModel(eta: [:], expertHalfBatchTokens: 90.5)
+        let moe = try FitEngineTests.model("qwen3-30b-a3b")
+        let plain = PrefillSpeedModel.flopsPerToken(model: moe, multipliedWeights: 3_000_000_000, promptTokens: 512)
+        let effective = model.effectiveFlopsPerToken(
+            model: moe,
+            multipliedWeights: 3_000_000_000,
+            expertWeights: 2_000_000_000,
+            promptTokens: 512,
+            depth: 0,
+            ubatch: 512
+        )
+        let slowdown = (32 + 90.5) / 32 * 512 / (512 + 90.5)
+        #expect(abs(effective - (plain + 4e9 * (slowdown - 1))) < 1)
+        let dense = try FitEngineTests.model("llama-3.1-8b")
+        let same = model.effectiveFlopsPerToken(
+            model: dense,
+            multipliedWeights: 7_000_000_000,
+            expertWeights: 0,
+            promptTokens: 512,
+            depth: 0,
+            ubatch: 512
+        )
+        #expect(
+            same == PrefillSpeedModel.flopsPerToken(model: dense, multipliedWeights: 7_000_000_000, promptTokens: 512)
+        )
+        #expect(throws: QuantTable.LoadError.self) {
+            try EfficiencyTable(
+                toml:
+                    "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill_experts]\nhalf_batch_tokens = -4\n"
+            )
+        }
+    }
+}

@@ -81,6 +81,20 @@ public struct EfficiencyTable: Sendable, Equatable {
                 }
             }
         }
-        prefill = PrefillSpeedModel(eta: prefillEta, cpuByQuantFamily: prefillFamilies, kernels: prefillKernels)
+        var expertHalfBatch: Double?
+        if let experts = table["prefill_experts"] as? [String: Any] {
+            guard let half = number(experts, "half_batch_tokens"), half > 0 else {
+                throw QuantTable.LoadError.invalid(
+                    "efficiency.toml: prefill_experts.half_batch_tokens must be a positive number of tokens"
+                )
+            }
+            expertHalfBatch = half
+        }
+        prefill = PrefillSpeedModel(
+            eta: prefillEta,
+            cpuByQuantFamily: prefillFamilies,
+            kernels: prefillKernels,
+            expertHalfBatchTokens: expertHalfBatch
+        )
     }
 }

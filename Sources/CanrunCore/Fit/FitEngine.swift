@@ -146,14 +146,7 @@ public struct FitEngine: Sendable {
         let maxContext = best.fits ? maxContext(fixed, devices: devices) : 0
         let prefill =
             best.fits
-            ? best.prefill?.tokensPerSecond(
-                flopsPerToken: PrefillSpeedModel.flopsPerToken(
-                    model: m,
-                    multipliedWeights: parts.activeWeights,
-                    promptTokens: PrefillSpeedModel.referencePromptTokens
-                ),
-                promptTokens: PrefillSpeedModel.referencePromptTokens
-            )
+            ? promptSpeed(best, parts: parts, promptTokens: PrefillSpeedModel.referencePromptTokens, depth: 0)
             : nil
         var basis = best.basis
         basis.notes = best.basisNotes.map(\.text)
@@ -198,16 +191,10 @@ public struct FitEngine: Sendable {
         let prompt = PrefillSpeedModel.referencePromptTokens
         let depths = FitReport.DepthSpeed.depths.filter { $0 < context } + [context]
         return depths.map { depth in
-            let flops = PrefillSpeedModel.flopsPerToken(
-                model: parts.model,
-                multipliedWeights: parts.activeWeights,
-                promptTokens: prompt,
-                depth: depth
-            )
-            return .init(
+            .init(
                 depthTokens: depth,
                 decodeTokensPerS: best.speed(kvBytes: parts.kvRead(depth: depth)).map(round2),
-                prefillTokensPerS: best.prefill?.tokensPerSecond(flopsPerToken: flops, promptTokens: prompt).map(round2)
+                prefillTokensPerS: promptSpeed(best, parts: parts, promptTokens: prompt, depth: depth).map(round2)
             )
         }
     }
@@ -245,26 +232,63 @@ public struct FitEngine: Sendable {
         return (fixed, parts, ranked, PlacementChooser.best(of: ranked) ?? .none(bytesPerToken: parts.activeBytes))
     }
 
-    /// The cost of a `promptTokens` prompt after `depth` tokens in the placement `fit` chooses
-    /// for `request`, and the FLOPs of one of its tokens: what the speed calibration fits prefill
-    /// on. Nil when nothing fits.
+    /// The routed-expert weights a token multiplies (0 for a dense model).
+    private func expertWeights(_ parts: Parts) -> Int64 {
+        guard parts.activeBytes > 0 else { return 0 }
+        return Int64(Double(parts.activeWeights) * Double(parts.expertActiveBytes) / Double(parts.activeBytes))
+    }
+
+    /// Prompt tokens per second in `best` for `promptTokens` after `depth`: a token's FLOPs on
+    /// the CPU, and on the GPUs with the MoE experts' small batches weighed
+    /// (`PrefillSpeedModel.effectiveFlopsPerToken`).
+    private func promptSpeed(_ best: PlacementCandidate, parts: Parts, promptTokens: Int, depth: Int) -> Double? {
+        let plain = PrefillSpeedModel.flopsPerToken(
+            model: parts.model,
+            multipliedWeights: parts.activeWeights,
+            promptTokens: promptTokens,
+            depth: depth
+        )
+        let gpu = efficiency.prefill.effectiveFlopsPerToken(
+            model: parts.model,
+            multipliedWeights: parts.activeWeights,
+            expertWeights: expertWeights(parts),
+            promptTokens: promptTokens,
+            depth: depth,
+            ubatch: parts.ubatch
+        )
+        return best.prefill?.tokensPerSecond(flopsPerToken: plain, gpuFlopsPerToken: gpu, promptTokens: promptTokens)
+    }
+
+    /// What the speed calibration fits prefill on, for a `promptTokens` prompt after `depth`
+    /// tokens in the placement `fit` chooses: the placement's prompt cost, a token's FLOPs
+    /// (`PrefillSpeedModel.flopsPerToken`, no expert term), and its routed-expert FLOPs with the
+    /// tokens a micro-batch gives the whole model and each expert. Nil when nothing fits.
     package func prefillCost(
         _ request: Request,
         machine: MachineProfile,
         promptTokens: Int,
         depth: Int
-    ) throws -> (cost: PrefillCost, flopsPerToken: Double)? {
+    ) throws -> PrefillTerms? {
         try Self.check(request)
         let devices = Devices(machine, gpuBackend: request.gpuBackend, threads: request.threads)
         let (_, parts, _, best) = try placed(request, devices: devices, inventory: nil)
         guard best.fits, let cost = best.prefill else { return nil }
+        let m = request.model
         let flops = PrefillSpeedModel.flopsPerToken(
-            model: request.model,
+            model: m,
             multipliedWeights: parts.activeWeights,
             promptTokens: promptTokens,
             depth: depth
         )
-        return (cost, flops)
+        let dense = Double(max(1, min(parts.ubatch, promptTokens)))
+        let share = m.isMoE ? Double(m.numExpertsPerTok ?? 0) / Double(max(1, m.numExperts ?? 1)) : 1
+        return PrefillTerms(
+            cost: cost,
+            flopsPerToken: flops,
+            expertFlopsPerToken: 2 * Double(expertWeights(parts)),
+            denseBatch: dense,
+            expertBatch: max(1, dense * share)
+        )
     }
 
     /// The cost of a decoded token at the request's context in the placement `fit` chooses, and

@@ -16,11 +16,50 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     /// η per GPU backend and kernel (`cuda.mmq`, `rocm.blas_f16`; `PrefillKernel`), against the
     /// peak of the unit that kernel uses.
     public var kernels: [String: Double]
+    /// Tokens per expert at which a MoE layer's expert multiplications run at half their dense
+    /// efficiency (`[prefill_experts] half_batch_tokens`): a micro-batch of u tokens gives each of
+    /// n experts u × k ÷ n of them, small matrices that load each weight tile for few tokens.
+    /// Nil: experts run as dense layers do.
+    public var expertHalfBatchTokens: Double?
 
-    public init(eta: [String: Double], cpuByQuantFamily: [String: Double] = [:], kernels: [String: Double] = [:]) {
+    public init(
+        eta: [String: Double],
+        cpuByQuantFamily: [String: Double] = [:],
+        kernels: [String: Double] = [:],
+        expertHalfBatchTokens: Double? = nil
+    ) {
         self.eta = eta
         self.cpuByQuantFamily = cpuByQuantFamily
         self.kernels = kernels
+        self.expertHalfBatchTokens = expertHalfBatchTokens
+    }
+
+    /// The FLOPs of a prompt token (`flopsPerToken`), with a MoE model's routed-expert FLOPs
+    /// (`expertWeights` of the multiplied weights) weighted by how much slower experts fed
+    /// `ubatch × k ÷ n` tokens run than a dense layer fed `ubatch`: the efficiency at b tokens
+    /// is b ÷ (b + half), so the experts' FLOPs count (b_d + half) ÷ b_d × b_e ÷ (b_e + half)
+    /// times less efficiently, i.e. are multiplied by its inverse.
+    public func effectiveFlopsPerToken(
+        model: ModelSpec,
+        multipliedWeights: Int64,
+        expertWeights: Int64,
+        promptTokens: Int,
+        depth: Int,
+        ubatch: Int
+    ) -> Double {
+        let flops = Self.flopsPerToken(
+            model: model,
+            multipliedWeights: multipliedWeights,
+            promptTokens: promptTokens,
+            depth: depth
+        )
+        guard let half = expertHalfBatchTokens, half > 0, model.isMoE, expertWeights > 0,
+            let n = model.numExperts, let k = model.numExpertsPerTok, n > 0, k > 0
+        else { return flops }
+        let dense = Double(max(1, min(ubatch, promptTokens)))
+        let perExpert = max(1, dense * Double(k) / Double(n))
+        let slowdown = (perExpert + half) / perExpert * dense / (dense + half)
+        return flops + 2 * Double(expertWeights) * (slowdown - 1)
     }
 
     /// η of `kernel` on `backend`; the backend's own η where the kernel has none fitted.

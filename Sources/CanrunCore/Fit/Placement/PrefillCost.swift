@@ -19,16 +19,39 @@ package struct PrefillCost: Sendable, Equatable {
     package var shares: [Share]
     package var offload: PromptOffload?
 
-    /// Prompt tokens per second for `promptTokens` tokens of `flopsPerToken` each; nil when a
-    /// device's peak or efficiency is unknown, or nothing computes.
-    package func tokensPerSecond(flopsPerToken: Double, promptTokens: Int) -> Double? {
-        guard
-            let compute = PrefillSpeedModel.tokensPerSecond(
-                flopsPerToken: flopsPerToken,
-                shares: shares.map { ($0.fraction, $0.peakFlopsPerS, $0.efficiency) }
-            )
-        else { return nil }
+    /// Prompt tokens per second for `promptTokens` tokens of `flopsPerToken` each, the GPUs'
+    /// shares at `gpuFlopsPerToken` when given (MoE experts' small batches,
+    /// `PrefillSpeedModel.effectiveFlopsPerToken`, fitted on GPUs only); nil when a device's peak
+    /// or efficiency is unknown, or nothing computes.
+    package func tokensPerSecond(flopsPerToken: Double, gpuFlopsPerToken: Double? = nil, promptTokens: Int) -> Double? {
+        var seconds = 0.0
+        for share in shares where share.fraction > 0 {
+            guard let peak = share.peakFlopsPerS, peak > 0, let eta = share.efficiency, eta > 0 else { return nil }
+            let flops = share.device == .cpu ? flopsPerToken : gpuFlopsPerToken ?? flopsPerToken
+            seconds += share.fraction * flops / (peak * eta)
+        }
+        guard seconds > 0 else { return nil }
+        let compute = 1 / seconds
         guard let offload else { return compute }
         return Double(promptTokens) / (Double(promptTokens) / compute + offload.seconds(promptTokens: promptTokens))
+    }
+}
+
+/// A prompt's cost with the figures the speed calibration needs to refit the expert term
+/// (`FitEngine.prefillCost`): a token's FLOPs without it, its routed-expert FLOPs, and the tokens
+/// a micro-batch gives a dense layer and each expert.
+package struct PrefillTerms: Sendable {
+    package var cost: PrefillCost
+    package var flopsPerToken: Double
+    package var expertFlopsPerToken: Double
+    package var denseBatch: Double
+    package var expertBatch: Double
+
+    /// The FLOPs the expert term weights with a half-efficiency batch of `half` tokens (nil:
+    /// none), as `PrefillSpeedModel.effectiveFlopsPerToken` does.
+    package func effectiveFlops(half: Double?) -> Double {
+        guard let half, half > 0, expertFlopsPerToken > 0 else { return flopsPerToken }
+        let slowdown = (expertBatch + half) / expertBatch * denseBatch / (denseBatch + half)
+        return flopsPerToken + expertFlopsPerToken * (slowdown - 1)
     }
 }
