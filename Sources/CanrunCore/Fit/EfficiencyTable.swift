@@ -81,6 +81,15 @@ public struct EfficiencyTable: Sendable, Equatable {
                 }
             }
         }
+        var vnniSpeedup: Double?
+        if let cpu = (table["prefill"] as? [String: Any])?["cpu"] as? [String: Any],
+            let speedup = number(cpu, "int8_vnni_speedup")
+        {
+            guard speedup > 0 else {
+                throw QuantTable.LoadError.invalid("efficiency.toml: prefill.cpu.int8_vnni_speedup must be positive")
+            }
+            vnniSpeedup = speedup
+        }
         var expertHalfBatch: Double?
         if let experts = table["prefill_experts"] as? [String: Any] {
             guard let half = number(experts, "half_batch_tokens"), half > 0 else {
@@ -96,5 +105,6 @@ public struct EfficiencyTable: Sendable, Equatable {
             kernels: prefillKernels,
             expertHalfBatchTokens: expertHalfBatch
         )
+        prefill.cpuVNNISpeedup = vnniSpeedup
     }
 }

@@ -21,6 +21,10 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     /// n experts u × k ÷ n of them, small matrices that load each weight tile for few tokens.
     /// Nil: experts run as dense layers do.
     public var expertHalfBatchTokens: Double?
+    /// How much faster a CPU with VNNI (AVX512-VNNI or AVX-VNNI: one instruction for the int8
+    /// multiply-add that AVX2 needs three for) runs the integer dot products of quantized weights
+    /// (`[prefill.cpu] int8_vnni_speedup`); float weights (F16, BF16, F32) do not use them.
+    public var cpuVNNISpeedup: Double?
 
     public init(
         eta: [String: Double],
@@ -32,6 +36,17 @@ public struct PrefillSpeedModel: Sendable, Equatable {
         self.cpuByQuantFamily = cpuByQuantFamily
         self.kernels = kernels
         self.expertHalfBatchTokens = expertHalfBatchTokens
+    }
+
+    /// The CPU's prefill η for `quantFamily` on a CPU with `isa`: the family's (or the backend's)
+    /// η, times the VNNI speedup where the CPU has VNNI and the family multiplies in integers.
+    public func cpuEfficiency(quantFamily: String, isa: [String]) -> Double? {
+        guard let base = efficiency(backend: "cpu", quantFamily: quantFamily) else { return nil }
+        let flags = Set(isa.map { $0.lowercased() })
+        let vnni = flags.contains("avx512_vnni") || flags.contains("avx_vnni")
+        let integer = !["F16", "BF16", "F32"].contains(quantFamily)
+        guard vnni, integer, let speedup = cpuVNNISpeedup else { return base }
+        return base * speedup
     }
 
     /// The FLOPs of a prompt token (`flopsPerToken`), with a MoE model's routed-expert FLOPs

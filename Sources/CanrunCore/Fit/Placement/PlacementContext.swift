@@ -186,7 +186,7 @@ struct PlacementContext {
                         device: .cpu,
                         fraction: cpuFraction ?? Double(share.bytes) / total,
                         peakFlopsPerS: devices.cpuFlops,
-                        efficiency: model.efficiency(backend: "cpu", quantFamily: quantFamily)
+                        efficiency: model.cpuEfficiency(quantFamily: quantFamily, isa: devices.cpu?.isa ?? [])
                     )
                 case .gpu(let index):
                     let fraction = cpuFraction.map { 1 - $0 } ?? Double(share.bytes) / total
