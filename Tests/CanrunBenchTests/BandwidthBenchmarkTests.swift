@@ -16,31 +16,44 @@ struct BandwidthBenchmarkTests {
         return (profile, try #require(readings.topology))
     }
 
-    /// The benchmark's worker threads alive in this process (they carry `canrun-bench`); other
-    /// tests running meanwhile start threads of their own, which a process-wide count would see.
-    static var threadCount: Int {
+    /// The benchmark's worker threads alive in this process, by thread id (they carry
+    /// `canrun-bench`). Other tests running meanwhile (the daemon's, in this same process) may
+    /// start benchmark teams of their own, so a test follows the ids it saw, not a count.
+    static var teamThreads: Set<String> {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        return tasks.filter { task in
-            let comm = FileManager.default.contents(atPath: "/proc/self/task/\(task)/comm") ?? Data()
-            return String(decoding: comm, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                == CANRUN_TEAM_THREAD_NAME
-        }.count
+        return Set(
+            tasks.filter { task in
+                let comm = FileManager.default.contents(atPath: "/proc/self/task/\(task)/comm") ?? Data()
+                return String(decoding: comm, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    == CANRUN_TEAM_THREAD_NAME
+            }
+        )
     }
 
     @Test func smallMeasurementIsSaneAndRoundTrips() throws {
         let (profile, topology) = try Self.machine()
-        let report = try BandwidthBenchmark.measure(
-            profile: profile,
-            topology: topology,
-            options: .init(bytesPerArray: 32 << 20, budgetSeconds: 0.6, quick: true)
-        )
+        // STREAM counts copy's two streams and triad's three: per stream, neither outruns read
+        // by more than noise. Other tests load this machine meanwhile, and a read measured in a
+        // busy moment can fall behind; a miscounted stream would fail every attempt.
+        func sane(_ r: BandwidthReport) -> Bool {
+            Double(r.total.copyBytesPerS) / 2 < Double(r.total.readBytesPerS) * 1.25
+                && Double(r.total.triadBytesPerS) / 3 < Double(r.total.readBytesPerS) * 1.25
+        }
+        var attempts: [BandwidthReport] = []
+        repeat {
+            attempts.append(
+                try BandwidthBenchmark.measure(
+                    profile: profile,
+                    topology: topology,
+                    options: .init(bytesPerArray: 32 << 20, budgetSeconds: 0.6, quick: true)
+                )
+            )
+        } while !sane(attempts.last!) && attempts.count < 3
+        let report = attempts.last!
         #expect(report.total.readBytesPerS > 0)
         #expect(report.total.copyBytesPerS > 0)
         #expect(report.total.triadBytesPerS > 0)
-        // STREAM counts copy's two streams and triad's three: per stream, neither outruns read
-        // by more than noise.
-        #expect(Double(report.total.copyBytesPerS) / 2 < Double(report.total.readBytesPerS) * 1.25)
-        #expect(Double(report.total.triadBytesPerS) / 3 < Double(report.total.readBytesPerS) * 1.25)
+        #expect(sane(report), "per-stream copy or triad above read in \(attempts.count) measurements")
         #expect(
             report.runs.first?.kernels.allSatisfy { $0.statistics.medianBytesPerS <= $0.statistics.bestBytesPerS }
                 == true
@@ -70,9 +83,9 @@ struct BandwidthBenchmarkTests {
     /// Cancelled between passes: the error says so, and no worker thread outlives the run.
     @Test func cancellationJoinsEveryWorker() throws {
         let (profile, topology) = try Self.machine()
-        let before = Self.threadCount
+        let before = Self.teamThreads
         var polls = 0
-        var during = 0
+        var during: Set<String> = []
         #expect(throws: BenchmarkError.cancelled) {
             try BandwidthBenchmark.measure(
                 profile: profile,
@@ -80,14 +93,14 @@ struct BandwidthBenchmarkTests {
                 options: .init(bytesPerArray: 8 << 20, budgetSeconds: 5, quick: true),
                 isCancelled: {
                     polls += 1
-                    during = max(during, Self.threadCount)
+                    during.formUnion(Self.teamThreads.subtracting(before))
                     return polls > 4
                 }
             )
         }
-        // The workers were there, by name, and are gone.
-        #expect(during > before)
-        #expect(Self.threadCount <= before)
+        // This run's workers were there, by name, and are gone.
+        #expect(!during.isEmpty)
+        #expect(Self.teamThreads.isDisjoint(with: during))
     }
 
     /// A two-thread measurement with these headline rates, as a cache stores it.
