@@ -103,7 +103,7 @@ public struct CalibrationRun: Sendable, Equatable {
                     depth: Int(r["depth"] ?? "") ?? 0,
                     tokensPerS: tps,
                     gpuLayers: Int(r["ngl"] ?? ""),
-                    threads: Int(r["threads"] ?? "").flatMap { (1...16384).contains($0) ? $0 : nil },
+                    threads: Int(r["threads"] ?? "").flatMap { ModelBounds.threads.contains($0) ? $0 : nil },
                     flags: r["flags"] ?? "",
                     notes: r["notes"] ?? "",
                     line: line

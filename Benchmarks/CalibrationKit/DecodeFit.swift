@@ -39,14 +39,14 @@ public struct DecodeFit: Sendable {
                 !cost.shares.isEmpty,
                 cost.shares.allSatisfy({ if case .gpu = $0.device { true } else { false } })
             else { continue }
-            var stream = 0.0
+            // Every device streams at a known rate, or the run says nothing about η.
+            let streams = cost.shares.map { share in
+                share.bandwidthBytesPerS.flatMap { $0 > 0 ? Double(share.bytes(kvBytes: kv)) / Double($0) : nil }
+            }
+            guard streams.allSatisfy({ $0 != nil }) else { continue }
+            let stream = streams.reduce(0.0) { $0 + $1! }
             let arithmetic = cost.shares.reduce(0.0) {
                 $0 + (($1.fp32FlopsPerS ?? 0) > 0 ? Double($1.multipliedWeights) / $1.fp32FlopsPerS! : 0)
-            }
-            for share in cost.shares {
-                guard let bw = share.bandwidthBytesPerS, bw > 0 else { break }
-                let bytes = share.weightBytes + Int64(Double(kv) * share.kvFraction)
-                stream += Double(bytes) / Double(bw)
             }
             guard stream > 0 else { continue }
             observations.append(

@@ -188,8 +188,7 @@ public enum APIRoute: Hashable, Sendable {
         }
         var build: Int?
         if let text = q["llama_build"] {
-            let digits = text.hasPrefix("b") ? String(text.dropFirst()) : text
-            guard let n = Int(digits), (1...1_000_000).contains(n) else {
+            guard let n = ModelBounds.llamaBuild(text) else {
                 return .failure(.badRequest("llama_build=\(text) is not a llama.cpp release number (b3200 or 3200)"))
             }
             build = n

@@ -53,12 +53,11 @@ struct FitOptions: ParsableArguments {
     )
     var threads: Int?
 
-    /// A llama.cpp release number, `b3100` or `3100`.
+    /// A llama.cpp release number, `b3100` or `3100` (`ModelBounds.llamaBuild`).
     struct LlamaBuild: ExpressibleByArgument {
         var number: Int
         init?(argument: String) {
-            let digits = argument.hasPrefix("b") ? String(argument.dropFirst()) : argument
-            guard let n = Int(digits), (1...1_000_000).contains(n) else { return nil }
+            guard let n = ModelBounds.llamaBuild(argument) else { return nil }
             number = n
         }
     }

@@ -34,7 +34,6 @@ struct PlacementChooserTests {
                 layers: 0,
                 perLayerSeconds: 0
             ),
-            prefill: nil,
             basis: .init(
                 bandwidthSource: "table",
                 effectiveBandwidthBytesPerS: nil,

@@ -79,6 +79,24 @@ struct PrefillKernelTests {
         #expect(table?.prefill.efficiency(backend: "rocm", kernel: .dp4a) == nil)
     }
 
+    /// The speed model's new keys refuse values no physics has: zero, negative, and the TOML
+    /// infinities and NaN (which JSON cannot carry), each with a message naming the file.
+    @Test(arguments: [
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\nweights_per_fp32_flop = -0.2\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\nweights_per_fp32_flop = inf\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.kernel]\nmmq = nan\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.kernel]\nmmq = 0\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cpu]\neta = 0.6\nint8_vnni_speedup = -1\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill_experts]\nhalf_batch_tokens = inf\n",
+    ])
+    func impossibleValuesAreRefused(_ text: String) {
+        #expect {
+            try EfficiencyTable(toml: text)
+        } throws: { error in
+            String(describing: error).contains("efficiency.toml")
+        }
+    }
+
     /// AMD GPUs answer for ROCm by default, Intel for Vulkan; a request can name the backend.
     @Test func theBackendFollowsTheVendorUnlessAsked() throws {
         #expect(GPUBackend.usual(vendor: "AMD") == .rocm)

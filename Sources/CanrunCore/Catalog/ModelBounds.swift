@@ -37,4 +37,14 @@ public enum ModelBounds {
     public static let ubatch = 1...65536
     /// llama.cpp's `-t`: up to 16,384 CPU threads (the largest machines have a few thousand).
     public static let threads = 1...16384
+    /// llama.cpp release numbers (b1 … b1000000; late 2026 releases are about b11000).
+    public static let llamaBuild = 1...1_000_000
+
+    /// A llama.cpp release number as people write it, `b3200` or `3200`; nil for anything else
+    /// or a number beyond `llamaBuild`.
+    public static func llamaBuild(_ text: String) -> Int? {
+        let digits = text.hasPrefix("b") ? text.dropFirst() : Substring(text)
+        guard let n = Int(digits), llamaBuild.contains(n) else { return nil }
+        return n
+    }
 }

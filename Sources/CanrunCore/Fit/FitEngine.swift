@@ -228,8 +228,11 @@ public struct FitEngine: Sendable {
         )
         let fixed = ModelParts(request, weights: weights, inventory: inventory, cpuRepackTypes: devices.cpuRepackTypes)
         let parts = Parts(fixed, kv: kv, context: request.context)
-        let ranked = PlacementChooser.ranked(placements(parts, devices: devices))
-        return (fixed, parts, ranked, PlacementChooser.best(of: ranked) ?? .none(bytesPerToken: parts.activeBytes))
+        let context = placementContext(parts, devices: devices)
+        let ranked = PlacementChooser.ranked(context.candidates)
+        var best = PlacementChooser.best(of: ranked) ?? .none(bytesPerToken: parts.activeBytes)
+        best.prefill = context.prefillCost(of: best)
+        return (fixed, parts, ranked, best)
     }
 
     /// The routed-expert weights a token multiplies (0 for a dense model).
@@ -280,14 +283,11 @@ public struct FitEngine: Sendable {
             promptTokens: promptTokens,
             depth: depth
         )
-        let dense = Double(max(1, min(parts.ubatch, promptTokens)))
-        let share = m.isMoE ? Double(m.numExpertsPerTok ?? 0) / Double(max(1, m.numExperts ?? 1)) : 1
         return PrefillTerms(
             cost: cost,
             flopsPerToken: flops,
             expertFlopsPerToken: 2 * Double(expertWeights(parts)),
-            denseBatch: dense,
-            expertBatch: max(1, dense * share)
+            batch: PrefillSpeedModel.batch(model: m, promptTokens: promptTokens, ubatch: parts.ubatch)
         )
     }
 
@@ -314,7 +314,9 @@ public struct FitEngine: Sendable {
                     table: quants
                 )
             else { return false }
-            return placements(Parts(fixed, kv: kv, context: context), devices: devices).contains { $0.fits }
+            return placementContext(Parts(fixed, kv: kv, context: context), devices: devices).candidates.contains {
+                $0.fits
+            }
         }
         var low = 0
         var high = m.maxPositionEmbeddings / 256
@@ -505,15 +507,15 @@ public struct FitEngine: Sendable {
         }
     }
 
-    /// Every placement `devices` offer for `p`, in the kinds' order (`PlacementContext.kinds`).
-    func placements(_ p: Parts, devices d: Devices) -> [PlacementCandidate] {
+    /// What the placement kinds ask of `p` on `devices` (`PlacementContext.candidates` lists every
+    /// placement, in the kinds' order).
+    func placementContext(_ p: Parts, devices d: Devices) -> PlacementContext {
         let family = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
         let perCycle = cpuWeightsPerCycle(family)
         return PlacementContext(
             parts: p,
             devices: d,
             efficiency: efficiency,
-            ubatch: p.ubatch,
             quantFamily: family,
             cpuEta: efficiency.model.backends["cpu"]?.eta,
             cpuWeightsPerCycle: perCycle,
@@ -521,7 +523,7 @@ public struct FitEngine: Sendable {
                 ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0, threads: d.cpuThreads)
             },
             hostNeed: p.weights.bytes + p.kv.totalBytes + p.compute
-        ).candidates
+        )
     }
 
     /// The family's fitted weights per cycle per core; a family without a measurement takes the

@@ -68,13 +68,27 @@ public struct PrefillSpeedModel: Sendable, Equatable {
             promptTokens: promptTokens,
             depth: depth
         )
-        guard let half = expertHalfBatchTokens, half > 0, model.isMoE, expertWeights > 0,
-            let n = model.numExperts, let k = model.numExpertsPerTok, n > 0, k > 0
-        else { return flops }
+        guard let half = expertHalfBatchTokens, expertWeights > 0 else { return flops }
+        let batch = Self.batch(model: model, promptTokens: promptTokens, ubatch: ubatch)
+        return flops + 2 * Double(expertWeights) * (Self.expertSlowdown(batch, half: half) - 1)
+    }
+
+    /// The tokens one micro-batch of a `promptTokens` prompt gives a dense layer (at most
+    /// `ubatch`) and each routed expert (`dense × k ÷ n`; as many as a dense layer in a dense
+    /// model), at least 1.
+    public static func batch(model: ModelSpec, promptTokens: Int, ubatch: Int) -> (dense: Double, perExpert: Double) {
         let dense = Double(max(1, min(ubatch, promptTokens)))
-        let perExpert = max(1, dense * Double(k) / Double(n))
-        let slowdown = (perExpert + half) / perExpert * dense / (dense + half)
-        return flops + 2 * Double(expertWeights) * (slowdown - 1)
+        guard model.isMoE, let n = model.numExperts, let k = model.numExpertsPerTok, n > 0, k > 0 else {
+            return (dense, dense)
+        }
+        return (dense, max(1, dense * Double(k) / Double(n)))
+    }
+
+    /// How many times more an expert FLOP costs than a dense one when a kernel fed b tokens runs
+    /// at b ÷ (b + `half`) of its efficiency: (e + half) ÷ e × d ÷ (d + half); 1 without a term.
+    public static func expertSlowdown(_ batch: (dense: Double, perExpert: Double), half: Double?) -> Double {
+        guard let half, half > 0 else { return 1 }
+        return (batch.perExpert + half) / batch.perExpert * batch.dense / (batch.dense + half)
     }
 
     /// η of `kernel` on `backend`; the backend's own η where the kernel has none fitted.
@@ -118,10 +132,18 @@ public struct PrefillSpeedModel: Sendable, Equatable {
         flopsPerToken: Double,
         shares: [(fraction: Double, peakFlopsPerS: Double?, eta: Double?)]
     ) -> Double? {
+        tokensPerSecond(shares.map { ($0.fraction, flopsPerToken, $0.peakFlopsPerS, $0.eta) })
+    }
+
+    /// The same with each device's own FLOPs per token (GPUs weigh MoE experts' small batches,
+    /// the CPU does not).
+    public static func tokensPerSecond(
+        _ shares: [(fraction: Double, flopsPerToken: Double, peakFlopsPerS: Double?, eta: Double?)]
+    ) -> Double? {
         var seconds = 0.0
         for share in shares where share.fraction > 0 {
             guard let peak = share.peakFlopsPerS, peak > 0, let eta = share.eta, eta > 0 else { return nil }
-            seconds += share.fraction * flopsPerToken / (peak * eta)
+            seconds += share.fraction * share.flopsPerToken / (peak * eta)
         }
         return seconds > 0 ? 1 / seconds : nil
     }

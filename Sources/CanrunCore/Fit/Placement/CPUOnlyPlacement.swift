@@ -29,7 +29,6 @@ struct CPUOnlyPlacement: Placement {
                 layers: p.layers,
                 perLayerSeconds: 0
             ),
-            prefill: nil,
             basis: c.basis(d.cpuBandwidthSource, numa.bandwidth, c.cpuEta, 0),
             basisNotes: c.cpuNotes(bandwidth: numa.bandwidth),
             why: .cpuOnly(need: need, ram: total),

@@ -21,6 +21,11 @@ package struct DecodeCost: Sendable, Equatable {
         package var fp32FlopsPerS: Double? = nil
         package var weightsPerFP32Flop: Double? = nil
 
+        /// Bytes the device reads per token when a token reads `kvBytes` of KV cache in all.
+        package func bytes(kvBytes: Int64) -> Int64 {
+            weightBytes + (kvFraction == 1 ? kvBytes : Int64(Double(kvBytes) * kvFraction))
+        }
+
         /// `multipliedWeights ÷ (FP32 × κ)`; 0 when either is unknown.
         package var arithmeticSeconds: Double {
             guard let flops = fp32FlopsPerS, flops > 0, let kappa = weightsPerFP32Flop, kappa > 0 else { return 0 }
@@ -39,8 +44,7 @@ package struct DecodeCost: Sendable, Equatable {
     package func tokensPerSecond(kvBytes: Int64) -> Double? {
         var seconds = Double(layers) * perLayerSeconds + (transfer?.seconds ?? 0)
         for share in shares {
-            let kv = share.kvFraction == 1 ? kvBytes : Int64(Double(kvBytes) * share.kvFraction)
-            let bytes = share.weightBytes + kv
+            let bytes = share.bytes(kvBytes: kvBytes)
             guard bytes > 0 else { continue }
             guard let bw = share.bandwidthBytesPerS, bw > 0, let eta = share.efficiency, eta > 0 else { return nil }
             seconds += max(Double(bytes) / (Double(bw) * eta), share.computeSeconds) + share.arithmeticSeconds

@@ -37,7 +37,6 @@ struct MultiGPUPlacement: Placement {
                 perLayerSeconds: backend?.tauSecondsPerLayer ?? 0,
                 transfer: transfer
             ),
-            prefill: nil,
             basis: c.basis(of: first),
             basisNotes: [.activationCopies(transfer)],
             why: .splitOverGPUs(count: gpus.count, need: need, total: total),

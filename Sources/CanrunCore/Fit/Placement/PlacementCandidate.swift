@@ -16,7 +16,8 @@ struct PlacementCandidate: Sendable {
     var repack: Int64 = 0
     /// Nil: nothing to run (`none`).
     var decode: DecodeCost?
-    var prefill: PrefillCost?
+    /// Set for the chosen placement only (`PlacementContext.prefillCost(of:)`).
+    var prefill: PrefillCost? = nil
     /// Decode tokens/s at depth 0.
     var speed: Double?
     /// The rate, efficiency and per-layer cost behind `speed`; notes in `basisNotes`.
@@ -39,7 +40,6 @@ struct PlacementCandidate: Sendable {
         hostWeightBytes: Int64 = 0,
         repack: Int64 = 0,
         decode: DecodeCost?,
-        prefill: PrefillCost?,
         basis: FitReport.Basis,
         basisNotes: [BasisNote] = [],
         why: PlacementReason,
@@ -56,7 +56,6 @@ struct PlacementCandidate: Sendable {
         self.hostWeightBytes = hostWeightBytes
         self.repack = repack
         self.decode = decode
-        self.prefill = prefill
         speed = decode?.tokensPerSecond(kvBytes: 0)
         self.basis = basis
         self.basisNotes = basisNotes
@@ -94,7 +93,6 @@ struct PlacementCandidate: Sendable {
             shares: [],
             gpusUsed: [],
             decode: nil,
-            prefill: nil,
             basis: .init(
                 bandwidthSource: "unknown",
                 effectiveBandwidthBytesPerS: nil,

@@ -4,8 +4,6 @@ struct PlacementContext {
     let parts: FitEngine.Parts
     let devices: FitEngine.Devices
     let efficiency: EfficiencyTable
-    /// `-ub`, tokens per micro-batch.
-    let ubatch: Int
     /// The weights' quantization family (`Q4_K` for `Q4_K_M`).
     let quantFamily: String
     /// The CPU backend's decode efficiency.
@@ -22,14 +20,10 @@ struct PlacementContext {
         MoEExpertsOnCPUPlacement(), PartialOffloadPlacement(),
     ]
 
-    /// Every placement the machine offers, each with its prompt cost.
-    var candidates: [PlacementCandidate] {
-        Self.kinds.compactMap { $0.candidate(in: self) }.map {
-            var candidate = $0
-            candidate.prefill = prefillCost(of: candidate)
-            return candidate
-        }
-    }
+    /// Every placement the machine offers. Their prompt costs are left out: only the chosen one
+    /// needs it (`prefillCost(of:)`), and the max-context search asks for the candidates many
+    /// times.
+    var candidates: [PlacementCandidate] { Self.kinds.compactMap { $0.candidate(in: self) } }
 
     /// Seconds the CPU's cores take to multiply `weights` (0 when its rate is unknown).
     func cpuComputeSeconds(_ weights: Int64) -> Double { cpuWeightsPerS.map { Double(weights) / $0 } ?? 0 }
@@ -166,7 +160,7 @@ struct PlacementContext {
         if c.hostWeightBytes > 0, let gpu = c.gpusUsed.first, gpu.backend != "metal",
             let offload = PromptOffload(
                 hostWeightBytes: c.hostWeightBytes,
-                ubatch: min(ubatch, PrefillSpeedModel.referencePromptTokens),
+                ubatch: min(parts.ubatch, PrefillSpeedModel.referencePromptTokens),
                 rate: PCIeCopyRate(gpu.link)
             )
         {

@@ -24,14 +24,14 @@ package struct PrefillCost: Sendable, Equatable {
     /// `PrefillSpeedModel.effectiveFlopsPerToken`, fitted on GPUs only); nil when a device's peak
     /// or efficiency is unknown, or nothing computes.
     package func tokensPerSecond(flopsPerToken: Double, gpuFlopsPerToken: Double? = nil, promptTokens: Int) -> Double? {
-        var seconds = 0.0
-        for share in shares where share.fraction > 0 {
-            guard let peak = share.peakFlopsPerS, peak > 0, let eta = share.efficiency, eta > 0 else { return nil }
-            let flops = share.device == .cpu ? flopsPerToken : gpuFlopsPerToken ?? flopsPerToken
-            seconds += share.fraction * flops / (peak * eta)
-        }
-        guard seconds > 0 else { return nil }
-        let compute = 1 / seconds
+        guard
+            let compute = PrefillSpeedModel.tokensPerSecond(
+                shares.map {
+                    let flops = $0.device == .cpu ? flopsPerToken : gpuFlopsPerToken ?? flopsPerToken
+                    return ($0.fraction, flops, $0.peakFlopsPerS, $0.efficiency)
+                }
+            )
+        else { return nil }
         guard let offload else { return compute }
         return Double(promptTokens) / (Double(promptTokens) / compute + offload.seconds(promptTokens: promptTokens))
     }
@@ -44,14 +44,11 @@ package struct PrefillTerms: Sendable {
     package var cost: PrefillCost
     package var flopsPerToken: Double
     package var expertFlopsPerToken: Double
-    package var denseBatch: Double
-    package var expertBatch: Double
+    package var batch: (dense: Double, perExpert: Double)
 
     /// The FLOPs the expert term weights with a half-efficiency batch of `half` tokens (nil:
     /// none), as `PrefillSpeedModel.effectiveFlopsPerToken` does.
     package func effectiveFlops(half: Double?) -> Double {
-        guard let half, half > 0, expertFlopsPerToken > 0 else { return flopsPerToken }
-        let slowdown = (expertBatch + half) / expertBatch * denseBatch / (denseBatch + half)
-        return flopsPerToken + expertFlopsPerToken * (slowdown - 1)
+        flopsPerToken + expertFlopsPerToken * (PrefillSpeedModel.expertSlowdown(batch, half: half) - 1)
     }
 }

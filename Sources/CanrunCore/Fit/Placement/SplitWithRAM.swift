@@ -36,7 +36,6 @@ struct SplitWithRAM {
             hostWeightBytes: hostWeights,
             repack: repack,
             decode: decode,
-            prefill: nil,
             basis: c.basis(of: gpu),
             basisNotes: [.activationCopies(transfer)],
             why: why,

@@ -32,7 +32,6 @@ enum WholeOnOneGPU {
                 layers: c.parts.layers,
                 perLayerSeconds: backend?.tauSecondsPerLayer ?? 0
             ),
-            prefill: nil,
             basis: c.basis(of: g),
             why: why,
             flags: flags
