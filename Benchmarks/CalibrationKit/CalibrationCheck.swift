@@ -83,7 +83,12 @@ public struct CalibrationCheck: Sendable {
         // what the model learnt): the question asks for the run's.
         var asked = model
         asked.maxPositionEmbeddings = max(model.maxPositionEmbeddings, context)
-        var request = FitEngine.Request(model: asked, quant: run.quant, context: context)
+        var request = FitEngine.Request(
+            model: asked,
+            quant: run.quant,
+            context: context,
+            flashAttention: run.flashAttention
+        )
         request.gpuBackend = run.gpuBackend.flatMap(GPUBackend.init(rawValue:))
         request.llamaBuild = run.buildNumber
         request.threads = run.threads
@@ -104,10 +109,14 @@ public struct CalibrationCheck: Sendable {
             throw Skip("canrun refused: \(error)")
         }
         guard report.fits else { throw Skip("does not fit (canrun: \(report.placement.mode))") }
+        var figure = run.isPrefill ? report.prefillTokensPerS : report.decodeTokensPerSAtFullContext
         if run.isPrefill, run.promptTokens != PrefillSpeedModel.referencePromptTokens || run.depth > 0 {
-            throw Skip("prefill of \(run.promptTokens) tokens at depth \(run.depth): canrun answers pp512 at depth 0")
+            // A prompt of another length or after a filled context, as `fit`'s speed-at-depth
+            // table computes it.
+            figure =
+                (try? engine.prefillCost(request, machine: machine, promptTokens: run.promptTokens, depth: run.depth))?
+                .flatMap { $0.tokensPerSecond(model: engine.efficiency.prefill, promptTokens: run.promptTokens) }
         }
-        let figure = run.isPrefill ? report.prefillTokensPerS : report.decodeTokensPerSAtFullContext
         guard let figure, figure > 0 else { throw Skip("canrun gives no speed (\(report.reasons.last ?? ""))") }
         return (figure, report, machine)
     }

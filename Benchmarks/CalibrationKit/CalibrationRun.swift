@@ -6,6 +6,8 @@ public struct CalibrationRun: Sendable, Equatable {
     public var machineClass: String
     /// The independent campaign the row belongs to (leave-one-source-out groups by it).
     public var sourceID: String
+    /// The address the row was read from.
+    public var source: String = ""
     public var hardware: String
     public var gpuCount: Int
     public var backend: String
@@ -39,6 +41,35 @@ public struct CalibrationRun: Sendable, Equatable {
         return nil
     }
 
+    /// Whether the run used flash attention: as its flags say (`fa=1`, `fa=0`), else
+    /// llama-bench's default of its time: off (`cmd_params_defaults.flash_attn = false`) until
+    /// PR #15434 ("use FA + max. GPU layers by default", August 2025) made it `auto`, which turns
+    /// it on wherever the backend supports it. A run's time is its build (`flashAutoBuild` on), or
+    /// for a source without one, the llama.cpp pull request or issue it was posted in (GitHub
+    /// numbers both in one sequence).
+    public var flashAttention: Bool {
+        let flags = Set(flags.split(separator: " "))
+        if flags.contains("fa=1") { return true }
+        if flags.contains("fa=0") { return false }
+        if let build = buildNumber { return build >= Self.flashAutoBuild }
+        if let thread = llamaCppThread { return thread > Self.flashAutoPullRequest }
+        return false
+    }
+
+    /// The pull request that made flash attention llama-bench's default, and the first release
+    /// after its merge (releases of late August 2025 were numbered about 6300).
+    public static let flashAutoPullRequest = 15434
+    public static let flashAutoBuild = 6300
+
+    /// The number of the llama.cpp pull request, issue or discussion `source` points at.
+    var llamaCppThread: Int? {
+        for kind in ["/pull/", "/issues/", "/discussions/"] {
+            guard source.hasPrefix("https://github.com/ggml-org/llama.cpp" + kind) else { continue }
+            return Int(source.dropFirst(("https://github.com/ggml-org/llama.cpp" + kind).count).prefix { $0.isNumber })
+        }
+        return nil
+    }
+
     /// The GPU backend as canrun names it (`cuda`, `rocm`, `vulkan`, `metal`); nil for the CPU.
     public var gpuBackend: String? {
         switch backend.lowercased() {
@@ -50,9 +81,16 @@ public struct CalibrationRun: Sendable, Equatable {
         }
     }
 
-    /// The llama.cpp release number of `build` (`b4567 (abcdef12)`, `abcdef12 (4567)`); nil when
-    /// the source gives only a commit.
-    public var buildNumber: Int? {
+    /// The llama.cpp release number of `build` (`b4567 (abcdef12)`, `abcdef12 (4567)`), else the
+    /// one its campaign's other rows state (`withCampaignBuilds`); nil when nobody says.
+    public var buildNumber: Int? { statedBuild ?? campaignBuild }
+
+    /// The build the campaign's other rows state, for a row that names none: a summary table
+    /// (XiongjieDai's README) leaves out the build its notebooks print.
+    public var campaignBuild: Int? = nil
+
+    /// `build`'s release number; nil when the source gives only a commit, or nothing.
+    var statedBuild: Int? {
         if let open = build.firstIndex(of: "("), let close = build.firstIndex(of: ")"), open < close,
             let n = Int(build[build.index(after: open)..<close])
         {
@@ -60,6 +98,18 @@ public struct CalibrationRun: Sendable, Equatable {
         }
         guard build.hasPrefix("b") else { return nil }
         return Int(build.dropFirst().prefix { $0.isNumber })
+    }
+
+    /// `runs` with each row that states no build given the earliest build its source states on
+    /// other rows (one campaign runs one era of llama.cpp; the earliest under-states it least).
+    public static func withCampaignBuilds(_ runs: [CalibrationRun]) -> [CalibrationRun] {
+        var earliest: [String: Int] = [:]
+        for run in runs { if let b = run.statedBuild { earliest[run.sourceID] = min(b, earliest[run.sourceID] ?? b) } }
+        return runs.map { run in
+            var run = run
+            if run.statedBuild == nil { run.campaignBuild = earliest[run.sourceID] }
+            return run
+        }
     }
 
     public var isPrefill: Bool { promptTokens > 0 && generatedTokens == 0 }
@@ -92,6 +142,7 @@ public struct CalibrationRun: Sendable, Equatable {
                 CalibrationRun(
                     machineClass: r["class"] ?? "",
                     sourceID: r["source_id"] ?? "",
+                    source: r["source"] ?? "",
                     hardware: r["hardware"] ?? "",
                     gpuCount: Int(r["gpu_count"] ?? "") ?? 1,
                     backend: r["backend"] ?? "",

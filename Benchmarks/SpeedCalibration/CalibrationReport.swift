@@ -10,7 +10,8 @@ func printCalibrationCheck(
     gpus: GPUTable,
     catalog: ModelCatalog,
     verbose: Bool,
-    export: String?
+    export: String?,
+    write: Bool
 ) throws {
     let folder = root.appendingPathComponent("Benchmarks/calibration")
     let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("runs").path)
@@ -20,6 +21,7 @@ func printCalibrationCheck(
         let csv = try String(contentsOf: folder.appendingPathComponent("runs/\(file)"), encoding: .utf8)
         runs += CalibrationRun.load(csv: csv).runs
     }
+    runs = CalibrationRun.withCampaignBuilds(runs)
     let machines = try CalibrationMachines(
         toml: String(contentsOf: folder.appendingPathComponent("machines.toml"), encoding: .utf8),
         gpus: gpus
@@ -29,8 +31,22 @@ func printCalibrationCheck(
         catalog: catalog
     )
     let check = CalibrationCheck(runs, engine: engine, machines: machines, models: models)
-    printDecodeFit(DecodeFit(runs, engine: engine, machines: machines, models: models))
-    printPrefillFit(PrefillFit(runs, engine: engine, machines: machines, models: models), verbose: verbose)
+    let decode = printDecodeFit(
+        DecodeFit(runs, engine: engine, machines: machines, models: models),
+        verbose: verbose
+    )
+    let prefill = printPrefillFit(
+        PrefillFit(runs, engine: engine, machines: machines, models: models),
+        verbose: verbose
+    )
+    if write {
+        let path = root.appendingPathComponent("config/efficiency.toml")
+        var text = try String(contentsOf: path, encoding: .utf8)
+        text = try replacingBlock("GPU decode", in: text, with: decode)
+        text = try replacingBlock("GPU prefill", in: text, with: prefill)
+        try text.write(to: path, atomically: true, encoding: .utf8)
+        print("\nwrote the GPU decode and prefill tables into \(path.path)")
+    }
     if let path = export {
         var lines = [
             "class,source_id,label,backend,gpu,gpu_count,model_id,quant,test,depth,tps,predicted,placement,bytes_per_token,bandwidth,eta,tau"
@@ -76,6 +92,9 @@ func printCalibrationCheck(
         print(name.padding(toLength: 12, withPad: " ", startingAt: 0) + cells(decode) + "  " + cells(prefill))
     }
     var reasons: [String: Int] = [:]
+    if verbose {
+        for (run, why) in check.skipped where why.contains("no peak") { print("no peak: \(run.label)") }
+    }
     for (_, why) in check.skipped {
         let key = why.replacingOccurrences(of: #"'[^']*'"#, with: "'…'", options: .regularExpression)
             .replacingOccurrences(of: #"\d+"#, with: "N", options: .regularExpression)
@@ -86,54 +105,123 @@ func printCalibrationCheck(
 }
 
 /// The decode fit on the calibration runs: parameters per backend, and leave-one-source-out
-/// errors per class (what a machine from an unseen source sees).
-func printDecodeFit(_ fit: DecodeFit) {
+/// errors per class (what a machine from an unseen source sees). Returns the fitted tables as
+/// config/efficiency.toml's text between its `# >>> GPU decode` and `# <<<` lines.
+@discardableResult
+func printDecodeFit(_ fit: DecodeFit, verbose: Bool) -> String {
     let parameters = DecodeFit.fit(fit.observations)
     print("\n== decode fit on Benchmarks/calibration (\(fit.observations.count) GPU runs)")
+    let held = fit.leaveOneSourceOut()
+    let errors = ErrorSummary(held.map { $0.1 / $0.0.run.tokensPerS - 1 })
+    var lines = [
+        "# >>> GPU decode, written by `swift run -c release SpeedCalibration --write` from \(fit.observations.count) decode runs",
+        String(
+            format: "# (leave-one-source-out: median %.0f%%, p90 %.0f%%). Do not edit by hand: refit.",
+            (errors?.median ?? 0) * 100,
+            (errors?.p90 ?? 0) * 100
+        ),
+    ]
     for (name, p) in parameters.sorted(by: { $0.key < $1.key }) {
-        print("[backend.\(name)]")
-        print(String(format: "eta = %.4f", p.eta))
-        print(String(format: "tau_seconds_per_layer = %.7f", p.tauSecondsPerLayer))
-        if let kappa = p.weightsPerFP32Flop { print(String(format: "weights_per_fp32_flop = %.4f", kappa)) }
-        print("source = \"\(p.source)\"\n")
+        lines.append("")
+        lines.append("[backend.\(name)]")
+        lines.append(String(format: "eta = %.4f", p.eta))
+        lines.append(String(format: "tau_seconds_per_layer = %.7f", p.tauSecondsPerLayer))
+        if let kappa = p.weightsPerFP32Flop { lines.append(String(format: "weights_per_fp32_flop = %.4f", kappa)) }
+        lines.append("source = \"\(p.source)\"")
     }
-    printHeldOut(fit.leaveOneSourceOut().map { ($0.0.run, $0.1) })
+    lines.append("# <<<")
+    let block = lines.joined(separator: "\n")
+    print(block)
+    printHeldOut(held.map { ($0.0.run, $0.1, $0.0.backend) }, verbose: verbose)
+    return block
 }
 
-/// The prefill fit on the calibration runs: η per backend and kernel, the MoE expert term, and
-/// leave-one-source-out errors per class.
-func printPrefillFit(_ fit: PrefillFit, verbose: Bool) {
+/// `text` with the lines from `# >>> NAME` to the next `# <<<` replaced by `block`.
+func replacingBlock(_ name: String, in text: String, with block: String) throws -> String {
+    guard let open = text.range(of: "# >>> " + name),
+        let close = text.range(of: "# <<<", range: open.upperBound..<text.endIndex)
+    else { throw CalibrationWriteError(block: name) }
+    return String(text[..<open.lowerBound]) + block + String(text[close.upperBound...])
+}
+
+/// The prefill fit on the calibration runs: η per backend and kernel, the shader, attention,
+/// power and MoE expert terms, and leave-one-source-out errors per class. Returns the fitted
+/// tables as config/efficiency.toml's text between its `# >>> GPU prefill` and `# <<<` lines.
+@discardableResult
+func printPrefillFit(_ fit: PrefillFit, verbose: Bool) -> String {
     let parameters = PrefillFit.fit(fit.observations)
     print("\n== prefill fit on Benchmarks/calibration (\(fit.observations.count) prompt runs on GPUs)")
+    let held = fit.leaveOneSourceOut()
+    let errors = ErrorSummary(held.map { $0.1 / $0.0.run.tokensPerS - 1 })
+    let block = prefillTables(parameters, runs: fit.observations.count, heldOut: errors)
+    print(block)
+    printHeldOut(held.map { ($0.0.run, $0.1, $0.0.key) }, verbose: verbose)
+    return block
+}
+
+/// The GPU prefill tables of config/efficiency.toml as `parameters` give them.
+func prefillTables(_ parameters: PrefillFit.Parameters, runs: Int, heldOut: ErrorSummary?) -> String {
+    var lines = [
+        "# >>> GPU prefill, written by `swift run -c release SpeedCalibration --write` from \(runs) prompt runs",
+        String(
+            format: "# (leave-one-source-out: median %.0f%%, p90 %.0f%%). Do not edit by hand: refit.",
+            (heldOut?.median ?? 0) * 100,
+            (heldOut?.p90 ?? 0) * 100
+        ),
+    ]
     var byBackend: [String: [(String, Double, Int, Int)]] = [:]
     for (key, p) in parameters.eta {
         let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
         byBackend[parts[0], default: []].append((parts[1], p.eta, p.runs, p.sources))
     }
     for (backend, kernels) in byBackend.sorted(by: { $0.key < $1.key }) {
-        print("[prefill.\(backend).kernel]")
+        lines.append("")
+        lines.append("[prefill.\(backend).kernel]")
         for (kernel, eta, runs, sources) in kernels.sorted(by: { $0.0 < $1.0 }) {
-            print(String(format: "%@ = %.4f  # %d runs, %d sources", kernel, eta, runs, sources))
+            lines.append(String(format: "%@ = %.4f  # %d runs, %d sources", kernel, eta, runs, sources))
         }
-        print("")
+        let shaded = parameters.weightsPerShaderFlop.filter { $0.key.hasPrefix(backend + ".") }
+        if !shaded.isEmpty {
+            lines.append("")
+            lines.append("[prefill.\(backend).weights_per_fp32_flop]")
+            for (key, kappa) in shaded.sorted(by: { $0.key < $1.key }) {
+                lines.append(String(format: "%@ = %.4f", String(key.dropFirst(backend.count + 1)), kappa))
+            }
+        }
+    }
+    if !parameters.attentionEta.isEmpty {
+        lines.append("")
+        lines.append("[prefill.flash_attention_eta]")
+        for (backend, eta) in parameters.attentionEta.sorted(by: { $0.key < $1.key }) {
+            lines.append(String(format: "%@ = %.4f", backend, eta))
+        }
+    }
+    if !parameters.sustainedWattsPerFP32Teraflop.isEmpty {
+        lines.append("")
+        lines.append("[prefill.sustained_watts_per_fp32_tflop]")
+        for (architecture, watts) in parameters.sustainedWattsPerFP32Teraflop.sorted(by: { $0.key < $1.key }) {
+            lines.append(String(format: "\"%@\" = %.3f", architecture, watts))
+        }
     }
     if let half = parameters.expertHalfBatchTokens {
-        print("[prefill_experts]")
-        print(String(format: "half_batch_tokens = %.2f\n", half))
+        lines.append("")
+        lines.append("[prefill_experts]")
+        lines.append(String(format: "half_batch_tokens = %.2f", half))
     }
-    let held = fit.leaveOneSourceOut()
-    if verbose {
-        for (o, predicted) in held.sorted(by: {
-            abs($0.1 / $0.0.run.tokensPerS - 1) > abs($1.1 / $1.0.run.tokensPerS - 1)
-        }) {
-            print(String(format: "%+8.1f%%  %@ (%@)", (predicted / o.run.tokensPerS - 1) * 100, o.run.label, o.key))
-        }
-    }
-    printHeldOut(held.map { ($0.0.run, $0.1) })
+    lines.append("# <<<")
+    return lines.joined(separator: "\n")
 }
 
-/// Per machine class, the errors of runs predicted by a fit that did not see their source.
-func printHeldOut(_ held: [(run: CalibrationRun, predicted: Double)]) {
+/// Per machine class, the errors of runs predicted by a fit that did not see their source; with
+/// `verbose`, each run first, worst first, with what it was fitted as.
+func printHeldOut(_ held: [(run: CalibrationRun, predicted: Double, key: String)], verbose: Bool) {
+    if verbose {
+        for (run, predicted, key) in held.sorted(by: {
+            abs($0.predicted / $0.run.tokensPerS - 1) > abs($1.predicted / $1.run.tokensPerS - 1)
+        }) {
+            print(String(format: "%+8.1f%%  %@ (%@)", (predicted / run.tokensPerS - 1) * 100, run.label, key))
+        }
+    }
     print("leave-one-source-out   n   median    p90  signed")
     for name in Set(held.map(\.run.machineClass)).sorted() + ["all"] {
         let errors = held.filter { name == "all" || $0.run.machineClass == name }.map {
@@ -148,5 +236,13 @@ func printHeldOut(_ held: [(run: CalibrationRun, predicted: Double)]) {
             s.medianSigned * 100
         )
         print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + figures)
+    }
+}
+
+/// config/efficiency.toml has lost the lines that bound a fitted block.
+struct CalibrationWriteError: Error, CustomStringConvertible {
+    var block: String
+    var description: String {
+        "config/efficiency.toml has no '# >>> \(block)' … '# <<<' lines to replace; restore them from git"
     }
 }

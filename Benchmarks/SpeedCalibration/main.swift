@@ -1,6 +1,7 @@
 // Fits canrun's speed model on published llama.cpp measurements and prints the fits, their
 // residuals and their leave-one-source-out errors:
-//   swift run -c release SpeedCalibration [--every-run] [--export RUNS.csv]
+//   swift run -c release SpeedCalibration [--every-run] [--export RUNS.csv] [--write]
+// (--write puts the fitted GPU prefill tables into config/efficiency.toml)
 // First the 28 rows of Tests/Fixtures/reference/speeds.csv (the CPU and Metal prefill tables of
 // config/efficiency.toml come from there), then Benchmarks/calibration: the GPU decode tables
 // ([backend.cuda|metal|rocm|vulkan]) and the prefill kernel tables ([prefill.*.kernel]) to copy
@@ -103,5 +104,6 @@ try printCalibrationCheck(
     verbose: CommandLine.arguments.contains("--every-run"),
     export: CommandLine.arguments.firstIndex(of: "--export").flatMap {
         CommandLine.arguments.indices.contains($0 + 1) ? CommandLine.arguments[$0 + 1] : nil
-    }
+    },
+    write: CommandLine.arguments.contains("--write")
 )

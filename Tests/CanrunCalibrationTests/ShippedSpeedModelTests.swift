@@ -27,7 +27,9 @@ struct ShippedSpeedModelTests {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
             $0.hasSuffix(".csv")
         }
-        let runs = files.sorted().flatMap { CalibrationRun.load(csv: text("Benchmarks/calibration/runs/" + $0)).runs }
+        let runs = CalibrationRun.withCampaignBuilds(
+            files.sorted().flatMap { CalibrationRun.load(csv: text("Benchmarks/calibration/runs/" + $0)).runs }
+        )
         let gpus = try! GPUTable(toml: text("config/gpus.toml"))
         let efficiency = try! EfficiencyTable(toml: text("config/efficiency.toml"))
         let catalog = CatalogFiles.catalog(
@@ -72,9 +74,24 @@ struct ShippedSpeedModelTests {
             let shipped = try #require(w.efficiency.prefill.kernels[key], "\(key) is not in efficiency.toml")
             #expect(abs(shipped - fitted.eta) < 1e-4, "\(key)")
         }
+        // The shader, flash-attention and power terms: the same keys, the same values.
+        let pairs: [(String, [String: Double], [String: Double], Double)] = [
+            ("weights per FP32 FLOP", prefill.weightsPerShaderFlop, w.efficiency.prefill.weightsPerShaderFlop, 1e-4),
+            ("flash attention η", prefill.attentionEta, w.efficiency.prefill.attentionEta, 1e-4),
+            (
+                "sustained W per FP32 TFLOP", prefill.sustainedWattsPerFP32Teraflop,
+                w.efficiency.prefill.sustainedWattsPerFP32Teraflop, 1e-3
+            ),
+        ]
+        for (name, fitted, shipped, tolerance) in pairs {
+            #expect(Set(fitted.keys) == Set(shipped.keys), "\(name)")
+            for (key, value) in fitted {
+                #expect(abs((shipped[key] ?? 0) - value) < tolerance, "\(name) \(key)")
+            }
+        }
     }
 
-    /// Published runs, one or two per GPU class, each answered within 25 % (the run's row in
+    /// Published runs, two or three per GPU class, each answered within 25 % (the run's row in
     /// Benchmarks/calibration/runs names its source).
     @Test(arguments: [
         // geforce: XiongjieDai/GPU-Benchmarks-on-LLM-Inference @aa72e0ec, RTX 4090.
@@ -102,6 +119,18 @@ struct ShippedSpeedModelTests {
             "Radeon 8060S Graphics (Ryzen AI Max+ 395, Framework Desktop 128GB)", "llama-3.2-1b", "Q4_K_M", "tg128",
             4096, "lhl/strix-halo-testing:llama-cpp-fix-wmma"
         ),
+        // Prompts beyond pp512 and after a filled context, one per class: flash attention at
+        // depth on ROCm (R9700, kyuz0) and CUDA (4 × RTX 4090 layer split, PR #19378; DGX Spark,
+        // benches/dgx-spark.md), long prompts without it (A100 SXM4, SpareCores build 4753), and
+        // a power-limited workstation card (RTX 6000 Ada, PR #19053).
+        (
+            "AMD Radeon AI PRO R9700 32GB", "qwen3-coder-30b-a3b", "Q4_K_M", "pp2048", 16384,
+            "kyuz0/amd-r9700-ai-toolboxes"
+        ),
+        ("NVIDIA GeForce RTX 4090 24GB", "llama-3-70b", "Q4_K_M", "pp512", 65536, "gh-pr-19378/JohannesGaessler"),
+        ("NVIDIA GB10 (DGX Spark)", "gemma-3-4b", "Q4_0", "pp2048", 4096, "ggml-org/llama.cpp:benches/dgx-spark.md"),
+        ("NVIDIA A100-SXM4-80GB", "huggyllama/llama-7b", "Q4_K_M", "pp4096", 0, "SpareCores/sc-inspector-data"),
+        ("NVIDIA RTX 6000 Ada Generation 48GB", "llama-3.1-8b", "Q4_0", "pp8096", 0, "gh-pr-19053/ORippler"),
     ])
     func publishedRunsAreAnsweredWithin25Percent(
         _ hardware: String,

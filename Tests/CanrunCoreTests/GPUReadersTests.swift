@@ -90,6 +90,27 @@ struct GPUTableTests {
         #expect(table.lookup(vendorId: "10de", deviceId: "25b6", subsystem: "10de:14a9")?.name.contains("A16") == true)
     }
 
+    /// amdgpu.ids (mesa/drm) names AMD products by device id and PCI revision: a revision entry
+    /// wins over the id's fallback, a subsystem entry over both, and an unknown revision gets the
+    /// fallback.
+    @Test func revisionSpecificEntriesWin() throws {
+        let entry = { (name: String, key: String) in
+            "[[gpu]]\nvendor_id = \"1002\"\ndevice_ids = [\"744c\"]\n\(key)\nname = \"\(name)\"\nvendor = \"AMD\"\n"
+        }
+        let table = try GPUTable(
+            toml: entry("Navi 31 (fallback)", "") + entry("Radeon RX 7900 XTX", "revision_ids = [\"C8\"]")
+                + entry("Board by subsystem", "subsystem_ids = [\"1002:0e3b\"]")
+        )
+        #expect(table.lookup(vendorId: "1002", deviceId: "744c", revision: 0xc8)?.name == "Radeon RX 7900 XTX")
+        #expect(table.lookup(vendorId: "1002", deviceId: "744c", revision: 0xcc)?.name == "Navi 31 (fallback)")
+        #expect(table.lookup(vendorId: "1002", deviceId: "744c")?.name == "Navi 31 (fallback)")
+        #expect(
+            table.lookup(vendorId: "1002", deviceId: "744c", subsystem: "1002:0e3b", revision: 0xc8)?.name
+                == "Board by subsystem"
+        )
+        #expect(throws: GPUTable.LoadError.self) { try GPUTable(toml: entry("x", "revision_ids = [\"c\"]")) }
+    }
+
     @Test func looksUpByProductName() {
         #expect(
             CoreFixtures.gpuTable.lookup(productName: "NVIDIA GeForce RTX 3090")?.deviceIds.contains("2204") == true

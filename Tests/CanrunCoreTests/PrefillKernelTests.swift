@@ -88,6 +88,10 @@ struct PrefillKernelTests {
         "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.kernel]\nmmq = 0\n",
         "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cpu]\neta = 0.6\nint8_vnni_speedup = -1\n",
         "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill_experts]\nhalf_batch_tokens = inf\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.weights_per_fp32_flop]\nmmq = 0\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.weights_per_fp32_flop]\nwmma = 2\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.flash_attention_eta]\ncuda = -0.5\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.sustained_watts_per_fp32_tflop]\n\"Ada Lovelace\" = nan\n",
     ])
     func impossibleValuesAreRefused(_ text: String) {
         #expect {
@@ -154,5 +158,87 @@ struct ExpertBatchTests {
                     "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill_experts]\nhalf_batch_tokens = -4\n"
             )
         }
+    }
+}
+
+/// The prompt terms beyond the matrix units' peak, each from what a kernel does
+/// (PrefillSpeedModel, PrefillCost.Share): worked by hand on round numbers.
+struct PrefillTermsTests {
+    /// 1 GFLOP per token on a 100 TFLOP/s unit at η 0.5 takes 20 µs; MMQ's unpacking of the
+    /// 0.5 G weights on a 10 TFLOP/s shader at 2 weights per FLOP adds 25 µs; 0.2 of the clock
+    /// lost to the power limit stretches both by 1 ÷ 0.8; 40 MB of attention scores through
+    /// memory at 1 TB/s add 40 µs, which no clock changes.
+    @Test func shaderPowerAndMemoryTermsAdd() throws {
+        var share = PrefillCost.Share(device: .gpu(0), fraction: 1, peakFlopsPerS: 100e12, efficiency: 0.5)
+        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0)) - 20e-6) < 1e-12)
+        share.shaderFlopsPerS = 10e12
+        share.weightsPerShaderFlop = 2
+        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0)) - 45e-6) < 1e-12)
+        share.clockFraction = 0.8
+        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0)) - 45e-6 / 0.8) < 1e-12)
+        share.streamBytesPerS = 1e12
+        let withMemory = try #require(share.seconds(flops: 1e9, attention: 0, attentionBytes: 40e6))
+        #expect(abs(withMemory - (45e-6 / 0.8 + 40e-6)) < 1e-12)
+        // Attention's 0.2 GFLOP on its own unit (50 TFLOP/s at η 0.25: 16 µs) instead of the
+        // kernel's (0.2 GFLOP at 50 TFLOP/s: 4 µs, and no shader work: 5 µs less).
+        share = PrefillCost.Share(device: .gpu(0), fraction: 1, peakFlopsPerS: 100e12, efficiency: 0.5)
+        share.attentionPeakFlopsPerS = 50e12
+        share.attentionEfficiency = 0.25
+        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0.2e9)) - (16e-6 + 16e-6)) < 1e-12)
+    }
+
+    /// Without flash attention the KQ scores (F32) are written, softmaxed in place and read for
+    /// KQV: 16 bytes per query head, layer and cell up to the micro-batch's end. Llama 3.1 8B
+    /// (32 heads, 32 layers), pp512 after 4,096 tokens: cells 4,096 + (512 + 512) ÷ 2 = 4,608,
+    /// 16 × 32 × 32 × 4,608 = 75.5 MB a token; with flash attention none.
+    @Test func attentionScoresGoThroughMemoryOnlyWithoutFlashAttention() throws {
+        let model = try FitEngineTests.model("llama-3.1-8b")
+        let bytes = PrefillSpeedModel.attentionBytesPerToken(
+            model: model,
+            promptTokens: 512,
+            depth: 4096,
+            ubatch: 512,
+            flash: false
+        )
+        #expect(bytes == 16 * 32 * 32 * 4608)
+        #expect(
+            PrefillSpeedModel.attentionBytesPerToken(
+                model: model,
+                promptTokens: 512,
+                depth: 4096,
+                ubatch: 512,
+                flash: true
+            )
+                == 0
+        )
+    }
+
+    /// A board below its architecture's sustained power runs matrix work at power ÷ (watts per
+    /// TFLOP × FP32 TFLOP/s) of its clock: an RTX 6000 Ada (300 W, 91.1 FP32 TFLOP/s) at 4.765 W
+    /// per TFLOP holds 300 ÷ 434.1 = 0.691; a GeForce RTX 4090 (450 W, 82.6) holds all of it;
+    /// a board of unknown power, or an architecture without a figure, holds all of it too.
+    @Test func theBoardPowerBoundsTheClock() {
+        var model = PrefillSpeedModel(eta: [:])
+        model.sustainedWattsPerFP32Teraflop = ["Ada Lovelace": 4.765]
+        let ada6000 = GPUPeaks(fp32FlopsPerS: 91.1e12, boardPowerW: 300)
+        #expect(abs(model.clockFraction(peaks: ada6000, architecture: "Ada Lovelace") - 300 / (4.765 * 91.1)) < 1e-12)
+        let rtx4090 = GPUPeaks(fp32FlopsPerS: 82.6e12, boardPowerW: 450)
+        #expect(model.clockFraction(peaks: rtx4090, architecture: "Ada Lovelace") == 1)
+        #expect(model.clockFraction(peaks: GPUPeaks(fp32FlopsPerS: 91.1e12), architecture: "Ada Lovelace") == 1)
+        #expect(model.clockFraction(peaks: ada6000, architecture: "Hopper") == 1)
+    }
+
+    /// Every entry of the shipped table has a matrix (or dp4a) peak for its kernels, so no GPU
+    /// the table knows answers "prefill unknown", and the boards carry their rated power (the
+    /// RTX 4090's 450 W: TechPowerUp's GPU database); one entry's power is not published.
+    @Test func theShippedTableCarriesPowerAndPeaks() {
+        let entries = CoreFixtures.gpuTable.entries
+        let rtx4090 = entries.first { $0.name == "GeForce RTX 4090" }
+        #expect(rtx4090?.peaks?.boardPowerW == 450)
+        let missing = entries.filter {
+            $0.peaks?.int8OpsPerS == nil && $0.peaks?.fp16Acc16FlopsPerS == nil && $0.peaks?.fp16Acc32FlopsPerS == nil
+        }
+        #expect(missing.isEmpty, "\(missing.map(\.name))")
+        #expect(entries.filter { $0.peaks?.boardPowerW == nil }.map(\.name) == ["Radeon PRO W7900 Dual Slot"])
     }
 }

@@ -59,8 +59,24 @@ public struct EfficiencyTable: Sendable, Equatable {
         var prefillEta: [String: Double] = [:]
         var prefillFamilies: [String: Double] = [:]
         var prefillKernels: [String: Double] = [:]
+        var prefillAttention: [String: Double] = [:]
+        var prefillShader: [String: Double] = [:]
+        var sustainedWatts: [String: Double] = [:]
         if let prefillTables = table["prefill"] as? [String: Any] {
-            for (name, value) in prefillTables {
+            // Two tables are not backends: flash attention's η per backend, and the sustained power
+            // per GPU architecture.
+            let keyed = ["flash_attention_eta", "sustained_watts_per_fp32_tflop"]
+            for name in keyed {
+                for (key, v) in prefillTables[name] as? [String: Any] ?? [:] {
+                    guard let d = TOMLDocument.number(v), d > 0, d.isFinite else {
+                        throw QuantTable.LoadError.invalid(
+                            "efficiency.toml: prefill.\(name).\(key) must be a positive number"
+                        )
+                    }
+                    if name == "flash_attention_eta" { prefillAttention[key] = d } else { sustainedWatts[key] = d }
+                }
+            }
+            for (name, value) in prefillTables where !keyed.contains(name) {
                 guard let t = value as? [String: Any], number(t, "eta").map({ $0 > 0 }) ?? (t["kernel"] != nil) else {
                     throw QuantTable.LoadError.invalid(
                         "efficiency.toml: prefill.\(name) needs a positive eta or a kernel table"
@@ -78,6 +94,17 @@ public struct EfficiencyTable: Sendable, Equatable {
                         )
                     }
                     prefillKernels["\(name).\(kernel)"] = d
+                }
+                for (kernel, v) in t["weights_per_fp32_flop"] as? [String: Any] ?? [:] {
+                    guard PrefillKernel(rawValue: kernel) != nil, let d = TOMLDocument.number(v), d > 0, d.isFinite
+                    else {
+                        throw QuantTable.LoadError.invalid(
+                            "efficiency.toml: prefill.\(name).weights_per_fp32_flop.\(kernel) must be a kernel of "
+                                + PrefillKernel.allCases.map(\.rawValue).joined(separator: ", ")
+                                + " with a positive rate"
+                        )
+                    }
+                    prefillShader["\(name).\(kernel)"] = d
                 }
             }
         }
@@ -106,5 +133,8 @@ public struct EfficiencyTable: Sendable, Equatable {
             expertHalfBatchTokens: expertHalfBatch
         )
         prefill.cpuVNNISpeedup = vnniSpeedup
+        prefill.attentionEta = prefillAttention
+        prefill.weightsPerShaderFlop = prefillShader
+        prefill.sustainedWattsPerFP32Teraflop = sustainedWatts
     }
 }

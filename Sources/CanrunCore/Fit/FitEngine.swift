@@ -78,7 +78,7 @@ public struct FitEngine: Sendable {
     }
 
     public let quants: QuantTable
-    let efficiency: EfficiencyTable
+    package let efficiency: EfficiencyTable
     /// The median of the fitted CPU weights per cycle, for families without a measurement.
     let cpuWeightsPerCycleMedian: Double?
 
@@ -153,6 +153,7 @@ public struct FitEngine: Sendable {
         if let offload = best.prefill?.offload, prefill != nil {
             basis.notes.append(BasisNote.promptOffload(offload).text)
         }
+        if prefill != nil { basis.prefill = best.prefill?.shares.map(FitReport.PrefillShare.init) }
         if prefill == nil, best.fits { reasons.append(.prefillSpeedUnknown(cpu: devices.cpuFlops == nil)) }
         return FitReport(
             model: m.id,
@@ -259,7 +260,38 @@ public struct FitEngine: Sendable {
             depth: depth,
             ubatch: parts.ubatch
         )
-        return best.prefill?.tokensPerSecond(flopsPerToken: plain, gpuFlopsPerToken: gpu, promptTokens: promptTokens)
+        return best.prefill?.tokensPerSecond(
+            flopsPerToken: plain,
+            gpuFlopsPerToken: gpu,
+            attentionFlopsPerToken: PrefillSpeedModel.attentionFlopsPerToken(
+                model: parts.model,
+                promptTokens: promptTokens,
+                depth: depth
+            ),
+            attentionBytesPerToken: PrefillSpeedModel.attentionBytesPerToken(
+                model: parts.model,
+                promptTokens: promptTokens,
+                depth: depth,
+                ubatch: parts.ubatch,
+                flash: parts.flashAttention
+            ),
+            conversionBytesPerToken: conversionBytes(parts, promptTokens: promptTokens),
+            batchTokens: PrefillSpeedModel.batch(model: parts.model, promptTokens: promptTokens, ubatch: parts.ubatch)
+                .dense,
+            promptTokens: promptTokens
+        )
+    }
+
+    /// The bytes a prompt token moves converting the weights to F16 for BLAS (counted where a
+    /// share's kernel converts them).
+    private func conversionBytes(_ parts: Parts, promptTokens: Int) -> Double {
+        guard parts.activeWeights > 0 else { return 0 }
+        return PrefillSpeedModel.conversionBytesPerToken(
+            multipliedWeights: parts.activeWeights,
+            bytesPerWeight: Double(parts.activeBytes) / Double(parts.activeWeights),
+            promptTokens: promptTokens,
+            ubatch: parts.ubatch
+        )
     }
 
     /// What the speed calibration fits prefill on, for a `promptTokens` prompt after `depth`
@@ -286,6 +318,19 @@ public struct FitEngine: Sendable {
         return PrefillTerms(
             cost: cost,
             flopsPerToken: flops,
+            attentionFlopsPerToken: PrefillSpeedModel.attentionFlopsPerToken(
+                model: m,
+                promptTokens: promptTokens,
+                depth: depth
+            ),
+            attentionBytesPerToken: PrefillSpeedModel.attentionBytesPerToken(
+                model: m,
+                promptTokens: promptTokens,
+                depth: depth,
+                ubatch: parts.ubatch,
+                flash: parts.flashAttention
+            ),
+            conversionBytesPerToken: conversionBytes(parts, promptTokens: promptTokens),
             expertFlopsPerToken: 2 * Double(expertWeights(parts)),
             batch: PrefillSpeedModel.batch(model: m, promptTokens: promptTokens, ubatch: parts.ubatch)
         )
@@ -382,6 +427,8 @@ public struct FitEngine: Sendable {
         var ubatch: Int
         /// The llama.cpp build asked about (`Request.llamaBuild`).
         var llamaBuild: Int?
+        /// Attention in one flash-attention kernel, or as KQ, softmax and KQV apart.
+        var flashAttention: Bool
 
         init(_ fixed: ModelParts, kv: KVCachePlan, context: Int) {
             model = fixed.request.model
@@ -399,6 +446,7 @@ public struct FitEngine: Sendable {
             layers = model.numHiddenLayers
             ubatch = fixed.request.ubatch
             llamaBuild = fixed.request.llamaBuild
+            flashAttention = fixed.request.flashAttention
         }
 
         /// KV bytes a token reads at `depth` tokens of context.

@@ -94,5 +94,38 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var efficiency: Double?
         public var perLayerSeconds: Double?
         public var notes: [String]
+        /// How the prompt speed was derived, one entry per device computing a share of it
+        /// (`PrefillCost`); nil when the model does not fit or its prompt speed is unknown.
+        public var prefill: [PrefillShare]? = nil
+    }
+
+    /// One device's part of a prompt: the unit its kernel runs on and the terms on top of it
+    /// (docs/speed-model.md).
+    public struct PrefillShare: Codable, Sendable, Equatable {
+        public var device: Device
+        /// Its share of the FLOPs, 0 to 1.
+        public var fraction: Double
+        /// `mmq`, `dp4a`, `blas_f16`, `coopmat`, `scalar`; nil on the CPU and Metal.
+        public var kernel: String?
+        /// The peak of the unit the kernel runs on, FLOP/s (or op/s), and the fitted η on it.
+        public var peakFlopsPerS: Double?
+        public var efficiency: Double?
+        /// Flash attention's η on the FP16 matrix unit; nil where attention runs with the weights.
+        public var flashAttentionEfficiency: Double?
+        /// Weights the kernel unpacks per FP32 FLOP of the shader cores; nil: no such term.
+        public var weightsPerShaderFlop: Double?
+        /// The share of the boost clock the board's rated power holds under matrix work.
+        public var clockFraction: Double
+
+        init(_ share: PrefillCost.Share) {
+            device = share.device
+            fraction = share.fraction
+            kernel = share.kernel?.rawValue
+            peakFlopsPerS = share.peakFlopsPerS
+            efficiency = share.efficiency
+            flashAttentionEfficiency = share.attentionEfficiency
+            weightsPerShaderFlop = share.weightsPerShaderFlop
+            clockFraction = share.clockFraction
+        }
     }
 }

@@ -50,8 +50,29 @@ public enum FitText {
             basis += "; bandwidth \(b.bandwidthSource)"
         }
         lines.append(basis)
+        for share in b.prefill ?? [] { lines.append(Self.prefillBasis(share)) }
         for reason in r.reasons { lines.append("- " + TerminalText.sanitised(reason, limit: 2048)) }
         if let flags = r.launch["llama.cpp"] { lines.append("llama.cpp: \(flags)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// `prefill basis: gpu0 mmq at 660.6 TOPS × η 0.41, weights unpacked at 2.21 per FP32 FLOP,
+    /// clock 1.00` for one device's part of a prompt.
+    static func prefillBasis(_ share: FitReport.PrefillShare) -> String {
+        var line = "prefill basis: \(share.device)"
+        if share.fraction < 1 { line += String(format: " (%.0f %%)", share.fraction * 100) }
+        if let kernel = share.kernel { line += " " + kernel }
+        if let peak = share.peakFlopsPerS { line += String(format: " at %.1f T/s", peak / 1e12) }
+        if let eta = share.efficiency { line += String(format: " × η %.2f", eta) }
+        if let kappa = share.weightsPerShaderFlop {
+            line += String(format: ", weights unpacked at %.2f per FP32 FLOP", kappa)
+        }
+        if let attention = share.flashAttentionEfficiency {
+            line += String(format: ", flash attention at η %.2f of FP16", attention)
+        }
+        if share.clockFraction < 1 {
+            line += String(format: ", clock %.2f of boost (board power)", share.clockFraction)
+        }
+        return line
     }
 }

@@ -79,6 +79,15 @@ public enum PrefillKernel: String, Sendable, CaseIterable {
         }
     }
 
+    /// The unit a prompt's attention runs on, whatever the weights' type: llama.cpp's flash
+    /// attention kernels multiply F16 K and V on the FP16 matrix unit, accumulating in FP16 at
+    /// the default precision (`fattn-mma-f16`, rocWMMA, Vulkan's coopmat FA), or on the shader
+    /// cores where a GPU has no matrix unit.
+    public static func attentionPeak(_ peaks: GPUPeaks?) -> Double? {
+        guard let peaks else { return nil }
+        return peaks.fp16Acc16FlopsPerS ?? peaks.fp16Acc32FlopsPerS ?? peaks.fp32FlopsPerS
+    }
+
     /// The peak this kernel runs at on a GPU with `peaks`, for weights of `family`: nil when the
     /// table lacks it.
     public func peak(_ peaks: GPUPeaks?, architecture: String?, family: String) -> Double? {

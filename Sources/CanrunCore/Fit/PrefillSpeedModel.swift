@@ -25,6 +25,37 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     /// multiply-add that AVX2 needs three for) runs the integer dot products of quantized weights
     /// (`[prefill.cpu] int8_vnni_speedup`); float weights (F16, BF16, F32) do not use them.
     public var cpuVNNISpeedup: Double?
+    /// η of attention's FLOPs (scores and weighted sum over the context) per GPU backend, against
+    /// the FP16 matrix unit (`PrefillKernel.attentionPeak`): flash attention and the KQ products
+    /// run in FP16 whatever the weights' type, on their own kernels (`[prefill.flash_attention_eta]`).
+    /// A backend without one runs attention at its weights' kernel's rate.
+    public var attentionEta: [String: Double] = [:]
+    /// Weights a kernel dequantises and scales per FP32 FLOP of the GPU's shader cores, per
+    /// `backend.kernel` (`[prefill.<backend>.weights_per_fp32_flop]`): MMQ unpacks each weight
+    /// tile and applies its scales on the shader cores while the matrix units multiply, so a GPU
+    /// whose matrix units outrun its shaders (A100, H100: 30 INT8 ops per FP32 FLOP, GeForce 8)
+    /// is slower than its matrix peak says. None: the kernel's η covers it.
+    public var weightsPerShaderFlop: [String: Double] = [:]
+    /// Per GPU architecture, the board power per FP32 TFLOP/s below which matrix work cannot
+    /// hold the boost clock (`[prefill.sustained_watts_per_fp32_tflop]`): a board rated for less
+    /// runs its prompts at power ÷ (this × FP32 TFLOP/s) of the clock its peaks assume (an RTX 6000
+    /// Ada at 300 W, 91 TFLOP/s, runs about 0.6 of a GeForce RTX 4090's clock per unit).
+    public var sustainedWattsPerFP32Teraflop: [String: Double] = [:]
+
+    /// The share of its boost clock a GPU of `architecture` with `peaks` holds under matrix
+    /// work: 1 unless its board power is below the architecture's sustained power.
+    public func clockFraction(peaks: GPUPeaks?, architecture: String?) -> Double {
+        guard let architecture, let watts = sustainedWattsPerFP32Teraflop[architecture],
+            let power = peaks?.boardPowerW, let fp32 = peaks?.fp32FlopsPerS, fp32 > 0, power > 0
+        else { return 1 }
+        return min(1, power / (watts * fp32 / 1e12))
+    }
+
+    /// Attention's η on `backend` with flash attention; nil: at the weights' kernel (and always
+    /// without flash attention, whose KQ and KQV products are the BLAS GEMMs the weights use).
+    public func attentionEfficiency(backend: String, flash: Bool) -> Double? {
+        flash ? attentionEta[backend] : nil
+    }
 
     public init(
         eta: [String: Double],
@@ -109,6 +140,45 @@ public struct PrefillSpeedModel: Sendable, Equatable {
         promptTokens: Int,
         depth: Int = 0
     ) -> Double {
+        2 * Double(multipliedWeights) + attentionFlopsPerToken(model: model, promptTokens: promptTokens, depth: depth)
+    }
+
+    /// Bytes a prompt token moves through memory for attention without flash attention: the KQ
+    /// scores (F32) are written, read and written by the softmax, and read for KQV, 16 bytes per
+    /// query head, layer and attended cell, where KQ spans every cell up to the micro-batch's end
+    /// (the mask zeroes the later ones but they are computed). 0 with flash attention, which keeps
+    /// the scores on chip.
+    public static func attentionBytesPerToken(
+        model: ModelSpec,
+        promptTokens: Int,
+        depth: Int,
+        ubatch: Int,
+        flash: Bool
+    ) -> Double {
+        guard !flash else { return 0 }
+        let batch = max(1, min(ubatch, promptTokens))
+        let cells = Double(max(depth, 0)) + Double(max(promptTokens, 1) + batch) / 2
+        let window = (model.slidingWindow ?? model.attentionChunkSize).map(Double.init) ?? .infinity
+        let full = Double((0..<model.numHiddenLayers).filter(model.isFullAttentionLayer).count)
+        let windowed = Double(model.numHiddenLayers) - full
+        return 16 * Double(model.numAttentionHeads) * (full * cells + windowed * min(cells, window + Double(batch)))
+    }
+
+    /// Bytes a prompt token moves for converting quantized weights to F16 before a BLAS GEMM:
+    /// each micro-batch reads the `multipliedWeights` at `bytesPerWeight` and writes them as F16
+    /// (2 bytes; the GEMM's own reading of them is in its η), shared by the micro-batch's tokens.
+    public static func conversionBytesPerToken(
+        multipliedWeights: Int64,
+        bytesPerWeight: Double,
+        promptTokens: Int,
+        ubatch: Int
+    ) -> Double {
+        Double(multipliedWeights) * (bytesPerWeight + 2) / Double(max(1, min(ubatch, promptTokens)))
+    }
+
+    /// Attention's share of `flopsPerToken`: scores and weighted sum over the prompt's mean
+    /// depth, `4 × heads × head_dim` per attended token and layer.
+    public static func attentionFlopsPerToken(model: ModelSpec, promptTokens: Int, depth: Int = 0) -> Double {
         let meanDepth = Double(max(depth, 0)) + Double(max(promptTokens, 1)) / 2
         let attentionWidth = Double(model.numAttentionHeads * model.headDim)
         // Full-attention layers attend to everything before; sliding-window (or chunked) layers
@@ -116,8 +186,7 @@ public struct PrefillSpeedModel: Sendable, Equatable {
         let window = (model.slidingWindow ?? model.attentionChunkSize).map(Double.init) ?? .infinity
         let full = Double((0..<model.numHiddenLayers).filter(model.isFullAttentionLayer).count)
         let windowed = Double(model.numHiddenLayers) - full
-        let attention = 4 * attentionWidth * (full * meanDepth + windowed * min(meanDepth, window))
-        return 2 * Double(multipliedWeights) + attention
+        return 4 * attentionWidth * (full * meanDepth + windowed * min(meanDepth, window))
     }
 
     /// η for `backend`, with the CPU's per-family value where one is known.

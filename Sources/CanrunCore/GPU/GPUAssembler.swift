@@ -100,7 +100,12 @@ struct GPUAssembler {
     }
 
     private func gpu(_ device: PCIDeviceRecord, reading: GPUDriverReading?) -> GPUFacts {
-        let entry = table.lookup(vendorId: device.vendorHex, deviceId: device.deviceHex, subsystem: device.subsystemHex)
+        let entry = table.lookup(
+            vendorId: device.vendorHex,
+            deviceId: device.deviceHex,
+            subsystem: device.subsystemHex,
+            revision: device.revision
+        )
         var gpu = GPUFacts(
             pciAddress: device.address,
             vendorId: device.vendorHex,

@@ -12,6 +12,10 @@ public struct GPUPeaks: Codable, Sendable, Equatable {
     public var int8OpsPerS: Double?
     /// FP32 vector (shader) units, FLOP/s.
     public var fp32FlopsPerS: Double?
+    /// The power the board may draw, W, as the vendor rates it (`board_power_w`: total board
+    /// power, TGP, or a module's TDP). Matrix units at the boost clock can need more, and then
+    /// the clock drops (`PrefillSpeedModel.clockFraction`).
+    public var boardPowerW: Double?
     /// Where the figures come from (the table's `peaks_source`).
     public var source: String?
 
@@ -20,12 +24,14 @@ public struct GPUPeaks: Codable, Sendable, Equatable {
         fp16Acc32FlopsPerS: Double? = nil,
         int8OpsPerS: Double? = nil,
         fp32FlopsPerS: Double? = nil,
+        boardPowerW: Double? = nil,
         source: String? = nil
     ) {
         self.fp16Acc16FlopsPerS = fp16Acc16FlopsPerS
         self.fp16Acc32FlopsPerS = fp16Acc32FlopsPerS
         self.int8OpsPerS = int8OpsPerS
         self.fp32FlopsPerS = fp32FlopsPerS
+        self.boardPowerW = boardPowerW
         self.source = source
     }
 

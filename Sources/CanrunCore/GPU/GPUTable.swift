@@ -12,6 +12,9 @@ public struct GPUTable: Sendable, Equatable {
         public var deviceIds: [String]
         /// `svid:sdid` pairs when one device id covers products that differ (memory size).
         public var subsystemIds: [String]?
+        /// PCI revision ids (`c8`, lowercase hex) when one device id covers products that AMD's
+        /// `amdgpu.ids` tells apart by revision (Navi 31: 7900 XTX, XT, GRE).
+        public var revisionIds: [String]?
         public var name: String
         public var vendor: String
         public var architecture: String?
@@ -36,6 +39,7 @@ public struct GPUTable: Sendable, Equatable {
             case vendorId = "vendor_id"
             case deviceIds = "device_ids"
             case subsystemIds = "subsystem_ids"
+            case revisionIds = "revision_ids"
             case name, vendor
             case architecture, segment
             case memoryGib = "memory_gib"
@@ -49,6 +53,7 @@ public struct GPUTable: Sendable, Equatable {
             case int8Tops = "int8_tops"
             case fp32Tflops = "fp32_tflops"
             case peaksSource = "peaks_source"
+            case boardPowerW = "board_power_w"
             case unifiedMemory = "unified_memory"
             case pcieGeneration = "pcie_generation"
             case pcieLanes = "pcie_lanes"
@@ -65,6 +70,7 @@ public struct GPUTable: Sendable, Equatable {
             vendorId = try c.decode(String.self, forKey: .vendorId)
             deviceIds = try c.decode([String].self, forKey: .deviceIds)
             subsystemIds = try c.decodeIfPresent([String].self, forKey: .subsystemIds)
+            revisionIds = try c.decodeIfPresent([String].self, forKey: .revisionIds)?.map { $0.lowercased() }
             name = try c.decode(String.self, forKey: .name)
             vendor = try c.decode(String.self, forKey: .vendor)
             architecture = try c.decodeIfPresent(String.self, forKey: .architecture)
@@ -82,6 +88,7 @@ public struct GPUTable: Sendable, Equatable {
                     fp16Acc32FlopsPerS: try tera(.fp16Acc32Tflops),
                     int8OpsPerS: try tera(.int8Tops),
                     fp32FlopsPerS: try tera(.fp32Tflops),
+                    boardPowerW: try number(.boardPowerW),
                     source: try c.decodeIfPresent(String.self, forKey: .peaksSource)
                 ).nonEmpty
             unifiedMemory = try c.decodeIfPresent(Bool.self, forKey: .unifiedMemory)
@@ -148,6 +155,9 @@ public struct GPUTable: Sendable, Equatable {
             for device in entry.deviceIds where device.count != 4 || UInt16(device, radix: 16) == nil {
                 throw LoadError.invalidEntry(index: position, reason: "device id '\(device)' is not 4 hex digits")
             }
+            for revision in entry.revisionIds ?? [] where revision.count != 2 || UInt8(revision, radix: 16) == nil {
+                throw LoadError.invalidEntry(index: position, reason: "revision id '\(revision)' is not 2 hex digits")
+            }
             if entry.pcieGeneration != nil || entry.pcieLanes != nil, entry.pcieLink == nil {
                 throw LoadError.invalidEntry(
                     index: position,
@@ -159,9 +169,16 @@ public struct GPUTable: Sendable, Equatable {
     }
 
     /// The entry for a PCI id, preferring one whose subsystem list names `subsystem`
-    /// (`svid:sdid`), then one without a subsystem list. `nil` when the id is unknown or only
-    /// subsystem-specific entries exist and none matches.
-    public func lookup(vendorId: String, deviceId: String, subsystem: String? = nil) -> Entry? {
+    /// (`svid:sdid`), then one whose revision list names `revision`, then one with neither list.
+    /// `nil` when the id is unknown or only specific entries exist and none matches.
+    public func lookup(
+        vendorId: String,
+        deviceId: String,
+        subsystem: String? = nil,
+        revision: UInt8? = nil
+    )
+        -> Entry?
+    {
         guard let positions = index["\(vendorId.lowercased()):\(deviceId.lowercased())"] else { return nil }
         let candidates = positions.map { entries[$0] }
         if let subsystem = subsystem?.lowercased(),
@@ -169,7 +186,12 @@ public struct GPUTable: Sendable, Equatable {
         {
             return exact
         }
-        return candidates.first { $0.subsystemIds == nil }
+        if let revision = revision.map({ String(format: "%02x", $0) }),
+            let exact = candidates.first(where: { $0.revisionIds?.contains(revision) ?? false })
+        {
+            return exact
+        }
+        return candidates.first { $0.subsystemIds == nil && $0.revisionIds == nil }
     }
 
     /// The entry whose name matches a driver-reported product name (`NVIDIA GeForce RTX 3090`),

@@ -100,6 +100,9 @@ public enum PhysicalBounds {
     /// The same bound for the per-unit peaks (`GPUPeaks`), which the table gives as decimals.
     public static let peakRate = PhysicalBound<Double>("compute rate", 1...1e18, "op/s")
 
+    /// A GPU board's rated power: 1 W to 10 kW (a GB300 module is rated 1.4 kW).
+    public static let boardPowerW = PhysicalBound<Double>("board power", 1...10_000, "W")
+
     /// GPU memory bus: 8192 bits on today's widest HBM parts (B200, MI300X); 65536 allows 8 × that.
     public static let busWidthBits = PhysicalBound<Int>("memory bus width", 1...65_536, "bits")
 

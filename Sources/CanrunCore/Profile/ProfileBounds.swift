@@ -213,6 +213,7 @@ private struct ProfileBoundsWalk {
             check(&peaks.fp16Acc32FlopsPerS, rate, path + ".peaks.fp16_acc32_flops_per_s")
             check(&peaks.int8OpsPerS, rate, path + ".peaks.int8_ops_per_s")
             check(&peaks.fp32FlopsPerS, rate, path + ".peaks.fp32_flops_per_s")
+            check(&peaks.boardPowerW, PhysicalBounds.boardPowerW, path + ".peaks.board_power_w")
             g.peaks = peaks.nonEmpty
         }
         check(&g.numaNode, PhysicalBounds.numaNodeIndex, path + ".numa_node")

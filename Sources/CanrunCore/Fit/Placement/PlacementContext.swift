@@ -140,7 +140,15 @@ struct PlacementContext {
                 peakFlopsPerS: peak,
                 efficiency: model.efficiency(backend: gpu.backend, kernel: kernel),
                 kernel: kernel,
-                backend: gpu.backend
+                backend: gpu.backend,
+                attentionPeakFlopsPerS: PrefillKernel.attentionPeak(gpu.peaks),
+                attentionEfficiency: model.attentionEfficiency(backend: gpu.backend, flash: parts.flashAttention),
+                streamBytesPerS: stream(gpu),
+                shaderFlopsPerS: gpu.peaks?.fp32FlopsPerS,
+                weightsPerShaderFlop: kernel == .blasF16 && ["F16", "BF16", "F32"].contains(quantFamily)
+                    ? nil : model.weightsPerShaderFlop["\(gpu.backend).\(kernel.rawValue)"],
+                clockFraction: model.clockFraction(peaks: gpu.peaks, architecture: gpu.architecture),
+                convertsWeights: kernel == .blasF16 && !["F16", "BF16", "F32"].contains(quantFamily)
             )
         }
         return .init(
@@ -148,8 +156,16 @@ struct PlacementContext {
             fraction: fraction,
             peakFlopsPerS: gpu.flops,
             efficiency: model.efficiency(backend: gpu.backend, quantFamily: quantFamily),
-            backend: gpu.backend
+            backend: gpu.backend,
+            streamBytesPerS: stream(gpu)
         )
+    }
+
+    /// The bytes per second `gpu` streams at when decoding (bandwidth × the backend's η).
+    private func stream(_ gpu: FitEngine.Devices.GPU) -> Double? {
+        guard let bandwidth = gpu.bandwidth, bandwidth > 0, let eta = efficiency.model.backends[gpu.backend]?.eta
+        else { return nil }
+        return Double(bandwidth) * eta
     }
 
     /// What a prompt costs in `c`: the GPU computes everything when llama.cpp offloads the
