@@ -15,6 +15,18 @@ public enum DRMSysfsReader {
         return cards.compactMap { card in reading(device: base + "/" + card + "/device", root: root, links: links) }
     }
 
+    /// amdgpu's power cap, `hwmon/hwmon*/power1_cap` in microwatts (what the board may draw now;
+    /// `power1_cap_default` is its rating); nil when absent or no board's.
+    static func powerCap(device dir: String, root: HostRoot) -> Double? {
+        for hwmon in (root.list(dir + "/hwmon") ?? []).sorted() where hwmon.hasPrefix("hwmon") {
+            if let microwatts = root.int64(dir + "/hwmon/" + hwmon + "/power1_cap") {
+                let watts = Double(microwatts) / 1e6
+                return PhysicalBounds.boardPowerW.contains(watts) ? watts : nil
+            }
+        }
+        return nil
+    }
+
     static func reading(device dir: String, root: HostRoot, links: Bool) -> GPUDriverReading? {
         let link = { links ? SysfsPCILink.read(device: dir, root: root) : nil }
         let uevent = root.attribute(dir + "/uevent").map(parseUevent) ?? [:]
@@ -30,7 +42,7 @@ public enum DRMSysfsReader {
         let address = uevent["PCI_SLOT_NAME"].flatMap(PCIAddress.normalise)
         if let total = root.int64(dir + "/mem_info_vram_total") {
             let used = root.int64(dir + "/mem_info_vram_used")
-            return GPUDriverReading(
+            var reading = GPUDriverReading(
                 pciAddress: address,
                 vendorId: ids.first,
                 deviceId: ids.count == 2 ? ids[1] : nil,
@@ -41,6 +53,8 @@ public enum DRMSysfsReader {
                 source: "amdgpu_sysfs",
                 driver: driver ?? "amdgpu"
             )
+            reading.powerLimitW = powerCap(device: dir, root: root)
+            return reading
         }
         let tiles = root.list(dir)?.filter { $0.hasPrefix("tile") } ?? []
         let xeBytes = tiles.compactMap { root.int64(dir + "/" + $0 + "/physical_vram_size_bytes") }

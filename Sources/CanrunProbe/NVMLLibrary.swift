@@ -41,6 +41,7 @@ public enum NVMLLibrary {
         private let pci: RawFn?
         private let busWidth: UIntFn?
         private let maxClock: ClockFn?
+        private let powerLimit: UIntFn?
         /// NVML calls from one thread at a time.
         private let lock = NSLock()
 
@@ -77,7 +78,8 @@ public enum NVMLLibrary {
                     pci: symbol("nvmlDeviceGetPciInfo_v3", RawFn.self) ?? symbol("nvmlDeviceGetPciInfo_v2", RawFn.self)
                         ?? symbol("nvmlDeviceGetPciInfo", RawFn.self),
                     busWidth: symbol("nvmlDeviceGetMemoryBusWidth", UIntFn.self),
-                    maxClock: symbol("nvmlDeviceGetMaxClockInfo", ClockFn.self)
+                    maxClock: symbol("nvmlDeviceGetMaxClockInfo", ClockFn.self),
+                    powerLimit: symbol("nvmlDeviceGetEnforcedPowerLimit", UIntFn.self)
                 )
             )
         }
@@ -91,7 +93,8 @@ public enum NVMLLibrary {
             memory: RawFn?,
             pci: RawFn?,
             busWidth: UIntFn?,
-            maxClock: ClockFn?
+            maxClock: ClockFn?,
+            powerLimit: UIntFn?
         ) {
             self.handle = handle
             self.shutdown = shutdown
@@ -102,6 +105,7 @@ public enum NVMLLibrary {
             self.pci = pci
             self.busWidth = busWidth
             self.maxClock = maxClock
+            self.powerLimit = powerLimit
         }
 
         deinit {
@@ -152,6 +156,13 @@ public enum NVMLLibrary {
                     var mhz: UInt32 = 0
                     // NVML_CLOCK_MEM = 2
                     if let maxClock, maxClock(device, 2, &mhz) == 0, mhz > 0 { reading.maxMemoryClockMhz = Int(mhz) }
+                    // Milliwatts; an administrator may have set it below the board's rating.
+                    var milliwatts: UInt32 = 0
+                    if let powerLimit, powerLimit(device, &milliwatts) == 0,
+                        PhysicalBounds.boardPowerW.contains(Double(milliwatts) / 1000)
+                    {
+                        reading.powerLimitW = Double(milliwatts) / 1000
+                    }
                 }
                 readings.append(reading)
             }

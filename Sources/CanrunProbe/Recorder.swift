@@ -88,6 +88,12 @@ public enum Recorder {
                     try text("sys/class/drm/\(card)/device/\(tile)/physical_vram_size_bytes", value)
                 }
             }
+            // amdgpu's power cap (DRMSysfsReader.powerCap).
+            for hwmon in (root.list(device + "/hwmon") ?? []) where hwmon.hasPrefix("hwmon") {
+                if let value = root.attribute(device + "/hwmon/" + hwmon + "/power1_cap") {
+                    try text("sys/class/drm/\(card)/device/hwmon/\(hwmon)/power1_cap", value)
+                }
+            }
         }
         if !capture.nvml.isEmpty {
             try put("nvml.json", Array(try ProfileJSON.encoder().encode(capture.nvml)))

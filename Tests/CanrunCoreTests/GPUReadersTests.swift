@@ -24,6 +24,19 @@ struct GPUReadersTests {
         #expect(result.gpus.first?.memoryBytes == Int64(25_769_803_776))
     }
 
+    /// The power limit in force, from each schema's element (`power_readings/enforced_power_limit`
+    /// up to v11, `gpu_power_readings/current_power_limit` from v12): this RTX 3090 is capped at
+    /// 200 W of its default 350 W, this A100 SXM4 is the 500 W board.
+    @Test(arguments: [
+        ("rtx-3090-v12", 200.0), ("a100-sxm4-v12", 500), ("tesla-t4", 70), ("gtx-1660-ti", 130),
+        ("quadro-p2000-v12", 75), ("rtx-4000-sff-ada-v13", 70), ("dual_a5000-v13", 230),
+    ])
+    func nvidiaSmiReadsThePowerLimitInForce(_ fixture: String, _ watts: Double) throws {
+        let result = try NvidiaSmiXMLReader.read(try CoreFixtures.data("gpu/nvidia-smi-q-x.\(fixture).xml"))
+        #expect(!result.gpus.isEmpty)
+        for gpu in result.gpus { #expect(gpu.powerLimitW == watts) }
+    }
+
     @Test func nvidiaSmiRejectsOtherXML() {
         #expect(throws: (any Error).self) { try NvidiaSmiXMLReader.read(Data("<topology/>".utf8)) }
     }

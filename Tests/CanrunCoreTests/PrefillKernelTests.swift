@@ -242,3 +242,64 @@ struct PrefillTermsTests {
         #expect(entries.filter { $0.peaks?.boardPowerW == nil }.map(\.name) == ["Radeon PRO W7900 Dual Slot"])
     }
 }
+
+/// The power the driver enforces replaces the table's rating: an RTX 3090 an administrator
+/// capped at 200 W (nvidia-smi's recording) holds 200 ÷ (6.081 W per TFLOP × 35.6 TFLOP/s) of
+/// its clock under matrix work in the shipped tables, where the rated 350 W would hold all of it.
+struct DriverPowerLimitTests {
+    @Test func theEnforcedLimitBoundsThePrompt() throws {
+        let result = try NvidiaSmiXMLReader.read(try CoreFixtures.data("gpu/nvidia-smi-q-x.rtx-3090-v12.xml"))
+        var readings = result.gpus
+        readings[0].vendorId = 0x10de
+        readings[0].deviceId = 0x2204
+        let capped = ProfileAssembler.assemble(ProbeReadings(driverReadings: readings), gpuTable: CoreFixtures.gpuTable)
+        let peaks = try #require(capped.gpus?.first?.peaks)
+        #expect(peaks.boardPowerW == 200)
+        #expect(peaks.boardPowerSource == "nvidia-smi")
+        readings[0].powerLimitW = nil
+        let rated = ProfileAssembler.assemble(ProbeReadings(driverReadings: readings), gpuTable: CoreFixtures.gpuTable)
+        #expect(rated.gpus?.first?.peaks?.boardPowerW == 350)
+        #expect(rated.gpus?.first?.peaks?.boardPowerSource == "table")
+        let model = FitEngineTests.efficiency.prefill
+        let watts = try #require(model.sustainedWattsPerFP32Teraflop["Ampere"])
+        let clock = model.clockFraction(peaks: peaks, architecture: "Ampere")
+        #expect(abs(clock - min(1, 200 / (watts * 35.6))) < 1e-9)
+        #expect(clock < 1)
+        #expect(model.clockFraction(peaks: rated.gpus?.first?.peaks, architecture: "Ampere") == 1)
+    }
+}
+
+/// `fit` says how its prompt speed was derived: the kernel and its unit's peak with η, the
+/// shader term, flash attention's η, and a board below its sustained power with that power and
+/// where it comes from (an RTX 6000 Ada's table figures: 728.5 INT8 TOPS, 91.1 FP32 TFLOP/s;
+/// here an administrator's 200 W cap as NVML reports it).
+struct PrefillBasisTests {
+    @Test func thePromptBasisNamesEveryTerm() throws {
+        var card = FitEngineTests.rtx4090()
+        card.name = "RTX 6000 Ada Generation"
+        card.architecture = "Ada Lovelace"
+        card.peaks = GPUPeaks(
+            fp16Acc16FlopsPerS: 364.2e12,
+            fp16Acc32FlopsPerS: 364.2e12,
+            int8OpsPerS: 728.5e12,
+            fp32FlopsPerS: 91.1e12,
+            boardPowerW: 200
+        )
+        card.peaks?.boardPowerSource = "nvml"
+        let machine = FitEngineTests.machine(ramGiB: 64, readGBs: 60, gpus: [card])
+        let m = try FitEngineTests.model("llama-3.1-8b")
+        let report = try FitEngineTests.engine.fit(.init(model: m, quant: "Q4_K_M", context: 4096), machine: machine)
+        let share = try #require(report.basis.prefill?.first)
+        let model = FitEngineTests.efficiency.prefill
+        #expect(share.kernel == "mmq")
+        #expect(share.peakFlopsPerS == 728.5e12)
+        #expect(share.efficiency == model.kernels["cuda.mmq"])
+        #expect(share.weightsPerShaderFlop == model.weightsPerShaderFlop["cuda.mmq"])
+        #expect(share.flashAttentionEfficiency == model.attentionEta["cuda"])
+        let watts = try #require(model.sustainedWattsPerFP32Teraflop["Ada Lovelace"])
+        #expect(abs(share.clockFraction - 200 / (watts * 91.1)) < 1e-9)
+        let text = FitText.render(report)
+        #expect(text.contains("prefill basis: gpu0 mmq at 728.5 T/s × η "))
+        #expect(text.contains(String(format: "clock %.2f of boost (200 W, nvml)", share.clockFraction)))
+    }
+}

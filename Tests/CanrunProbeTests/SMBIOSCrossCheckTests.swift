@@ -137,6 +137,20 @@ struct DRMSysfsReaderTests {
         #expect(reading.memoryFreeBytes == Int64(25_000_000_000))
         #expect(reading.gttBytes == Int64(33_554_432_000))
         #expect(reading.vendorId == 0x1002)
+        #expect(reading.powerLimitW == nil)
+    }
+
+    /// amdgpu's `hwmon/hwmon*/power1_cap` is the power the board may draw now, in microwatts: a
+    /// 7900 XTX capped at 300 W of its 355; a cap no board has is none.
+    @Test(arguments: [("300000000\n", 300.0 as Double?), ("0\n", nil), ("99000000000000\n", nil)])
+    func amdgpuReportsItsPowerCap(_ microwatts: String, _ watts: Double?) throws {
+        let root = try write([
+            "/sys/class/drm/card0/device/uevent": "DRIVER=amdgpu\nPCI_ID=1002:744C\nPCI_SLOT_NAME=0000:0a:00.0\n",
+            "/sys/class/drm/card0/device/mem_info_vram_total": "25753026560\n",
+            "/sys/class/drm/card0/device/hwmon/hwmon3/power1_cap": microwatts,
+        ])
+        defer { FixtureFiles.remove(root) }
+        #expect(try #require(DRMSysfsReader.read(root: HostRoot(root)).first).powerLimitW == watts)
     }
 }
 

@@ -114,8 +114,12 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var flashAttentionEfficiency: Double?
         /// Weights the kernel unpacks per FP32 FLOP of the shader cores; nil: no such term.
         public var weightsPerShaderFlop: Double?
-        /// The share of the boost clock the board's rated power holds under matrix work.
+        /// The share of the boost clock the board's power holds under matrix work, and that power,
+        /// W, from `table` (the rated power) or the driver's enforced limit (`nvml`, `nvidia-smi`,
+        /// `amdgpu_sysfs`).
         public var clockFraction: Double
+        public var boardPowerW: Double?
+        public var boardPowerSource: String?
 
         init(_ share: PrefillCost.Share) {
             device = share.device
@@ -126,6 +130,8 @@ public struct FitReport: Codable, Sendable, Equatable {
             flashAttentionEfficiency = share.attentionEfficiency
             weightsPerShaderFlop = share.weightsPerShaderFlop
             clockFraction = share.clockFraction
+            boardPowerW = share.boardPowerW
+            boardPowerSource = share.boardPowerSource
         }
     }
 }

@@ -71,7 +71,10 @@ public enum FitText {
             line += String(format: ", flash attention at η %.2f of FP16", attention)
         }
         if share.clockFraction < 1 {
-            line += String(format: ", clock %.2f of boost (board power)", share.clockFraction)
+            line += String(format: ", clock %.2f of boost", share.clockFraction)
+            if let watts = share.boardPowerW {
+                line += " (\(ProfileText.decimal(watts, places: 0)) W, \(share.boardPowerSource ?? "table"))"
+            }
         }
         return line
     }

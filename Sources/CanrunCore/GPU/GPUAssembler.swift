@@ -180,6 +180,10 @@ struct GPUAssembler {
         }
         gpu.fp16FlopsPerS = entry?.fp16FlopsPerS
         gpu.peaks = entry?.peaks
+        if let limit = reading?.powerLimitW, gpu.peaks != nil {
+            gpu.peaks?.boardPowerW = limit
+            gpu.peaks?.boardPowerSource = reading?.source
+        }
         gpu.architecture = entry?.architecture ?? reading?.architecture
         if gpu.pcieLink == nil, !gpu.unifiedMemory { gpu.pcieLink = entry?.pcieLink }
     }

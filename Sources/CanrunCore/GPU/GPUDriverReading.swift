@@ -18,6 +18,10 @@ public struct GPUDriverReading: Codable, Sendable, Equatable {
     public var architecture: String?
     /// The PCIe link to the host (`nvidia-smi`'s maximum generation and width, a DRM card's sysfs).
     public var pcieLink: PCIeLink?
+    /// The power the driver lets the board draw now, W (NVML's enforced limit, `nvidia-smi`'s
+    /// `enforced_power_limit`, amdgpu's `hwmon/power1_cap`): an administrator's cap below the
+    /// rated power lowers the clock matrix work holds (`PrefillSpeedModel.clockFraction`).
+    public var powerLimitW: Double? = nil
     /// `nvml`, `amdgpu_sysfs`, `xe_sysfs`, `nvidia-smi`, `rocm-smi`.
     public var source: String
     public var driver: String?

@@ -16,6 +16,9 @@ public struct GPUPeaks: Codable, Sendable, Equatable {
     /// power, TGP, or a module's TDP). Matrix units at the boost clock can need more, and then
     /// the clock drops (`PrefillSpeedModel.clockFraction`).
     public var boardPowerW: Double?
+    /// `table` (the rated power) or the driver reading that set `boardPowerW` (`nvml`,
+    /// `nvidia-smi`, `amdgpu_sysfs`: the enforced limit); nil when unknown.
+    public var boardPowerSource: String? = nil
     /// Where the figures come from (the table's `peaks_source`).
     public var source: String?
 

@@ -91,6 +91,7 @@ public struct GPUTable: Sendable, Equatable {
                     boardPowerW: try number(.boardPowerW),
                     source: try c.decodeIfPresent(String.self, forKey: .peaksSource)
                 ).nonEmpty
+            if peaks?.boardPowerW != nil { peaks?.boardPowerSource = "table" }
             unifiedMemory = try c.decodeIfPresent(Bool.self, forKey: .unifiedMemory)
             pcieGeneration = try c.decodeIfPresent(Int.self, forKey: .pcieGeneration)
             pcieLanes = try c.decodeIfPresent(Int.self, forKey: .pcieLanes)

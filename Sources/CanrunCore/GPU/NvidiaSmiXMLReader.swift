@@ -103,6 +103,12 @@ public enum NvidiaSmiXMLReader {
                 if let generation = maxLinkGeneration, let width = Int(value.dropLast(value.hasSuffix("x") ? 1 : 0)) {
                     current?.pcieLink = PCIeLink(generation: generation, width: width, source: "nvidia-smi")
                 }
+            case "power_readings/enforced_power_limit", "gpu_power_readings/current_power_limit":
+                // `200.00 W`: the limit in force (schema v11 and earlier `power_readings/
+                // enforced_power_limit`, v12 on `gpu_power_readings/current_power_limit`); `N/A`
+                // where the board reports none.
+                let watts = watts(value)
+                current?.powerLimitW = watts
             case "fb_memory_usage/total":
                 // Read first: `mebibytes` reads `current`, which the assignment holds for writing.
                 let bytes = mebibytes(value, "memory")
@@ -120,6 +126,21 @@ public enum NvidiaSmiXMLReader {
             }
             path.removeLast()
             text = ""
+        }
+
+        /// `450.00 W`; nil for `N/A`, and for a power no board has (said in `problems`).
+        private func watts(_ value: String) -> Double? {
+            guard value.hasSuffix(" W"), let watts = Double(value.dropLast(2)) else { return nil }
+            guard PhysicalBounds.boardPowerW.contains(watts) else {
+                problems.append(
+                    PhysicalBounds.boardPowerW.problem(
+                        value,
+                        from: "nvidia-smi GPU \(current?.pciAddress ?? "?") power limit"
+                    )
+                )
+                return nil
+            }
+            return watts
         }
 
         /// `81920 MiB`; a count no GPU has is unknown, with a problem.

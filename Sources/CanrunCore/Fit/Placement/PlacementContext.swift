@@ -148,6 +148,8 @@ struct PlacementContext {
                 weightsPerShaderFlop: kernel == .blasF16 && ["F16", "BF16", "F32"].contains(quantFamily)
                     ? nil : model.weightsPerShaderFlop["\(gpu.backend).\(kernel.rawValue)"],
                 clockFraction: model.clockFraction(peaks: gpu.peaks, architecture: gpu.architecture),
+                boardPowerW: gpu.peaks?.boardPowerW,
+                boardPowerSource: gpu.peaks?.boardPowerSource,
                 convertsWeights: kernel == .blasF16 && !["F16", "BF16", "F32"].contains(quantFamily)
             )
         }

@@ -25,8 +25,11 @@ package struct PrefillCost: Sendable, Equatable {
         /// (`PrefillSpeedModel.weightsPerShaderFlop`); nil: none.
         package var shaderFlopsPerS: Double? = nil
         package var weightsPerShaderFlop: Double? = nil
-        /// The share of the boost clock the board's power holds (`PrefillSpeedModel.clockFraction`).
+        /// The share of the boost clock the board's power holds (`PrefillSpeedModel.clockFraction`),
+        /// and that power with where it comes from (`table`, or the driver's enforced limit).
         package var clockFraction: Double = 1
+        package var boardPowerW: Double? = nil
+        package var boardPowerSource: String? = nil
         /// Whether the kernel multiplies weights a conversion kernel wrote out as F16 first
         /// (cuBLAS/hipBLAS on quantized weights), each micro-batch
         /// (`PrefillSpeedModel.conversionBytesPerToken`).
