@@ -114,8 +114,12 @@ public struct CalibrationCheck: Sendable {
             // A prompt of another length or after a filled context, as `fit`'s speed-at-depth
             // table computes it.
             figure =
-                (try? engine.prefillCost(request, machine: machine, promptTokens: run.promptTokens, depth: run.depth))?
-                .flatMap { $0.tokensPerSecond(model: engine.efficiency.prefill, promptTokens: run.promptTokens) }
+                (try? engine.promptTokensPerSecond(
+                    request,
+                    machine: machine,
+                    promptTokens: run.promptTokens,
+                    depth: run.depth
+                )) ?? nil
         }
         guard let figure, figure > 0 else { throw Skip("canrun gives no speed (\(report.reasons.last ?? ""))") }
         return (figure, report, machine)

@@ -8,7 +8,9 @@ import CanrunCore
 /// leave-one-source-out.
 ///
 /// A run counts when canrun places its prompt on GPUs of one backend running one kernel, with
-/// no weights copied from RAM: then seconds per token = Σ share × FLOPs ÷ peak ÷ η.
+/// no weights copied from RAM: then seconds per token are `PrefillCost.Share.seconds` summed over
+/// the GPUs, linear in 1/η, 1/η_attention and 1/κ at a given expert term and clock, which is what
+/// the least squares solves (`PrefillFitTests` checks that the two agree).
 public struct PrefillFit: Sendable {
     public struct Observation: Sendable {
         public var run: CalibrationRun
@@ -24,13 +26,12 @@ public struct PrefillFit: Sendable {
         var attentionSecondsPerFlop: Double?
         /// Σ share ÷ FP32 peak: the shader cores' seconds per FLOP; nil when unknown.
         var shaderSecondsPerFlop: Double?
-        /// Whether the kernel multiplies weights a conversion kernel unpacked first, once per
-        /// micro-batch (BLAS on quantized weights), rather than in its own tiles (MMQ), or not at
-        /// all (BLAS on F16): then the shader term has no work.
-        var converts: Bool
+        /// How the kernel unpacks the weights (`PrefillKernel.unpacking`); nil: it does not (float
+        /// weights), and the shader term has no work.
+        var unpacking: PrefillKernel.Unpacking?
         /// Seconds per token that attention's scores take in memory without flash attention, and
-        /// converting quantized weights for BLAS (`PrefillSpeedModel.attentionBytesPerToken`,
-        /// `conversionBytesPerToken`, at the decode η): known, not fitted.
+        /// BLAS's conversion of quantized weights (`PrefillWork.attentionBytes`, `convertedBytes`,
+        /// at the decode η): known, not fitted.
         var memorySeconds: Double
         /// The GPUs' architecture and board watts per FP32 TFLOP/s, for the power term; nil
         /// where the board power or FP32 rate is unknown.
@@ -43,23 +44,25 @@ public struct PrefillFit: Sendable {
         /// attention on its own unit (0 where attention runs on the kernel: then it is in the
         /// first figure).
         func peakSeconds(half: Double?, ownAttention: Bool) -> (weights: Double, attention: Double) {
-            let attention = terms.attentionFlopsPerToken
-            let all = terms.effectiveFlops(half: half)
-            guard ownAttention, let perFlop = attentionSecondsPerFlop else { return (secondsPerFlop * all, 0) }
-            return (secondsPerFlop * (all - attention), perFlop * attention)
+            let work = terms.work(half: half)
+            let attention = min(work.attentionFlops, work.gpuFlops)
+            guard ownAttention, let perFlop = attentionSecondsPerFlop else {
+                return (secondsPerFlop * work.gpuFlops, 0)
+            }
+            return (secondsPerFlop * (work.gpuFlops - attention), perFlop * attention)
         }
 
-        /// Seconds per token at one weight per shader FLOP: the weights' dequantisation and
-        /// scaling on the shader cores (experts weighed as their matrix work is), in the kernel's
-        /// tiles, or once per micro-batch by a conversion kernel (`PrefillCost.Share.shaderSeconds`).
+        /// Seconds per token at one weight per shader FLOP: the weights unpacked on the shader
+        /// cores, in the kernel's tiles (experts weighed as their matrix work is) or once per
+        /// micro-batch by a conversion kernel (`PrefillCost.Share.seconds`).
         func shaderSeconds(half: Double?) -> Double {
-            guard unpacks else { return 0 }
-            let weights = (terms.effectiveFlops(half: half) - terms.attentionFlopsPerToken) / 2
-            return weights * (shaderSecondsPerFlop ?? 0) / (converts ? terms.batch.dense : 1)
+            guard let unpacking else { return 0 }
+            let work = terms.work(half: half)
+            let weights =
+                unpacking == .inTiles
+                ? (work.gpuFlops - min(work.attentionFlops, work.gpuFlops)) / 2 : work.convertedWeights
+            return weights * (shaderSecondsPerFlop ?? 0)
         }
-
-        /// Whether the kernel unpacks quantized weights on the shader cores at all.
-        var unpacks: Bool { converts || !key.hasSuffix("." + PrefillKernel.blasF16.rawValue) }
 
         /// The clock share the board's power holds with `sustained` watts per FP32 TFLOP/s for
         /// its architecture (`PrefillSpeedModel.clockFraction`).
@@ -137,10 +140,11 @@ public struct PrefillFit: Sendable {
                     secondsPerFlop: sum { share, _ in share.peakFlopsPerS }!,
                     attentionSecondsPerFlop: sum { share, _ in share.attentionPeakFlopsPerS },
                     shaderSecondsPerFlop: sum { _, gpu in gpu?.peaks?.fp32FlopsPerS },
-                    converts: first.convertsWeights,
+                    unpacking: first.unpacking,
                     memorySeconds: shares.reduce(0.0) { sum, share in
                         let bytes =
-                            terms.attentionBytesPerToken + (share.convertsWeights ? terms.conversionBytesPerToken : 0)
+                            terms.plain.attentionBytes
+                            + (share.unpacking == .perMicroBatch ? terms.plain.convertedBytes : 0)
                         let stream = share.streamBytesPerS ?? 0
                         return sum + (stream > 0 ? share.fraction * bytes / stream : 0)
                     },
@@ -181,7 +185,10 @@ public struct PrefillFit: Sendable {
     /// `backend.kernel`, per backend's flash attention and per kernel's shader work by least
     /// squares on relative errors (each kept non-negative; a backend whose attention comes out
     /// free runs attention at its kernels' η instead).
-    public static func fit(_ observations: [Observation]) -> Parameters {
+    public static func fit(_ all: [Observation]) -> Parameters {
+        // A run whose known memory terms alone exceed its measured time says nothing about the
+        // compute terms (and its target, 1 − memory ÷ measured, would pull them below zero).
+        let observations = all.filter { $0.memorySeconds < $0.measuredSeconds }
         var best: (error: Double, parameters: Parameters)?
         for half in halfBatchCandidates {
             if let solved = solve(observations, half: half, sustained: [:]), best == nil || solved.error < best!.error {
@@ -237,7 +244,7 @@ public struct PrefillFit: Sendable {
         let shaded = Set(
             kernels.filter { key in
                 Set(
-                    observations.filter { $0.key == key && $0.unpacks && $0.shaderSecondsPerFlop != nil }.map(
+                    observations.filter { $0.key == key && $0.unpacking != nil && $0.shaderSecondsPerFlop != nil }.map(
                         \.run.sourceID
                     )
                 ).count >= 3

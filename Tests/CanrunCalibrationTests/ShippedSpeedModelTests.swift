@@ -91,6 +91,27 @@ struct ShippedSpeedModelTests {
         }
     }
 
+    /// The least squares solves the model the engine answers with: at the shipped tables, the
+    /// fit's prediction of every prompt run it fits on is canrun's own answer for that run.
+    @Test func theFitPredictsAsTheEngineAnswers() throws {
+        let w = Self.world
+        let fit = PrefillFit(w.runs, engine: w.engine, machines: w.machines, models: w.models)
+        let shipped = w.efficiency.prefill
+        let parameters = PrefillFit.Parameters(
+            eta: shipped.kernels.mapValues { (eta: $0, runs: 0, sources: 0) },
+            attentionEta: shipped.attentionEta,
+            weightsPerShaderFlop: shipped.weightsPerShaderFlop,
+            sustainedWattsPerFP32Teraflop: shipped.sustainedWattsPerFP32Teraflop,
+            expertHalfBatchTokens: shipped.expertHalfBatchTokens
+        )
+        #expect(fit.observations.count > 300)
+        for o in fit.observations {
+            let engine = try #require(o.terms.tokensPerSecond(model: shipped, promptTokens: o.run.promptTokens))
+            let fitted = try #require(parameters.predict(o))
+            #expect(abs(fitted / engine - 1) < 1e-9, "\(o.run.label): fit \(fitted), engine \(engine)")
+        }
+    }
+
     /// Published runs, two or three per GPU class, each answered within 25 % (the run's row in
     /// Benchmarks/calibration/runs names its source).
     @Test(arguments: [

@@ -164,27 +164,77 @@ struct ExpertBatchTests {
 /// The prompt terms beyond the matrix units' peak, each from what a kernel does
 /// (PrefillSpeedModel, PrefillCost.Share): worked by hand on round numbers.
 struct PrefillTermsTests {
+    /// A token's work with `flops` FLOPs, `attention` of them attention's.
+    static func work(
+        _ flops: Double,
+        attention: Double = 0,
+        attentionBytes: Double = 0,
+        converted: Double = 0,
+        convertedBytes: Double = 0
+    ) -> PrefillWork {
+        PrefillWork(
+            cpuFlops: flops,
+            gpuFlops: flops,
+            attentionFlops: attention,
+            attentionBytes: attentionBytes,
+            convertedWeights: converted,
+            convertedBytes: convertedBytes
+        )
+    }
+
     /// 1 GFLOP per token on a 100 TFLOP/s unit at η 0.5 takes 20 µs; MMQ's unpacking of the
-    /// 0.5 G weights on a 10 TFLOP/s shader at 2 weights per FLOP adds 25 µs; 0.2 of the clock
-    /// lost to the power limit stretches both by 1 ÷ 0.8; 40 MB of attention scores through
-    /// memory at 1 TB/s add 40 µs, which no clock changes.
+    /// 0.5 G weights in its tiles on a 10 TFLOP/s shader at 2 weights per FLOP adds 25 µs; 0.2
+    /// of the clock lost to the power limit stretches both by 1 ÷ 0.8; 40 MB of attention scores
+    /// through memory at 1 TB/s add 40 µs, which no clock changes.
     @Test func shaderPowerAndMemoryTermsAdd() throws {
         var share = PrefillCost.Share(device: .gpu(0), fraction: 1, peakFlopsPerS: 100e12, efficiency: 0.5)
-        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0)) - 20e-6) < 1e-12)
+        #expect(abs(try #require(share.seconds(Self.work(1e9))) - 20e-6) < 1e-12)
         share.shaderFlopsPerS = 10e12
         share.weightsPerShaderFlop = 2
-        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0)) - 45e-6) < 1e-12)
+        // Float weights: nothing to unpack.
+        #expect(abs(try #require(share.seconds(Self.work(1e9))) - 20e-6) < 1e-12)
+        share.unpacking = .inTiles
+        #expect(abs(try #require(share.seconds(Self.work(1e9))) - 45e-6) < 1e-12)
         share.clockFraction = 0.8
-        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0)) - 45e-6 / 0.8) < 1e-12)
+        #expect(abs(try #require(share.seconds(Self.work(1e9))) - 45e-6 / 0.8) < 1e-12)
         share.streamBytesPerS = 1e12
-        let withMemory = try #require(share.seconds(flops: 1e9, attention: 0, attentionBytes: 40e6))
+        let withMemory = try #require(share.seconds(Self.work(1e9, attentionBytes: 40e6)))
         #expect(abs(withMemory - (45e-6 / 0.8 + 40e-6)) < 1e-12)
         // Attention's 0.2 GFLOP on its own unit (50 TFLOP/s at η 0.25: 16 µs) instead of the
         // kernel's (0.2 GFLOP at 50 TFLOP/s: 4 µs, and no shader work: 5 µs less).
         share = PrefillCost.Share(device: .gpu(0), fraction: 1, peakFlopsPerS: 100e12, efficiency: 0.5)
         share.attentionPeakFlopsPerS = 50e12
         share.attentionEfficiency = 0.25
-        #expect(abs(try #require(share.seconds(flops: 1e9, attention: 0.2e9)) - (16e-6 + 16e-6)) < 1e-12)
+        #expect(abs(try #require(share.seconds(Self.work(1e9, attention: 0.2e9))) - (16e-6 + 16e-6)) < 1e-12)
+    }
+
+    /// BLAS on quantized weights unpacks them once per micro-batch: 10 M weights converted per
+    /// token on a 10 TFLOP/s shader at 0.02 weights per FLOP add 50 µs, and their 26 MB (read
+    /// at 0.6 bytes, written at 2) at 1 TB/s 26 µs; the tiles' figure plays no part.
+    @Test func aConversionKernelWorksOncePerMicroBatch() throws {
+        var share = PrefillCost.Share(device: .gpu(0), fraction: 1, peakFlopsPerS: 100e12, efficiency: 0.5)
+        share.shaderFlopsPerS = 10e12
+        share.weightsPerShaderFlop = 0.02
+        share.streamBytesPerS = 1e12
+        share.unpacking = .perMicroBatch
+        let work = Self.work(1e9, converted: 10e6, convertedBytes: 26e6)
+        #expect(abs(try #require(share.seconds(work)) - (20e-6 + 50e-6 + 26e-6)) < 1e-12)
+        #expect(PrefillKernel.blasF16.unpacking(family: "Q4_K") == .perMicroBatch)
+        #expect(PrefillKernel.mmq.unpacking(family: "Q4_K") == .inTiles)
+        #expect(PrefillKernel.coopmat.unpacking(family: "F16") == nil)
+        #expect(PrefillKernel.blasF16.unpacking(family: "BF16") == nil)
+    }
+
+    /// A micro-batch of 512 tokens converts every dense weight once and reaches every one of
+    /// Qwen3-30B-A3B's 128 experts with 32 tokens each: 1 G dense and 2 G expert weights a token
+    /// multiplies convert as 1 G ÷ 512 + 2 G ÷ 32.
+    @Test func expertsConvertOncePerMicroBatchThatReachesThem() {
+        let weights = PrefillSpeedModel.convertedWeightsPerToken(
+            denseWeights: 1e9,
+            expertWeights: 2e9,
+            batch: (dense: 512, perExpert: 32)
+        )
+        #expect(abs(weights - (1e9 / 512 + 2e9 / 32)) < 1e-3)
     }
 
     /// Without flash attention the KQ scores (F32) are written, softmaxed in place and read for
@@ -299,7 +349,7 @@ struct PrefillBasisTests {
         let watts = try #require(model.sustainedWattsPerFP32Teraflop["Ada Lovelace"])
         #expect(abs(share.clockFraction - 200 / (watts * 91.1)) < 1e-9)
         let text = FitText.render(report)
-        #expect(text.contains("prefill basis: gpu0 mmq at 728.5 T/s × η "))
+        #expect(text.contains("prefill basis: gpu0 mmq at 728.5 TOPS × η "))
         #expect(text.contains(String(format: "clock %.2f of boost (200 W, nvml)", share.clockFraction)))
     }
 }

@@ -73,6 +73,11 @@ public struct EfficiencyTable: Sendable, Equatable {
                             "efficiency.toml: prefill.\(name).\(key) must be a positive number"
                         )
                     }
+                    if name == "flash_attention_eta", GPUBackend(rawValue: key) == nil {
+                        throw QuantTable.LoadError.invalid(
+                            "efficiency.toml: prefill.flash_attention_eta.\(key) is not a GPU backend (cuda, rocm, vulkan, metal)"
+                        )
+                    }
                     if name == "flash_attention_eta" { prefillAttention[key] = d } else { sustainedWatts[key] = d }
                 }
             }

@@ -78,7 +78,7 @@ public struct FitEngine: Sendable {
     }
 
     public let quants: QuantTable
-    package let efficiency: EfficiencyTable
+    let efficiency: EfficiencyTable
     /// The median of the fitted CPU weights per cycle, for families without a measurement.
     let cpuWeightsPerCycleMedian: Double?
 
@@ -242,62 +242,58 @@ public struct FitEngine: Sendable {
         return Int64(Double(parts.activeWeights) * Double(parts.expertActiveBytes) / Double(parts.activeBytes))
     }
 
-    /// Prompt tokens per second in `best` for `promptTokens` after `depth`: a token's FLOPs on
-    /// the CPU, and on the GPUs with the MoE experts' small batches weighed
-    /// (`PrefillSpeedModel.effectiveFlopsPerToken`).
+    /// Prompt tokens per second in `best` for `promptTokens` after `depth`
+    /// (`prefillTerms`); nil when `best` has no prompt cost.
     private func promptSpeed(_ best: PlacementCandidate, parts: Parts, promptTokens: Int, depth: Int) -> Double? {
-        let plain = PrefillSpeedModel.flopsPerToken(
-            model: parts.model,
+        guard let cost = best.prefill else { return nil }
+        return prefillTerms(cost, parts: parts, promptTokens: promptTokens, depth: depth)
+            .tokensPerSecond(model: efficiency.prefill, promptTokens: promptTokens)
+    }
+
+    /// What a token of a `promptTokens` prompt after `depth` tokens asks of the devices of
+    /// `cost`: its FLOPs (routed experts apart, for the expert term), attention's FLOPs and the
+    /// bytes its scores move without flash attention, and the weights (and bytes) BLAS's
+    /// conversion unpacks.
+    private func prefillTerms(_ cost: PrefillCost, parts: Parts, promptTokens: Int, depth: Int) -> PrefillTerms {
+        let m = parts.model
+        let flops = PrefillSpeedModel.flopsPerToken(
+            model: m,
             multipliedWeights: parts.activeWeights,
             promptTokens: promptTokens,
             depth: depth
         )
-        let gpu = efficiency.prefill.effectiveFlopsPerToken(
-            model: parts.model,
-            multipliedWeights: parts.activeWeights,
-            expertWeights: expertWeights(parts),
-            promptTokens: promptTokens,
-            depth: depth,
-            ubatch: parts.ubatch
+        let batch = PrefillSpeedModel.batch(model: m, promptTokens: promptTokens, ubatch: parts.ubatch)
+        let experts = Double(expertWeights(parts))
+        let converted = PrefillSpeedModel.convertedWeightsPerToken(
+            denseWeights: Double(parts.activeWeights) - experts,
+            expertWeights: experts,
+            batch: batch
         )
-        return best.prefill?.tokensPerSecond(
-            flopsPerToken: plain,
-            gpuFlopsPerToken: gpu,
-            attentionFlopsPerToken: PrefillSpeedModel.attentionFlopsPerToken(
-                model: parts.model,
+        let bytesPerWeight = parts.activeWeights > 0 ? Double(parts.activeBytes) / Double(parts.activeWeights) : 0
+        let plain = PrefillWork(
+            cpuFlops: flops,
+            gpuFlops: flops,
+            attentionFlops: PrefillSpeedModel.attentionFlopsPerToken(
+                model: m,
                 promptTokens: promptTokens,
                 depth: depth
             ),
-            attentionBytesPerToken: PrefillSpeedModel.attentionBytesPerToken(
-                model: parts.model,
+            attentionBytes: PrefillSpeedModel.attentionBytesPerToken(
+                model: m,
                 promptTokens: promptTokens,
                 depth: depth,
                 ubatch: parts.ubatch,
                 flash: parts.flashAttention
             ),
-            conversionBytesPerToken: conversionBytes(parts, promptTokens: promptTokens),
-            batchTokens: PrefillSpeedModel.batch(model: parts.model, promptTokens: promptTokens, ubatch: parts.ubatch)
-                .dense,
-            promptTokens: promptTokens
+            // Read at the weights' own width, written as F16 (the GEMM's reading is in its η).
+            convertedWeights: converted,
+            convertedBytes: converted * (bytesPerWeight + 2)
         )
-    }
-
-    /// The bytes a prompt token moves converting the weights to F16 for BLAS (counted where a
-    /// share's kernel converts them).
-    private func conversionBytes(_ parts: Parts, promptTokens: Int) -> Double {
-        guard parts.activeWeights > 0 else { return 0 }
-        return PrefillSpeedModel.conversionBytesPerToken(
-            multipliedWeights: parts.activeWeights,
-            bytesPerWeight: Double(parts.activeBytes) / Double(parts.activeWeights),
-            promptTokens: promptTokens,
-            ubatch: parts.ubatch
-        )
+        return PrefillTerms(cost: cost, plain: plain, expertFlopsPerToken: 2 * experts, batch: batch)
     }
 
     /// What the speed calibration fits prefill on, for a `promptTokens` prompt after `depth`
-    /// tokens in the placement `fit` chooses: the placement's prompt cost, a token's FLOPs
-    /// (`PrefillSpeedModel.flopsPerToken`, no expert term), and its routed-expert FLOPs with the
-    /// tokens a micro-batch gives the whole model and each expert. Nil when nothing fits.
+    /// tokens in the placement `fit` chooses (`prefillTerms`). Nil when nothing fits.
     package func prefillCost(
         _ request: Request,
         machine: MachineProfile,
@@ -308,32 +304,20 @@ public struct FitEngine: Sendable {
         let devices = Devices(machine, gpuBackend: request.gpuBackend, threads: request.threads)
         let (_, parts, _, best) = try placed(request, devices: devices, inventory: nil)
         guard best.fits, let cost = best.prefill else { return nil }
-        let m = request.model
-        let flops = PrefillSpeedModel.flopsPerToken(
-            model: m,
-            multipliedWeights: parts.activeWeights,
-            promptTokens: promptTokens,
-            depth: depth
-        )
-        return PrefillTerms(
-            cost: cost,
-            flopsPerToken: flops,
-            attentionFlopsPerToken: PrefillSpeedModel.attentionFlopsPerToken(
-                model: m,
-                promptTokens: promptTokens,
-                depth: depth
-            ),
-            attentionBytesPerToken: PrefillSpeedModel.attentionBytesPerToken(
-                model: m,
-                promptTokens: promptTokens,
-                depth: depth,
-                ubatch: parts.ubatch,
-                flash: parts.flashAttention
-            ),
-            conversionBytesPerToken: conversionBytes(parts, promptTokens: promptTokens),
-            expertFlopsPerToken: 2 * Double(expertWeights(parts)),
-            batch: PrefillSpeedModel.batch(model: m, promptTokens: promptTokens, ubatch: parts.ubatch)
-        )
+        return prefillTerms(cost, parts: parts, promptTokens: promptTokens, depth: depth)
+    }
+
+    /// Prompt tokens per second canrun answers for `request` on `machine` with a `promptTokens`
+    /// prompt after `depth` tokens, as `fit`'s speed-at-depth table computes it; nil when nothing
+    /// fits or the prompt speed is unknown.
+    package func promptTokensPerSecond(
+        _ request: Request,
+        machine: MachineProfile,
+        promptTokens: Int,
+        depth: Int
+    ) throws -> Double? {
+        try prefillCost(request, machine: machine, promptTokens: promptTokens, depth: depth)?
+            .tokensPerSecond(model: efficiency.prefill, promptTokens: promptTokens)
     }
 
     /// The cost of a decoded token at the request's context in the placement `fit` chooses, and

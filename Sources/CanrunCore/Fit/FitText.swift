@@ -56,13 +56,17 @@ public enum FitText {
         return lines.joined(separator: "\n")
     }
 
-    /// `prefill basis: gpu0 mmq at 660.6 TOPS × η 0.41, weights unpacked at 2.21 per FP32 FLOP,
-    /// clock 1.00` for one device's part of a prompt.
+    /// `prefill basis: gpu0 mmq at 660.6 TOPS × η 0.40, weights unpacked at 2.21 per FP32 FLOP,
+    /// flash attention at η 0.57 of FP16, clock 0.69 of boost (300 W, table)` for one device's part
+    /// of a prompt (the clock only when the board's power holds less than its boost).
     static func prefillBasis(_ share: FitReport.PrefillShare) -> String {
         var line = "prefill basis: \(share.device)"
         if share.fraction < 1 { line += String(format: " (%.0f %%)", share.fraction * 100) }
         if let kernel = share.kernel { line += " " + kernel }
-        if let peak = share.peakFlopsPerS { line += String(format: " at %.1f T/s", peak / 1e12) }
+        if let peak = share.peakFlopsPerS {
+            let integer = share.kernel == PrefillKernel.mmq.rawValue || share.kernel == PrefillKernel.dp4a.rawValue
+            line += String(format: " at %.1f ", peak / 1e12) + (integer ? "TOPS" : "TFLOP/s")
+        }
         if let eta = share.efficiency { line += String(format: " × η %.2f", eta) }
         if let kappa = share.weightsPerShaderFlop {
             line += String(format: ", weights unpacked at %.2f per FP32 FLOP", kappa)

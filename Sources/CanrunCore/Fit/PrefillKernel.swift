@@ -79,6 +79,23 @@ public enum PrefillKernel: String, Sendable, CaseIterable {
         }
     }
 
+    /// How a kernel gets quantized weights into the form its multiply-adds take, on the shader
+    /// cores: in its own tiles for every token tile (MMQ, dp4a, Vulkan's shaders), or once per
+    /// micro-batch by a conversion kernel that writes them out as F16 for BLAS.
+    public enum Unpacking: Sendable, Equatable {
+        case inTiles
+        case perMicroBatch
+    }
+
+    /// Weight types stored as floats, which no kernel unpacks.
+    public static let floatTypes: Set<String> = ["F16", "BF16", "F32"]
+
+    /// How this kernel unpacks weights of `family`; nil for float weights.
+    public func unpacking(family: String) -> Unpacking? {
+        guard !Self.floatTypes.contains(family) else { return nil }
+        return self == .blasF16 ? .perMicroBatch : .inTiles
+    }
+
     /// The unit a prompt's attention runs on, whatever the weights' type: llama.cpp's flash
     /// attention kernels multiply F16 K and V on the FP16 matrix unit, accumulating in FP16 at
     /// the default precision (`fattn-mma-f16`, rocWMMA, Vulkan's coopmat FA), or on the shader

@@ -39,7 +39,7 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     /// Per GPU architecture, the board power per FP32 TFLOP/s below which matrix work cannot
     /// hold the boost clock (`[prefill.sustained_watts_per_fp32_tflop]`): a board rated for less
     /// runs its prompts at power ÷ (this × FP32 TFLOP/s) of the clock its peaks assume (an RTX 6000
-    /// Ada at 300 W, 91 TFLOP/s, runs about 0.6 of a GeForce RTX 4090's clock per unit).
+    /// Ada at 300 W, 91 TFLOP/s, runs about 0.7 of it; a GeForce RTX 4090 at 450 W all of it).
     public var sustainedWattsPerFP32Teraflop: [String: Double] = [:]
 
     /// The share of its boost clock a GPU of `architecture` with `peaks` holds under matrix
@@ -164,16 +164,16 @@ public struct PrefillSpeedModel: Sendable, Equatable {
         return 16 * Double(model.numAttentionHeads) * (full * cells + windowed * min(cells, window + Double(batch)))
     }
 
-    /// Bytes a prompt token moves for converting quantized weights to F16 before a BLAS GEMM:
-    /// each micro-batch reads the `multipliedWeights` at `bytesPerWeight` and writes them as F16
-    /// (2 bytes; the GEMM's own reading of them is in its η), shared by the micro-batch's tokens.
-    public static func conversionBytesPerToken(
-        multipliedWeights: Int64,
-        bytesPerWeight: Double,
-        promptTokens: Int,
-        ubatch: Int
+    /// Weights a conversion kernel unpacks to F16 per prompt token before a BLAS GEMM: each
+    /// micro-batch converts every dense weight once, shared by its `batch.dense` tokens, and
+    /// every expert it reaches once, shared by the `batch.perExpert` tokens each gets (a 512-token
+    /// batch reaches all of Qwen3-30B-A3B's 128 experts).
+    public static func convertedWeightsPerToken(
+        denseWeights: Double,
+        expertWeights: Double,
+        batch: (dense: Double, perExpert: Double)
     ) -> Double {
-        Double(multipliedWeights) * (bytesPerWeight + 2) / Double(max(1, min(ubatch, promptTokens)))
+        denseWeights / max(1, batch.dense) + expertWeights / max(1, batch.perExpert)
     }
 
     /// Attention's share of `flopsPerToken`: scores and weighted sum over the prompt's mean

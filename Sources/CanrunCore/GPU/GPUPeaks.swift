@@ -28,6 +28,7 @@ public struct GPUPeaks: Codable, Sendable, Equatable {
         int8OpsPerS: Double? = nil,
         fp32FlopsPerS: Double? = nil,
         boardPowerW: Double? = nil,
+        boardPowerSource: String? = nil,
         source: String? = nil
     ) {
         self.fp16Acc16FlopsPerS = fp16Acc16FlopsPerS
@@ -35,6 +36,7 @@ public struct GPUPeaks: Codable, Sendable, Equatable {
         self.int8OpsPerS = int8OpsPerS
         self.fp32FlopsPerS = fp32FlopsPerS
         self.boardPowerW = boardPowerW
+        self.boardPowerSource = boardPowerSource
         self.source = source
     }
 

@@ -89,9 +89,9 @@ public struct GPUTable: Sendable, Equatable {
                     int8OpsPerS: try tera(.int8Tops),
                     fp32FlopsPerS: try tera(.fp32Tflops),
                     boardPowerW: try number(.boardPowerW),
+                    boardPowerSource: c.contains(.boardPowerW) ? "table" : nil,
                     source: try c.decodeIfPresent(String.self, forKey: .peaksSource)
                 ).nonEmpty
-            if peaks?.boardPowerW != nil { peaks?.boardPowerSource = "table" }
             unifiedMemory = try c.decodeIfPresent(Bool.self, forKey: .unifiedMemory)
             pcieGeneration = try c.decodeIfPresent(Int.self, forKey: .pcieGeneration)
             pcieLanes = try c.decodeIfPresent(Int.self, forKey: .pcieLanes)

@@ -107,8 +107,8 @@ public enum NvidiaSmiXMLReader {
                 // `200.00 W`: the limit in force (schema v11 and earlier `power_readings/
                 // enforced_power_limit`, v12 on `gpu_power_readings/current_power_limit`); `N/A`
                 // where the board reports none.
-                let watts = watts(value)
-                current?.powerLimitW = watts
+                // Read first: `watts` reads `current`; an `N/A` keeps what an earlier element gave.
+                if let watts = watts(value) { current?.powerLimitW = watts }
             case "fb_memory_usage/total":
                 // Read first: `mebibytes` reads `current`, which the assignment holds for writing.
                 let bytes = mebibytes(value, "memory")

@@ -134,6 +134,7 @@ struct PlacementContext {
         ),
             let peak = kernel.peak(gpu.peaks, architecture: gpu.architecture, family: quantFamily)
         {
+            let unpacking = kernel.unpacking(family: quantFamily)
             return .init(
                 device: .gpu(gpu.index),
                 fraction: fraction,
@@ -145,21 +146,22 @@ struct PlacementContext {
                 attentionEfficiency: model.attentionEfficiency(backend: gpu.backend, flash: parts.flashAttention),
                 streamBytesPerS: stream(gpu),
                 shaderFlopsPerS: gpu.peaks?.fp32FlopsPerS,
-                weightsPerShaderFlop: kernel == .blasF16 && ["F16", "BF16", "F32"].contains(quantFamily)
+                weightsPerShaderFlop: unpacking == nil
                     ? nil : model.weightsPerShaderFlop["\(gpu.backend).\(kernel.rawValue)"],
                 clockFraction: model.clockFraction(peaks: gpu.peaks, architecture: gpu.architecture),
                 boardPowerW: gpu.peaks?.boardPowerW,
                 boardPowerSource: gpu.peaks?.boardPowerSource,
-                convertsWeights: kernel == .blasF16 && !["F16", "BF16", "F32"].contains(quantFamily)
+                unpacking: unpacking
             )
         }
+        // Metal and GPUs without unit peaks: the FP16 figure with the η fitted on pp512 rows,
+        // which carries every term.
         return .init(
             device: .gpu(gpu.index),
             fraction: fraction,
             peakFlopsPerS: gpu.flops,
             efficiency: model.efficiency(backend: gpu.backend, quantFamily: quantFamily),
-            backend: gpu.backend,
-            streamBytesPerS: stream(gpu)
+            backend: gpu.backend
         )
     }
 
