@@ -35,6 +35,11 @@ final class ConnectionRegistry: Sendable {
     /// Connections open now.
     var count: Int { state.withLockedValue { $0.entries.count } }
 
+    /// Connections with a request under way now (read in part or being answered).
+    var busyCount: Int {
+        state.withLockedValue { $0.entries.values.filter { $0.idleSince.withLockedValue { $0 == nil } }.count }
+    }
+
     /// Decides on a newcomer by `policy`; when admitted, registers it (and asks the chosen idle
     /// connection, if any, to make room).
     /// - Returns: the newcomer's entry, or why it is refused.

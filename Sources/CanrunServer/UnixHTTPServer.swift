@@ -79,6 +79,10 @@ public struct UnixHTTPServer: Sendable {
     /// Connections open now (refused ones not counted).
     public var openConnections: Int { registry.count }
 
+    /// Connections with a request under way (read in part or being answered); the others idle
+    /// and may be closed to make room (`ConnectionPolicy`).
+    public var busyConnections: Int { registry.busyCount }
+
     private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
         let limits = self.limits
         return PeerCredentials.of(channel).flatMapThrowing { credentials in

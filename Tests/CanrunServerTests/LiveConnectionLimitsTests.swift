@@ -15,7 +15,7 @@ import Glibc
 struct LiveConnectionLimitsTests {
     static func withServers(
         _ limits: ServerLimits,
-        _ body: (_ unixPath: String, _ tcpPort: Int) async throws -> Void
+        _ body: (_ unixPath: String, _ tcpPort: Int, _ server: UnixHTTPServer) async throws -> Void
     ) async throws {
         let folder = NSTemporaryDirectory() + "canrun-limits-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -30,21 +30,32 @@ struct LiveConnectionLimitsTests {
         let unix = try await server.bind(.path(folder + "/canrun.sock"))
         let tcp = try await server.bind(.tcp(host: "127.0.0.1", port: 0))
         let tasks = [Task { try await server.serve(unix) }, Task { try await server.serve(tcp) }]
-        try await body(folder + "/canrun.sock", try #require(tcp.port))
+        try await body(folder + "/canrun.sock", try #require(tcp.port), server)
         for task in tasks { task.cancel() }
         for task in tasks { _ = await task.result }
     }
 
     static let health = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
 
+    /// Waits until the server has read part of a request on `count` connections (at most 10 s):
+    /// until then they idle, and a newcomer may close one to make room, which is right for the
+    /// server and not what these tests hold them for. A loaded machine reads them late.
+    static func untilBusy(_ server: UnixHTTPServer, _ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.busyConnections < count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(server.busyConnections >= count, "the server read \(server.busyConnections) of \(count) requests")
+    }
+
     /// Busy connections (half a request each) fill the TCP peer's share: its next one is read
     /// and answered 503 with Retry-After; the admin is still served.
     @Test func aPeerPastItsShareIs503AndTheAdminIsServed() async throws {
         let limits = ServerLimits(maxConnections: 8, maxConnectionsPerPeer: 2, adminReservedConnections: 2)
-        try await Self.withServers(limits) { path, port in
+        try await Self.withServers(limits) { path, port, server in
             let held = try (0..<2).map { _ in try RawClient(tcpPort: port) }
             for client in held { client.send("GET /v1/hea") }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Self.untilBusy(server, 2)
             let third = try RawClient(tcpPort: port)
             third.send(Self.health)
             let refused = await Task.detached { third.readResponse() }.value
@@ -60,10 +71,10 @@ struct LiveConnectionLimitsTests {
     /// Everything users may take is taken: the reserve still serves the admin.
     @Test func theReserveKeepsTheAdminIn() async throws {
         let limits = ServerLimits(maxConnections: 3, maxConnectionsPerPeer: 3, adminReservedConnections: 1)
-        try await Self.withServers(limits) { path, port in
+        try await Self.withServers(limits) { path, port, server in
             let held = try (0..<2).map { _ in try RawClient(tcpPort: port) }
             for client in held { client.send("GET /v1/hea") }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Self.untilBusy(server, 2)
             let user = try RawClient(tcpPort: port)
             user.send(Self.health)
             #expect(await Task.detached { user.readResponse() }.value.hasPrefix("HTTP/1.1 503"))
@@ -76,13 +87,13 @@ struct LiveConnectionLimitsTests {
     /// At its share, the peer's idle keep-alive connection is closed to admit its new one.
     @Test func anIdleConnectionMakesRoom() async throws {
         let limits = ServerLimits(maxConnections: 8, maxConnectionsPerPeer: 2, adminReservedConnections: 2)
-        try await Self.withServers(limits) { _, port in
+        try await Self.withServers(limits) { _, port, server in
             let idle = try RawClient(tcpPort: port)
             idle.send(Self.health)
             #expect(await Task.detached { idle.readResponse() }.value.hasPrefix("HTTP/1.1 200 OK"))
             let busy = try RawClient(tcpPort: port)
             busy.send("GET /v1/hea")
-            try await Task.sleep(for: .milliseconds(200))
+            try await Self.untilBusy(server, 1)
             let newcomer = try RawClient(tcpPort: port)
             newcomer.send(Self.health)
             #expect(await Task.detached { newcomer.readResponse() }.value.hasPrefix("HTTP/1.1 200 OK"))
