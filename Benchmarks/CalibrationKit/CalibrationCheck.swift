@@ -109,18 +109,16 @@ public struct CalibrationCheck: Sendable {
             throw Skip("canrun refused: \(error)")
         }
         guard report.fits else { throw Skip("does not fit (canrun: \(report.placement.mode))") }
-        var figure = run.isPrefill ? report.prefillTokensPerS : report.decodeTokensPerSAtFullContext
-        if run.isPrefill, run.promptTokens != PrefillSpeedModel.referencePromptTokens || run.depth > 0 {
-            // A prompt of another length or after a filled context, as `fit`'s speed-at-depth
-            // table computes it.
-            figure =
-                (try? engine.promptTokensPerSecond(
-                    request,
-                    machine: machine,
-                    promptTokens: run.promptTokens,
-                    depth: run.depth
-                )) ?? nil
-        }
+        // A prompt of any length after any depth, as `fit`'s speed-at-depth table computes it.
+        let figure =
+            run.isPrefill
+            ? (try? engine.promptTokensPerSecond(
+                request,
+                machine: machine,
+                promptTokens: run.promptTokens,
+                depth: run.depth
+            )) ?? nil
+            : report.decodeTokensPerSAtFullContext
         guard let figure, figure > 0 else { throw Skip("canrun gives no speed (\(report.reasons.last ?? ""))") }
         return (figure, report, machine)
     }

@@ -1,4 +1,5 @@
 import CanrunCore
+import Foundation
 
 /// One published llama.cpp result (a row of `Benchmarks/calibration/runs/*.csv`): one test on one
 /// machine.
@@ -102,7 +103,7 @@ public struct CalibrationRun: Sendable, Equatable {
 
     /// `runs` with each row that states no build given the earliest build its source states on
     /// other rows (one campaign runs one era of llama.cpp; the earliest under-states it least).
-    public static func withCampaignBuilds(_ runs: [CalibrationRun]) -> [CalibrationRun] {
+    static func withCampaignBuilds(_ runs: [CalibrationRun]) -> [CalibrationRun] {
         var earliest: [String: Int] = [:]
         for run in runs { if let b = run.statedBuild { earliest[run.sourceID] = min(b, earliest[run.sourceID] ?? b) } }
         return runs.map { run in
@@ -119,6 +120,18 @@ public struct CalibrationRun: Sendable, Equatable {
     public var label: String {
         let test = isPrefill ? "pp\(promptTokens)" : "tg\(generatedTokens)"
         return "\(modelID) \(quant) \(test)@\(depth) ×\(gpuCount) \(hardware) [\(sourceID)]"
+    }
+
+    /// Every run of the calibration set in `folder` (`Benchmarks/calibration/runs`): its CSV
+    /// files in name order, each row that states no build given its campaign's
+    /// (`withCampaignBuilds`, which needs every file read first: a campaign spans several).
+    public static func load(folder: URL) throws -> [CalibrationRun] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".csv") }
+        var runs: [CalibrationRun] = []
+        for file in files.sorted() {
+            runs += load(csv: try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)).runs
+        }
+        return withCampaignBuilds(runs)
     }
 
     /// Every row of `csv` with a test canrun models (`ppN` or `tgN`, not the combined

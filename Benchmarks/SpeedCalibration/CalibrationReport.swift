@@ -14,14 +14,7 @@ func printCalibrationCheck(
     write: Bool
 ) throws {
     let folder = root.appendingPathComponent("Benchmarks/calibration")
-    let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("runs").path)
-        .filter { $0.hasSuffix(".csv") }.sorted()
-    var runs: [CalibrationRun] = []
-    for file in files {
-        let csv = try String(contentsOf: folder.appendingPathComponent("runs/\(file)"), encoding: .utf8)
-        runs += CalibrationRun.load(csv: csv).runs
-    }
-    runs = CalibrationRun.withCampaignBuilds(runs)
+    let runs = try CalibrationRun.load(folder: folder.appendingPathComponent("runs"))
     let machines = try CalibrationMachines(
         toml: String(contentsOf: folder.appendingPathComponent("machines.toml"), encoding: .utf8),
         gpus: gpus
@@ -113,14 +106,7 @@ func printDecodeFit(_ fit: DecodeFit, verbose: Bool) -> String {
     print("\n== decode fit on Benchmarks/calibration (\(fit.observations.count) GPU runs)")
     let held = fit.leaveOneSourceOut()
     let errors = ErrorSummary(held.map { $0.1 / $0.0.run.tokensPerS - 1 })
-    var lines = [
-        "# >>> GPU decode, written by `swift run -c release SpeedCalibration --write` from \(fit.observations.count) decode runs",
-        String(
-            format: "# (leave-one-source-out: median %.0f%%, p90 %.0f%%). Do not edit by hand: refit.",
-            (errors?.median ?? 0) * 100,
-            (errors?.p90 ?? 0) * 100
-        ),
-    ]
+    var lines = fittedBlockHeader("GPU decode", from: "\(fit.observations.count) decode runs", heldOut: errors)
     for (name, p) in parameters.sorted(by: { $0.key < $1.key }) {
         lines.append("")
         lines.append("[backend.\(name)]")
@@ -134,6 +120,19 @@ func printDecodeFit(_ fit: DecodeFit, verbose: Bool) -> String {
     print(block)
     printHeldOut(held.map { ($0.0.run, $0.1, $0.0.backend) }, verbose: verbose)
     return block
+}
+
+/// The first lines of a fitted block of config/efficiency.toml (`replacingBlock`): its name, what
+/// it was fitted from, and the fit's leave-one-source-out errors.
+func fittedBlockHeader(_ name: String, from runs: String, heldOut: ErrorSummary?) -> [String] {
+    [
+        "# >>> \(name), written by `swift run -c release SpeedCalibration --write` from \(runs)",
+        String(
+            format: "# (leave-one-source-out: median %.0f%%, p90 %.0f%%). Do not edit by hand: refit.",
+            (heldOut?.median ?? 0) * 100,
+            (heldOut?.p90 ?? 0) * 100
+        ),
+    ]
 }
 
 /// `text` with the lines from `# >>> NAME` to the next `# <<<` replaced by `block`.
@@ -161,14 +160,7 @@ func printPrefillFit(_ fit: PrefillFit, verbose: Bool) -> String {
 
 /// The GPU prefill tables of config/efficiency.toml as `parameters` give them.
 func prefillTables(_ parameters: PrefillFit.Parameters, runs: Int, heldOut: ErrorSummary?) -> String {
-    var lines = [
-        "# >>> GPU prefill, written by `swift run -c release SpeedCalibration --write` from \(runs) prompt runs",
-        String(
-            format: "# (leave-one-source-out: median %.0f%%, p90 %.0f%%). Do not edit by hand: refit.",
-            (heldOut?.median ?? 0) * 100,
-            (heldOut?.p90 ?? 0) * 100
-        ),
-    ]
+    var lines = fittedBlockHeader("GPU prefill", from: "\(runs) prompt runs", heldOut: heldOut)
     var byBackend: [String: [(String, Double, Int, Int)]] = [:]
     for (key, p) in parameters.eta {
         let parts = key.split(separator: ".", maxSplits: 1).map(String.init)

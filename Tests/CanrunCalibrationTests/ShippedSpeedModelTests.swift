@@ -23,13 +23,10 @@ struct ShippedSpeedModelTests {
                 encoding: .utf8
             )) ?? ""
         }
-        let folder = CalibrationSetTests.repository.appendingPathComponent("Benchmarks/calibration/runs").path
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
-            $0.hasSuffix(".csv")
-        }
-        let runs = CalibrationRun.withCampaignBuilds(
-            files.sorted().flatMap { CalibrationRun.load(csv: text("Benchmarks/calibration/runs/" + $0)).runs }
-        )
+        let runs =
+            (try? CalibrationRun.load(
+                folder: CalibrationSetTests.repository.appendingPathComponent("Benchmarks/calibration/runs")
+            )) ?? []
         let gpus = try! GPUTable(toml: text("config/gpus.toml"))
         let efficiency = try! EfficiencyTable(toml: text("config/efficiency.toml"))
         let catalog = CatalogFiles.catalog(

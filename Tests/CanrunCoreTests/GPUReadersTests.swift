@@ -143,6 +143,13 @@ struct GPUTableTests {
             try GPUTable(toml: card + "pcie_generation = 4\npcie_lanes = 8\n").entries.first?.pcieLink?.label
                 == "PCIe 4.0 x8"
         )
+        // A board power no board has is refused, NaN and infinity among them.
+        for watts in ["0", "-350", "1e9", "nan", "inf"] {
+            #expect(throws: GPUTable.LoadError.self, "\(watts)") {
+                try GPUTable(toml: card + "board_power_w = \(watts)\n")
+            }
+        }
+        #expect(try GPUTable(toml: card + "board_power_w = 450\n").entries.first?.peaks?.boardPowerW == 450)
         #expect(throws: GPUTable.LoadError.invalidEntry(index: 0, reason: "vendor_id 'nvidia' is not 4 hex digits")) {
             try GPUTable(
                 toml: "[[gpu]]\nvendor_id = \"nvidia\"\ndevice_ids = [\"2684\"]\nname = \"x\"\nvendor = \"NVIDIA\"\n"

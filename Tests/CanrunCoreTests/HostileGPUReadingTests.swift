@@ -69,6 +69,22 @@ struct HostileGPUReadingTests {
         #expect(said.count == 4, "\(profile.warnings)")
     }
 
+    /// A recording's power limit no board has (10^30 W) is unknown, with a warning: the table's
+    /// rated power stands, and the prompt's clock comes from it.
+    @Test func nvmlPowerLimitBeyondTheBoundIsUnknown() throws {
+        let json = """
+            [{"pci_address": "0000:41:00.0", "vendor_id": 4318, "device_id": 9013, "name": "NVIDIA H200",
+              "power_limit_w": 1e30, "source": "nvml", "driver": "nvidia"}]
+            """
+        let readings = try ProfileJSON.decoder().decode([GPUDriverReading].self, from: Data(json.utf8))
+        #expect(readings.first?.powerLimitW == 1e30)
+        let profile = Self.assemble(ProbeReadings(driverReadings: readings))
+        let peaks = try #require(profile.gpus?.first?.peaks)
+        #expect(peaks.boardPowerSource == "table")
+        #expect(peaks.boardPowerW.map(PhysicalBounds.boardPowerW.contains) == true)
+        #expect(profile.warnings.contains { $0.hasPrefix("nvml GPU 0000:41:00.0 power limit") }, "\(profile.warnings)")
+    }
+
     /// Within the bounds each, beyond them together: 65536 bits × 100000 MHz × 2 = 1.6 PB/s.
     @Test func bandwidthProductBeyondTheBoundIsUnknown() {
         var problems: [String] = []

@@ -87,6 +87,11 @@ public struct GPUDriverReading: Codable, Sendable, Equatable {
             from: source + " memory",
             problems: &problems
         )
+        r.powerLimitW = PhysicalBounds.boardPowerW.admit(
+            powerLimitW,
+            from: source + " power limit",
+            problems: &problems
+        )
         if let link = pcieLink, !PhysicalBounds.bytesPerS.contains(link.bytesPerS) {
             problems.append(PhysicalBounds.bytesPerS.problem("\(link.bytesPerS)", from: source + " PCIe link"))
             r.pcieLink = nil

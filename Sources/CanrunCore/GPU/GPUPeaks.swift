@@ -40,8 +40,9 @@ public struct GPUPeaks: Codable, Sendable, Equatable {
         self.source = source
     }
 
-    /// Nil when no rate is known.
+    /// Nil when neither a rate nor the board's power is known.
     var nonEmpty: GPUPeaks? {
-        [fp16Acc16FlopsPerS, fp16Acc32FlopsPerS, int8OpsPerS, fp32FlopsPerS].contains { $0 != nil } ? self : nil
+        [fp16Acc16FlopsPerS, fp16Acc32FlopsPerS, int8OpsPerS, fp32FlopsPerS, boardPowerW].contains { $0 != nil }
+            ? self : nil
     }
 }

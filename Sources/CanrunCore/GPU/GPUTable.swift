@@ -156,6 +156,12 @@ public struct GPUTable: Sendable, Equatable {
             for device in entry.deviceIds where device.count != 4 || UInt16(device, radix: 16) == nil {
                 throw LoadError.invalidEntry(index: position, reason: "device id '\(device)' is not 4 hex digits")
             }
+            if let watts = entry.peaks?.boardPowerW, !PhysicalBounds.boardPowerW.contains(watts) {
+                throw LoadError.invalidEntry(
+                    index: position,
+                    reason: "board_power_w \(watts) is outside \(PhysicalBounds.boardPowerW.bound)"
+                )
+            }
             for revision in entry.revisionIds ?? [] where revision.count != 2 || UInt8(revision, radix: 16) == nil {
                 throw LoadError.invalidEntry(index: position, reason: "revision id '\(revision)' is not 2 hex digits")
             }
