@@ -13,6 +13,8 @@ public struct CalibrationMachines: Sendable {
         var cpu_cores: Int?
         var cpu_mhz: Int?
         var cpu_isa: [String]?
+        var cpu_vendor: String?
+        var cpu_model: String?
         var apple_chip: String?
         var apple_gpu_cores: Int?
     }
@@ -71,7 +73,7 @@ public struct CalibrationMachines: Sendable {
         guard let e = byHardware[run.hardware] else { throw .unknownHardware(run.hardware) }
         let cpuOnly = e.gpu == nil && e.apple_chip == nil
         if cpuOnly, e.memory_bandwidth_gbs == nil { throw .memoryNotStated(run.hardware) }
-        let machine = HardwarePresets.Machine(
+        var machine = HardwarePresets.Machine(
             name: run.hardware,
             ramGiB: e.ram_gib ?? host.ram_gib ?? 512,
             memoryBandwidthGBs: e.memory_bandwidth_gbs ?? host.memory_bandwidth_gbs ?? 100,
@@ -82,6 +84,8 @@ public struct CalibrationMachines: Sendable {
             appleChip: e.apple_chip,
             appleGPUCores: e.apple_gpu_cores
         )
+        machine.cpuVendor = e.cpu_vendor
+        machine.cpuModel = e.cpu_model
         var profile: MachineProfile
         do {
             profile = try HardwarePresets.profile(machine, gpus: gpus)

@@ -24,10 +24,21 @@ func printCalibrationCheck(
         catalog: catalog
     )
     let check = CalibrationCheck(runs, engine: engine, machines: machines, models: models)
-    let decode = printDecodeFit(
+    let (decode, gpuHeld) = printDecodeFit(
         DecodeFit(runs, engine: engine, machines: machines, models: models),
         verbose: verbose
     )
+    let cpuHeld = printCPUDecodeFit(CPUDecodeFit(runs, engine: engine, machines: machines, models: models))
+    if let all = ErrorSummary(gpuHeld + cpuHeld) {
+        print(
+            String(
+                format: "decode, GPUs and CPUs held out alike: %d runs, median %.0f%%, p90 %.0f%%",
+                all.count,
+                all.median * 100,
+                all.p90 * 100
+            )
+        )
+    }
     let prefill = printPrefillFit(
         PrefillFit(runs, engine: engine, machines: machines, models: models),
         verbose: verbose
@@ -99,9 +110,9 @@ func printCalibrationCheck(
 
 /// The decode fit on the calibration runs: parameters per backend, and leave-one-source-out
 /// errors per class (what a machine from an unseen source sees). Returns the fitted tables as
-/// config/efficiency.toml's text between its `# >>> GPU decode` and `# <<<` lines.
-@discardableResult
-func printDecodeFit(_ fit: DecodeFit, verbose: Bool) -> String {
+/// config/efficiency.toml's text between its `# >>> GPU decode` and `# <<<` lines, and the
+/// held-out errors.
+func printDecodeFit(_ fit: DecodeFit, verbose: Bool) -> (block: String, heldOut: [Double]) {
     let parameters = DecodeFit.fit(fit.observations)
     print("\n== decode fit on Benchmarks/calibration (\(fit.observations.count) GPU runs)")
     let held = fit.leaveOneSourceOut()
@@ -119,7 +130,36 @@ func printDecodeFit(_ fit: DecodeFit, verbose: Bool) -> String {
     let block = lines.joined(separator: "\n")
     print(block)
     printHeldOut(held.map { ($0.0.run, $0.1, $0.0.backend) }, verbose: verbose)
-    return block
+    return (block, held.map { $0.1 / $0.0.run.tokensPerS - 1 })
+}
+
+/// The CPU decode fit on the CPU-only runs whose machines canrun knows by their memory's
+/// theoretical peak: the sustained share of the peak and the threads' synchronisation per layer,
+/// every run's held-out error (there are few), and per class. Returns the held-out errors.
+func printCPUDecodeFit(_ fit: CPUDecodeFit) -> [Double] {
+    print("\n== CPU decode fit on Benchmarks/calibration (\(fit.observations.count) CPU-only runs, memory at its peak)")
+    guard let p = fit.fit(fit.observations) else {
+        print("no runs")
+        return []
+    }
+    print("[backend.cpu]")
+    print(String(format: "peak_read_share = %.2f", p.peakReadShare))
+    print(String(format: "tau_seconds_per_layer = %.6f", p.syncSecondsPerLayer))
+    print(String(format: "(eta = %.2f against a measured read stays)", fit.eta))
+    let held = fit.leaveOneSourceOut()
+    for (o, predicted) in held.sorted(by: { $0.0.run.label < $1.0.run.label }) {
+        let inSample = 1 / fit.predictedSeconds(o, p) / o.run.tokensPerS - 1
+        print(
+            String(
+                format: "%+8.1f%% held out, %+6.1f%% in-sample  %@",
+                (predicted / o.run.tokensPerS - 1) * 100,
+                inSample * 100,
+                o.run.label
+            )
+        )
+    }
+    printHeldOut(held.map { ($0.0.run, $0.1, "cpu") }, verbose: false)
+    return held.map { $0.1 / $0.0.run.tokensPerS - 1 }
 }
 
 /// The first lines of a fitted block of config/efficiency.toml (`replacingBlock`): its name, what

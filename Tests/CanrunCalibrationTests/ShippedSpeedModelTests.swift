@@ -88,6 +88,30 @@ struct ShippedSpeedModelTests {
         }
     }
 
+    /// `[backend.cpu]`'s sustained share of the theoretical peak and its threads' synchronisation
+    /// per layer are what CPUDecodeFit finds on the CPU-only runs, at the digits it prints.
+    @Test func theShippedCPUTermsAreTheFitOfTheCommittedRuns() throws {
+        let w = Self.world
+        let fit = CPUDecodeFit(w.runs, engine: w.engine, machines: w.machines, models: w.models)
+        #expect(fit.observations.count >= 15)
+        #expect(Set(fit.observations.map(\.run.sourceID)).count >= 5)
+        let fitted = try #require(fit.fit(fit.observations))
+        let shipped = try #require(w.efficiency.model.backends["cpu"])
+        #expect(abs((shipped.peakReadShare ?? 0) - fitted.peakReadShare) < 0.005)
+        #expect(abs(shipped.tauSecondsPerLayer - fitted.syncSecondsPerLayer) < 0.000_000_5)
+        // The grid's own prediction is the engine's answer for each run (to the report's rounding).
+        let check = CalibrationCheck(
+            fit.observations.map(\.run),
+            engine: w.engine,
+            machines: w.machines,
+            models: w.models
+        )
+        for (o, r) in zip(fit.observations, check.results) {
+            let predicted = 1 / fit.predictedSeconds(o, fitted)
+            #expect(abs(predicted / r.predicted - 1) < 5e-4, "\(o.run.label)")
+        }
+    }
+
     /// The least squares solves the model the engine answers with: at the shipped tables, the
     /// fit's prediction of every prompt run it fits on is canrun's own answer for that run.
     @Test func theFitPredictsAsTheEngineAnswers() throws {
@@ -109,7 +133,7 @@ struct ShippedSpeedModelTests {
         }
     }
 
-    /// Published runs, two or three per GPU class, each answered within 25 % (the run's row in
+    /// Published runs, two or three per class, each answered within 25 % (the run's row in
     /// Benchmarks/calibration/runs names its source).
     @Test(arguments: [
         // geforce: XiongjieDai/GPU-Benchmarks-on-LLM-Inference @aa72e0ec, RTX 4090.
@@ -149,6 +173,16 @@ struct ShippedSpeedModelTests {
         ("NVIDIA GB10 (DGX Spark)", "gemma-3-4b", "Q4_0", "pp2048", 4096, "ggml-org/llama.cpp:benches/dgx-spark.md"),
         ("NVIDIA A100-SXM4-80GB", "huggyllama/llama-7b", "Q4_K_M", "pp4096", 0, "SpareCores/sc-inspector-data"),
         ("NVIDIA RTX 6000 Ada Generation 48GB", "llama-3.1-8b", "Q4_0", "pp8096", 0, "gh-pr-19053/ORippler"),
+        // cpu: a 64-core EPYC 9554 with 12 channels of DDR5-4800 (ahelpme.com), a 32-core Grace VM
+        // (PR #29256, 4 threads), a dual-channel 2014 laptop and a one-channel 2025 laptop.
+        ("AMD EPYC 9554", "phi-4", "Q4_K_M", "tg128", 0, "ahelpme-6685"),
+        ("AMD EPYC 9554", "phi-4", "Q8_0", "tg128", 0, "ahelpme-6685"),
+        ("GraceVM 32 Core", "llama-3.2-3b", "Q6_K", "tg128", 0, "gh-pr-29256/abhijain1204fujitsu"),
+        ("Intel Core i5 4278U (2014 MacBook Pro)", "llama-3.2-3b", "Q4_K_M", "tg128", 0, "gh-ai-benchmarks-53/zck3"),
+        (
+            "Intel Core i3-1315U (Framework 12)", "llama-3.2-3b", "Q4_K_M", "pp512", 0,
+            "gh-sbc-reviews-107/geerlingguy"
+        ),
     ])
     func publishedRunsAreAnsweredWithin25Percent(
         _ hardware: String,

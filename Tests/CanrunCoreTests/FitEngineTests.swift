@@ -55,8 +55,12 @@ struct FitEngineTests {
 
     static func model(_ id: String) throws -> ModelSpec { try #require(ShippedCatalog.catalog.model(id)) }
 
-    /// CPU only, cores unknown: decode = bytes a token reads ÷ (measured read × the CPU's memory
-    /// efficiency, 0.96 in config/efficiency.toml).
+    /// Seconds a Llama 3.1 8B token spends synchronising several CPU threads: its 32 layers ×
+    /// config/efficiency.toml's `[backend.cpu] tau_seconds_per_layer` (170 µs).
+    static let llama8BThreadSync = 32 * 0.000170
+
+    /// CPU only, cores unknown (taken as several): decode = bytes a token reads ÷ (measured read ×
+    /// the CPU's memory efficiency, 0.96 in config/efficiency.toml) + the threads' synchronisation.
     @Test func cpuOnlyDecodeFollowsMeasuredBandwidth() throws {
         let m = try Self.model("llama-3.1-8b")
         let r = try Self.engine.fit(
@@ -68,11 +72,42 @@ struct FitEngineTests {
         #expect(r.launch["llama.cpp"] == "-ngl 0 -c 4096")
         let bytes = try #require(SpeedCalibration.decodeBytes(m, quant: "Q4_0", quants: ShippedCatalog.quants))
         #expect(r.basis.bytesPerToken == bytes)
-        let expected = 1 / (Double(bytes) / (30e9 * 0.96))
+        let expected = 1 / (Double(bytes) / (30e9 * 0.96) + Self.llama8BThreadSync)
         #expect(abs((r.decodeTokensPerS ?? 0) - expected) < 0.01)
+        #expect(
+            r.basis.notes.contains("CPU threads: several synchronise after every operation, 170 µs per layer and token")
+        )
+        #expect(!r.basis.notes.contains { $0.contains("theoretical peak") })
         #expect((r.decodeTokensPerSAtFullContext ?? 99) < (r.decodeTokensPerS ?? 0))
         #expect(r.memory.kvCacheBytes == 512 << 20)
         #expect(r.verdict == .runs)
+    }
+
+    /// A machine canrun has not measured (a preset, SMBIOS only) streams at its memory's
+    /// theoretical peak × the share a read sustains (`peak_read_share`, 0.68) × η, and says so;
+    /// once measured, the measurement alone counts.
+    @Test func aTheoreticalPeakLosesWhatNoReadSustains() throws {
+        let m = try Self.model("llama-3.1-8b")
+        var machine = Self.machine(ramGiB: 64, readGBs: nil)
+        machine.memory.theoreticalBandwidthBytesPerS = 460_800_000_000
+        machine.cpu = CPUFacts(vendor: "AuthenticAMD", packages: 1, cores: 64, threads: 128, isa: ["avx2", "fma"])
+        machine.cpu?.frequencyMaxMhz = 3750
+        let peak = try Self.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)
+        let bytes = try #require(SpeedCalibration.decodeBytes(m, quant: "Q8_0", quants: ShippedCatalog.quants))
+        let expected = 1 / (Double(bytes) / (460.8e9 * 0.68 * 0.96) + Self.llama8BThreadSync)
+        #expect(abs((peak.decodeTokensPerS ?? 0) - expected) < 0.01)
+        #expect(peak.basis.bandwidthSource == "smbios_peak")
+        #expect(abs((peak.basis.efficiency ?? 0) - 0.68 * 0.96) < 1e-9)
+        #expect(peak.basis.notes.contains { $0.hasPrefix("CPU memory: the theoretical peak × 0.68") })
+        let measured = Self.machine(ramGiB: 64, readGBs: 300)
+        var both = measured
+        both.memory.theoreticalBandwidthBytesPerS = 460_800_000_000
+        both.cpu = machine.cpu
+        let read = try Self.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: both)
+        #expect(
+            abs((read.decodeTokensPerS ?? 0) - 1 / (Double(bytes) / (300e9 * 0.96) + Self.llama8BThreadSync)) < 0.01
+        )
+        #expect(!read.basis.notes.contains { $0.contains("theoretical peak") })
     }
 
     /// llama.cpp puts the CPU's weights in a CUDA/ROCm GPU's host buffer type, which comes before
@@ -115,7 +150,7 @@ struct FitEngineTests {
 
     /// Two 2.6 GHz AVX2 cores multiply 2 × 2.596e9 × 4.50 = 23.4 G Q8_0 weights/s: slower than
     /// their memory streams 7.45 GB of Llama 3.1 8B (0.96 × 60 GB/s), so decode is compute-bound;
-    /// 64 cores are not.
+    /// 64 cores are not. Both pay the threads' synchronisation; one core alone does not.
     @Test func fewCoresAreComputeBound() throws {
         let m = try Self.model("llama-3.1-8b")
         var machine = Self.machine(ramGiB: 24, readGBs: 60)
@@ -123,14 +158,21 @@ struct FitEngineTests {
         machine.cpu?.frequencyMaxMhz = 2596
         let few = try Self.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)
         let weights = TensorInventory(m).activeParameters(m)
-        let expected = 2 * 2.596e9 * 4.50 / Double(weights)
+        let expected = 1 / (Double(weights) / (2 * 2.596e9 * 4.50) + Self.llama8BThreadSync)
         #expect(abs((few.decodeTokensPerS ?? 0) - expected) < 0.01)
         #expect(few.basis.notes.contains("decode is compute-bound: the cores multiply slower than memory streams"))
         machine.cpu?.cores = 64
         let many = try Self.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)
         let bytes = try #require(SpeedCalibration.decodeBytes(m, quant: "Q8_0", quants: ShippedCatalog.quants))
-        #expect(abs((many.decodeTokensPerS ?? 0) - 60e9 * 0.96 / Double(bytes)) < 0.01)
+        #expect(abs((many.decodeTokensPerS ?? 0) - 1 / (Double(bytes) / (60e9 * 0.96) + Self.llama8BThreadSync)) < 0.01)
         #expect(!many.basis.notes.contains { $0.contains("compute-bound") })
+        #expect(
+            many.basis.notes.contains("CPU threads: 64 synchronise after every operation, 170 µs per layer and token")
+        )
+        machine.cpu?.cores = 1
+        let one = try Self.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)
+        #expect(abs((one.decodeTokensPerS ?? 0) - 2.596e9 * 4.50 / Double(weights)) < 0.01)
+        #expect(!one.basis.notes.contains { $0.contains("synchronise") })
     }
 
     @Test func wholeModelOnOneGPU() throws {
@@ -360,6 +402,12 @@ struct FitEngineTests {
         vnni.cpu?.isa.append("avx512_vnni")
         let fast = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: vnni)
         #expect(abs((fast.prefillTokensPerS ?? 0) - expected * 1.68) < 0.01)
+        // ARM's dot product (`asimddp`, `sdot`) is the same int8 instruction.
+        var arm = machine
+        arm.cpu?.isa = ["asimd", "asimddp"]
+        arm.cpu?.model = "Neoverse V1 (0xd40)"
+        let dot = try Self.engine.fit(.init(model: m, quant: "Q4_0", context: 4096), machine: arm)
+        #expect(abs((dot.prefillTokensPerS ?? 0) - expected * 1.68) < 0.01)
         let f16 = try Self.engine.fit(.init(model: m, quant: "F16", context: 4096), machine: machine)
         let f16VNNI = try Self.engine.fit(.init(model: m, quant: "F16", context: 4096), machine: vnni)
         #expect(f16.prefillTokensPerS == f16VNNI.prefillTokensPerS)
@@ -377,6 +425,16 @@ struct FitEngineTests {
     ])
     func vectorLanes(_ isa: [String], _ vendor: String?, _ lanes: Int?) {
         #expect(ComputePeak.fp32Lanes(isa: isa, vendor: vendor) == lanes)
+    }
+
+    /// ARM cores with four 128-bit SIMD pipes (Neoverse V1's and V2's software optimisation guides,
+    /// Cortex-X) count as 8 lanes on two pipes; two-pipe cores (Cortex-A76, Neoverse N1/N2) as 4.
+    @Test(arguments: [
+        ("Neoverse V1 (0xd40)", 8), ("Neoverse V2 (0xd4f)", 8), ("Cortex-X925 (0xd85)", 8),
+        ("Cortex-A76 (0xd0b)", 4), ("Neoverse N2 (0xd49)", 4), (nil, 4) as (String?, Int),
+    ])
+    func armLanesFollowTheCore(_ model: String?, _ lanes: Int) {
+        #expect(ComputePeak.fp32Lanes(isa: ["asimd", "asimddp"], vendor: "ARM", model: model) == lanes)
     }
 
     /// Apple: M2 10-core GPU 3.58 TFLOPS (Apple: "3.6 TFLOPS"), M1 8-core 2.62 ("2.6 TFLOPS").

@@ -92,6 +92,11 @@ struct PrefillKernelTests {
         "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.weights_per_fp32_flop]\nwmma = 2\n",
         "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.flash_attention_eta]\ncuda = -0.5\n",
         "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.sustained_watts_per_fp32_tflop]\n\"Ada Lovelace\" = nan\n",
+        "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = 0.0001\npeak_read_share = 0\n",
+        "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = 0.0001\npeak_read_share = 1.5\n",
+        "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = 0.0001\npeak_read_share = nan\n",
+        "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = -0.0001\n",
+        "[backend.cpu]\neta = 0\ntau_seconds_per_layer = 0.0001\n",
     ])
     func impossibleValuesAreRefused(_ text: String) {
         #expect {

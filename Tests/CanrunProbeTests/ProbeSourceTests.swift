@@ -197,6 +197,18 @@ struct HybridCPUTests {
         #expect(kinds.map(\.cpus) == [[5, 6, 7, 8, 9, 15, 16, 17, 18, 19], [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]])
     }
 
+    /// arm64 kernels print no model name: a machine of one core kind is named by its MIDR part,
+    /// in its implementer's numbering (128 × HiSilicon 0xd01, the Kunpeng 920's TaiShan v110, which
+    /// is not Arm's Cortex table).
+    @Test func armCoresAreNamedByTheirPart() throws {
+        let folder = try FixtureFiles.unpack("hwloc-fsroot/128arm-2pa2n8cluster4co.tar.bz2")
+        defer { FixtureFiles.remove(folder) }
+        let profile = ProfileAssembler.assemble(try ReplaySource.read(folder), gpuTable: FixtureFiles.gpuTable)
+        #expect(profile.cpu?.vendor == "HiSilicon")
+        #expect(profile.cpu?.model == "HiSilicon part 0xd01")
+        #expect(profile.cpu?.kinds.isEmpty == true)
+    }
+
     /// Core i7-1370P: 6 P-cores with HT (PUs 0-11, max 5000 MHz) and 8 E-cores (PUs 12-19, 3900 MHz).
     @Test func intelHybridKindsByClock() throws {
         let folder = try FixtureFiles.unpack("hwloc-fsroot/20em64t-hybrid-1p6c2t+2ca4co1t.tar.bz2")

@@ -1,10 +1,13 @@
 /// Peak floating-point throughput of the processors a fit runs on, FLOP/s.
 public enum ComputePeak {
-    /// FP32 lanes of the widest vector FMA the CPU can use per pipe: 16 with AVX-512, 8 with
-    /// AVX2+FMA, 4 with NEON/ASIMD (SVE's width varies by core; it counts as NEON here). Zen 4
-    /// runs AVX-512 through 256-bit datapaths (each 512-bit FMA takes two passes), so an AMD CPU
-    /// with AVX-512 but without AVX-VNNI (which Zen 5 added) counts 8.
-    public static func fp32Lanes(isa: [String], vendor: String? = nil) -> Int? {
+    /// FP32 lanes of the widest vector FMA the CPU can use per pipe, counted against two pipes:
+    /// 16 with AVX-512, 8 with AVX2+FMA, 4 with NEON/ASIMD. Zen 4 runs AVX-512 through 256-bit
+    /// datapaths (each 512-bit FMA takes two passes), so an AMD CPU with AVX-512 but without
+    /// AVX-VNNI (which Zen 5 added) counts 8. ARM cores with four 128-bit SIMD pipes instead of
+    /// two (Neoverse V1/V2/V3 and the Cortex-X series, by their software optimisation guides;
+    /// `model` as the probe names them from the MIDR part) count 8; SVE's width varies by core
+    /// and counts as NEON.
+    public static func fp32Lanes(isa: [String], vendor: String? = nil, model: String? = nil) -> Int? {
         let set = Set(isa)
         if set.contains("avx512f") {
             let zen4 = vendor == "AuthenticAMD" && !set.contains("avx_vnni")
@@ -12,8 +15,14 @@ public enum ComputePeak {
         }
         if set.contains("avx2") && set.contains("fma") { return 8 }
         if set.contains("avx") { return 8 }
-        if set.contains("asimd") || set.contains("neon") { return 4 }
+        if set.contains("asimd") || set.contains("neon") { return fourSIMDPipes(model) ? 8 : 4 }
         return nil
+    }
+
+    /// ARM cores whose NEON issues to four 128-bit pipes.
+    static func fourSIMDPipes(_ model: String?) -> Bool {
+        guard let model else { return false }
+        return ["Neoverse V1", "Neoverse V2", "Neoverse V3", "Cortex-X"].contains { model.hasPrefix($0) }
     }
 
     /// CPU peak: physical cores × clock × lanes × 2 FMA pipes × 2 FLOPs per FMA. The two-pipe
@@ -27,7 +36,7 @@ public enum ComputePeak {
     /// Cores (at most `threads`) × clock × FP32 lanes, per second: what both peaks scale.
     private static func laneCycles(_ cpu: CPUFacts?, threads: Int? = nil) -> Double? {
         guard let cpu, let cores = cpu.cores, cores > 0, let mhz = cpu.frequencyMaxMhz, mhz > 0,
-            let lanes = fp32Lanes(isa: cpu.isa, vendor: cpu.vendor)
+            let lanes = fp32Lanes(isa: cpu.isa, vendor: cpu.vendor, model: cpu.model)
         else { return nil }
         return Double(min(cores, threads ?? cores)) * Double(mhz) * 1e6 * Double(lanes)
     }

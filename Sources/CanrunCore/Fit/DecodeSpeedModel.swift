@@ -10,20 +10,34 @@ public struct DecodeSpeedModel: Sendable, Equatable, Codable {
     public struct Backend: Sendable, Equatable, Codable {
         /// Fraction of the memory bandwidth decode kernels reach.
         public var eta: Double
-        /// Seconds per layer and token that do not shrink with bandwidth.
+        /// Seconds per layer and token that do not shrink with bandwidth. On the CPU it is the
+        /// threads' synchronisation (llama.cpp's barrier after every operation), paid only when
+        /// more than one thread works.
         public var tauSecondsPerLayer: Double
         /// Weights a GPU's decode kernels dequantise and multiply per FP32 FLOP of its shader
         /// units (`GPUPeaks.fp32FlopsPerS`): their arithmetic adds `weights ÷ (FP32 × κ)` to a
         /// token, which matters where clocks are low against the memory (A100, P40); nil: not
         /// fitted, no arithmetic term.
         public var weightsPerFP32Flop: Double?
+        /// The share of the memory's theoretical peak (channels × MT/s × 8 bytes) a streaming read
+        /// sustains, 0 to 1: η is against a measured read rate, so where canrun only knows the peak
+        /// (a preset, SMBIOS without a measurement) the stream runs at peak × this × η. CPU only;
+        /// nil: the peak counts as measured.
+        public var peakReadShare: Double?
         /// Where the values came from (calibration rows, residuals).
         public var source: String
 
-        public init(eta: Double, tauSecondsPerLayer: Double, weightsPerFP32Flop: Double? = nil, source: String) {
+        public init(
+            eta: Double,
+            tauSecondsPerLayer: Double,
+            weightsPerFP32Flop: Double? = nil,
+            peakReadShare: Double? = nil,
+            source: String
+        ) {
             self.eta = eta
             self.tauSecondsPerLayer = tauSecondsPerLayer
             self.weightsPerFP32Flop = weightsPerFP32Flop
+            self.peakReadShare = peakReadShare
             self.source = source
         }
     }

@@ -37,10 +37,22 @@ public struct EfficiencyTable: Sendable, Equatable {
                     "efficiency.toml: backend.\(name).weights_per_fp32_flop must be positive"
                 )
             }
+            let share = number(t, "peak_read_share")
+            if let share, !(share > 0 && share <= 1) {
+                throw QuantTable.LoadError.invalid(
+                    "efficiency.toml: backend.\(name).peak_read_share must be a share of the peak, above 0 and at most 1"
+                )
+            }
+            guard eta > 0, eta.isFinite, tau >= 0, tau.isFinite else {
+                throw QuantTable.LoadError.invalid(
+                    "efficiency.toml: backend.\(name) needs a positive eta and a tau_seconds_per_layer of 0 or more"
+                )
+            }
             parsed[name] = .init(
                 eta: eta,
                 tauSecondsPerLayer: tau,
                 weightsPerFP32Flop: kappa,
+                peakReadShare: share,
                 source: t["source"] as? String ?? ""
             )
             if name == "cpu", let f = t["weights_per_cycle"] as? [String: Any] {

@@ -78,7 +78,8 @@ public struct FitEngine: Sendable {
     }
 
     public let quants: QuantTable
-    let efficiency: EfficiencyTable
+    /// The fitted efficiencies the engine answers with.
+    public let efficiency: EfficiencyTable
     /// The median of the fitted CPU weights per cycle, for families without a measurement.
     let cpuWeightsPerCycleMedian: Double?
 
@@ -544,12 +545,20 @@ public struct FitEngine: Sendable {
     func placementContext(_ p: Parts, devices d: Devices) -> PlacementContext {
         let family = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
         let perCycle = cpuWeightsPerCycle(family)
+        let cpu = efficiency.model.backends["cpu"]
+        // η is against a measured read; a theoretical peak first loses what no read sustains.
+        let peakShare = d.cpuBandwidthSource == "measured" ? nil : cpu?.peakReadShare
+        // One thread waits on no other; an unknown core count is taken as several.
+        let threads = d.cpuThreads ?? d.cpu?.cores ?? 2
         return PlacementContext(
             parts: p,
             devices: d,
             efficiency: efficiency,
             quantFamily: family,
-            cpuEta: efficiency.model.backends["cpu"]?.eta,
+            cpuEta: cpu.map { $0.eta * (peakShare ?? 1) },
+            cpuPeakReadShare: peakShare,
+            cpuSyncSecondsPerLayer: threads > 1 ? cpu?.tauSecondsPerLayer ?? 0 : 0,
+            cpuThreadsUsed: d.cpuThreads ?? d.cpu?.cores,
             cpuWeightsPerCycle: perCycle,
             cpuWeightsPerS: perCycle.flatMap {
                 ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0, threads: d.cpuThreads)

@@ -50,6 +50,12 @@ extension BasisNote {
             "decode is compute-bound: the cores multiply slower than memory streams"
         case .cpuComputeUnknown:
             "CPU compute bound unknown (cores, clock or vector unit unknown): memory-bound only"
+        case .cpuPeakReadShare(let share):
+            "CPU memory: the theoretical peak × \(ProfileText.decimal(share, places: 2)) (what a streaming read "
+                + "sustains of it; the machine's own read is not measured: `canrun bench` on it measures it)"
+        case .cpuThreadSync(let threads, let perLayer):
+            "CPU threads: \(threads.map(String.init) ?? "several") synchronise after every operation, "
+                + "\(ProfileText.decimal(perLayer * 1e6, places: 0)) µs per layer and token"
         case .activationCopies(let transfer):
             transfer.note
         case .promptOffload(let offload):

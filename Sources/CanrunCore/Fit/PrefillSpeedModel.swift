@@ -70,11 +70,14 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     }
 
     /// The CPU's prefill η for `quantFamily` on a CPU with `isa`: the family's (or the backend's)
-    /// η, times the VNNI speedup where the CPU has VNNI and the family multiplies in integers.
+    /// η, times the VNNI speedup where the CPU has an int8 dot-product instruction and the family
+    /// multiplies in integers: AVX512-VNNI or AVX-VNNI (`vpdpbusd`), or ARM's dot product
+    /// (`asimddp`, `sdot`), which sums four int8 products into each 32-bit lane in one
+    /// instruction as `vpdpbusd` does, where AVX2 needs three.
     public func cpuEfficiency(quantFamily: String, isa: [String]) -> Double? {
         guard let base = efficiency(backend: "cpu", quantFamily: quantFamily) else { return nil }
         let flags = Set(isa.map { $0.lowercased() })
-        let vnni = flags.contains("avx512_vnni") || flags.contains("avx_vnni")
+        let vnni = flags.contains("avx512_vnni") || flags.contains("avx_vnni") || flags.contains("asimddp")
         let integer = !["F16", "BF16", "F32"].contains(quantFamily)
         guard vnni, integer, let speedup = cpuVNNISpeedup else { return base }
         return base * speedup
@@ -189,10 +192,25 @@ public struct PrefillSpeedModel: Sendable, Equatable {
         return 4 * attentionWidth * (full * meanDepth + windowed * min(meanDepth, window))
     }
 
-    /// η for `backend`, with the CPU's per-family value where one is known.
+    /// η for `backend`, with the CPU's per-family value where one is known. A CPU family without
+    /// one takes its kind's: super-block families (K-quants, IQ) unpack 6-bit scales and grids
+    /// per 256 weights and run at a third of the simple 32-weight blocks' rate on the CPUs
+    /// measured, so they take the median of the super-block families that were measured; the
+    /// others take the backend's value.
     public func efficiency(backend: String, quantFamily: String) -> Double? {
-        if backend == "cpu", let e = cpuByQuantFamily[quantFamily] { return e }
+        if backend == "cpu" {
+            if let e = cpuByQuantFamily[quantFamily] { return e }
+            if Self.isSuperBlock(quantFamily) {
+                let measured = cpuByQuantFamily.filter { Self.isSuperBlock($0.key) }.values.sorted()
+                if !measured.isEmpty { return measured[measured.count / 2] }
+            }
+        }
         return eta[backend]
+    }
+
+    /// K-quants (`Q3_K`, `Q4_K`, …) and the IQ families.
+    static func isSuperBlock(_ family: String) -> Bool {
+        family.hasPrefix("IQ") || (family.hasPrefix("Q") && family.hasSuffix("_K"))
     }
 
     /// Tokens per second when each share of the FLOPs runs on its own device, one after the other

@@ -29,6 +29,8 @@ public struct HardwarePresets: Sendable {
         /// The memory's theoretical peak, GB/s (10^9 bytes).
         public var memoryBandwidthGBs: Double
         public var cpuVendor: String?
+        /// The CPU's model as a probe names it (`Neoverse V1 (0xd40)` on ARM, `model name` on x86).
+        public var cpuModel: String?
         public var cpuCores: Int
         /// The fastest core's maximum clock.
         public var cpuMHz: Int
@@ -43,6 +45,7 @@ public struct HardwarePresets: Sendable {
             case ramGiB = "ram_gib"
             case memoryBandwidthGBs = "memory_bandwidth_gbs"
             case cpuVendor = "cpu_vendor"
+            case cpuModel = "cpu_model"
             case cpuCores = "cpu_cores"
             case cpuMHz = "cpu_mhz"
             case cpuISA = "cpu_isa"
@@ -106,6 +109,7 @@ public struct HardwarePresets: Sendable {
         profile.memory.theoreticalBandwidthBytesPerS = Int64(e.memoryBandwidthGBs * 1e9)
         profile.cpu = CPUFacts(
             vendor: e.cpuVendor,
+            model: e.cpuModel,
             cores: e.cpuCores,
             threads: e.cpuCores,
             isa: e.cpuISA,

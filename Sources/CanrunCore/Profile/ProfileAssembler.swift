@@ -61,6 +61,11 @@ public enum ProfileAssembler {
         )
         if let parts = r.cpuinfo?.armParts, Set(parts.values).count > 1 {
             cpu.kinds = armKinds(parts, hwloc: topology?.kinds ?? [])
+        } else if cpu.model == nil, let part = r.cpuinfo?.armParts.values.first {
+            // arm64 kernels print no model name: the MIDR part names the core. Part numbers are
+            // the implementer's own; the table holds Arm's.
+            let arm = cpu.vendor == "ARM" ? ARMParts.name(part) : nil
+            cpu.model = arm.map { "\($0) (\(part))" } ?? "\(cpu.vendor ?? "ARM") part \(part)"
         }
         if let mhz = cpu.kinds.compactMap(\.frequencyMaxMhz).max() {
             cpu.frequencyMaxMhz = mhz

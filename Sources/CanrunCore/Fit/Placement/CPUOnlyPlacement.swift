@@ -1,6 +1,7 @@
 /// Everything in RAM (`-ngl 0`): the CPU streams the weights at the fastest NUMA policy's rate
-/// that holds them, or multiplies them at its cores' rate when that is slower. llama.cpp's
-/// repacked copy of the weights sits beside the mapped file.
+/// that holds them, or multiplies them at its cores' rate when that is slower, and its threads
+/// synchronise after every operation. llama.cpp's repacked copy of the weights sits beside the
+/// mapped file.
 struct CPUOnlyPlacement: Placement {
     func candidate(in c: PlacementContext) -> PlacementCandidate? {
         let (p, d) = (c.parts, c.devices)
@@ -23,13 +24,14 @@ struct CPUOnlyPlacement: Placement {
                         kvFraction: 1,
                         bandwidthBytesPerS: numa.bandwidth,
                         efficiency: c.cpuEta,
-                        computeSeconds: c.cpuComputeSeconds(p.activeWeights)
+                        computeSeconds: c.cpuComputeSeconds(p.activeWeights),
+                        fixedSeconds: c.cpuSyncSeconds(layers: p.layers)
                     )
                 ],
                 layers: p.layers,
                 perLayerSeconds: 0
             ),
-            basis: c.basis(d.cpuBandwidthSource, numa.bandwidth, c.cpuEta, 0),
+            basis: c.basis(d.cpuBandwidthSource, numa.bandwidth, c.cpuEta, c.cpuSyncSecondsPerLayer),
             basisNotes: c.cpuNotes(bandwidth: numa.bandwidth),
             why: .cpuOnly(need: need, ram: total),
             flags: "-ngl 0" + numa.flag,

@@ -2,7 +2,7 @@
 /// rate × efficiency, or multiplies its weights in `computeSeconds` when its cores are slower
 /// than its memory (the slower sets the pace); a GPU's kernels add their arithmetic on the FP32
 /// units; the devices run in turn, and every token also pays a fixed cost per layer (τ) and the
-/// activation copies between devices.
+/// activation copies between devices; a CPU's threads synchronise after every operation.
 package struct DecodeCost: Sendable, Equatable {
     package struct Share: Sendable, Equatable {
         package var device: Device
@@ -20,6 +20,9 @@ package struct DecodeCost: Sendable, Equatable {
         package var multipliedWeights: Int64 = 0
         package var fp32FlopsPerS: Double? = nil
         package var weightsPerFP32Flop: Double? = nil
+        /// Seconds per token the device spends whatever its rates: the CPU threads' synchronisation
+        /// over the layers it computes (`PlacementContext.cpuSyncSeconds`).
+        package var fixedSeconds: Double = 0
 
         /// Bytes the device reads per token when a token reads `kvBytes` of KV cache in all.
         package func bytes(kvBytes: Int64) -> Int64 {
@@ -47,7 +50,9 @@ package struct DecodeCost: Sendable, Equatable {
             let bytes = share.bytes(kvBytes: kvBytes)
             guard bytes > 0 else { continue }
             guard let bw = share.bandwidthBytesPerS, bw > 0, let eta = share.efficiency, eta > 0 else { return nil }
-            seconds += max(Double(bytes) / (Double(bw) * eta), share.computeSeconds) + share.arithmeticSeconds
+            seconds +=
+                max(Double(bytes) / (Double(bw) * eta), share.computeSeconds) + share.arithmeticSeconds
+                + share.fixedSeconds
         }
         return seconds > 0 ? 1 / seconds : nil
     }

@@ -6,8 +6,16 @@ struct PlacementContext {
     let efficiency: EfficiencyTable
     /// The weights' quantization family (`Q4_K` for `Q4_K_M`).
     let quantFamily: String
-    /// The CPU backend's decode efficiency.
+    /// The CPU backend's decode efficiency against the rate canrun has: η against a measured
+    /// read, η × the sustained share of the peak against a theoretical one (`peakReadShare`).
     let cpuEta: Double?
+    /// The share of the theoretical peak applied in `cpuEta`; nil when the rate was measured.
+    let cpuPeakReadShare: Double?
+    /// The CPU threads' synchronisation per layer and token: the CPU backend's τ when more than
+    /// one thread works, else 0.
+    let cpuSyncSecondsPerLayer: Double
+    /// llama.cpp's CPU threads: as asked, else one per physical core.
+    let cpuThreadsUsed: Int?
     /// Weights a CPU core multiplies per cycle for this family, and the whole CPU per second.
     let cpuWeightsPerCycle: Double?
     let cpuWeightsPerS: Double?
@@ -24,6 +32,9 @@ struct PlacementContext {
     /// needs it (`prefillCost(of:)`), and the max-context search asks for the candidates many
     /// times.
     var candidates: [PlacementCandidate] { Self.kinds.compactMap { $0.candidate(in: self) } }
+
+    /// Seconds a token spends synchronising the CPU's threads over `layers` layers.
+    func cpuSyncSeconds(layers: Int) -> Double { Double(max(0, layers)) * cpuSyncSecondsPerLayer }
 
     /// Seconds the CPU's cores take to multiply `weights` (0 when its rate is unknown).
     func cpuComputeSeconds(_ weights: Int64) -> Double { cpuWeightsPerS.map { Double(weights) / $0 } ?? 0 }
@@ -48,22 +59,30 @@ struct PlacementContext {
 
     /// How the CPU-only decode figure was bounded.
     func cpuNotes(bandwidth: Int64?) -> [BasisNote] {
-        guard let rate = cpuWeightsPerS, let perCycle = cpuWeightsPerCycle, let cpu = devices.cpu,
+        var notes: [BasisNote] = []
+        if let rate = cpuWeightsPerS, let perCycle = cpuWeightsPerCycle, let cpu = devices.cpu,
             let cores = cpu.cores, let mhz = cpu.frequencyMaxMhz
-        else { return [.cpuComputeUnknown] }
-        var notes: [BasisNote] = [
-            .cpuCompute(
-                cores: cores,
-                frequencyMHz: mhz,
-                weightsPerCycle: perCycle,
-                quant: quantFamily,
-                weightsPerS: rate
-            )
-        ]
-        if let bw = bandwidth, let eta = cpuEta,
-            cpuComputeSeconds(parts.activeWeights) > Double(parts.activeBytes) / (Double(bw) * eta)
         {
-            notes.append(.cpuComputeBound)
+            notes.append(
+                .cpuCompute(
+                    cores: min(cores, cpuThreadsUsed ?? cores),
+                    frequencyMHz: mhz,
+                    weightsPerCycle: perCycle,
+                    quant: quantFamily,
+                    weightsPerS: rate
+                )
+            )
+            if let bw = bandwidth, let eta = cpuEta,
+                cpuComputeSeconds(parts.activeWeights) > Double(parts.activeBytes) / (Double(bw) * eta)
+            {
+                notes.append(.cpuComputeBound)
+            }
+        } else {
+            notes.append(.cpuComputeUnknown)
+        }
+        if let share = cpuPeakReadShare { notes.append(.cpuPeakReadShare(share)) }
+        if cpuSyncSecondsPerLayer > 0 {
+            notes.append(.cpuThreadSync(threads: cpuThreadsUsed, secondsPerLayer: cpuSyncSecondsPerLayer))
         }
         return notes
     }

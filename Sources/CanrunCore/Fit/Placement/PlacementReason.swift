@@ -40,6 +40,11 @@ enum BasisNote: Sendable, Equatable {
     case cpuComputeBound
     /// Cores, clock or vector unit unknown.
     case cpuComputeUnknown
+    /// The CPU's rate is the memory's theoretical peak, of which a streaming read sustains `share`.
+    case cpuPeakReadShare(Double)
+    /// `threads` CPU threads (nil: the core count is unknown) synchronise after every operation:
+    /// `secondsPerLayer` per layer and token.
+    case cpuThreadSync(threads: Int?, secondsPerLayer: Double)
     /// Activations crossing between devices.
     case activationCopies(ActivationTransfer)
     /// Weights in RAM copied to the GPU for prompt processing.

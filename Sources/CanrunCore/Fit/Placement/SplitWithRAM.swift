@@ -128,7 +128,8 @@ struct PartialOffloadPlacement: Placement {
                     kvFraction: 1 - fraction,
                     bandwidthBytesPerS: c.cpuRead(need: onCPU).bandwidth,
                     efficiency: c.cpuEta,
-                    computeSeconds: c.cpuComputeSeconds(Int64(Double(p.activeWeights) * (1 - fraction)))
+                    computeSeconds: c.cpuComputeSeconds(Int64(Double(p.activeWeights) * (1 - fraction))),
+                    fixedSeconds: c.cpuSyncSeconds(layers: p.layers - layersOnGPU)
                 ),
             ],
             layers: layersOnGPU,
