@@ -6,7 +6,10 @@ import Testing
 @testable import CanrunCalibration
 
 /// The shipped speed tables are the fit of the committed calibration runs, and they reproduce a
-/// handful of published runs of every GPU class.
+/// handful of published runs of every class. Serialized: the fits run for seconds on a
+/// cooperative thread each, and on a 2-core machine two at once would starve the live server
+/// tests running beside them.
+@Suite(.serialized)
 struct ShippedSpeedModelTests {
     struct World {
         var runs: [CalibrationRun]

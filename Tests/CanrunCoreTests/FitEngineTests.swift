@@ -437,8 +437,11 @@ struct FitEngineTests {
         #expect(ComputePeak.fp32Lanes(isa: ["asimd", "asimddp"], vendor: "ARM", model: model) == lanes)
     }
 
-    /// Apple: M2 10-core GPU 3.58 TFLOPS (Apple: "3.6 TFLOPS"), M1 8-core 2.62 ("2.6 TFLOPS").
+    /// Apple: M2 10-core GPU 3.58 TFLOPS (Apple: "3.6 TFLOPS"), M1 8-core 2.62 ("2.6 TFLOPS"); the
+    /// M3 Max's 40 cores at 1.6 GHz 16.4 TFLOPS (the TechPowerUp-derived figure ComputePeak cites);
+    /// M4 has no clock a run checks.
     @Test func appleGPUPeaks() {
+        #expect(abs((ComputePeak.appleGPUFlopsPerS(chip: "Apple M3 Max", gpuCores: 40) ?? 0) - 16.384e12) < 1)
         #expect(abs((ComputePeak.appleGPUFlopsPerS(chip: "Apple M2", gpuCores: 10) ?? 0) - 3.57888e12) < 1)
         #expect(abs((ComputePeak.appleGPUFlopsPerS(chip: "Apple M1", gpuCores: 8) ?? 0) - 2.617344e12) < 1)
         #expect(ComputePeak.appleGPUFlopsPerS(chip: "Apple M4", gpuCores: 10) == nil)

@@ -52,16 +52,23 @@ public enum ComputePeak {
 
     /// Apple GPUs: 128 FP32 ALUs per core (Apple's M1 and M2 GPU descriptions: "128 execution
     /// units" per core) × 2 FLOPs per FMA × the GPU clock. Apple publishes M1 at 1.278 GHz
-    /// ("2.6 TFLOPS" for 8 cores) and M2 at 1.398 GHz ("3.6 TFLOPS" for 10 cores).
+    /// ("2.6 TFLOPS" for 8 cores) and M2 at 1.398 GHz ("3.6 TFLOPS" for 10 cores), and no clock
+    /// from M3 on; third-party databases disagree. M3 counts 1.6 GHz (the TechPowerUp-derived
+    /// "boost 1,600 MHz, 16.4 TFLOPS" for the 40-core M3 Max): in one campaign on one llama.cpp
+    /// build (XiongjieDai's, b2795), the M3 Max's pp512 per GPU core and GHz is within 8 % of the
+    /// M1 Max's at 1.6 GHz, and 15-25 % above it at the 1.398 GHz other tables give. M4 and later
+    /// have no clock any run checks, so none is made up.
     public static func appleGPUFlopsPerS(chip: String, gpuCores: Int) -> Double? {
-        let ghz: Double
-        if chip.hasPrefix("Apple M1") {
-            ghz = 1.278
-        } else if chip.hasPrefix("Apple M2") {
-            ghz = 1.398
-        } else {
-            return nil
-        }
+        guard let ghz = appleGPUClockGHz(chip: chip) else { return nil }
         return Double(gpuCores) * 128 * 2 * ghz * 1e9
+    }
+
+    /// The GPU clock `appleGPUFlopsPerS` assumes for an Apple chip, GHz; nil for chips it does
+    /// not know (M4 and later).
+    public static func appleGPUClockGHz(chip: String) -> Double? {
+        if chip.hasPrefix("Apple M1") { return 1.278 }
+        if chip.hasPrefix("Apple M2") { return 1.398 }
+        if chip.hasPrefix("Apple M3") { return 1.6 }
+        return nil
     }
 }
