@@ -63,6 +63,38 @@ struct DepthAndPinningTests {
 
 /// llama.cpp's `-t`: the CPU's compute bounds count the threads asked, never more than its cores.
 struct ThreadsTests {
+    /// Not asked, llama.cpp runs one thread per performance core of a hybrid x86 CPU (a Core
+    /// i3-1315U: 2 P-cores with SMT, 4 E-cores), so its two P-cores multiply, as with `-t 2`, and
+    /// the launch line adds no `-t`.
+    @Test func aHybridCPURunsItsPerformanceCores() throws {
+        let m = try FitEngineTests.model("llama-3.1-8b")
+        var machine = FitEngineTests.machine(ramGiB: 16, readGBs: 60)
+        machine.cpu = CPUFacts(
+            vendor: "GenuineIntel",
+            architecture: "x86_64",
+            cores: 6,
+            threads: 8,
+            isa: ["avx2", "fma", "avx_vnni"],
+            kinds: [
+                CPUKindFacts(name: "IntelAtom", cpus: [4, 5, 6, 7], efficiency: 0, frequencyMaxMhz: 3300),
+                CPUKindFacts(name: "IntelCore", cpus: [0, 1, 2, 3], efficiency: 1, frequencyMaxMhz: 4500),
+            ],
+            frequencyMaxMhz: 4500
+        )
+        #expect(machine.cpu?.llamaDefaultThreads == 2)
+        let unasked = try FitEngineTests.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)
+        let two = try FitEngineTests.engine.fit(
+            .init(model: m, quant: "Q8_0", context: 4096, threads: 2),
+            machine: machine
+        )
+        #expect(unasked.decodeTokensPerS == two.decodeTokensPerS)
+        #expect(unasked.prefillTokensPerS == two.prefillTokensPerS)
+        #expect(unasked.launch["llama.cpp"] == "-ngl 0 -c 4096")
+        #expect(unasked.basis.notes.contains { $0.hasPrefix("CPU compute: 2 cores × 4.50 GHz") })
+        machine.cpu?.kinds = []
+        #expect(machine.cpu?.llamaDefaultThreads == 6)
+    }
+
     /// 64 cores at 2.596 GHz stream Llama 3.1 8B Q8_0 at 0.96 × 60 GB/s; with `-t 2` two cores
     /// multiply 2 × 2.596e9 × 4.50 weights/s (`fewCoresAreComputeBound`) and synchronise, and the launch line
     /// says `-t 2`. More threads than cores count as the cores.

@@ -195,6 +195,8 @@ struct HybridCPUTests {
         let kinds = try #require(profile.cpu?.kinds)
         #expect(kinds.map(\.name) == ["Cortex-X925 (0xd85)", "Cortex-A725 (0xd87)"])
         #expect(kinds.map(\.cpus) == [[5, 6, 7, 8, 9, 15, 16, 17, 18, 19], [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]])
+        // llama.cpp counts performance cores on hybrid x86 only: every ARM core runs a thread.
+        #expect(profile.cpu?.llamaDefaultThreads == 20)
     }
 
     /// arm64 kernels print no model name: a machine of one core kind is named by its MIDR part,
@@ -218,5 +220,8 @@ struct HybridCPUTests {
         #expect(kinds.map(\.name) == ["efficiency", "performance"])
         #expect(kinds.map(\.cpus) == [Array(12...19), Array(0...11)])
         #expect(kinds.map(\.frequencyMaxMhz) == [3900, 5000])
+        // llama.cpp runs one thread per P-core by default: 12 P-core PUs less 6 SMT siblings.
+        #expect(profile.cpu?.cores == 14)
+        #expect(profile.cpu?.llamaDefaultThreads == 6)
     }
 }

@@ -475,7 +475,8 @@ public struct FitEngine: Sendable {
         var numa: NUMAPlan
         /// The CPU's peak FP32 FLOP/s (`ComputePeak.cpuFlopsPerS`) with the threads asked.
         var cpuFlops: Double?
-        /// llama.cpp's `-t` as asked (nil: one per physical core).
+        /// llama.cpp's `-t`: as asked, else its default (`CPUFacts.llamaDefaultThreads`); nil
+        /// when the core count is unknown.
         var cpuThreads: Int?
         /// The weight types llama.cpp repacks on this CPU (`CPURepack`).
         var cpuRepackTypes: Set<String>
@@ -526,6 +527,8 @@ public struct FitEngine: Sendable {
             }
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
             numa = NUMAPlan(nodes: p.numaNodes ?? [], bandwidth: p.bandwidth)
+            // Not asked: llama.cpp's own default (its performance cores on a hybrid x86 CPU).
+            let threads = threads ?? p.cpu?.llamaDefaultThreads
             cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu, threads: threads)
             cpuThreads = threads
             // With a CUDA or ROCm GPU among llama.cpp's devices, the GPU's host buffer type comes
