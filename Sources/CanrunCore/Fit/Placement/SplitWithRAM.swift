@@ -59,7 +59,7 @@ struct MoEExpertsOnCPUPlacement: Placement {
         let expertShare = p.weights.bytes > 0 ? Double(p.weights.expertBytes) / Double(p.weights.bytes) : 0
         let repack = Int64(Double(p.repack) * expertShare)
         let onCPU = p.weights.expertBytes + repack
-        let expertWeights = Int64(Double(p.activeWeights) * Double(p.expertActiveBytes) / Double(max(1, p.activeBytes)))
+        let expertWeights = p.expertActiveWeights
         let decode = DecodeCost(
             shares: [
                 c.gpuDecodeShare(
