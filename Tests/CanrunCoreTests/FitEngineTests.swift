@@ -427,6 +427,18 @@ struct FitEngineTests {
         #expect(ComputePeak.fp32Lanes(isa: isa, vendor: vendor) == lanes)
     }
 
+    /// A CPU family without its own prompt η takes its kind's (config/efficiency.toml): those that
+    /// unpack through tables the median of IQ4_XS 0.2295, Q4_K 0.3345 and Q6_K 0.2547; the
+    /// simple blocks the backend's 0.6089.
+    @Test func aCPUFamilyWithoutItsOwnPromptEtaTakesItsKinds() {
+        let model = Self.engine.efficiency.prefill
+        for family in ["Q3_K", "Q2_K", "IQ2_XS", "IQ4_NL", "MXFP4", "NVFP4"] {
+            #expect(model.efficiency(backend: "cpu", quantFamily: family) == 0.2547, "\(family)")
+        }
+        #expect(model.efficiency(backend: "cpu", quantFamily: "Q5_0") == 0.6089)
+        #expect(model.efficiency(backend: "cpu", quantFamily: "Q4_K") == 0.3345)
+    }
+
     /// ARM cores with four 128-bit SIMD pipes (Neoverse V1's and V2's software optimisation guides,
     /// Cortex-X) count as 8 lanes on two pipes; two-pipe cores (Cortex-A76, Neoverse N1/N2) as 4.
     @Test(arguments: [

@@ -193,24 +193,26 @@ public struct PrefillSpeedModel: Sendable, Equatable {
     }
 
     /// η for `backend`, with the CPU's per-family value where one is known. A CPU family without
-    /// one takes its kind's: super-block families (K-quants, IQ) unpack 6-bit scales and grids
-    /// per 256 weights and run at a third of the simple 32-weight blocks' rate on the CPUs
-    /// measured, so they take the median of the super-block families that were measured; the
-    /// others take the backend's value.
+    /// one takes its kind's: the families that unpack through more than a shift and a scale
+    /// (K-quants' 6-bit sub-block scales, the IQ grids and tables, MXFP4's and NVFP4's E2M1
+    /// value table, which llama.cpp decodes as it does IQ4_NL's) ran at a third of the simple
+    /// 32-weight blocks' rate on the CPUs measured, so they take the median of those of their
+    /// kind that were measured; the others take the backend's value.
     public func efficiency(backend: String, quantFamily: String) -> Double? {
         if backend == "cpu" {
             if let e = cpuByQuantFamily[quantFamily] { return e }
-            if Self.isSuperBlock(quantFamily) {
-                let measured = cpuByQuantFamily.filter { Self.isSuperBlock($0.key) }.values.sorted()
+            if Self.unpacksThroughTables(quantFamily) {
+                let measured = cpuByQuantFamily.filter { Self.unpacksThroughTables($0.key) }.values.sorted()
                 if !measured.isEmpty { return measured[measured.count / 2] }
             }
         }
         return eta[backend]
     }
 
-    /// K-quants (`Q3_K`, `Q4_K`, …) and the IQ families.
-    static func isSuperBlock(_ family: String) -> Bool {
-        family.hasPrefix("IQ") || (family.hasPrefix("Q") && family.hasSuffix("_K"))
+    /// K-quants (`Q3_K`, `Q4_K`, …), the IQ families, MXFP4 and NVFP4.
+    static func unpacksThroughTables(_ family: String) -> Bool {
+        family.hasPrefix("IQ") || (family.hasPrefix("Q") && family.hasSuffix("_K")) || family == "MXFP4"
+            || family == "NVFP4"
     }
 
     /// Tokens per second when each share of the FLOPs runs on its own device, one after the other
