@@ -57,7 +57,8 @@ public struct CPUDecodeFit: Sendable {
                 let (cost, kv) = try? engine.decodeCost(request, machine: machine),
                 cost.shares.count == 1, let share = cost.shares.first, share.device == .cpu
             else { continue }
-            let threads = request.threads ?? machine.cpu?.cores ?? 2
+            // As the engine counts them: an unknown core count is taken as several.
+            let threads = CPUFacts.llamaThreads(asked: request.threads, cpu: machine.cpu) ?? 2
             observations.append(
                 Observation(
                     run: run,

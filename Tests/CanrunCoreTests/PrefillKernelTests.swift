@@ -95,6 +95,7 @@ struct PrefillKernelTests {
         "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = 0.0001\npeak_read_share = 0\n",
         "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = 0.0001\npeak_read_share = 1.5\n",
         "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = 0.0001\npeak_read_share = nan\n",
+        "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\npeak_read_share = 0.7\n",
         "[backend.cpu]\neta = 0.9\ntau_seconds_per_layer = -0.0001\n",
         "[backend.cpu]\neta = 0\ntau_seconds_per_layer = 0.0001\n",
     ])

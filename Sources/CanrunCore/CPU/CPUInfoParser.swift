@@ -87,6 +87,14 @@ enum ARMImplementers {
 /// ARM `CPU part` codes (MIDR bits 15:4) of the cores in today's inference machines, from the
 /// Linux kernel's `arch/arm64/include/asm/cputype.h`.
 public enum ARMParts {
+    /// How canrun names a core of MIDR `part` from `implementer` (the `CPU implementer`'s name,
+    /// `ARMImplementers`): `Neoverse V2 (0xd4f)` for Arm's own cores, whose numbering the table
+    /// holds; `HiSilicon part 0xd01` for another implementer's, whose numbers mean other cores.
+    public static func label(_ part: String, implementer: String?) -> String {
+        let arm = implementer == nil || implementer == "ARM" ? name(part) : nil
+        return arm.map { "\($0) (\(part))" } ?? "\(implementer ?? "ARM") part \(part)"
+    }
+
     public static func name(_ part: String) -> String? {
         switch part.lowercased() {
         case "0xd05": "Cortex-A55"

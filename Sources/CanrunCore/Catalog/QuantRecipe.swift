@@ -303,7 +303,8 @@ public struct WeightsEstimate: Sendable, Equatable {
         var sums: [(id: Int, name: String, bytes: Int64)] = []
         var gathered: (name: String, bytes: Int64)?
         var experts: Int64 = 0
-        var expertTypes: [String: Int64] = [:]
+        // Expert bytes per type, searched linearly as `sums` is.
+        var expertSums: [(id: Int, name: String, bytes: Int64)] = []
         for tensor in tensors {
             let chosen = recipe.chosenName(tensor)
             let rowLength = tensor.rowLength
@@ -325,7 +326,11 @@ public struct WeightsEstimate: Sendable, Equatable {
             }
             if tensor.isExpert {
                 experts += bytes
-                expertTypes[type.name.uppercased(), default: 0] += bytes
+                if let i = expertSums.firstIndex(where: { $0.id == type.id }) {
+                    expertSums[i].bytes += bytes
+                } else {
+                    expertSums.append((type.id, type.name.uppercased(), bytes))
+                }
             }
             if tensor.role == .tokenEmbedding {
                 gathered = (type.name.uppercased(), bytes)
@@ -338,7 +343,7 @@ public struct WeightsEstimate: Sendable, Equatable {
         multipliedBytesByType = bytesByType
         if let gathered { multipliedBytesByType[gathered.name, default: 0] -= gathered.bytes }
         expertBytes = experts
-        expertTypeName = expertTypes.max { $0.value < $1.value }?.key
+        expertTypeName = expertSums.max { $0.bytes < $1.bytes }?.name
     }
 }
 

@@ -234,20 +234,18 @@ public struct TensorInventory: Sendable, Equatable {
     /// Weights of the whole model.
     public var totalParameters: Int64 { sums.all }
 
-    /// Weights one token uses: every tensor, but only `k` of `n` routed experts, and not the input
-    /// embedding table (a token reads one row of it) unless it doubles as the output head.
-    /// This is what model cards call "active" (gpt-oss-20b: 3.61B).
     /// Routed-expert weights a token multiplies: `k` of the `n` experts (0 for a dense model).
+    /// Expert tensors stack whole experts, so their sum divides by n as each one does.
     public func activeExpertParameters(_ m: ModelSpec) -> Int64 {
         let n = Int64(max(1, m.numExperts ?? 1))
         return sums.experts / n * Int64(m.numExpertsPerTok ?? Int(n))
     }
 
+    /// Weights one token uses: every tensor, but only `k` of `n` routed experts, and not the input
+    /// embedding table (a token reads one row of it) unless it doubles as the output head.
+    /// This is what model cards call "active" (gpt-oss-20b: 3.61B).
     public func activeParameters(_ m: ModelSpec) -> Int64 {
-        let n = Int64(max(1, m.numExperts ?? 1))
-        let k = Int64(m.numExpertsPerTok ?? Int(n))
-        // Expert tensors stack whole experts, so their sum divides by n as each one does.
         let embedding = m.tieWordEmbeddings ? 0 : sums.tokenEmbedding
-        return sums.all - embedding - sums.experts + sums.experts / n * k
+        return sums.all - embedding - sums.experts + activeExpertParameters(m)
     }
 }

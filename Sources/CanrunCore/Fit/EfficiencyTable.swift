@@ -38,9 +38,9 @@ public struct EfficiencyTable: Sendable, Equatable {
                 )
             }
             let share = number(t, "peak_read_share")
-            if let share, !(share > 0 && share <= 1) {
+            if let share, name != "cpu" || !(share > 0 && share <= 1) {
                 throw QuantTable.LoadError.invalid(
-                    "efficiency.toml: backend.\(name).peak_read_share must be a share of the peak, above 0 and at most 1"
+                    "efficiency.toml: backend.\(name).peak_read_share must be a share of the peak, above 0 and at most 1, and only the CPU has one (a GPU's bandwidth is its table's or its driver's)"
                 )
             }
             guard eta > 0, eta.isFinite, tau >= 0, tau.isFinite else {

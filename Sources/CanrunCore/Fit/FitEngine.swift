@@ -237,9 +237,6 @@ public struct FitEngine: Sendable {
         return (fixed, parts, ranked, best)
     }
 
-    /// The routed-expert weights a token multiplies (0 for a dense model).
-    private func expertWeights(_ parts: Parts) -> Int64 { parts.expertActiveWeights }
-
     /// Prompt tokens per second in `best` for `promptTokens` after `depth`
     /// (`prefillTerms`); nil when `best` has no prompt cost.
     private func promptSpeed(_ best: PlacementCandidate, parts: Parts, promptTokens: Int, depth: Int) -> Double? {
@@ -261,7 +258,7 @@ public struct FitEngine: Sendable {
             depth: depth
         )
         let batch = PrefillSpeedModel.batch(model: m, promptTokens: promptTokens, ubatch: parts.ubatch)
-        let experts = Double(expertWeights(parts))
+        let experts = Double(parts.expertActiveWeights)
         let converted = PrefillSpeedModel.convertedWeightsPerToken(
             denseWeights: Double(parts.activeWeights) - experts,
             expertWeights: experts,
@@ -530,7 +527,7 @@ public struct FitEngine: Sendable {
             numaNodes = p.numaNodes?.filter { !$0.cpus.isEmpty }.count ?? 1
             numa = NUMAPlan(nodes: p.numaNodes ?? [], bandwidth: p.bandwidth)
             // Not asked: llama.cpp's own default (its performance cores on a hybrid x86 CPU).
-            let threads = threads ?? p.cpu?.llamaDefaultThreads
+            let threads = CPUFacts.llamaThreads(asked: threads, cpu: p.cpu)
             cpuFlops = ComputePeak.cpuFlopsPerS(p.cpu, threads: threads)
             cpuThreads = threads
             // With a CUDA or ROCm GPU among llama.cpp's devices, the GPU's host buffer type comes
@@ -554,7 +551,7 @@ public struct FitEngine: Sendable {
         // η is against a measured read; a theoretical peak first loses what no read sustains.
         let peakShare = d.cpuBandwidthSource == "measured" ? nil : cpu?.peakReadShare
         // One thread waits on no other; an unknown core count is taken as several.
-        let threads = d.cpuThreads ?? d.cpu?.cores ?? 2
+        let threads = d.cpuThreads ?? 2
         return PlacementContext(
             parts: p,
             devices: d,
@@ -563,7 +560,6 @@ public struct FitEngine: Sendable {
             cpuEta: cpu.map { $0.eta * (peakShare ?? 1) },
             cpuPeakReadShare: peakShare,
             cpuSyncSecondsPerLayer: threads > 1 ? cpu?.tauSecondsPerLayer ?? 0 : 0,
-            cpuThreadsUsed: d.cpuThreads ?? d.cpu?.cores,
             cpuWeightsPerCycle: perCycle,
             cpuWeightsPerS: perCycle.flatMap {
                 ComputePeak.cpuDecodeWeightsPerS(d.cpu, weightsPerCycle: $0, threads: d.cpuThreads)
@@ -573,16 +569,13 @@ public struct FitEngine: Sendable {
     }
 
     /// The weight type whose kernels do most of a token's multiplications: the routed experts'
-    /// own type where they carry more than half of them and differ from the quantization's
-    /// base (gpt-oss's MXFP4 experts in every file, MXFP4_MOE's beside Q8_0), else the base.
-    /// llama.cpp picks each matrix multiplication's path by its weights' type, and the speed
-    /// model answers with one path per device.
+    /// type where they carry more than half of them (gpt-oss's MXFP4 experts in every file,
+    /// MXFP4_MOE's beside Q8_0), else the quantization's base. llama.cpp picks each matrix
+    /// multiplication's path by its weights' type, and the speed model answers with one path
+    /// per device.
     func speedFamily(_ p: Parts) -> String {
-        let base = quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
-        guard let experts = p.weights.expertTypeName, p.activeWeights > 0,
-            2 * p.expertActiveWeights > p.activeWeights
-        else { return base }
-        return quants.type(named: experts).map { $0.name } ?? base
+        if let experts = p.weights.expertTypeName, 2 * p.expertActiveWeights > p.activeWeights { return experts }
+        return quants.namedQuant(p.weights.quant)?.base ?? p.weights.quant
     }
 
     /// The family's fitted weights per cycle per core; a family without a measurement takes the

@@ -15,4 +15,10 @@ extension CPUFacts {
         let siblings = max(0, (threads ?? cores) - cores)
         return min(cores, max(1, fastest.cpus.count - siblings))
     }
+
+    /// The threads llama.cpp runs on `cpu` with `-t asked`: as asked, else its default
+    /// (`llamaDefaultThreads`); nil when neither is known.
+    public static func llamaThreads(asked: Int?, cpu: CPUFacts?) -> Int? {
+        asked ?? cpu?.llamaDefaultThreads
+    }
 }

@@ -60,12 +60,10 @@ public enum ProfileAssembler {
             kinds: topology?.kinds ?? []
         )
         if let parts = r.cpuinfo?.armParts, Set(parts.values).count > 1 {
-            cpu.kinds = armKinds(parts, hwloc: topology?.kinds ?? [])
+            cpu.kinds = armKinds(parts, implementer: cpu.vendor, hwloc: topology?.kinds ?? [])
         } else if cpu.model == nil, let part = r.cpuinfo?.armParts.values.first {
-            // arm64 kernels print no model name: the MIDR part names the core. Part numbers are
-            // the implementer's own; the table holds Arm's.
-            let arm = cpu.vendor == "ARM" ? ARMParts.name(part) : nil
-            cpu.model = arm.map { "\($0) (\(part))" } ?? "\(cpu.vendor ?? "ARM") part \(part)"
+            // arm64 kernels print no model name: the MIDR part names the core.
+            cpu.model = ARMParts.label(part, implementer: cpu.vendor)
         }
         if let mhz = cpu.kinds.compactMap(\.frequencyMaxMhz).max() {
             cpu.frequencyMaxMhz = mhz
@@ -90,14 +88,19 @@ public enum ProfileAssembler {
 
     /// hwloc before 2.10 splits ARM big.LITTLE kinds by capacity and frequency (5 kinds on a GB10
     /// of 10 X925 + 10 A725 cores); the MIDR part of each CPU says what the cores really are.
-    private static func armKinds(_ parts: [Int: String], hwloc: [CPUKindFacts]) -> [CPUKindFacts] {
+    private static func armKinds(_ parts: [Int: String], implementer: String?, hwloc: [CPUKindFacts]) -> [CPUKindFacts]
+    {
         let groups = Dictionary(grouping: parts.keys) { parts[$0] ?? "" }
         return groups.keys.sorted().map { part in
             let cpus = (groups[part] ?? []).sorted()
             let efficiency = hwloc.filter { !Set($0.cpus).isDisjoint(with: cpus) }.compactMap(\.efficiency).max()
             let mhz = hwloc.filter { !Set($0.cpus).isDisjoint(with: cpus) }.compactMap(\.frequencyMaxMhz).max()
-            let name = ARMParts.name(part).map { "\($0) (\(part))" } ?? part
-            return CPUKindFacts(name: name, cpus: cpus, efficiency: efficiency, frequencyMaxMhz: mhz)
+            return CPUKindFacts(
+                name: ARMParts.label(part, implementer: implementer),
+                cpus: cpus,
+                efficiency: efficiency,
+                frequencyMaxMhz: mhz
+            )
         }
     }
 

@@ -14,8 +14,6 @@ struct PlacementContext {
     /// The CPU threads' synchronisation per layer and token: the CPU backend's τ when more than
     /// one thread works, else 0.
     let cpuSyncSecondsPerLayer: Double
-    /// llama.cpp's CPU threads: as asked, else one per physical core.
-    let cpuThreadsUsed: Int?
     /// Weights a CPU core multiplies per cycle for this family, and the whole CPU per second.
     let cpuWeightsPerCycle: Double?
     let cpuWeightsPerS: Double?
@@ -65,7 +63,7 @@ struct PlacementContext {
         {
             notes.append(
                 .cpuCompute(
-                    cores: min(cores, cpuThreadsUsed ?? cores),
+                    cores: min(cores, devices.cpuThreads ?? cores),
                     frequencyMHz: mhz,
                     weightsPerCycle: perCycle,
                     quant: quantFamily,
@@ -82,7 +80,7 @@ struct PlacementContext {
         }
         if let share = cpuPeakReadShare { notes.append(.cpuPeakReadShare(share)) }
         if cpuSyncSecondsPerLayer > 0 {
-            notes.append(.cpuThreadSync(threads: cpuThreadsUsed, secondsPerLayer: cpuSyncSecondsPerLayer))
+            notes.append(.cpuThreadSync(threads: devices.cpuThreads, secondsPerLayer: cpuSyncSecondsPerLayer))
         }
         return notes
     }

@@ -59,14 +59,13 @@ struct MoEExpertsOnCPUPlacement: Placement {
         let expertShare = p.weights.bytes > 0 ? Double(p.weights.expertBytes) / Double(p.weights.bytes) : 0
         let repack = Int64(Double(p.repack) * expertShare)
         let onCPU = p.weights.expertBytes + repack
-        let expertWeights = p.expertActiveWeights
         let decode = DecodeCost(
             shares: [
                 c.gpuDecodeShare(
                     gpu,
                     weightBytes: p.activeBytes - p.expertActiveBytes,
                     kvFraction: 1,
-                    multipliedWeights: p.activeWeights - expertWeights
+                    multipliedWeights: p.activeWeights - p.expertActiveWeights
                 ),
                 .init(
                     device: .cpu,
@@ -74,7 +73,7 @@ struct MoEExpertsOnCPUPlacement: Placement {
                     kvFraction: 0,
                     bandwidthBytesPerS: c.cpuRead(need: onCPU).bandwidth,
                     efficiency: c.cpuEta,
-                    computeSeconds: c.cpuComputeSeconds(expertWeights)
+                    computeSeconds: c.cpuComputeSeconds(p.expertActiveWeights)
                 ),
             ],
             layers: p.layers,
