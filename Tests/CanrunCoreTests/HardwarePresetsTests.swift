@@ -39,10 +39,10 @@ struct HardwarePresetsTests {
         let m2 = try #require(presets.preset(named: "apple-m2")?.profile.gpus?.first)
         #expect(m2.unifiedMemory)
         #expect(m2.fp16FlopsPerS == 3_578_880_000_000)
-        // No published GPU clock after M2: no peak is made up for the M4 Max.
+        // The M4 Max counts the M3's 1.6 GHz (ComputePeak.appleGPUClockGHz): 40 × 128 × 2 × 1.6 GHz.
         let m4 = try #require(presets.preset(named: "apple-m4-max")?.profile.gpus?.first)
         #expect(m4.bandwidthBytesPerS == 546_000_000_000)
-        #expect(m4.fp16FlopsPerS == nil)
+        #expect(m4.fp16FlopsPerS == 16_384_000_000_000)
     }
 
     @Test(arguments: [

@@ -56,19 +56,23 @@ public enum ComputePeak {
     /// from M3 on; third-party databases disagree. M3 counts 1.6 GHz (the TechPowerUp-derived
     /// "boost 1,600 MHz, 16.4 TFLOPS" for the 40-core M3 Max): in one campaign on one llama.cpp
     /// build (XiongjieDai's, b2795), the M3 Max's pp512 per GPU core and GHz is within 8 % of the
-    /// M1 Max's at 1.6 GHz, and 15-25 % above it at the 1.398 GHz other tables give. M4 and later
-    /// have no clock any run checks, so none is made up.
+    /// M1 Max's at 1.6 GHz, and 15-25 % above it at the 1.398 GHz other tables give. M4 has the
+    /// M3's GPU generation (Metal's Apple9 family) and no published clock either; it counts the
+    /// M3's 1.6 GHz, a floor: a Mac mini M4's published pp512 (normiebench, llama-3.1-8b Q4_K_M,
+    /// 224.8 t/s) is 15 % above what that clock predicts, so its real clock is likely higher. M5
+    /// and later multiply in the GPU cores' matrix units (Metal 4 tensors), which no FP32 clock
+    /// describes: nil.
     public static func appleGPUFlopsPerS(chip: String, gpuCores: Int) -> Double? {
         guard let ghz = appleGPUClockGHz(chip: chip) else { return nil }
         return Double(gpuCores) * 128 * 2 * ghz * 1e9
     }
 
     /// The GPU clock `appleGPUFlopsPerS` assumes for an Apple chip, GHz; nil for chips it does
-    /// not know (M4 and later).
+    /// not know (M5 and later).
     public static func appleGPUClockGHz(chip: String) -> Double? {
         if chip.hasPrefix("Apple M1") { return 1.278 }
         if chip.hasPrefix("Apple M2") { return 1.398 }
-        if chip.hasPrefix("Apple M3") { return 1.6 }
+        if chip.hasPrefix("Apple M3") || chip.hasPrefix("Apple M4") { return 1.6 }
         return nil
     }
 }
