@@ -70,6 +70,21 @@ struct PrefillKernelTests {
         #expect(PrefillKernel.blasF16.peak(p40, architecture: "Pascal", family: "F16") == 11.76e12)
     }
 
+    /// ggml's MMQ and flash-attention kernels issue `mma.sync`, which runs at half of Hopper's
+    /// datasheet tensor rate (reached only by `wgmma`); cuBLAS keeps the whole rate. H100 PCIe:
+    /// INT8 1513 TOPS and FP16 756.5 TFLOPS dense (NVIDIA's datasheet, config/gpus.toml).
+    @Test func hopperKernelsOfGGMLRunAtMMASyncRate() throws {
+        let entry = try #require(CoreFixtures.gpuTable.lookup(productName: "H100 PCIe 80GB"))
+        let peaks = entry.peaks
+        #expect(entry.architecture == "Hopper")
+        #expect(PrefillKernel.mmq.peak(peaks, architecture: "Hopper", family: "Q4_K") == 756.5e12)
+        #expect(PrefillKernel.blasF16.peak(peaks, architecture: "Hopper", family: "F16") == 756.5e12)
+        #expect(PrefillKernel.attentionPeak(peaks, architecture: "Hopper") == 378.25e12)
+        // Ada's mma.sync is its full rate.
+        let ada = try #require(CoreFixtures.gpuTable.lookup(productName: "GeForce RTX 4090")).peaks
+        #expect(PrefillKernel.attentionPeak(ada, architecture: "Ada Lovelace") == ada?.fp16Acc16FlopsPerS)
+    }
+
     @Test func anUnknownKernelInTheTableIsRefused() {
         let text = "[backend.cuda]\neta = 0.9\ntau_seconds_per_layer = 0.0001\n[prefill.cuda.kernel]\nwmma = 0.3\n"
         #expect(throws: QuantTable.LoadError.self) { try EfficiencyTable(toml: text) }

@@ -109,6 +109,9 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var kernel: String?
         /// The peak of the unit the kernel runs on, FLOP/s (or op/s), and the fitted η on it.
         public var peakFlopsPerS: Double?
+        /// The share of the unit's datasheet peak that `peakFlopsPerS` is: 0.5 where ggml's
+        /// `mma.sync` cannot reach what only `wgmma` does (MMQ on Hopper), else 1.
+        public var peakShare: Double
         public var efficiency: Double?
         /// Flash attention's η on the FP16 matrix unit; nil where attention runs with the weights.
         public var flashAttentionEfficiency: Double?
@@ -126,6 +129,7 @@ public struct FitReport: Codable, Sendable, Equatable {
             fraction = share.fraction
             kernel = share.kernel?.rawValue
             peakFlopsPerS = share.peakFlopsPerS
+            peakShare = share.peakShare
             efficiency = share.efficiency
             flashAttentionEfficiency = share.attentionEfficiency
             weightsPerShaderFlop = share.weightsPerShaderFlop

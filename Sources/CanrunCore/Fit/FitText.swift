@@ -66,6 +66,9 @@ public enum FitText {
         if let peak = share.peakFlopsPerS {
             let integer = share.kernel == PrefillKernel.mmq.rawValue || share.kernel == PrefillKernel.dp4a.rawValue
             line += String(format: " at %.1f ", peak / 1e12) + (integer ? "TOPS" : "TFLOP/s")
+            if share.peakShare < 1 {
+                line += String(format: " (mma.sync: %.2f of the datasheet's)", share.peakShare)
+            }
         }
         if let eta = share.efficiency { line += String(format: " × η %.2f", eta) }
         if let kappa = share.weightsPerShaderFlop {

@@ -96,13 +96,27 @@ public enum PrefillKernel: String, Sendable, CaseIterable {
         return self == .blasF16 ? .perMicroBatch : .inTiles
     }
 
+    /// The share of a GPU's datasheet tensor peak that ggml's own CUDA kernels can reach: they
+    /// issue Ampere's warp-level `mma.sync` (`mma.cuh`), and Hopper's tensor cores reach their
+    /// datasheet rate only through the warpgroup `wgmma` instructions, twice `mma.sync`'s
+    /// throughput there (r/CUDA "Since WGMMA has 2x throughput of WMMA in H100 GPU": WMMA "goes
+    /// only up to 50% of peak theoretical"; waynehacking8/blackwell-tensorcore-kernels: "Hopper's
+    /// Tensor Core ceiling is only reachable through wgmma"). cuBLAS issues `wgmma` and keeps the
+    /// whole peak; every other architecture's `mma.sync` is its full rate.
+    public static func mmaSyncShare(architecture: String?) -> Double {
+        architecture == "Hopper" ? 0.5 : 1
+    }
+
     /// The unit a prompt's attention runs on, whatever the weights' type: llama.cpp's flash
     /// attention kernels multiply F16 K and V on the FP16 matrix unit, accumulating in FP16 at
     /// the default precision (`fattn-mma-f16`, rocWMMA, Vulkan's coopmat FA), or on the shader
-    /// cores where a GPU has no matrix unit.
-    public static func attentionPeak(_ peaks: GPUPeaks?) -> Double? {
+    /// cores where a GPU has no matrix unit; on Hopper at `mma.sync`'s share (`mmaSyncShare`).
+    public static func attentionPeak(_ peaks: GPUPeaks?, architecture: String? = nil) -> Double? {
         guard let peaks else { return nil }
-        return peaks.fp16Acc16FlopsPerS ?? peaks.fp16Acc32FlopsPerS ?? peaks.fp32FlopsPerS
+        if let matrix = peaks.fp16Acc16FlopsPerS ?? peaks.fp16Acc32FlopsPerS {
+            return matrix * mmaSyncShare(architecture: architecture)
+        }
+        return peaks.fp32FlopsPerS
     }
 
     /// The peak this kernel runs at on a GPU with `peaks`, for weights of `family`: nil when the
@@ -110,7 +124,9 @@ public enum PrefillKernel: String, Sendable, CaseIterable {
     public func peak(_ peaks: GPUPeaks?, architecture: String?, family: String) -> Double? {
         guard let peaks else { return nil }
         switch self {
-        case .mmq, .dp4a:
+        case .mmq:
+            return peaks.int8OpsPerS.map { $0 * Self.mmaSyncShare(architecture: architecture) }
+        case .dp4a:
             return peaks.int8OpsPerS
         case .blasF16:
             // P40-class Pascal has no fast FP16: cuBLAS runs FP32. BF16 weights and the

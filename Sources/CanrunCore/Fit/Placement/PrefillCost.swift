@@ -12,6 +12,9 @@ package struct PrefillCost: Sendable, Equatable {
         /// The GPU kernel whose unit `peakFlopsPerS` is; nil for the CPU, Metal and GPUs whose
         /// unit peaks are unknown (their FP16 figure).
         package var kernel: PrefillKernel? = nil
+        /// The share of the unit's datasheet peak the kernel's instructions reach, already in
+        /// `peakFlopsPerS` (`PrefillKernel.mmaSyncShare`: 0.5 for ggml's MMQ on Hopper).
+        package var peakShare: Double = 1
         /// The GPU backend (`cuda`, `rocm`, …); nil on the CPU.
         package var backend: String? = nil
         /// The unit attention runs on (`PrefillKernel.attentionPeak`, FLOP/s; nil where the GPU's
