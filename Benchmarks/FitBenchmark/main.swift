@@ -36,7 +36,7 @@ var samples: [Double] = []
 var count = 0
 for _ in 0..<runs {
     let start = DispatchTime.now().uptimeNanoseconds
-    count = try Recommendations.rank(catalog.models, engine: engine, machine: machine, context: 8192).count
+    count = try Recommendations.rank(catalog.models, engine: engine, machine: machine, context: 8192).reports.count
     samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
 }
 samples.sort()

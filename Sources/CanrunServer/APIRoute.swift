@@ -18,7 +18,7 @@ public enum APIRoute: Hashable, Sendable {
     case recommendations(RecommendationsQuery)
     case metrics
 
-    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&threads=&runtime=`.
+    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&threads=&min_tps=&allow_heavy_loss=&runtime=`.
     public struct FitQuery: Hashable, Sendable {
         public var model: String
         public var quant: String?
@@ -28,6 +28,9 @@ public enum APIRoute: Hashable, Sendable {
         public var gpuBackend: GPUBackend?
         public var llamaBuild: Int?
         public var threads: Int?
+        /// Without `quant`: the choice's speed goal and whether heavy-loss types may be chosen.
+        public var minTokensPerSecond: Double?
+        public var allowHeavyLoss: Bool
 
         public init(
             model: String,
@@ -37,7 +40,9 @@ public enum APIRoute: Hashable, Sendable {
             flashAttention: Bool,
             gpuBackend: GPUBackend? = nil,
             llamaBuild: Int? = nil,
-            threads: Int? = nil
+            threads: Int? = nil,
+            minTokensPerSecond: Double? = nil,
+            allowHeavyLoss: Bool = false
         ) {
             self.model = model
             self.quant = quant
@@ -47,6 +52,8 @@ public enum APIRoute: Hashable, Sendable {
             self.gpuBackend = gpuBackend
             self.llamaBuild = llamaBuild
             self.threads = threads
+            self.minTokensPerSecond = minTokensPerSecond
+            self.allowHeavyLoss = allowHeavyLoss
         }
 
         /// The question asked about `model`, as the answer layer takes it.
@@ -58,21 +65,34 @@ public enum APIRoute: Hashable, Sendable {
                 flashAttention: flashAttention,
                 gpuBackend: gpuBackend,
                 llamaBuild: llamaBuild,
-                threads: threads
+                threads: threads,
+                minTokensPerSecond: minTokensPerSecond,
+                allowHeavyLoss: allowHeavyLoss
             )
         }
     }
 
-    /// `GET /v1/recommendations?ctx=&min_tps=&limit=`.
+    /// `GET /v1/recommendations?ctx=&min_tps=&limit=&all=&allow_heavy_loss=`.
     public struct RecommendationsQuery: Hashable, Sendable {
         public var context: Int
         public var minTokensPerSecond: Double?
         public var limit: Int?
+        /// Also models that decode under 1 token/s (`all=1`), and at heavy-loss quantizations.
+        public var includeSlow: Bool
+        public var allowHeavyLoss: Bool
 
-        public init(context: Int, minTokensPerSecond: Double?, limit: Int?) {
+        public init(
+            context: Int,
+            minTokensPerSecond: Double?,
+            limit: Int?,
+            includeSlow: Bool = false,
+            allowHeavyLoss: Bool = false
+        ) {
             self.context = context
             self.minTokensPerSecond = minTokensPerSecond
             self.limit = limit
+            self.includeSlow = includeSlow
+            self.allowHeavyLoss = allowHeavyLoss
         }
     }
 
@@ -139,8 +159,27 @@ public enum APIRoute: Hashable, Sendable {
     /// `ctx=`) is an error rather than an answer for the default.
     static let fitParameters: Set = [
         "model", "id", "quant", "ctx", "kv", "flash_attn", "backend", "llama_build", "threads", "runtime",
+        "min_tps", "allow_heavy_loss",
     ]
-    static let recommendationParameters: Set = ["ctx", "min_tps", "limit"]
+    static let recommendationParameters: Set = ["ctx", "min_tps", "limit", "all", "allow_heavy_loss"]
+
+    /// A yes/no parameter: `1`/`true`/`yes` or `0`/`false`/`no`; absent is no.
+    static func flag(_ q: [String: String], _ name: String) -> Result<Bool, APIError> {
+        switch q[name]?.lowercased() {
+        case nil, "0", "false", "no": .success(false)
+        case "1", "true", "yes", "": .success(true)
+        case let other?: .failure(.badRequest("\(name)=\(other) must be 1 or 0"))
+        }
+    }
+
+    /// `min_tps=`: a non-negative, finite tokens/s; nil when absent.
+    static func minTokensPerSecond(_ q: [String: String]) -> Result<Double?, APIError> {
+        guard let text = q["min_tps"] else { return .success(nil) }
+        guard let x = Double(text), x >= 0, x.isFinite else {
+            return .failure(.badRequest("min_tps=\(text) is not a non-negative number"))
+        }
+        return .success(x)
+    }
 
     /// A 400 naming the first parameter of `q` that is not `known`; nil when all are.
     static func unknownParameter(_ q: [String: String], known: Set<String>) -> APIError? {
@@ -204,6 +243,12 @@ public enum APIRoute: Hashable, Sendable {
             }
             threads = n
         }
+        let goal: Double?
+        let heavy: Bool
+        switch (minTokensPerSecond(q), flag(q, "allow_heavy_loss")) {
+        case (.failure(let e), _), (_, .failure(let e)): return .failure(e)
+        case (.success(let g), .success(let h)): (goal, heavy) = (g, h)
+        }
         return .success(
             .fit(
                 FitQuery(
@@ -214,7 +259,9 @@ public enum APIRoute: Hashable, Sendable {
                     flashAttention: flash,
                     gpuBackend: backend,
                     llamaBuild: build,
-                    threads: threads
+                    threads: threads,
+                    minTokensPerSecond: goal,
+                    allowHeavyLoss: heavy
                 )
             )
         )
@@ -227,11 +274,12 @@ public enum APIRoute: Hashable, Sendable {
             guard let n = Int(text), n > 0 else { return .failure(.badRequest("ctx=\(text) is not a positive number")) }
             r.context = n
         }
-        if let text = q["min_tps"] {
-            guard let x = Double(text), x >= 0, x.isFinite else {
-                return .failure(.badRequest("min_tps=\(text) is not a non-negative number"))
-            }
-            r.minTokensPerSecond = x
+        switch (minTokensPerSecond(q), flag(q, "all"), flag(q, "allow_heavy_loss")) {
+        case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)): return .failure(e)
+        case (.success(let goal), .success(let all), .success(let heavy)):
+            r.minTokensPerSecond = goal
+            r.includeSlow = all
+            r.allowHeavyLoss = heavy
         }
         if let text = q["limit"] {
             guard let n = Int(text), n > 0 else {

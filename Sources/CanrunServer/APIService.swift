@@ -97,14 +97,16 @@ public struct APIService: Sendable {
                 }
                 return .json(try advisor.fit(spec, q.question, machine: s.machine, deadline: deadline))
             case .recommendations(let q):
-                let reports = try advisor.recommendations(
+                let ranking = try advisor.recommendations(
                     machine: s.machine,
                     context: q.context,
                     minTokensPerSecond: q.minTokensPerSecond,
+                    allowHeavyLoss: q.allowHeavyLoss,
+                    includeSlow: q.includeSlow,
                     limit: q.limit,
                     deadline: deadline
                 )
-                return .json(reports)
+                return .json(ranking.reports)
             case .rebenchmark, .reload, .metrics:
                 return .error(
                     .init(

@@ -5,8 +5,29 @@ import Foundation
 
 /// Options every fit-style command shares.
 struct FitOptions: ParsableArguments {
-    @Option(help: "Quantization (Q4_K_M, Q8_0, …); default: the best that fits.")
+    @Option(
+        help: """
+            Quantization (Q4_K_M, Q8_0, …); default: the highest-quality one that loses little, \
+            fits and decodes at --min-tps, else the fastest of those that fit.
+            """
+    )
     var quant: String?
+
+    @Option(
+        help: """
+            Decode speed, tokens per second: what the default quantization aims for (default: 10, \
+            reading speed) and, for check, what it requires.
+            """
+    )
+    var minTps: Double?
+
+    @Flag(
+        help: """
+            Allow quantizations that lose heavily (1- and 2-bit types, Q3_K_S, IQ3_XXS: KL \
+            divergence above 0.15 on Llama 3 8B) as the default answer.
+            """
+    )
+    var allowHeavyLoss = false
 
     @Option(help: "Context length in tokens (default: 8192, or the model's trained maximum when smaller).")
     var ctx: Int?
@@ -71,7 +92,9 @@ struct FitOptions: ParsableArguments {
             flashAttention: flashAttention == .on,
             gpuBackend: backend,
             llamaBuild: llamaBuild?.number,
-            threads: threads
+            threads: threads,
+            minTokensPerSecond: minTps,
+            allowHeavyLoss: allowHeavyLoss
         )
     }
 
@@ -304,13 +327,10 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var options: FitOptions
 
-    @Option(help: "Required decode speed, tokens per second.")
-    var minTps: Double?
-
     func run() throws {
         var outcome: (Bool, String) = (false, "")
         try reportingCLIErrors {
-            outcome = CheckRule.decide(try options.report(for: model), minTokensPerSecond: minTps)
+            outcome = CheckRule.decide(try options.report(for: model), minTokensPerSecond: options.minTps)
         }
         FileHandle.standardError.write(Data((outcome.1 + "\n").utf8))
         if !outcome.0 { throw ExitCode(1) }

@@ -21,8 +21,24 @@ struct RecommendCommand: ParsableCommand {
     @Option(help: "Context length in tokens.")
     var ctx: Int = 8192
 
-    @Option(help: "Only quantizations that decode at least this many tokens per second.")
+    @Option(
+        help: """
+            Only models that decode at least this many tokens per second (default: each model's \
+            quantization aims for 10, reading speed).
+            """
+    )
     var minTps: Double?
+
+    @Flag(help: "Also list models that decode under 1 token per second.")
+    var all = false
+
+    @Flag(
+        help: """
+            Allow quantizations that lose heavily (1- and 2-bit types, Q3_K_S, IQ3_XXS: \
+            KL divergence above 0.15 on Llama 3 8B).
+            """
+    )
+    var allowHeavyLoss = false
 
     @Option(help: ArgumentHelp("Answer for a recorded machine (canrun probe --replay input).", valueName: "PATH"))
     var replay: String?
@@ -42,19 +58,28 @@ struct RecommendCommand: ParsableCommand {
             if replay == nil, machine.bandwidth == nil {
                 machine.bandwidth = measureOnce(machine)
             }
-            let reports: [FitReport]
+            let ranking: Recommendations.Ranking
             do throws(AnswerError) {
-                reports = try advisor.recommendations(machine: machine, context: ctx, minTokensPerSecond: minTps)
+                ranking = try advisor.recommendations(
+                    machine: machine,
+                    context: ctx,
+                    minTokensPerSecond: minTps,
+                    allowHeavyLoss: allowHeavyLoss,
+                    includeSlow: all
+                )
             } catch {
                 throw CLIError(message: error.description)
             }
             if json {
-                print(String(decoding: try ProfileJSON.encoder().encode(reports), as: UTF8.self))
-            } else if reports.isEmpty {
+                print(String(decoding: try ProfileJSON.encoder().encode(ranking.reports), as: UTF8.self))
+                return
+            }
+            if ranking.reports.isEmpty {
                 print("nothing in the catalog fits this machine at \(ctx) tokens of context")
             } else {
-                print(Recommendations.table(reports))
+                print(Recommendations.table(ranking.reports))
             }
+            if let line = Recommendations.leftOutLine(ranking, minTokensPerSecond: minTps) { print(line) }
         }
     }
 

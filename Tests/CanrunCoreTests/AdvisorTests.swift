@@ -34,8 +34,8 @@ struct AdvisorTests {
         #expect(throws: AnswerError.self) { _ = try Self.advisor.model("  ") }
     }
 
-    /// Without a quantization: every rung, and the headline is the first that fits (the same
-    /// rule `report` applies while stopping early).
+    /// Without a quantization: every rung, and the headline is the `QuantChoice` (the same rule
+    /// `report` applies while reading the ladder only as far as it must), named in `choice`.
     @Test func theBestRungIsTheSameEitherWay() throws {
         let spec = try Self.advisor.model("llama-3.1-8b")
         let answer = try Self.advisor.fit(spec, FitQuestion(context: 4096), machine: Self.machine)
@@ -46,7 +46,8 @@ struct AdvisorTests {
         #expect(every.reports.map(\.quant) == Recommendations.ladder)
         let report = try Self.advisor.report(spec, FitQuestion(context: 4096), machine: Self.machine)
         #expect(answer.headline == report)
-        #expect(report.quant == every.reports.first { $0.fits }?.quant)
+        #expect(report.quant == every.choice?.quant)
+        #expect(every.choice == QuantChoice.choose(every.reports)?.choice)
     }
 
     /// The default context is the model's trained maximum when below 8192.
@@ -83,6 +84,6 @@ struct AdvisorTests {
         #expect(throws: AnswerError.self) {
             _ = try Self.advisor.recommendations(machine: Self.machine, context: 8192, deadline: Deadline { true })
         }
-        #expect(try Self.advisor.recommendations(machine: Self.machine, context: 8192, limit: 2).count == 2)
+        #expect(try Self.advisor.recommendations(machine: Self.machine, context: 8192, limit: 2).reports.count == 2)
     }
 }

@@ -40,6 +40,26 @@ struct APIRouteTests {
             "GET", "/v1/recommendations?ctx=4096&min_tps=12.5&limit=3",
             .recommendations(.init(context: 4096, minTokensPerSecond: 12.5, limit: 3))
         ),
+        (
+            "GET", "/v1/recommendations?all=1&allow_heavy_loss=true",
+            .recommendations(
+                .init(context: 8192, minTokensPerSecond: nil, limit: nil, includeSlow: true, allowHeavyLoss: true)
+            )
+        ),
+        (
+            "GET", "/v1/fit?model=x&min_tps=20&allow_heavy_loss=1",
+            .fit(
+                .init(
+                    model: "x",
+                    quant: nil,
+                    context: nil,
+                    kvType: "f16",
+                    flashAttention: true,
+                    minTokensPerSecond: 20,
+                    allowHeavyLoss: true
+                )
+            )
+        ),
     ])
     func parses(_ method: String, _ target: String, _ expected: APIRoute) {
         #expect(APIRoute.parse(method: HTTPMethod(rawValue: method), target: target) == .success(expected))
@@ -63,6 +83,9 @@ struct APIRouteTests {
         ("GET", "/v1/fit?model=%zz", 400, "bad_request"),
         ("GET", "/v1/recommendations?min_tps=nan", 400, "bad_request"),
         ("GET", "/v1/recommendations?limit=0", 400, "bad_request"),
+        ("GET", "/v1/recommendations?all=maybe", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&allow_heavy_loss=2", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&min_tps=-1", 400, "bad_request"),
         // A misspelt parameter is refused, not ignored (the answer would be for the default).
         ("GET", "/v1/fit?model=x&context=4096", 400, "bad_request"),
         ("POST", "/v1/fit?quant=Q4_K_M&model_id=q", 400, "bad_request"),

@@ -46,8 +46,12 @@ struct APIServiceTests {
         #expect(answer.model == "llama-3.1-8b")
         #expect(answer.reports.map(\.quant) == Recommendations.ladder)
         #expect(answer.reports.allSatisfy { $0.contextTokens == 8192 })
-        // 64 GiB holds Llama 3.1 8B at the top of the ladder.
-        #expect(answer.best?.quant == "Q8_0")
+        // 64 GiB holds every rung; Q5_K_M is the best quality that decodes at 10 tokens/s there
+        // (QuantChoice), and `choice` says so.
+        #expect(answer.reports.allSatisfy { $0.fits })
+        #expect(answer.best?.quant == "Q5_K_M")
+        #expect(answer.choice == QuantChoice(quant: "Q5_K_M", rule: .meetsSpeedGoal, goalTokensPerS: 10))
+        #expect((answer.reports[1].decodeTokensPerS ?? 0) < 10)
         let spec = try #require(snapshot.catalog.model("llama-3.1-8b"))
         let q4 = try snapshot.engine.fit(.init(model: spec, quant: "Q4_K_M", context: 8192), machine: snapshot.machine)
         #expect(answer.reports[3] == q4)

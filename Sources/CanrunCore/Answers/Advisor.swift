@@ -45,6 +45,8 @@ public struct Advisor: Sendable {
                     request: { question.request(model, quant: $0) },
                     engine: engine,
                     machine: machine,
+                    goal: question.speedGoal,
+                    allowHeavyLoss: question.allowHeavyLoss,
                     deadline: deadline
                 )
             )
@@ -53,8 +55,8 @@ public struct Advisor: Sendable {
         }
     }
 
-    /// One report: the asked quantization, the file's own, or the best rung of the ladder (the
-    /// first that fits, else the smallest), stopping at the first that fits: `canrun check`.
+    /// One report: the asked quantization, the file's own, or the ladder's `QuantChoice`,
+    /// reading the ladder only as far as the choice needs: `canrun check`.
     public func report(
         _ model: ModelSpec,
         fileWeights: WeightsEstimate? = nil,
@@ -66,7 +68,9 @@ public struct Advisor: Sendable {
             return try Recommendations.best(
                 request: { question.request(model, quant: $0) },
                 engine: engine,
-                machine: machine
+                machine: machine,
+                goal: question.speedGoal,
+                allowHeavyLoss: question.allowHeavyLoss
             )
         } catch {
             throw Self.answerError(error)
@@ -88,23 +92,28 @@ public struct Advisor: Sendable {
     }
 
     /// What `machine` can run from the catalog, best first (`Recommendations.rank`), at most
-    /// `limit` rows.
+    /// `limit` rows, and what was left out.
     public func recommendations(
         machine: MachineProfile,
         context: Int,
         minTokensPerSecond: Double? = nil,
+        allowHeavyLoss: Bool = false,
+        includeSlow: Bool = false,
         limit: Int? = nil,
         deadline: Deadline = .none
-    ) throws(AnswerError) -> [FitReport] {
-        let reports = try Recommendations.rank(
+    ) throws(AnswerError) -> Recommendations.Ranking {
+        var ranking = try Recommendations.rank(
             catalog.models,
             engine: engine,
             machine: machine,
             context: context,
             minTokensPerSecond: minTokensPerSecond,
+            allowHeavyLoss: allowHeavyLoss,
+            includeSlow: includeSlow,
             deadline: deadline
         )
-        return limit.map { Array(reports.prefix($0)) } ?? reports
+        if let limit { ranking.reports = Array(ranking.reports.prefix(limit)) }
+        return ranking
     }
 
     /// Every failure of a fit as the front ends report it.

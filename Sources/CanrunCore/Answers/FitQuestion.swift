@@ -11,6 +11,10 @@ public struct FitQuestion: Sendable, Hashable {
     public var llamaBuild: Int?
     /// llama.cpp's `-t` (nil: one thread per physical core).
     public var threads: Int?
+    /// Without a quantization: the decode speed the choice aims for (`QuantChoice`; nil: reading
+    /// speed), and whether quantizations that lose heavily may be the answer.
+    public var minTokensPerSecond: Double?
+    public var allowHeavyLoss: Bool
 
     public init(
         quant: String? = nil,
@@ -19,7 +23,9 @@ public struct FitQuestion: Sendable, Hashable {
         flashAttention: Bool = true,
         gpuBackend: GPUBackend? = nil,
         llamaBuild: Int? = nil,
-        threads: Int? = nil
+        threads: Int? = nil,
+        minTokensPerSecond: Double? = nil,
+        allowHeavyLoss: Bool = false
     ) {
         self.quant = quant
         self.context = context
@@ -28,7 +34,12 @@ public struct FitQuestion: Sendable, Hashable {
         self.gpuBackend = gpuBackend
         self.llamaBuild = llamaBuild
         self.threads = threads
+        self.minTokensPerSecond = minTokensPerSecond
+        self.allowHeavyLoss = allowHeavyLoss
     }
+
+    /// The decode speed a choice of quantization aims for, tokens/s.
+    public var speedGoal: Double { minTokensPerSecond ?? QuantChoice.defaultGoalTokensPerS }
 
     /// The context asked, or the default for `model`.
     public func context(for model: ModelSpec) -> Int { context ?? FitEngine.Request.defaultContext(model) }

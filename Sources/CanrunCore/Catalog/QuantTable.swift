@@ -39,9 +39,12 @@ public struct QuantTable: Sendable, Equatable {
         /// Other names the same files go by (`MXFP4` for `MXFP4_MOE`, as gpt-oss's files and
         /// llama-bench's "MXFP4 MoE" call it); a lookup by one answers this quant.
         public var aliases: [String]?
+        /// Mean KL divergence of the type's next-token distribution from F16's on Llama 3 8B
+        /// (quants.toml's header gives the source); nil where none was published.
+        public var kld: Double?
 
         enum CodingKeys: String, CodingKey {
-            case name, base, like, aliases
+            case name, base, like, aliases, kld
             case expertType = "expert_type"
             case embedOutputType = "embed_output_type"
         }
@@ -119,6 +122,20 @@ public struct QuantTable: Sendable, Equatable {
         if let bad = types.first(where: { $0.blockSize < 1 || $0.bytesPerBlock < 1 }) {
             throw LoadError.invalid("type \(bad.name) has an empty block")
         }
+        if let bad = namedQuants.first(where: { ($0.kld ?? 0) < 0 || !($0.kld ?? 0).isFinite }) {
+            throw LoadError.invalid("named quant \(bad.name) has kld \(bad.kld ?? 0): a KL divergence is 0 or more")
+        }
+    }
+
+    /// How much `quant` (a named quant or alias, case-insensitive) costs a model's output
+    /// (`QuantQuality`): its own divergence, else that of the recipe it varies (`like`); float
+    /// types lose nothing. Nil for types without a published figure (TQ, MXFP4, other formats).
+    public func quality(of quant: String) -> QuantQuality? {
+        guard let named = namedQuant(quant) else { return nil }
+        if ["F32", "F16", "BF16"].contains(named.base) { return QuantQuality(kld: 0) }
+        if let kld = named.kld { return QuantQuality(kld: kld) }
+        if let like = named.like, let kld = namedQuant(like)?.kld { return QuantQuality(kld: kld) }
+        return nil
     }
 
     private mutating func reindex() {

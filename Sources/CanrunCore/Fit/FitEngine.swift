@@ -159,6 +159,7 @@ public struct FitEngine: Sendable {
         return FitReport(
             model: m.id,
             quant: weights.quant,
+            quality: quants.quality(of: weights.quant),
             contextTokens: request.context,
             kvCacheType: request.kvType,
             runtime: "llama.cpp",

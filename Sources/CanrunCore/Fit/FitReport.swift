@@ -4,6 +4,9 @@
 public struct FitReport: Codable, Sendable, Equatable {
     public var model: String
     public var quant: String
+    /// What the quantization costs the model's answers (`QuantTable.quality(of:)`); nil where no
+    /// figure is published for it.
+    public var quality: QuantQuality? = nil
     public var contextTokens: Int
     public var kvCacheType: String
     public var runtime: String

@@ -1,14 +1,37 @@
 import Foundation
 
-/// What a machine can run: for each catalog model the best quantization that fits at the given
-/// context, best answers first — models that run well before ones that run slowly, and within a
-/// verdict the largest model (more parameters, more capable) first.
+/// What a machine can run: for each catalog model the quantization an answer leads with
+/// (`QuantChoice`) at the given context, best answers first.
 public enum Recommendations {
     /// The quantizations tried per model, best quality first.
     public static let ladder = [
         "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K", "IQ2_M", "IQ1_M",
     ]
 
+    /// Decode speeds below this are too slow to use: `rank` leaves such rows out unless asked.
+    public static let slowTokensPerS = 1.0
+
+    /// The ranked table and what it left out, by why.
+    public struct Ranking: Sendable, Equatable {
+        public var reports: [FitReport]
+        /// Models whose answer decodes under `slowTokensPerS`.
+        public var slow = 0
+        /// Models that fit only at quantizations that lose heavily (`QuantChoice.Rule.heavyLossOnly`).
+        public var heavyLossOnly = 0
+        /// Models none of whose quantizations reaches an asked `minTokensPerSecond`.
+        public var belowGoal = 0
+
+        public init(reports: [FitReport] = []) { self.reports = reports }
+
+        /// Models fitted but left out.
+        public var leftOut: Int { slow + heavyLossOnly + belowGoal }
+    }
+
+    /// Each catalog model that fits at its `QuantChoice` (the goal: `minTokensPerSecond`, else
+    /// reading speed), best answers first: models that run well before ones that run slowly, and
+    /// within a verdict the largest (more parameters, more capable) first. Left out and counted:
+    /// models that fit only at heavy loss (unless `allowHeavyLoss`), that miss an asked
+    /// `minTokensPerSecond`, or that decode under `slowTokensPerS` (unless `includeSlow`).
     public static func rank(
         _ models: [ModelSpec],
         engine: FitEngine,
@@ -16,8 +39,11 @@ public enum Recommendations {
         context: Int,
         kvType: String = "f16",
         minTokensPerSecond: Double? = nil,
+        allowHeavyLoss: Bool = false,
+        includeSlow: Bool = false,
         deadline: Deadline = .none
-    ) throws(AnswerError) -> [FitReport] {
+    ) throws(AnswerError) -> Ranking {
+        var ranking = Ranking()
         var reports: [(report: FitReport, params: Int64)] = []
         let devices = FitEngine.Devices(machine)
         let ceiling = engine.memoryCeiling(devices)
@@ -34,72 +60,110 @@ public enum Recommendations {
             {
                 continue
             }
-            var chosen: FitReport?
-            for quant in ladder {
-                guard
-                    let r = try? engine.fit(
-                        .init(model: model, quant: quant, context: ctx, kvType: kvType),
-                        devices: devices,
-                        inventory: inventory
-                    )
-                else { continue }
-                let fast = minTokensPerSecond.map { goal in (r.decodeTokensPerS ?? 0) >= goal } ?? true
-                if r.fits && fast {
-                    chosen = r
-                    break
-                }
+            guard
+                let (chosen, choice) = QuantChoice.choose(
+                    ladder,
+                    tier: { engine.quants.quality(of: $0)?.tier },
+                    goal: minTokensPerSecond ?? QuantChoice.defaultGoalTokensPerS,
+                    allowHeavyLoss: allowHeavyLoss,
+                    fit: { quant in
+                        try? engine.fit(
+                            .init(model: model, quant: quant, context: ctx, kvType: kvType),
+                            devices: devices,
+                            inventory: inventory
+                        )
+                    }
+                )
+            else { continue }
+            switch choice.rule {
+            case .nothingFits: continue
+            case .heavyLossOnly:
+                ranking.heavyLossOnly += 1
+                continue
+            default: break
             }
-            if let chosen { reports.append((chosen, inventory.totalParameters)) }
+            let speed = chosen.decodeTokensPerS ?? .infinity
+            if let goal = minTokensPerSecond, speed < goal {
+                ranking.belowGoal += 1
+                continue
+            }
+            if !includeSlow, speed < slowTokensPerS {
+                ranking.slow += 1
+                continue
+            }
+            var report = chosen
+            report.reasons.insert(choice.sentence(report), at: 0)
+            reports.append((report, inventory.totalParameters))
         }
-        return reports.sorted { a, b in
+        ranking.reports = reports.sorted { a, b in
             guard a.report.verdict == b.report.verdict else { return a.report.verdict > b.report.verdict }
             return (-a.params, -(a.report.decodeTokensPerS ?? 0)) < (-b.params, -(b.report.decodeTokensPerS ?? 0))
         }.map(\.report)
+        return ranking
     }
 
-    /// The best quantization of one model that fits, along `ladder`, or the smallest when none
-    /// does: what `canrun check MODEL` decides on without a quantization, and the report
-    /// `canrun fit MODEL` prints first.
+    /// The line after the table: what was left out and why, and how to see it; nil when nothing was.
+    public static func leftOutLine(_ ranking: Ranking, minTokensPerSecond: Double?) -> String? {
+        var parts: [String] = []
+        if ranking.slow > 0 {
+            parts.append(
+                "\(ranking.slow) decode under \(ProfileText.decimal(slowTokensPerS, places: 0)) token/s (--all shows them)"
+            )
+        }
+        if ranking.heavyLossOnly > 0 {
+            parts.append(
+                "\(ranking.heavyLossOnly) fit only at 1- to 3-bit quantizations that lose heavily (--allow-heavy-loss shows them)"
+            )
+        }
+        if ranking.belowGoal > 0, let goal = minTokensPerSecond {
+            parts.append("\(ranking.belowGoal) reach no \(ProfileText.decimal(goal, places: 1)) tokens/s (--min-tps)")
+        }
+        guard !parts.isEmpty else { return nil }
+        return "left out: " + parts.joined(separator: "; ")
+    }
+
+    /// The quantization of one model an answer leads with (`QuantChoice` along `ladder`, reading
+    /// only as far as it must), its reasons opened by why: what `canrun check MODEL` decides on
+    /// without a quantization.
     public static func best(
         request: (String) -> FitEngine.Request,
         engine: FitEngine,
-        machine: MachineProfile
+        machine: MachineProfile,
+        goal: Double = QuantChoice.defaultGoalTokensPerS,
+        allowHeavyLoss: Bool = false
     ) throws -> FitReport {
         try FitEngine.check(request(ladder[0]))
         let inventory = TensorInventory(request(ladder[0]).model)
-        var failure: (any Error)?
-        let best = withoutActuallyEscaping(request) { request in
-            FitReports.best(
-                ladder.lazy.compactMap { quant -> FitReport? in
-                    guard failure == nil else { return nil }
-                    do {
-                        return try engine.fit(request(quant), machine: machine, inventory: inventory)
-                    } catch {
-                        failure = error
-                        return nil
-                    }
-                }
-            )
-        }
-        if let failure { throw failure }
+        let chosen = try QuantChoice.choose(
+            ladder,
+            tier: { engine.quants.quality(of: $0)?.tier },
+            goal: goal,
+            allowHeavyLoss: allowHeavyLoss,
+            fit: { quant in try engine.fit(request(quant), machine: machine, inventory: inventory) }
+        )
         // The ladder is not empty, and a rung that fails to fit throws instead of returning nil.
-        guard let best else { throw FitEngine.FitError.unknownQuant(ladder.joined(separator: ", ")) }
-        return best
+        guard let chosen else { throw FitEngine.FitError.unknownQuant(ladder.joined(separator: ", ")) }
+        var report = chosen.report
+        report.reasons.insert(chosen.choice.sentence(report), at: 0)
+        return report
     }
 
-    /// One line per model: the table `canrun` prints.
+    /// One line per model: the table `canrun` prints; `loss` is the quantization's quality tier
+    /// (`QuantQuality`).
     public static func table(_ reports: [FitReport]) -> String {
         func pad(_ s: String, _ n: Int) -> String {
             s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0)
         }
         var lines = [
-            pad("model", 32) + pad("quant", 8) + pad("memory", 11) + pad("where", 20) + pad("decode t/s", 12)
+            pad("model", 32) + pad("quant", 8) + pad("loss", 11) + pad("memory", 11) + pad("where", 20)
+                + pad("decode t/s", 12)
                 + pad("prefill t/s", 13)
                 + pad("max ctx", 9) + "verdict"
         ]
         for r in reports {
             lines.append(
                 pad(TerminalText.sanitised(r.model), 32) + pad(r.quant, 8)
+                    + pad(r.quality.map { $0.tier.shortName } ?? "?", 11)
                     + pad(ProfileText.bytes(r.memory.totalBytes), 11)
                     + pad(r.placement.mode.rawValue, 20)
                     + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
