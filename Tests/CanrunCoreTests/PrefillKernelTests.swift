@@ -70,6 +70,15 @@ struct PrefillKernelTests {
         #expect(PrefillKernel.blasF16.peak(p40, architecture: "Pascal", family: "F16") == 11.76e12)
     }
 
+    /// Vulkan's dequantizing mat-mat pipelines accumulate in FP16 at the default precision
+    /// (ggml-vulkan.cpp `ggml_vk_get_mul_mat_mat_pipeline`: `.f16acc`): on a GeForce that is the
+    /// full tensor rate, twice the FP32-accumulate one (RTX 4090: 330.3 against 165.2 TFLOPS).
+    @Test func vulkanCoopmatAccumulatesInFP16() throws {
+        let peaks = try #require(CoreFixtures.gpuTable.lookup(productName: "GeForce RTX 4090")).peaks
+        #expect(PrefillKernel.coopmat.peak(peaks, architecture: "Ada Lovelace", family: "Q4_K") == 330.3e12)
+        #expect(peaks?.fp16Acc32FlopsPerS == 165.2e12)
+    }
+
     /// ggml's MMQ and flash-attention kernels issue `mma.sync`, which runs at half of Hopper's
     /// datasheet tensor rate (reached only by `wgmma`); cuBLAS keeps the whole rate. H100 PCIe:
     /// INT8 1513 TOPS and FP16 756.5 TFLOPS dense (NVIDIA's datasheet, config/gpus.toml).

@@ -139,7 +139,10 @@ public enum PrefillKernel: String, Sendable, CaseIterable {
                 ? peaks.fp16Acc32FlopsPerS ?? peaks.fp16Acc16FlopsPerS
                 : peaks.fp16Acc16FlopsPerS ?? peaks.fp16Acc32FlopsPerS
         case .coopmat:
-            return peaks.fp16Acc32FlopsPerS ?? peaks.fp16Acc16FlopsPerS
+            // ggml-vulkan's dequantizing mat-mat pipelines accumulate in FP16 at the default
+            // precision, with coopmat2 and with coopmat where the device offers FP16 accumulators
+            // (`ggml_vk_get_mul_mat_mat_pipeline`: `.f16acc` when `prec == GGML_PREC_DEFAULT`).
+            return peaks.fp16Acc16FlopsPerS ?? peaks.fp16Acc32FlopsPerS
         case .scalar:
             return peaks.fp32FlopsPerS
         }
