@@ -114,6 +114,12 @@ struct FitOptions: ParsableArguments {
 
     @OptionGroup var daemon: DaemonOptions
 
+    /// Which machine the answer is about, for the line that names it.
+    var machineLabel: String {
+        preset.map { "preset \($0)" } ?? machine.map { "machine \($0)" } ?? replay.map { "replay \($0)" }
+            ?? "this machine"
+    }
+
     /// The machine to answer for: a profile file, a replay, or this machine (with its cached
     /// bandwidth measurement).
     /// - Parameter presets: the reference machines when the caller has loaded them already.
@@ -137,8 +143,11 @@ struct FitOptions: ParsableArguments {
             }
             do {
                 return try ProfileJSON.decoder().decode(MachineProfile.self, from: data).validated()
+                    .completingGPUs(from: table)
             } catch let invalid as MachineProfile.ValidationError {
                 throw CLIError(message: "\(machine): \(invalid)")
+            } catch let unknown as UnknownGPU {
+                throw CLIError(message: "\(machine): \(unknown)")
             } catch {
                 throw CLIError(message: "\(machine) is not a canrun machine profile (canrun probe --json): \(error)")
             }
@@ -280,6 +289,7 @@ struct FitCommand: ParsableCommand {
                 return
             }
             guard let headline = answer.headline else { return }
+            print("\(options.machineLabel): \(ProfileText.oneLine(session.machine))")
             print(FitText.render(headline))
             let spec = session.model.spec
             let table: [FitReport]
@@ -297,7 +307,7 @@ struct FitCommand: ParsableCommand {
                     )
                 }
             }
-            print("\nevery quantization at \(session.context) tokens on this machine:")
+            print("\nevery quantization at \(session.context) tokens on \(options.machineLabel):")
             print(Recommendations.table(table))
             let rows = SpeedMatrix.rows(
                 model: spec,

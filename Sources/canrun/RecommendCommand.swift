@@ -43,6 +43,12 @@ struct RecommendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Answer for a recorded machine (canrun probe --replay input).", valueName: "PATH"))
     var replay: String?
 
+    @Option(help: ArgumentHelp("Answer for a machine profile (canrun probe --json output).", valueName: "FILE.json"))
+    var machine: String?
+
+    @Option(help: ArgumentHelp("Answer for a reference machine from config/presets.toml.", valueName: "NAME"))
+    var preset: String?
+
     @Flag(help: "Print a JSON array of FitReports.")
     var json = false
 
@@ -50,12 +56,16 @@ struct RecommendCommand: ParsableCommand {
 
     func run() throws {
         try reportingCLIErrors {
+            guard ctx >= 1 else { throw CLIError(message: "--ctx \(ctx) is no context: it must be at least 1 token") }
             var options = try FitOptions.parse([])
             options.replay = replay
+            options.machine = self.machine
+            options.preset = preset
             options.daemon = daemon
             let (advisor, _, gpus) = try options.advisor()
             var machine = try options.profile(table: gpus)
-            if replay == nil, machine.bandwidth == nil {
+            let thisMachine = replay == nil && self.machine == nil && preset == nil
+            if thisMachine, machine.bandwidth == nil {
                 machine.bandwidth = measureOnce(machine)
             }
             let ranking: Recommendations.Ranking
@@ -74,12 +84,19 @@ struct RecommendCommand: ParsableCommand {
                 print(String(decoding: try ProfileJSON.encoder().encode(ranking.reports), as: UTF8.self))
                 return
             }
+            let which = options.machineLabel
+            print("\(which): \(ProfileText.oneLine(machine))")
             if ranking.reports.isEmpty {
-                print("nothing in the catalog fits this machine at \(ctx) tokens of context")
+                print("nothing in the catalog fits \(which) at \(ctx) tokens of context")
             } else {
                 print(Recommendations.table(ranking.reports))
             }
             if let line = Recommendations.leftOutLine(ranking, minTokensPerSecond: minTps) { print(line) }
+            print(
+                "verdicts: runs well from \(ProfileText.decimal(Verdict.runsWellTokensPerS, places: 0)) tokens/s, "
+                    + "runs from \(ProfileText.decimal(Verdict.runsTokensPerS, places: 0)); "
+                    + "details and launch flags: canrun fit MODEL"
+            )
         }
     }
 

@@ -101,3 +101,30 @@ struct HardwarePresetsTests {
         #expect(SpeedMatrix.table(big, context: 8192).contains("—"))
     }
 }
+
+/// The line that names the machine an answer is about (`ProfileText.oneLine`).
+struct MachineLineTests {
+    /// A preset's figures as config/presets.toml gives them: 16 cores with AVX2 and AVX-512, 64 GiB,
+    /// one RTX 4090, and the memory's peak, which nothing measured.
+    @Test func aPresetIsNamedWithItsPeak() throws {
+        let profile = try #require(try HardwarePresetsTests.shipped().preset(named: "rtx-4090")?.profile)
+        #expect(
+            ProfileText.oneLine(profile)
+                == "16 cores (avx2, avx512f), 64.0 GiB RAM, GeForce RTX 4090 24.0 GiB, memory peak 96.0 GB/s (not measured)"
+        )
+    }
+
+    /// A measured machine says so, and says when its readings moved more than `unsteadyRatio`.
+    @Test func aMeasuredMachineSaysHowSteady() {
+        var profile = FitEngineTests.machine(ramGiB: 24, readGBs: 32.8)
+        #expect(ProfileText.oneLine(profile) == "24.0 GiB RAM, no GPU, read 32.8 GB/s measured")
+        profile.bandwidth?.earlierReads = [
+            .init(measuredAt: Date(timeIntervalSince1970: 0), readBytesPerS: 11_300_000_000)
+        ]
+        #expect(
+            ProfileText.oneLine(profile).hasSuffix(
+                "read 32.8 GB/s measured (unsteady across measurements: speeds move with it)"
+            )
+        )
+    }
+}

@@ -42,6 +42,9 @@ struct CLIExitStatusTests {
             (["check", "lama-3.1-8b"] + preset, 2, "did you mean llama-3.1-8b"),
             (["check", String(repeating: "x", count: 15_000)] + preset, 2, "15000 characters is no model"),
             (["check", "llama-3.1-8b", "--quant", "Q4_K_M", "--ctx", "99999999999"] + preset, 2, "is impossible"),
+            (["check", "llama-3.1-8b", "--kv", "q8_0", "--flash-attn", "off"] + preset, 2, "needs flash attention"),
+            (["recommend", "--ctx", "0", "--replay", "/nonexistent"], 2, "--ctx 0 is no context"),
+            (["check", "llama-3.1-70b", "--min-tps", "500"] + preset, 1, "decodes"),
         ]
     )
     func exitStatus(_ arguments: [String], _ status: Int32, _ message: String) throws {

@@ -126,6 +126,16 @@ public struct FitEngine: Sendable {
         guard ModelBounds.ubatch.contains(request.ubatch) else {
             throw .impossibleOption("ubatch \(request.ubatch) must be from 1 to \(ModelBounds.ubatch.upperBound)")
         }
+        // llama.cpp refuses a quantized V cache without flash attention (src/llama-context.cpp:
+        // "quantized V cache requires flash_attn to be enabled"; older builds "V cache
+        // quantization requires flash_attn"): no answer for a launch that cannot start. `kvType`
+        // is -ctk and -ctv alike.
+        let kv = request.kvType.lowercased()
+        if !request.flashAttention, !["f16", "bf16", "f32"].contains(kv) {
+            throw .impossibleOption(
+                "a \(kv) KV cache needs flash attention: llama.cpp refuses a quantized V cache without it (use --flash-attn on, or --kv f16)"
+            )
+        }
     }
 
     /// `fit` on a machine's pools already gathered (the recommendation table asks every rung of

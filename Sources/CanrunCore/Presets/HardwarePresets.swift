@@ -120,22 +120,7 @@ public struct HardwarePresets: Sendable {
             guard let entry = gpus.lookup(productName: name) else {
                 throw LoadError.invalid("preset \(e.name): GPU '\(name)' is not in gpus.toml")
             }
-            cards.append(
-                GPUFacts(
-                    vendor: entry.vendor,
-                    name: entry.name,
-                    nameSource: "table",
-                    memoryBytes: entry.isUnified ? nil : entry.memoryBytes,
-                    memorySource: "table",
-                    bandwidthBytesPerS: entry.bandwidthBytesPerS,
-                    bandwidthSource: "table",
-                    fp16FlopsPerS: entry.fp16FlopsPerS,
-                    peaks: entry.peaks,
-                    architecture: entry.architecture,
-                    unifiedMemory: entry.isUnified,
-                    pcieLink: entry.isUnified ? nil : entry.pcieLink
-                )
-            )
+            cards.append(GPUFacts(table: entry))
         }
         if let chip = e.appleChip {
             guard chip.hasPrefix("Apple M"), let cores = e.appleGPUCores, cores > 0 else {

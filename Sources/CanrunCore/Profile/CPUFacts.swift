@@ -86,3 +86,23 @@ public struct CPUKindFacts: Codable, Sendable, Equatable {
         self.frequencyMaxMhz = frequencyMaxMhz
     }
 }
+
+// A what-if profile may give a CPU's cores and nothing more: the lists default to empty.
+extension CPUFacts {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            vendor: try c.decodeIfPresent(String.self, forKey: .vendor),
+            model: try c.decodeIfPresent(String.self, forKey: .model),
+            architecture: try c.decodeIfPresent(String.self, forKey: .architecture),
+            packages: try c.decodeIfPresent(Int.self, forKey: .packages),
+            cores: try c.decodeIfPresent(Int.self, forKey: .cores),
+            threads: try c.decodeIfPresent(Int.self, forKey: .threads),
+            isa: try c.decodeIfPresent([String].self, forKey: .isa) ?? [],
+            isaUnusable: try c.decodeIfPresent([String].self, forKey: .isaUnusable) ?? [],
+            caches: try c.decodeIfPresent([CacheFacts].self, forKey: .caches) ?? [],
+            kinds: try c.decodeIfPresent([CPUKindFacts].self, forKey: .kinds) ?? [],
+            frequencyMaxMhz: try c.decodeIfPresent(Int.self, forKey: .frequencyMaxMhz)
+        )
+    }
+}

@@ -119,3 +119,53 @@ public struct AcceleratorFacts: Codable, Sendable, Equatable {
         self.memoryBytes = memoryBytes
     }
 }
+
+extension GPUFacts {
+    /// A card as `config/gpus.toml` describes it: its memory (none for a unified part: the
+    /// host's), bandwidth, unit peaks, architecture and host link, each from the table.
+    public init(table entry: GPUTable.Entry) {
+        self.init(
+            vendor: entry.vendor,
+            name: entry.name,
+            nameSource: "table",
+            memoryBytes: entry.isUnified ? nil : entry.memoryBytes,
+            memorySource: "table",
+            bandwidthBytesPerS: entry.bandwidthBytesPerS,
+            bandwidthSource: "table",
+            fp16FlopsPerS: entry.fp16FlopsPerS,
+            peaks: entry.peaks,
+            architecture: entry.architecture,
+            unifiedMemory: entry.isUnified,
+            pcieLink: entry.isUnified ? nil : entry.pcieLink
+        )
+    }
+
+    // A what-if profile may name a card and nothing more (`MachineProfile.completingGPUs`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            pciAddress: try c.decodeIfPresent(String.self, forKey: .pciAddress),
+            vendorId: try c.decodeIfPresent(String.self, forKey: .vendorId),
+            deviceId: try c.decodeIfPresent(String.self, forKey: .deviceId),
+            subsystemId: try c.decodeIfPresent(String.self, forKey: .subsystemId),
+            vendor: try c.decodeIfPresent(String.self, forKey: .vendor),
+            name: try c.decodeIfPresent(String.self, forKey: .name),
+            nameSource: try c.decodeIfPresent(String.self, forKey: .nameSource),
+            memoryBytes: try c.decodeIfPresent(Int64.self, forKey: .memoryBytes),
+            memoryFreeBytes: try c.decodeIfPresent(Int64.self, forKey: .memoryFreeBytes),
+            memorySource: try c.decodeIfPresent(String.self, forKey: .memorySource),
+            gttBytes: try c.decodeIfPresent(Int64.self, forKey: .gttBytes),
+            bandwidthBytesPerS: try c.decodeIfPresent(Int64.self, forKey: .bandwidthBytesPerS),
+            bandwidthSource: try c.decodeIfPresent(String.self, forKey: .bandwidthSource),
+            fp16FlopsPerS: try c.decodeIfPresent(Int64.self, forKey: .fp16FlopsPerS),
+            peaks: try c.decodeIfPresent(GPUPeaks.self, forKey: .peaks),
+            busWidthBits: try c.decodeIfPresent(Int.self, forKey: .busWidthBits),
+            architecture: try c.decodeIfPresent(String.self, forKey: .architecture),
+            numaNode: try c.decodeIfPresent(Int.self, forKey: .numaNode),
+            unifiedMemory: try c.decodeIfPresent(Bool.self, forKey: .unifiedMemory) ?? false,
+            pciClass: try c.decodeIfPresent(String.self, forKey: .pciClass),
+            driver: try c.decodeIfPresent(String.self, forKey: .driver),
+            pcieLink: try c.decodeIfPresent(PCIeLink.self, forKey: .pcieLink)
+        )
+    }
+}

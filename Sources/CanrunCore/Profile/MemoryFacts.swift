@@ -120,3 +120,21 @@ public struct MemoryModuleFacts: Codable, Sendable, Equatable {
         self.channel = channel
     }
 }
+
+// A what-if profile may give the RAM and nothing more: no sockets listed is none known.
+extension MemoryFacts {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            totalBytes: try c.decodeIfPresent(Int64.self, forKey: .totalBytes),
+            availableBytes: try c.decodeIfPresent(Int64.self, forKey: .availableBytes),
+            installedBytes: try c.decodeIfPresent(Int64.self, forKey: .installedBytes),
+            modules: try c.decodeIfPresent([MemoryModuleFacts].self, forKey: .modules),
+            slots: try c.decodeIfPresent(Int.self, forKey: .slots),
+            channelsPopulated: try c.decodeIfPresent(Int.self, forKey: .channelsPopulated),
+            channelMapping: try c.decodeIfPresent(ChannelMapping.self, forKey: .channelMapping),
+            theoreticalBandwidthBytesPerS: try c.decodeIfPresent(Int64.self, forKey: .theoreticalBandwidthBytesPerS),
+            sockets: try c.decodeIfPresent([SocketMemoryFacts].self, forKey: .sockets) ?? []
+        )
+    }
+}

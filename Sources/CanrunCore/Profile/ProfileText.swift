@@ -118,6 +118,37 @@ public enum ProfileText {
         return lines.joined(separator: "\n")
     }
 
+    /// One line naming a machine as an answer is about it: its CPU cores and vector units, RAM,
+    /// GPUs, and the memory read rate the speeds rest on with where it comes from (and whether
+    /// it has been steady, `BandwidthReport.unsteadyNote`) —
+    /// `2 cores (avx512f, avx512_vnni), 23.5 GiB RAM, no GPU, read 32.8 GB/s measured`.
+    public static func oneLine(_ p: MachineProfile) -> String {
+        var parts: [String] = []
+        if let cpu = p.cpu {
+            let vector = cpu.isa.filter {
+                ["avx2", "avx512f", "avx512_vnni", "amx_int8", "asimd", "sve", "sve2"].contains($0)
+            }
+            parts.append(
+                (cpu.cores.map { "\($0) cores" } ?? "cores unknown")
+                    + (vector.isEmpty ? "" : " (\(vector.joined(separator: ", ")))")
+            )
+        }
+        parts.append(p.memory.totalBytes.map { "\(bytes($0)) RAM" } ?? "RAM unknown")
+        let gpus = (p.gpus ?? []).map { gpu in
+            TerminalText.sanitised(gpu.name ?? "a GPU") + (gpu.memoryBytes.map { " \(bytes($0))" } ?? "")
+        }
+        parts.append(gpus.isEmpty ? "no GPU" : gpus.joined(separator: ", "))
+        if let bandwidth = p.bandwidth, bandwidth.total.readBytesPerS > 0 {
+            let unsteady = bandwidth.unsteadyNote == nil ? "" : " (unsteady across measurements: speeds move with it)"
+            parts.append("read \(rate(bandwidth.total.readBytesPerS)) measured\(unsteady)")
+        } else if let peak = p.memory.theoreticalBandwidthBytesPerS {
+            parts.append("memory peak \(rate(peak)) (not measured)")
+        } else {
+            parts.append("memory bandwidth unknown")
+        }
+        return parts.joined(separator: ", ")
+    }
+
     /// Binary units, as memory is sold: `23.5 GiB`.
     public static func bytes(_ value: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
