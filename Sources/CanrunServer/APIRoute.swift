@@ -77,7 +77,8 @@ public enum APIRoute: Hashable, Sendable {
         public var context: Int
         public var minTokensPerSecond: Double?
         public var limit: Int?
-        /// Also models that decode under 1 token/s (`all=1`), and at heavy-loss quantizations.
+        /// Also models that decode under 1 token/s or were trained for less than `ctx` (`all=1`),
+        /// and at heavy-loss quantizations.
         public var includeSlow: Bool
         public var allowHeavyLoss: Bool
 

@@ -103,6 +103,7 @@ public struct APIService: Sendable {
                     minTokensPerSecond: q.minTokensPerSecond,
                     allowHeavyLoss: q.allowHeavyLoss,
                     includeSlow: q.includeSlow,
+                    includeShortContext: q.includeSlow,
                     limit: q.limit,
                     deadline: deadline
                 )

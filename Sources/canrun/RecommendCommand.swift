@@ -29,7 +29,10 @@ struct RecommendCommand: ParsableCommand {
     )
     var minTps: Double?
 
-    @Flag(help: "Also list models that decode under 1 token per second.")
+    @Flag(
+        help:
+            "Also list models that decode under 1 token per second, and models trained for less than --ctx (at their maximum)."
+    )
     var all = false
 
     @Flag(
@@ -75,7 +78,8 @@ struct RecommendCommand: ParsableCommand {
                     context: ctx,
                     minTokensPerSecond: minTps,
                     allowHeavyLoss: allowHeavyLoss,
-                    includeSlow: all
+                    includeSlow: all,
+                    includeShortContext: all
                 )
             } catch {
                 throw CLIError(message: error.description)

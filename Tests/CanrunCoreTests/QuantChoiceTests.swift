@@ -153,3 +153,31 @@ struct QuantChoiceTests {
         #expect(heavy.leftOut == 0)
     }
 }
+
+/// A context beyond a model's training is never lowered in silence (issue 13).
+struct ShortContextTests {
+    /// TinyLlama is trained for 2,048 tokens: at 131,072 it is left out and counted; with
+    /// `includeShortContext` it is answered at 2,048 and says so first.
+    @Test func aShortModelIsLeftOutOrSaysSo() throws {
+        let models = try ["tinyllama-1.1b", "llama-3.2-1b"].map(FitEngineTests.model)
+        let machine = FitEngineTests.machine(ramGiB: 64, readGBs: 60, gpus: [FitEngineTests.rtx4090()])
+        let strict = try Recommendations.rank(models, engine: FitEngineTests.engine, machine: machine, context: 131_072)
+        #expect(strict.reports.map(\.model) == ["llama-3.2-1b"])
+        #expect(strict.shortContext == 1)
+        #expect(
+            Recommendations.leftOutLine(strict, minTokensPerSecond: nil)
+                == "left out: 1 trained for fewer tokens than asked (--all shows them at their maximum)"
+        )
+        let all = try Recommendations.rank(
+            models,
+            engine: FitEngineTests.engine,
+            machine: machine,
+            context: 131_072,
+            includeShortContext: true
+        )
+        let tiny = try #require(all.reports.first { $0.model == "tinyllama-1.1b" })
+        #expect(tiny.contextTokens == 2048)
+        #expect(tiny.reasons.first == "trained for at most 2048 tokens: answered at 2048, not the asked 131072")
+        #expect(Recommendations.table(all.reports).contains("at ctx"))
+    }
+}

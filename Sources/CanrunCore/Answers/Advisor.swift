@@ -99,6 +99,7 @@ public struct Advisor: Sendable {
         minTokensPerSecond: Double? = nil,
         allowHeavyLoss: Bool = false,
         includeSlow: Bool = false,
+        includeShortContext: Bool = false,
         limit: Int? = nil,
         deadline: Deadline = .none
     ) throws(AnswerError) -> Recommendations.Ranking {
@@ -110,6 +111,7 @@ public struct Advisor: Sendable {
             minTokensPerSecond: minTokensPerSecond,
             allowHeavyLoss: allowHeavyLoss,
             includeSlow: includeSlow,
+            includeShortContext: includeShortContext,
             deadline: deadline
         )
         if let limit { ranking.reports = Array(ranking.reports.prefix(limit)) }

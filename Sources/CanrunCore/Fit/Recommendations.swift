@@ -20,18 +20,22 @@ public enum Recommendations {
         public var heavyLossOnly = 0
         /// Models none of whose quantizations reaches an asked `minTokensPerSecond`.
         public var belowGoal = 0
+        /// Models trained for fewer tokens than the asked context.
+        public var shortContext = 0
 
         public init(reports: [FitReport] = []) { self.reports = reports }
 
         /// Models fitted but left out.
-        public var leftOut: Int { slow + heavyLossOnly + belowGoal }
+        public var leftOut: Int { slow + heavyLossOnly + belowGoal + shortContext }
     }
 
     /// Each catalog model that fits at its `QuantChoice` (the goal: `minTokensPerSecond`, else
     /// reading speed), best answers first: models that run well before ones that run slowly, and
     /// within a verdict the largest (more parameters, more capable) first. Left out and counted:
     /// models that fit only at heavy loss (unless `allowHeavyLoss`), that miss an asked
-    /// `minTokensPerSecond`, or that decode under `slowTokensPerS` (unless `includeSlow`).
+    /// `minTokensPerSecond`, that decode under `slowTokensPerS` (unless `includeSlow`), or that
+    /// were trained for fewer tokens than `context` (unless `includeShortContext`: then answered
+    /// at their maximum, and the reasons say so; a context is never lowered in silence).
     public static func rank(
         _ models: [ModelSpec],
         engine: FitEngine,
@@ -41,6 +45,7 @@ public enum Recommendations {
         minTokensPerSecond: Double? = nil,
         allowHeavyLoss: Bool = false,
         includeSlow: Bool = false,
+        includeShortContext: Bool = false,
         deadline: Deadline = .none
     ) throws(AnswerError) -> Ranking {
         var ranking = Ranking()
@@ -51,6 +56,10 @@ public enum Recommendations {
         for model in models {
             try deadline.check("ranking the catalog")
             let ctx = min(context, model.maxPositionEmbeddings)
+            if ctx < context, !includeShortContext {
+                ranking.shortContext += 1
+                continue
+            }
             let inventory = TensorInventory(model)
             // No quantization packs a weight in fewer bits than the table's smallest type: a model
             // that outweighs all the machine's memory even so skips the ladder (each rung costs a
@@ -93,6 +102,12 @@ public enum Recommendations {
             }
             var report = chosen
             report.reasons.insert(choice.sentence(report), at: 0)
+            if ctx < context {
+                report.reasons.insert(
+                    "trained for at most \(ctx) tokens: answered at \(ctx), not the asked \(context)",
+                    at: 0
+                )
+            }
             reports.append((report, inventory.totalParameters))
         }
         ranking.reports = reports.sorted { a, b in
@@ -113,6 +128,11 @@ public enum Recommendations {
         if ranking.heavyLossOnly > 0 {
             parts.append(
                 "\(ranking.heavyLossOnly) fit only at 1- to 3-bit quantizations that lose heavily (--allow-heavy-loss shows them)"
+            )
+        }
+        if ranking.shortContext > 0 {
+            parts.append(
+                "\(ranking.shortContext) trained for fewer tokens than asked (--all shows them at their maximum)"
             )
         }
         if ranking.belowGoal > 0, let goal = minTokensPerSecond {
@@ -149,14 +169,14 @@ public enum Recommendations {
     }
 
     /// One line per model: the table `canrun` prints; `loss` is the quantization's quality tier
-    /// (`QuantQuality`).
+    /// (`QuantQuality`), `decode t/s` at an empty context and `at ctx` with the context full.
     public static func table(_ reports: [FitReport]) -> String {
         func pad(_ s: String, _ n: Int) -> String {
             s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0)
         }
         var lines = [
             pad("model", 32) + pad("quant", 8) + pad("loss", 11) + pad("memory", 11) + pad("where", 20)
-                + pad("decode t/s", 12)
+                + pad("decode t/s", 12) + pad("at ctx", 8)
                 + pad("prefill t/s", 13)
                 + pad("max ctx", 9) + "verdict"
         ]
@@ -167,6 +187,7 @@ public enum Recommendations {
                     + pad(ProfileText.bytes(r.memory.totalBytes), 11)
                     + pad(r.placement.mode.rawValue, 20)
                     + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
+                    + pad(r.decodeTokensPerSAtFullContext.map { String(format: "%.1f", $0) } ?? "?", 8)
                     + pad(r.prefillTokensPerS.map { String(format: "%.0f", $0) } ?? "?", 13)
                     + pad("\(r.maxContextTokens)", 9) + r.verdict.words
             )
