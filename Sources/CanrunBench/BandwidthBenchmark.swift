@@ -35,6 +35,10 @@ public enum BandwidthBenchmark {
         )
         canrun_bench_clear_interrupt()
         func cancelled() -> Bool { isCancelled() || canrun_bench_interrupted() != 0 }
+        let before =
+            options.quietWaitSeconds > 0
+            ? LoadSampler.waitForQuiet(limit: options.quietWaitSeconds, isCancelled: cancelled) : nil
+        let loadAtStart = LoadSampler.sample()
         let topology = try LiveTopology()
         let started = clock()
         let budgets = plan.secondsPerKernel
@@ -92,7 +96,14 @@ public enum BandwidthBenchmark {
                 )
             )
         }
-        return report(results, plan: plan, profile: profile, seconds: clock() - started)
+        let during = loadAtStart.flatMap { start in
+            LoadSampler.sample().flatMap { CPULoad.othersShare(from: start, to: $0) }
+        }
+        var report = report(results, plan: plan, profile: profile, seconds: clock() - started)
+        let othersShare = [before, during].compactMap { $0 }.max()
+        report.otherLoad = othersShare.map { ($0 * 1000).rounded() / 1000 }
+        report.provisional = othersShare.map { $0 > CPULoad.busyShare }
+        return report
     }
 
     static func report(

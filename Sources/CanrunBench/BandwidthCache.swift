@@ -90,6 +90,21 @@ public struct BandwidthCache: Sendable {
         return stored
     }
 
+    /// Forgets the kept measurement and its history (`canrun bench --reset`); a folder or file
+    /// that is not there is nothing to forget.
+    public func reset() throws(FileError) {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        let handle: DirectoryHandle
+        do throws(FileError) {
+            handle = try openDirectory(create: false)
+        } catch {
+            if case .notFound = error.problem { return }
+            throw error
+        }
+        try handle.remove(Self.fileName)
+    }
+
     /// Removes the temporary files a process killed while storing left behind (the daemon does
     /// at start and on reload); returns their names. A missing or refused folder has none.
     @discardableResult

@@ -177,6 +177,15 @@ public final class DirectoryHandle: @unchecked Sendable {
         }
     }
 
+    /// Removes the file `name` in this folder (not following a link); one that is not there is
+    /// no error.
+    public func remove(_ name: String) throws(FileError) {
+        try Self.checkName(name, in: self)
+        guard unlinkat(fd, name, 0) == 0 || errno == ENOENT else {
+            throw FileError(path: path + "/" + name, problem: .system(step: "remove it"), code: errno)
+        }
+    }
+
     /// Removes the temporary files `replaceAtomically(name…)` leaves when killed between
     /// creating and renaming one. Returns the names removed.
     @discardableResult

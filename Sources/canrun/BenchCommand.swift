@@ -48,6 +48,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run at the lowest CPU priority (nice 19), for background measurements.")
     var background = false
 
+    @Flag(
+        help:
+            "Forget this user's earlier measurements (their history and any reading taken under load) before measuring."
+    )
+    var reset = false
+
     @OptionGroup var daemon: DaemonOptions
 
     mutating func validate() throws {
@@ -89,6 +95,14 @@ struct BenchCommand: ParsableCommand {
             }
             return
         }
+        if reset {
+            let cache = BandwidthCache(directory: BandwidthCache.userStateDirectory())
+            do {
+                try cache.reset()
+            } catch {
+                throw CLIError(message: "could not forget the earlier measurements at \(cache.path): \(error)")
+            }
+        }
         if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) }
         let table = (try? DataDirectory.gpuTable()) ?? GPUTable(entries: [])
         let (readings, _) = MachineProbe.probe(MachineProbe.Options(nvmlLibrary: nil, includePCI: false))
@@ -101,7 +115,8 @@ struct BenchCommand: ParsableCommand {
             bytesPerArray: bufferMiB.map { Int64($0) << 20 },
             kernels: kernels.isEmpty ? StreamKernel.allCases : kernels,
             budgetSeconds: budget ?? (quick ? 2.5 : 7),
-            quick: quick
+            quick: quick,
+            quietWaitSeconds: background ? 0 : 4
         )
         InterruptHandlers.install()
         let display = ProgressDisplay(enabled: !json && isatty(STDERR_FILENO) == 1)

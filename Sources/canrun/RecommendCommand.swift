@@ -113,7 +113,7 @@ struct RecommendCommand: ParsableCommand {
             let report = try? BandwidthBenchmark.measure(
                 profile: machine,
                 topology: topology,
-                options: .init(budgetSeconds: 1.5, quick: true)
+                options: .init(budgetSeconds: 1.5, quick: true, quietWaitSeconds: 4)
             )
         else { return nil }
         return (try? BandwidthCache(directory: BandwidthCache.userStateDirectory()).store(report)) ?? report

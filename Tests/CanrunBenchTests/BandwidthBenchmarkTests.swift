@@ -193,6 +193,34 @@ struct BandwidthBenchmarkTests {
         #expect(try cache.store(fewer).earlierReads == nil)
     }
 
+    /// A reading taken under load is provisional: answers say so, its successor does not keep it
+    /// in the history (the busy VM's 11.3 GB/s against a quiet 33 GB/s would otherwise make the
+    /// next seven answers call the machine unsteady), and `reset` forgets everything.
+    @Test func aProvisionalReadingIsSaidAndNotKept() throws {
+        let (cache, folder) = Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var busy = Self.measured(read: 11_300_000_000, at: 0)
+        busy.otherLoad = 0.6
+        busy.provisional = true
+        #expect(
+            busy.provisionalNote
+                == "the memory bandwidth was measured while other programs kept 60 % of the CPUs busy: a provisional reading, memory-bound speeds may be low; canrun bench measures again (canrun bench --reset forgets the history)"
+        )
+        try cache.store(busy)
+        var quiet = Self.measured(read: 33_300_000_000, at: 600)
+        quiet.otherLoad = 0.01
+        quiet.provisional = false
+        let stored = try cache.store(quiet)
+        #expect(stored.earlierReads == nil)
+        #expect(stored.unsteadyNote == nil)
+        #expect(stored.provisionalNote == nil)
+        try cache.reset()
+        #expect(cache.load(fingerprint: "a", plausibility: Self.twoThreads) == .miss(reason: "no cached measurement"))
+        // Nothing to forget is no error.
+        try cache.reset()
+        try BandwidthCache(directory: folder + "/never-made").reset()
+    }
+
     @Test func peakSentence() {
         var report = Self.measured(read: 62_000_000_000, at: 0)
         report.theoreticalPeakBytesPerS = 307_200_000_000

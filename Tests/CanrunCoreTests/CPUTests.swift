@@ -100,3 +100,33 @@ struct ProfileJSONTests {
         #expect(ProfileText.ranges([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8")
     }
 }
+
+/// Other programs' share of the CPUs from /proc counters (`CPULoad`).
+struct CPULoadTests {
+    /// proc(5): user nice system idle iowait irq softirq steal guest guest_nice; idle and iowait
+    /// are not busy.
+    @Test func machineTicks() {
+        let stat = "cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 50 2 25 400 20 1 1 0 0 0\nintr 1 2\n"
+        let ticks = CPULoad.machineTicks(procStat: stat)
+        #expect(ticks?.busy == 160)
+        #expect(ticks?.total == 1000)
+        #expect(CPULoad.machineTicks(procStat: "intr 1 2\n") == nil)
+    }
+
+    /// utime and stime are fields 14 and 15; a command name may hold spaces and parentheses.
+    @Test func processTicks() {
+        let line = "4242 (canrun (x) y) R 1 4242 4242 0 -1 4194304 100 0 0 0 37 12 0 0 20 0 3 0 5 0 0"
+        #expect(CPULoad.processTicks(procSelfStat: line) == 49)
+        #expect(CPULoad.processTicks(procSelfStat: "garbage") == nil)
+    }
+
+    /// 1000 ticks passed, 700 of them busy, 200 of those ours: others held half the machine.
+    @Test func othersShare() {
+        let a = CPULoad.Sample(busy: 1000, total: 10_000, own: 100)
+        let b = CPULoad.Sample(busy: 1700, total: 11_000, own: 300)
+        #expect(CPULoad.othersShare(from: a, to: b) == 0.5)
+        #expect(CPULoad.othersShare(from: b, to: b) == nil)
+        // Counters that disagree (our ticks above the machine's) clamp at 0.
+        #expect(CPULoad.othersShare(from: a, to: .init(busy: 1100, total: 11_000, own: 900)) == 0)
+    }
+}

@@ -42,19 +42,24 @@ public struct BandwidthPlan: Sendable, Equatable {
         public var budgetSeconds: Double
         /// Measure only the all-nodes run (and no cross-node matrix).
         public var quick: Bool
+        /// At most this long, seconds, to wait (checking with backoff) for other programs to
+        /// leave the CPUs before measuring (`CPULoad.busyShare`); 0: measure at once.
+        public var quietWaitSeconds: Double
 
         public init(
             threads: Int? = nil,
             bytesPerArray: Int64? = nil,
             kernels: [StreamKernel] = StreamKernel.allCases,
             budgetSeconds: Double = 7,
-            quick: Bool = false
+            quick: Bool = false,
+            quietWaitSeconds: Double = 0
         ) {
             self.threads = threads
             self.bytesPerArray = bytesPerArray
             self.kernels = kernels
             self.budgetSeconds = budgetSeconds
             self.quick = quick
+            self.quietWaitSeconds = quietWaitSeconds
         }
     }
 

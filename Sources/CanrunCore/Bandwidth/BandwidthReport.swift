@@ -36,6 +36,12 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
     /// The all-nodes read rate of earlier measurements of the same hardware, oldest first (at
     /// most `BandwidthReport.historyLength - 1`), kept by the cache; nil before a second one.
     public var earlierReads: [EarlierRead]?
+    /// Other programs' share of all CPU time while this was measured (the larger of the quiet
+    /// check before it and the run itself, `CPULoad`), 0 to 1; nil when not sampled.
+    public var otherLoad: Double?
+    /// True when that share was over `CPULoad.busyShare`: the rates may be low, and answers
+    /// that rest on them say so (`provisionalNote`); nil when not sampled.
+    public var provisional: Bool?
 
     public init(
         schemaVersion: Int = 1,
@@ -93,7 +99,8 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
 
     /// This report with `earlier`'s measurement (and its history) in front of its own history;
     /// a measurement with another thread count, or without the read kernel, is not comparable,
-    /// and the history starts anew.
+    /// and the history starts anew. A provisional earlier reading (taken under load) is not
+    /// kept: it would make a quiet machine look unsteady for the next measurements.
     public func following(_ earlier: BandwidthReport) -> BandwidthReport {
         var next = self
         guard earlier.threads == threads, earlier.total.readBytesPerS > 0, total.readBytesPerS > 0 else {
@@ -101,11 +108,20 @@ public struct BandwidthReport: Codable, Sendable, Equatable {
             return next
         }
         let previous =
-            (earlier.earlierReads ?? []) + [
-                EarlierRead(measuredAt: earlier.measuredAt, readBytesPerS: earlier.total.readBytesPerS)
-            ]
-        next.earlierReads = Array(previous.suffix(Self.historyLength - 1))
+            (earlier.earlierReads ?? [])
+            + (earlier.provisional == true
+                ? [] : [EarlierRead(measuredAt: earlier.measuredAt, readBytesPerS: earlier.total.readBytesPerS)])
+        next.earlierReads = previous.isEmpty ? nil : Array(previous.suffix(Self.historyLength - 1))
         return next
+    }
+
+    /// One line for answers whose speeds rest on a reading taken under load; nil otherwise.
+    public var provisionalNote: String? {
+        guard provisional == true else { return nil }
+        let share =
+            otherLoad.map { " kept \(ProfileText.decimal($0 * 100, places: 0)) % of the CPUs busy" } ?? " were busy"
+        return "the memory bandwidth was measured while other programs\(share): a provisional reading, "
+            + "memory-bound speeds may be low; canrun bench measures again (canrun bench --reset forgets the history)"
     }
 
     /// Said when this machine's read rate moved by more than `unsteadyRatio` over the kept

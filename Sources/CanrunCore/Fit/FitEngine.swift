@@ -146,8 +146,9 @@ public struct FitEngine: Sendable {
         let (weights, kv) = (fixed.weights, parts.kv)
         var reasons = [best.why] + best.numaReasons
         if request.weights != nil { reasons.append(.weightsMeasured) }
-        if best.shares.contains(where: { $0.device == .cpu }), let unsteady = devices.cpuBandwidthUnsteady {
-            reasons.append(.bandwidthUnsteady(unsteady))
+        if best.shares.contains(where: { $0.device == .cpu }) {
+            if let provisional = devices.cpuBandwidthProvisional { reasons.append(.bandwidthProvisional(provisional)) }
+            if let unsteady = devices.cpuBandwidthUnsteady { reasons.append(.bandwidthUnsteady(unsteady)) }
         }
         if best.fits, best.fitsNow == false { reasons.append(.notFreeNow) }
         for other in ranked where other.mode != best.mode { reasons.append(other.why) }
@@ -480,6 +481,8 @@ public struct FitEngine: Sendable {
         var cpuBandwidthSource: String
         /// Said when the measured rate has moved between measurements (`BandwidthReport.unsteadyNote`).
         var cpuBandwidthUnsteady: String?
+        /// `BandwidthReport.provisionalNote` of the CPU's measurement.
+        var cpuBandwidthProvisional: String?
         var numaNodes: Int
         /// Thread and page policies on several NUMA nodes, from the measured per-node rates.
         var numa: NUMAPlan
@@ -528,6 +531,7 @@ public struct FitEngine: Sendable {
                 cpuBandwidth = measured
                 cpuBandwidthSource = "measured"
                 cpuBandwidthUnsteady = p.bandwidth?.unsteadyNote
+                cpuBandwidthProvisional = p.bandwidth?.provisionalNote
             } else if let peak = p.memory.theoreticalBandwidthBytesPerS {
                 cpuBandwidth = peak
                 cpuBandwidthSource = "smbios_peak"

@@ -26,7 +26,7 @@ extension PlacementReason {
             "NUMA distribute reads pages where threads first touch them: drop the page cache before the first run (sync; echo 3 > /proc/sys/vm/drop_caches)"
         case .weightsMeasured:
             "weights measured exactly from the file's tensor table"
-        case .bandwidthUnsteady(let note):
+        case .bandwidthUnsteady(let note), .bandwidthProvisional(let note):
             note
         case .notFreeNow:
             "fits this machine but not the memory free now: other programs or models hold it"

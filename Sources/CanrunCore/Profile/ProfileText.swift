@@ -139,8 +139,11 @@ public enum ProfileText {
         }
         parts.append(gpus.isEmpty ? "no GPU" : gpus.joined(separator: ", "))
         if let bandwidth = p.bandwidth, bandwidth.total.readBytesPerS > 0 {
-            let unsteady = bandwidth.unsteadyNote == nil ? "" : " (unsteady across measurements: speeds move with it)"
-            parts.append("read \(rate(bandwidth.total.readBytesPerS)) measured\(unsteady)")
+            let caveat =
+                bandwidth.provisional == true
+                ? " (provisional: measured while other programs were busy; canrun bench measures again)"
+                : bandwidth.unsteadyNote == nil ? "" : " (unsteady across measurements: speeds move with it)"
+            parts.append("read \(rate(bandwidth.total.readBytesPerS)) measured\(caveat)")
         } else if let peak = p.memory.theoreticalBandwidthBytesPerS {
             parts.append("memory peak \(rate(peak)) (not measured)")
         } else {

@@ -24,6 +24,9 @@ enum PlacementReason: Sendable, Equatable {
     case weightsMeasured
     /// The measured bandwidth moved between measurements (`BandwidthReport.unsteadyNote`).
     case bandwidthUnsteady(String)
+    /// The CPU's bandwidth reading was taken while other programs were busy
+    /// (`BandwidthReport.provisionalNote`).
+    case bandwidthProvisional(String)
     /// The placement fits the machine but not what is free now.
     case notFreeNow
     /// No bandwidth, so no decode speed.
