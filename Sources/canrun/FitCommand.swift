@@ -83,6 +83,13 @@ struct FitOptions: ParsableArguments {
         }
     }
 
+    /// The question about `model`: these options, and its GGUF file for the launch line.
+    func question(for model: ResolvedModel) -> FitQuestion {
+        var question = question
+        question.modelFile = model.file
+        return question
+    }
+
     /// The question these options ask, as the answer layer (and canrund) takes it.
     var question: FitQuestion {
         FitQuestion(
@@ -202,7 +209,7 @@ struct FitOptions: ParsableArguments {
             return try session.advisor.report(
                 session.model.spec,
                 fileWeights: session.model.fileWeights,
-                question,
+                question(for: session.model),
                 machine: session.machine
             )
         } catch {
@@ -216,7 +223,7 @@ struct FitOptions: ParsableArguments {
             return try session.advisor.fit(
                 session.model.spec,
                 fileWeights: session.model.fileWeights,
-                question,
+                question(for: session.model),
                 machine: session.machine
             )
         } catch {

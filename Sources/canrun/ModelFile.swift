@@ -9,6 +9,8 @@ struct ResolvedModel {
     var gguf: GGUFModel?
     /// How a config.json's checkpoint is stored (GPTQ, AWQ, FP8, …), when it says.
     var storedAs: HFConfigReader.Quantization?
+    /// The GGUF file's path as given, for the launch line.
+    var file: String?
 
     var fileWeights: WeightsEstimate? { gguf?.weights }
 }
@@ -23,7 +25,7 @@ func resolveModelFile(_ path: String, table: QuantTable) throws -> ResolvedModel
             return ResolvedModel(spec: spec, storedAs: storedAs)
         }
         let file = try GGUFFiles.model(path, table: table)
-        return ResolvedModel(spec: file.spec, gguf: file)
+        return ResolvedModel(spec: file.spec, gguf: file, file: path)
     } catch let error as HFConfigReader.ReadError {
         throw CLIError(message: "\(path): \(error)")
     } catch let error as GGUFError {

@@ -15,6 +15,8 @@ public struct FitQuestion: Sendable, Hashable {
     /// speed), and whether quantizations that lose heavily may be the answer.
     public var minTokensPerSecond: Double?
     public var allowHeavyLoss: Bool
+    /// The GGUF file the model came from (the launch line's `-m`); nil for a catalog model.
+    public var modelFile: String? = nil
 
     public init(
         quant: String? = nil,
@@ -46,7 +48,7 @@ public struct FitQuestion: Sendable, Hashable {
 
     /// The engine's request for `quant` of `model`.
     public func request(_ model: ModelSpec, quant: String) -> FitEngine.Request {
-        FitEngine.Request(
+        var request = FitEngine.Request(
             model: model,
             quant: quant,
             context: context(for: model),
@@ -56,6 +58,8 @@ public struct FitQuestion: Sendable, Hashable {
             llamaBuild: llamaBuild,
             threads: threads
         )
+        request.modelFile = modelFile
+        return request
     }
 }
 

@@ -7,6 +7,9 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     public var name: String
     public var family: String
     public var hfRepo: String?
+    /// A public Hugging Face repository of this model's GGUF files in the usual llama-quantize
+    /// types (`llama-server -hf OWNER/REPO:Q4_K_M`); nil when the catalog names none.
+    public var ggufRepo: String?
     public var aliases: [String]?
     public var architecture: String?
     public var numHiddenLayers: Int

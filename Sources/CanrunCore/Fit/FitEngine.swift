@@ -27,6 +27,8 @@ public struct FitEngine: Sendable {
         /// llama.cpp's `-t`: CPU threads; nil: its default, one per physical core. The CPU's
         /// compute bounds (decode and prefill) count min(threads, cores) cores.
         public var threads: Int?
+        /// The GGUF file the model came from, for the launch line (`-m FILE`); nil: the catalog's.
+        public var modelFile: String? = nil
 
         /// The context a fit answers for when none is asked: 8192 tokens, or the model's trained
         /// maximum when smaller (the CLI and the daemon alike).
@@ -194,7 +196,18 @@ public struct FitEngine: Sendable {
             reasons: reasons.map(\.text),
             basis: basis,
             launch: ["llama.cpp": best.launch(request)].merging(best.numactl.map { ["numactl": $0] } ?? [:]) { a, _ in a
-            }
+            },
+            launchCommands: best.mode == .none
+                ? nil
+                : LaunchCommands(
+                    model: LaunchCommands.modelArgument(m, quant: weights.quant, file: request.modelFile),
+                    flags: best.launch(request),
+                    numactl: best.numactl,
+                    context: request.context,
+                    gpuLayers: best.gpuLayers,
+                    kvType: request.kvType,
+                    flashAttention: request.flashAttention
+                )
         )
     }
 

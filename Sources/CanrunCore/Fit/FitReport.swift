@@ -32,6 +32,8 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var reasons: [String]
     public var basis: Basis
     public var launch: [String: String]
+    /// The same as commands to paste (`LaunchCommands`); nil when nothing was placed.
+    public var launchCommands: LaunchCommands? = nil
 
     public struct Memory: Codable, Sendable, Equatable {
         public var weightsBytes: Int64

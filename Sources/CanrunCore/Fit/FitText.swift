@@ -52,7 +52,16 @@ public enum FitText {
         lines.append(basis)
         for share in b.prefill ?? [] { lines.append(Self.prefillBasis(share)) }
         for reason in r.reasons { lines.append("- " + TerminalText.sanitised(reason, limit: 2048)) }
-        if let flags = r.launch["llama.cpp"] { lines.append("llama.cpp: \(flags)") }
+        if let commands = r.launchCommands {
+            lines.append(commands.llamaServer)
+            let environment = commands.ollama.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            lines.append(
+                "ollama: num_ctx \(commands.ollama.numCtx), num_gpu \(commands.ollama.numGpu) (Modelfile PARAMETER lines); "
+                    + "serve with " + environment.joined(separator: " ")
+            )
+        } else if let flags = r.launch["llama.cpp"] {
+            lines.append("llama.cpp: \(flags)")
+        }
         return lines.joined(separator: "\n")
     }
 
