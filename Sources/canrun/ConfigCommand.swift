@@ -22,6 +22,17 @@ struct ConfigCommand: ParsableCommand {
         var config: String?
 
         func load() throws -> DaemonConfig.Loaded {
+            // A folder asked for by name must be there: checking one that is not would pass
+            // and say the defaults apply.
+            if let config {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: config, isDirectory: &isDirectory), isDirectory.boolValue
+                else {
+                    throw CLIError(
+                        message: "--config \(config): no such folder (it names the folder holding canrun.toml)"
+                    )
+                }
+            }
             let directories = ConfigFiles.directories(option: config, environment: ProcessInfo.processInfo.environment)
             do {
                 return try ConfigFiles.load(directories: directories)

@@ -296,6 +296,13 @@ struct FitCommand: ParsableCommand {
                 return
             }
             guard let headline = answer.headline else { return }
+            if session.model.gguf == nil, session.model.storedAs == nil,
+                let entry = session.advisor.catalog.answeredAs(model)
+            {
+                print(
+                    "\(TerminalText.sanitised(model)) is answered as \(entry.id), the catalog entry that lists it (same shapes)"
+                )
+            }
             print("\(options.machineLabel): \(ProfileText.oneLine(session.machine))")
             print(FitText.render(headline))
             let spec = session.model.spec

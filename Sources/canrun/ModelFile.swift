@@ -37,9 +37,23 @@ func resolveModelFile(_ path: String, table: QuantTable) throws -> ResolvedModel
     }
 }
 
-/// A catalog id, or a file when one exists at that path (or the name ends in `.gguf`).
+/// A catalog id, or a file when one exists at that path or the name looks like one (`./x`,
+/// `/x`, `~/x`, `*.gguf`, `*.json`): a missing file is said as such, not looked up as an id.
 func resolveModel(_ name: String, advisor: Advisor, table: QuantTable) throws -> ResolvedModel {
-    if name.hasSuffix(".gguf") || FileManager.default.fileExists(atPath: name) {
+    let looksLikePath =
+        name.hasPrefix("./") || name.hasPrefix("../") || name.hasPrefix("/") || name.hasPrefix("~")
+        || name.lowercased().hasSuffix(".gguf") || name.lowercased().hasSuffix(".json")
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue {
+        guard HFConfigFile.path(name) != nil else {
+            throw CLIError(
+                message:
+                    "no config.json or .gguf in \(name): name the folder that holds a model's config.json, or a .gguf file"
+            )
+        }
+        return try resolveModelFile(name, table: table)
+    }
+    if looksLikePath || FileManager.default.fileExists(atPath: name) {
         return try resolveModelFile(name, table: table)
     }
     do {

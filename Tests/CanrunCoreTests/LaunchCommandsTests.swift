@@ -75,3 +75,25 @@ struct GGUFRepoCatalogTests {
         )
     }
 }
+
+/// Names a person types for a catalog model (issue 13).
+struct ModelNameTests {
+    /// A GGUF repo, the catalog's own or any `OWNER/NAME-GGUF` of a known NAME; an alias answers
+    /// as its entry and says so (`answeredAs`).
+    @Test(arguments: [
+        ("unsloth/Qwen3-30B-A3B-GGUF", "qwen3-30b-a3b"),
+        ("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "llama-3.1-8b"),
+        ("someone/Qwen2.5-Coder-7B-Instruct-GGUF", "qwen2.5-7b"),
+        ("qwen2.5-coder-7b", "qwen2.5-7b"),
+    ])
+    func resolves(_ name: String, _ id: String) {
+        #expect(ShippedCatalog.catalog.model(name)?.id == id)
+        #expect(ShippedCatalog.catalog.answeredAs(name)?.id == id)
+    }
+
+    @Test func anIdIsItsOwnAnswer() {
+        #expect(ShippedCatalog.catalog.answeredAs("llama-3.1-8b") == nil)
+        #expect(ShippedCatalog.catalog.model("someone/Nothing-Like-It-GGUF") == nil)
+        #expect(ShippedCatalog.catalog.model("-gguf") == nil)
+    }
+}

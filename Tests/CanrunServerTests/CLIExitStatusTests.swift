@@ -45,6 +45,9 @@ struct CLIExitStatusTests {
             (["check", "llama-3.1-8b", "--kv", "q8_0", "--flash-attn", "off"] + preset, 2, "needs flash attention"),
             (["recommend", "--ctx", "0", "--replay", "/nonexistent"], 2, "--ctx 0 is no context"),
             (["check", "llama-3.1-70b", "--min-tps", "500"] + preset, 1, "decodes"),
+            (["config", "check", "--config", "/nonexistent"], 2, "no such folder"),
+            (["check", "./no-such-config.json"] + preset, 2, "no such file: ./no-such-config.json"),
+            (["check", "/"] + preset, 2, "no config.json or .gguf in /"),
         ]
     )
     func exitStatus(_ arguments: [String], _ status: Int32, _ message: String) throws {

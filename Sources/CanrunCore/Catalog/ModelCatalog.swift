@@ -99,16 +99,35 @@ public struct ModelCatalog: Sendable, Equatable {
         }
     }
 
-    /// The model a user means by `query`: a catalog id, an alias or a Hugging Face repo
-    /// (`meta-llama/Llama-3.1-8B-Instruct` or just `Llama-3.1-8B-Instruct`), case-insensitive.
+    /// The model a user means by `query`: a catalog id, an alias, a Hugging Face repo
+    /// (`meta-llama/Llama-3.1-8B-Instruct` or just `Llama-3.1-8B-Instruct`), or a GGUF repo of it
+    /// (the catalog's `gguf_repo`, or any `OWNER/NAME-GGUF` whose NAME is one of those),
+    /// case-insensitive.
     public func model(_ query: String) -> ModelSpec? {
         let q = query.lowercased().trimmingCharacters(in: .whitespaces)
         if let exact = models.first(where: { $0.id == q }) { return exact }
         func names(_ m: ModelSpec) -> [String] {
-            ([m.hfRepo].compactMap { $0 } + (m.aliases ?? [])).map { $0.lowercased() }
+            ([m.hfRepo, m.ggufRepo].compactMap { $0 } + (m.aliases ?? [])).map { $0.lowercased() }
         }
         if let repo = models.first(where: { names($0).contains(q) }) { return repo }
-        return models.first { m in names(m).contains { $0.split(separator: "/").last.map(String.init) == q } }
+        let base = q.split(separator: "/").last.map(String.init) ?? q
+        if let named = models.first(where: { m in
+            names(m).contains { $0.split(separator: "/").last.map(String.init) == base }
+        }) {
+            return named
+        }
+        // `unsloth/Qwen3-30B-A3B-GGUF` is Qwen3-30B-A3B's files.
+        guard base.hasSuffix("-gguf"), base.count > 5 else { return nil }
+        return model(String(base.dropLast(5)))
+    }
+
+    /// What `query` names when it is not the entry's own id (an alias, a repo, a GGUF repo), for
+    /// the line that says which entry answered; nil when it is the id.
+    public func answeredAs(_ query: String) -> ModelSpec? {
+        guard let spec = model(query), spec.id != query.lowercased().trimmingCharacters(in: .whitespaces) else {
+            return nil
+        }
+        return spec
     }
 
     /// The longest model name a lookup considers: longer queries are no id, and comparing them
