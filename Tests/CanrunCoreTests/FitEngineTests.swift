@@ -331,7 +331,7 @@ struct FitEngineTests {
     @Test func badRequestsAreErrors() throws {
         let m = try Self.model("llama-3.1-8b")
         let machine = Self.machine(ramGiB: 24, readGBs: 20)
-        #expect(throws: FitEngine.FitError.impossibleContext(requested: 200_000, max: 131_072)) {
+        #expect(throws: FitEngine.FitError.impossibleContext(requested: 200_000, max: 131_072, trained: 131_072)) {
             try Self.engine.fit(.init(model: m, quant: "Q4_K_M", context: 200_000), machine: machine)
         }
         #expect(throws: FitEngine.FitError.unknownQuant("Q9_Z")) {

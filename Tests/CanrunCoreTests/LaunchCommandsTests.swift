@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import CanrunCore
@@ -95,5 +96,66 @@ struct ModelNameTests {
         #expect(ShippedCatalog.catalog.answeredAs("llama-3.1-8b") == nil)
         #expect(ShippedCatalog.catalog.model("someone/Nothing-Like-It-GGUF") == nil)
         #expect(ShippedCatalog.catalog.model("-gguf") == nil)
+    }
+}
+
+/// Contexts beyond training where the model documents YaRN (Qwen3's card: 32,768 native, 131,072
+/// with factor 4), and where it does not (issue 13).
+struct YaRNTests {
+    static let machine = FitEngineTests.machine(ramGiB: 128, readGBs: 60, gpus: [FitEngineTests.rtx4090()])
+
+    @Test func aDocumentedYaRNAnswersWithItsFlags() throws {
+        let qwen = try FitEngineTests.model("qwen3-8b")
+        #expect(qwen.maxPositionEmbeddings == 40960)
+        #expect(qwen.yarnMaxContext == 131_072)
+        let report = try FitEngineTests.engine.fit(
+            .init(model: qwen, quant: "Q4_K_M", context: 131_072),
+            machine: Self.machine
+        )
+        #expect(
+            report.launch["llama.cpp"]?.hasSuffix("-c 131072 --rope-scaling yarn --rope-scale 4 --yarn-orig-ctx 32768")
+                == true
+        )
+        #expect(
+            report.reasons.contains { $0.hasPrefix("beyond the trained 40960 tokens with YaRN, factor 4 over 32768") }
+        )
+        // The KV cache is the whole context's: 36 layers × 8 KV heads × 128 × 2 (K, V) × 2 bytes.
+        #expect(report.memory.kvCacheBytes == 131_072 * 36 * 8 * 128 * 2 * 2)
+        #expect(report.maxContextTokens == 131_072)
+        // Within the trained context nothing changes.
+        let short = try FitEngineTests.engine.fit(
+            .init(model: qwen, quant: "Q4_K_M", context: 8192),
+            machine: Self.machine
+        )
+        #expect(short.launch["llama.cpp"]?.contains("rope-scaling") == false)
+        #expect(short.maxContextTokens == 40960)
+        #expect(throws: FitEngine.FitError.impossibleContext(requested: 200_000, max: 131_072, trained: 40960)) {
+            try FitEngineTests.engine.fit(.init(model: qwen, quant: "Q4_K_M", context: 200_000), machine: Self.machine)
+        }
+    }
+
+    @Test func noDocumentedYaRNIsRefusedWithHowToForceIt() throws {
+        let tiny = try FitEngineTests.model("tinyllama-1.1b")
+        #expect(tiny.yarnMaxContext == nil)
+        do {
+            _ = try FitEngineTests.engine.fit(.init(model: tiny, quant: "Q8_0", context: 4096), machine: Self.machine)
+            Issue.record("a context beyond training without YaRN must be refused")
+        } catch {
+            #expect("\(error)".contains("--rope-scaling yarn --rope-scale F --yarn-orig-ctx N"))
+        }
+    }
+
+    /// config.json's `rope_scaling` (Qwen's documented block) reads as the same YaRN.
+    @Test func configJSONRopeScaling() throws {
+        let json = #"""
+            {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "num_hidden_layers": 36, "hidden_size": 4096,
+             "intermediate_size": 12288, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+             "vocab_size": 151936, "max_position_embeddings": 40960,
+             "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}}
+            """#
+        let (spec, _) = try HFConfigReader.read(Data(json.utf8), id: "q")
+        #expect(spec.yarnFactor == 4)
+        #expect(spec.yarnOriginalContext == 32768)
+        #expect(spec.yarnMaxContext == 131_072)
     }
 }

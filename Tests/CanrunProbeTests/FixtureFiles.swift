@@ -30,14 +30,21 @@ enum FixtureFiles {
     }
 
     /// Unpacks a `.tar.bz2`/`.tar.gz` fixture with the system tar into a new folder.
+    /// A tar that does not finish cleanly is an error here, not a half tree for the test to
+    /// misread (a full-suite run once saw 22 of a fixture's 23 PCI functions).
     static func unpack(_ relative: String) throws -> String {
         let folder = try temporaryFolder()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
         process.arguments = ["-xf", path(relative), "-C", folder]
-        process.standardError = FileHandle.nullDevice
+        let stderr = Pipe()
+        process.standardError = stderr
         try process.run()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "tar -xf \(relative): \(message)"])
+        }
         return folder
     }
 

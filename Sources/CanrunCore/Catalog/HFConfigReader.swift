@@ -197,6 +197,16 @@ public enum HFConfigReader {
             spec.attentionChunkSize = chunk
             spec.globalLayerEvery = try int("nope_layer_interval") ?? 4
         }
+        if let scaling = c["rope_scaling"] as? [String: Any],
+            ((scaling["rope_type"] ?? scaling["type"]) as? String)?.lowercased() == "yarn",
+            let factor = (scaling["factor"] as? NSNumber)?.doubleValue, factor > 1, factor <= 64,
+            let original = (scaling["original_max_position_embeddings"] as? NSNumber)?.intValue,
+            ModelBounds.context.contains(original)
+        {
+            spec.yarnFactor = factor
+            spec.yarnOriginalContext = original
+            spec.yarnSource = "config.json rope_scaling"
+        }
         spec.sources = ["config.json"]
 
         var quantization: Quantization?

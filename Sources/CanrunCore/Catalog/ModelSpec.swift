@@ -51,6 +51,12 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     public var paramsSource: String?
     public var sources: [String]?
     public var notes: String?
+    /// YaRN context extension the model documents (its card, or config.json's `rope_scaling`):
+    /// the factor over `yarnOriginalContext`, and where it is documented. Contexts beyond
+    /// `maxPositionEmbeddings` up to `yarnMaxContext` are answered with llama.cpp's YaRN flags.
+    public var yarnFactor: Double?
+    public var yarnOriginalContext: Int?
+    public var yarnSource: String?
 
     public init(
         id: String,
@@ -101,4 +107,27 @@ public struct ModelSpec: Sendable, Equatable, Codable {
 
     /// FFN width of a dense layer.
     public var denseFFNWidth: Int { denseIntermediateSize ?? intermediateSize }
+}
+
+extension ModelSpec {
+    /// The longest context YaRN reaches as documented (factor × original, in whole tokens), when
+    /// beyond the trained one; nil otherwise.
+    public var yarnMaxContext: Int? {
+        guard let factor = yarnFactor, factor > 1, let original = yarnOriginalContext, original > 0 else { return nil }
+        let reach = Int((factor * Double(original)).rounded(.down))
+        return reach > maxPositionEmbeddings ? reach : nil
+    }
+
+    /// The longest context an answer may ask for: the trained one, or YaRN's where documented.
+    public var usableContext: Int { yarnMaxContext ?? maxPositionEmbeddings }
+
+    /// llama.cpp's flags for a context beyond the trained one (`--rope-scaling yarn …`); nil when
+    /// `context` needs none or no YaRN is documented.
+    public func yarnFlags(context: Int) -> String? {
+        guard context > maxPositionEmbeddings, yarnMaxContext != nil, let factor = yarnFactor,
+            let original = yarnOriginalContext
+        else { return nil }
+        let shown = factor.rounded() == factor ? String(Int(factor)) : "\(factor)"
+        return "--rope-scaling yarn --rope-scale \(shown) --yarn-orig-ctx \(original)"
+    }
 }

@@ -61,7 +61,9 @@ public struct FitEngine: Sendable {
 
     public enum FitError: Error, Equatable, CustomStringConvertible {
         case unknownQuant(String)
-        case impossibleContext(requested: Int, max: Int)
+        /// `max` is the longest context the model allows: its trained one, or its documented
+        /// YaRN's reach when that is longer than `trained`.
+        case impossibleContext(requested: Int, max: Int, trained: Int)
         /// The model's facts are out of `ModelBounds` (a spec that bypassed its source's check).
         case invalidModel(ModelValidationError)
         /// `parallel` or `ubatch` out of `ModelBounds`.
@@ -73,8 +75,13 @@ public struct FitEngine: Sendable {
             case .impossibleOption(let what): what
             case .unknownQuant(let q):
                 "unknown quantization '\(q)' (canrun models show MODEL lists the ones that apply)"
-            case .impossibleContext(let requested, let max):
-                "context \(requested) is impossible: the model was trained for at most \(max) tokens (and at least 1)"
+            case .impossibleContext(let requested, let max, let trained) where max > trained:
+                "context \(requested) is impossible: the model was trained for \(trained) tokens and its documented "
+                    + "YaRN reaches \(max) (and at least 1)"
+            case .impossibleContext(let requested, let max, _):
+                "context \(requested) is impossible: the model was trained for at most \(max) tokens (and at least 1), "
+                    + "and documents no YaRN beyond it; llama.cpp can be forced (--rope-scaling yarn --rope-scale F "
+                    + "--yarn-orig-ctx N) at a quality loss canrun cannot state"
             }
         }
     }
@@ -147,6 +154,19 @@ public struct FitEngine: Sendable {
         let m = request.model
         let (weights, kv) = (fixed.weights, parts.kv)
         var reasons = [best.why] + best.numaReasons
+        if let flags = m.yarnFlags(context: request.context), let factor = m.yarnFactor,
+            let original = m.yarnOriginalContext
+        {
+            reasons.append(
+                .yarn(
+                    trained: m.maxPositionEmbeddings,
+                    factor: factor,
+                    original: original,
+                    flags: flags,
+                    source: m.yarnSource
+                )
+            )
+        }
         if request.weights != nil { reasons.append(.weightsMeasured) }
         if best.shares.contains(where: { $0.device == .cpu }) {
             if let provisional = devices.cpuBandwidthProvisional { reasons.append(.bandwidthProvisional(provisional)) }
@@ -233,8 +253,12 @@ public struct FitEngine: Sendable {
         inventory: TensorInventory?
     ) throws -> (ModelParts, Parts, [PlacementCandidate], PlacementCandidate) {
         let m = request.model
-        guard request.context >= 1, request.context <= m.maxPositionEmbeddings else {
-            throw FitError.impossibleContext(requested: request.context, max: m.maxPositionEmbeddings)
+        guard request.context >= 1, request.context <= m.usableContext else {
+            throw FitError.impossibleContext(
+                requested: request.context,
+                max: m.usableContext,
+                trained: m.maxPositionEmbeddings
+            )
         }
         let inventory = inventory ?? TensorInventory(m)
         guard
@@ -249,7 +273,9 @@ public struct FitEngine: Sendable {
                 context: request.context,
                 parallel: request.parallel,
                 ubatch: request.ubatch,
-                typeK: request.kvType
+                typeK: request.kvType,
+                // A YaRN context beyond the trained one is allocated whole.
+                clampToTrainedContext: request.context <= m.maxPositionEmbeddings
             ),
             table: quants
         )
@@ -359,7 +385,12 @@ public struct FitEngine: Sendable {
             guard
                 let kv = try? KVCachePlan(
                     model: m,
-                    options: .init(context: context, parallel: request.parallel, typeK: request.kvType),
+                    options: .init(
+                        context: context,
+                        parallel: request.parallel,
+                        typeK: request.kvType,
+                        clampToTrainedContext: context <= m.maxPositionEmbeddings
+                    ),
                     table: quants
                 )
             else { return false }
@@ -367,10 +398,12 @@ public struct FitEngine: Sendable {
                 $0.fits
             }
         }
+        // An answer already beyond the trained context (YaRN) searches up to YaRN's reach.
+        let ceiling = request.context > m.maxPositionEmbeddings ? m.usableContext : m.maxPositionEmbeddings
         var low = 0
-        var high = m.maxPositionEmbeddings / 256
-        guard high > 0 else { return fits(m.maxPositionEmbeddings) ? m.maxPositionEmbeddings : 0 }
-        if fits(m.maxPositionEmbeddings) { return m.maxPositionEmbeddings }
+        var high = ceiling / 256
+        guard high > 0 else { return fits(ceiling) ? ceiling : 0 }
+        if fits(ceiling) { return ceiling }
         while low < high {
             let mid = (low + high + 1) / 2
             if fits(mid * 256) { low = mid } else { high = mid - 1 }

@@ -28,6 +28,10 @@ extension PlacementReason {
             "weights measured exactly from the file's tensor table"
         case .bandwidthUnsteady(let note), .bandwidthProvisional(let note):
             note
+        case .yarn(let trained, let factor, let original, let flags, let source):
+            "beyond the trained \(trained) tokens with YaRN, factor \(ProfileText.decimal(factor, places: factor.rounded() == factor ? 0 : 2)) over \(original)"
+                + (source.map { " (\($0))" } ?? "")
+                + ": llama.cpp needs \(flags); static YaRN scales every prompt, so short ones may lose a little quality"
         case .notFreeNow:
             "fits this machine but not the memory free now: other programs or models hold it"
         case .decodeSpeedUnknown:

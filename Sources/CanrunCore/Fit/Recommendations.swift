@@ -55,7 +55,7 @@ public enum Recommendations {
         let fewestBits = engine.quants.types.map(\.bitsPerWeight).filter { $0 > 0 }.min()
         for model in models {
             try deadline.check("ranking the catalog")
-            let ctx = min(context, model.maxPositionEmbeddings)
+            let ctx = min(context, model.usableContext)
             if ctx < context, !includeShortContext {
                 ranking.shortContext += 1
                 continue

@@ -20,7 +20,7 @@ public enum SpeedMatrix {
         kvType: String = "f16"
     ) -> [Row] {
         let inventory = TensorInventory(model)
-        let ctx = min(context, model.maxPositionEmbeddings)
+        let ctx = min(context, model.usableContext)
         return presets.map { preset in
             Row(
                 preset: preset.name,

@@ -75,7 +75,7 @@ struct PlacementCandidate: Sendable {
 
     /// llama.cpp's flags for this placement and the request's context, cache and parallelism.
     func launch(_ r: FitEngine.Request) -> String {
-        var parts = [flags, "-c \(r.context)"]
+        var parts = [flags, "-c \(r.context)", r.model.yarnFlags(context: r.context) ?? ""]
         if !r.flashAttention { parts.append("-fa off") }
         if r.kvType != "f16" { parts.append("-ctk \(r.kvType) -ctv \(r.kvType)") }
         if r.parallel > 1 { parts.append("--parallel \(r.parallel)") }

@@ -22,6 +22,8 @@ enum PlacementReason: Sendable, Equatable {
     case numaDropPageCache
     /// The weights came from a GGUF file's tensor table.
     case weightsMeasured
+    /// The context is beyond the trained one, reached with the YaRN the model documents.
+    case yarn(trained: Int, factor: Double, original: Int, flags: String, source: String?)
     /// The measured bandwidth moved between measurements (`BandwidthReport.unsteadyNote`).
     case bandwidthUnsteady(String)
     /// The CPU's bandwidth reading was taken while other programs were busy
