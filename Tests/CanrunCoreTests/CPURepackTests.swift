@@ -47,3 +47,29 @@ struct CPURepackTests {
         #expect(gpu.memory.cpuRepackBytes == 0)
     }
 }
+
+/// The README's provisioning question (Qwen3-30B-A3B Q4_K_M at 32,768 tokens) on a 24 GiB box
+/// (issue 13): with the file mapped, the 13 GiB repacked copy sits beside the 17 GiB of weights
+/// and it does not fit; with `--no-mmap` the copy stands in for them, and the answer names it.
+struct NoMmapTests {
+    @Test func theFlagThatMakesItFitIsNamed() throws {
+        let m = try #require(ShippedCatalog.catalog.model("qwen3-30b-a3b"))
+        var machine = FitEngineTests.machine(ramGiB: 24, readGBs: 30)
+        machine.cpu = CPUFacts(vendor: "AuthenticAMD", packages: 1, cores: 2, threads: 2, isa: ["avx2"])
+        let report = try FitEngineTests.engine.fit(.init(model: m, quant: "Q4_K_M", context: 32768), machine: machine)
+        let weights = try #require(WeightsEstimate(model: m, quant: "Q4_K_M", table: ShippedCatalog.quants))
+        let repack = CPURepack.bytes(weights, types: CPURepack.types(isa: ["avx2"]))
+        #expect(repack > 12 << 30)
+        #expect(report.fits)
+        #expect(report.memory.cpuRepackBytes == 0)
+        #expect(report.launch["llama.cpp"] == "-ngl 0 --no-mmap -c 32768")
+        #expect(report.reasons.first?.hasPrefix("CPU only with --no-mmap") == true)
+        // A model that fits mapped keeps llama.cpp's default.
+        let small = try FitEngineTests.engine.fit(
+            .init(model: try #require(ShippedCatalog.catalog.model("llama-3.2-3b")), quant: "Q4_K_M", context: 8192),
+            machine: machine
+        )
+        #expect(small.launch["llama.cpp"]?.contains("--no-mmap") == false)
+        #expect(small.memory.cpuRepackBytes > 0)
+    }
+}

@@ -1,12 +1,16 @@
 /// Everything in RAM (`-ngl 0`): the CPU streams the weights at the fastest NUMA policy's rate
 /// that holds them, or multiplies them at its cores' rate when that is slower, and its threads
 /// synchronise after every operation. llama.cpp's repacked copy of the weights sits beside the
-/// mapped file.
+/// mapped file; when that is what keeps the model out of RAM, `--no-mmap` fits it: the weights
+/// are then read into memory and the repacked tensors only into their repacked buffer (llama.cpp
+/// issue #16761), at the same speed.
 struct CPUOnlyPlacement: Placement {
     func candidate(in c: PlacementContext) -> PlacementCandidate? {
         let (p, d) = (c.parts, c.devices)
         guard let total = d.hostTotal else { return nil }
-        let need = c.hostNeed + p.repack
+        let mapped = c.hostNeed + p.repack
+        let unmapped = p.repack > 0 && mapped > total && c.hostNeed <= total
+        let need = unmapped ? c.hostNeed : mapped
         let numa = c.cpuRead(need: need)
         return PlacementCandidate(
             mode: .cpu,
@@ -15,7 +19,7 @@ struct CPUOnlyPlacement: Placement {
             gpuLayers: 0,
             shares: [.init(device: .cpu, bytes: need)],
             gpusUsed: [],
-            repack: p.repack,
+            repack: unmapped ? 0 : p.repack,
             decode: DecodeCost(
                 shares: [
                     .init(
@@ -33,8 +37,8 @@ struct CPUOnlyPlacement: Placement {
             ),
             basis: c.basis(d.cpuBandwidthSource, numa.bandwidth, c.cpuEta, c.cpuSyncSecondsPerLayer),
             basisNotes: c.cpuNotes(bandwidth: numa.bandwidth),
-            why: .cpuOnly(need: need, ram: total),
-            flags: "-ngl 0" + numa.flag,
+            why: unmapped ? .cpuOnlyNoMmap(need: need, ram: total, repack: p.repack) : .cpuOnly(need: need, ram: total),
+            flags: "-ngl 0" + numa.flag + (unmapped ? " --no-mmap" : ""),
             numactl: numa.numactl,
             numaReasons: numa.reasons
         )

@@ -4,6 +4,9 @@
 enum PlacementReason: Sendable, Equatable {
     /// CPU only: `need` bytes against `ram`.
     case cpuOnly(need: Int64, ram: Int64)
+    /// CPU only fits only with `--no-mmap`: the repacked copy (`repack` bytes) then stands in
+    /// for the mapped weights instead of beside them.
+    case cpuOnlyNoMmap(need: Int64, ram: Int64, repack: Int64)
     /// The integrated GPU uses `need` of `ram` shared bytes.
     case unified(need: Int64, ram: Int64)
     /// Everything on GPU `gpu`: `need` bytes against its `capacity`.
