@@ -10,11 +10,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure memory bandwidth per NUMA node with canrun's streaming kernels.",
         discussion: """
-            Runs read, copy and triad kernels (STREAM byte counting: 8, 16 and 24 bytes per element;
-            non-temporal stores) on one pinned thread per core, with buffers at least 4× the
-            last-level cache placed on the node under test. Each kernel repeats until its passes
-            agree within 2% or its time budget ends; the best pass is reported, with the median.
-            The result is cached in the user's state directory and used by the fit answers.
+            Runs read, copy and triad kernels (STREAM byte counting: 8, 16 and 24 bytes per element; \
+            non-temporal stores) on one pinned thread per core, with buffers at least 4× the \
+            last-level cache placed on the node under test. Each kernel repeats until its passes \
+            agree within 2% or its time budget ends; the best pass is reported, with the median. \
+            The result is cached in the user's state directory and used by the fit answers. \
             Ctrl-C stops it cleanly at any point.
 
             Examples:

@@ -8,12 +8,12 @@ struct Canrun: ParsableCommand {
         commandName: "canrun",
         abstract: "Which language models can this machine run, at which quantization, and how fast?",
         discussion: """
-            canrun reads this machine's memory, NUMA layout, CPUs and GPUs and answers from measured
+            canrun reads this machine's memory, NUMA layout, CPUs and GPUs and answers from measured \
             facts. Running `canrun` alone lists what this machine can run.
 
             Examples:
               canrun                       # what this machine can run, best first
-              canrun fit qwen3-30b-a3b     # one model: memory, placement, speed, llama.cpp flags
+              canrun fit qwen3-30b-a3b     # one model: memory, placement, speed, launch
               canrun check llama-3.1-8b --min-tps 10 && deploy
               canrun probe                 # what is in this machine
               canrun probe --json | jq .memory

@@ -258,12 +258,12 @@ struct FitCommand: ParsableCommand {
         abstract: "Where one model runs on this machine (or a recorded one), in what memory, and how fast.",
         discussion: """
             Examples:
-              canrun fit llama-3.1-8b                 # the best quantization that fits, at 8192 tokens
+              canrun fit llama-3.1-8b          # the quantization to run, at 8192 tokens
               canrun fit qwen3-30b-a3b --quant Q4_K_M --ctx 32768 --json
               canrun fit deepseek-r1 --replay server-recording/
-              canrun fit llama-3.3-70b --preset rtx-4090  # a reference machine (config/presets.toml)
+              canrun fit llama-3.3-70b --preset rtx-4090   # a reference machine
 
-            Text output ends with every quantization on the machine asked about, and a speed
+            Text output ends with every quantization on the machine asked about, and a speed \
             matrix across the reference machines.
             """
     )
@@ -296,6 +296,18 @@ struct FitCommand: ParsableCommand {
                 return
             }
             guard let headline = answer.headline else { return }
+            if session.model.gguf == nil, session.advisor.catalog.model(model) == nil,
+                let architecture = session.model.spec.architecture,
+                !session.advisor.catalog.models.contains(where: { $0.architecture == architecture })
+            {
+                FileHandle.standardError.write(
+                    Data(
+                        ("warning: \(TerminalText.sanitised(architecture)) is no architecture canrun's catalog holds: "
+                            + "answered from config.json's shapes as a standard decoder (attention and feed-forward per "
+                            + "layer), so what it does differently is not counted\n").utf8
+                    )
+                )
+            }
             if session.model.gguf == nil, session.model.storedAs == nil,
                 let entry = session.advisor.catalog.answeredAs(model)
             {

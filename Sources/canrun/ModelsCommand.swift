@@ -8,7 +8,7 @@ struct ModelsCommand: ParsableCommand {
         commandName: "models",
         abstract: "List the models canrun knows, with parameter counts computed from their shapes.",
         discussion: """
-            The catalog is config/models/*.toml plus /etc/canrun/models.d/ and
+            The catalog is config/models/*.toml plus /etc/canrun/models.d/ and \
             ~/.config/canrun/models.d/ (later files override earlier ones by id).
 
             Examples:

@@ -9,11 +9,11 @@ struct ProbeCommand: ParsableCommand {
         commandName: "probe",
         abstract: "Show what is in this machine: CPU, memory, DIMMs and channels, NUMA nodes, GPUs.",
         discussion: """
-            Without root, SMBIOS (DIMMs, channels, peak bandwidth) comes from udev's database when it
+            Without root, SMBIOS (DIMMs, channels, peak bandwidth) comes from udev's database when it \
             has it; `warnings` says what is missing.
 
-            --replay takes a folder written by --record, an unpacked hwloc-gather-topology archive, or
-            a folder or single file of: topology.xml (hwloc XML v1/v2), dmidecode.txt, nvidia-smi.xml
+            --replay takes a folder written by --record, an unpacked hwloc-gather-topology archive, or \
+            a folder or single file of: topology.xml (hwloc XML v1/v2), dmidecode.txt, nvidia-smi.xml \
             (nvidia-smi -q -x), rocm-smi.json (rocm-smi --json), lspci.txt (lspci -x), meminfo.
             """
     )

@@ -56,6 +56,24 @@ struct CLIExitStatusTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    /// An architecture the catalog does not hold is answered from its shapes, with a warning
+    /// that says so (issue 13), not a confident answer.
+    @Test(.enabled(if: built))
+    func anUnknownArchitectureIsAnsweredWithAWarning() throws {
+        let folder = NSTemporaryDirectory() + "canrun-cli-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let body =
+            #"{"architectures": ["FooBarForCausalLM"], "num_hidden_layers": 32, "hidden_size": 4096, "intermediate_size": 11008, "num_attention_heads": 32, "vocab_size": 32000, "max_position_embeddings": 4096}"#
+        try Data(body.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        let result = try Self.run(["fit", folder, "--quant", "Q4_K_M"] + Self.preset)
+        #expect(result.status == 0)
+        #expect(
+            result.stderr.contains("FooBarForCausalLM is no architecture canrun's catalog holds"),
+            "\(result.stderr)"
+        )
+    }
+
     /// A hostile config.json (issue 11: heads 0 crashed the daemon with a division by zero) is
     /// exit 2 naming the field.
     @Test(.enabled(if: built))
