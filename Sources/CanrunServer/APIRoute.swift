@@ -18,7 +18,7 @@ public enum APIRoute: Hashable, Sendable {
     case recommendations(RecommendationsQuery)
     case metrics
 
-    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&threads=&min_tps=&allow_heavy_loss=&runtime=`.
+    /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&threads=&min_tps=&allow_heavy_loss=&parallel=&runtime=`.
     public struct FitQuery: Hashable, Sendable {
         public var model: String
         public var quant: String?
@@ -31,6 +31,8 @@ public enum APIRoute: Hashable, Sendable {
         /// Without `quant`: the choice's speed goal and whether heavy-loss types may be chosen.
         public var minTokensPerSecond: Double?
         public var allowHeavyLoss: Bool
+        /// Sequences served at once (`parallel=`, llama-server's `--parallel`).
+        public var parallel: Int
 
         public init(
             model: String,
@@ -42,7 +44,8 @@ public enum APIRoute: Hashable, Sendable {
             llamaBuild: Int? = nil,
             threads: Int? = nil,
             minTokensPerSecond: Double? = nil,
-            allowHeavyLoss: Bool = false
+            allowHeavyLoss: Bool = false,
+            parallel: Int = 1
         ) {
             self.model = model
             self.quant = quant
@@ -54,6 +57,7 @@ public enum APIRoute: Hashable, Sendable {
             self.threads = threads
             self.minTokensPerSecond = minTokensPerSecond
             self.allowHeavyLoss = allowHeavyLoss
+            self.parallel = parallel
         }
 
         /// The question asked about `model`, as the answer layer takes it.
@@ -69,6 +73,7 @@ public enum APIRoute: Hashable, Sendable {
                 minTokensPerSecond: minTokensPerSecond,
                 allowHeavyLoss: allowHeavyLoss
             )
+            .withParallel(parallel)
         }
     }
 
@@ -160,7 +165,7 @@ public enum APIRoute: Hashable, Sendable {
     /// `ctx=`) is an error rather than an answer for the default.
     static let fitParameters: Set = [
         "model", "id", "quant", "ctx", "kv", "flash_attn", "backend", "llama_build", "threads", "runtime",
-        "min_tps", "allow_heavy_loss",
+        "min_tps", "allow_heavy_loss", "parallel",
     ]
     static let recommendationParameters: Set = ["ctx", "min_tps", "limit", "all", "allow_heavy_loss"]
 
@@ -244,6 +249,17 @@ public enum APIRoute: Hashable, Sendable {
             }
             threads = n
         }
+        var parallel = 1
+        if let text = q["parallel"] {
+            guard let n = Int(text), ModelBounds.parallel.contains(n) else {
+                return .failure(
+                    .badRequest(
+                        "parallel=\(text) must be a number of sequences from 1 to \(ModelBounds.parallel.upperBound)"
+                    )
+                )
+            }
+            parallel = n
+        }
         let goal: Double?
         let heavy: Bool
         switch (minTokensPerSecond(q), flag(q, "allow_heavy_loss")) {
@@ -262,7 +278,8 @@ public enum APIRoute: Hashable, Sendable {
                     llamaBuild: build,
                     threads: threads,
                     minTokensPerSecond: goal,
-                    allowHeavyLoss: heavy
+                    allowHeavyLoss: heavy,
+                    parallel: parallel
                 )
             )
         )

@@ -21,6 +21,14 @@ struct FitOptions: ParsableArguments {
     )
     var minTps: Double?
 
+    @Option(
+        help: """
+            Sequences served at once (llama-server --parallel): the context is split over them, \
+            and decode is given per stream and summed.
+            """
+    )
+    var parallel: Int = 1
+
     @Flag(
         help: """
             Allow quantizations that lose heavily (1- and 2-bit types, Q3_K_S, IQ3_XXS: KL \
@@ -103,6 +111,7 @@ struct FitOptions: ParsableArguments {
             minTokensPerSecond: minTps,
             allowHeavyLoss: allowHeavyLoss
         )
+        .withParallel(parallel)
     }
 
     @Option(

@@ -159,3 +159,69 @@ struct YaRNTests {
         #expect(spec.yarnMaxContext == 131_072)
     }
 }
+
+/// Several sequences at once (llama-server `--parallel`, issue 13).
+struct ParallelTests {
+    /// Four streams on an RTX 4090: the context splits four ways, one step reads the weights once
+    /// and each stream's cache, so the sum is far faster than one stream.
+    @Test func fourStreams() throws {
+        let spec = try FitEngineTests.model("llama-3.1-8b")
+        let machine = FitEngineTests.machine(ramGiB: 64, readGBs: 60, gpus: [FitEngineTests.rtx4090()])
+        var request = FitEngine.Request(model: spec, quant: "Q4_K_M", context: 16384)
+        let one = try FitEngineTests.engine.fit(request, machine: machine)
+        #expect(one.parallel == nil)
+        request.parallel = 4
+        let four = try FitEngineTests.engine.fit(request, machine: machine)
+        let parallel = try #require(four.parallel)
+        #expect(parallel.streams == 4)
+        #expect(parallel.contextPerSlotTokens == 4096)
+        let each = try #require(parallel.perStreamDecodeTokensPerS)
+        let single = try #require(one.decodeTokensPerS)
+        // No stream is faster than one alone (this GPU's entry has no FP32 rate, so at an empty
+        // context the four share one read of the weights at no extra cost).
+        #expect(each <= single)
+        #expect(try #require(parallel.aggregateDecodeTokensPerS) > 3 * single)
+        #expect(four.launch["llama.cpp"]?.hasSuffix("--parallel 4") == true)
+        #expect(four.launchCommands?.ollama.numCtx == 4096)
+        #expect(four.launchCommands?.ollama.environment["OLLAMA_NUM_PARALLEL"] == "4")
+    }
+
+    /// One stream is the single-stream speed exactly.
+    @Test func oneStreamIsTheUsualSpeed() throws {
+        let spec = try FitEngineTests.model("llama-3.2-1b")
+        let machine = FitEngineTests.machine(ramGiB: 16, readGBs: 30)
+        let report = try FitEngineTests.engine.fit(.init(model: spec, quant: "Q8_0", context: 4096), machine: machine)
+        #expect(report.parallel == nil)
+        #expect(report.decodeTokensPerS != nil)
+    }
+}
+
+/// One decode step of several streams (`DecodeCost.tokensPerSecond(streams:kvBytes:)`).
+struct BatchedDecodeCostTests {
+    /// 4 GB of weights at 1 TB/s (4 ms), 0.5 GB of KV per stream (0.5 ms each), 8 G weights
+    /// multiplied at 80 TFLOP/s × 0.2 weights per FLOP (0.5 ms each): one stream 5 ms, four
+    /// streams 4 + 2 + 2 = 8 ms a step, so 125 tokens/s each and 500 in all.
+    @Test func aStepReadsTheWeightsOnce() throws {
+        let cost = DecodeCost(
+            shares: [
+                .init(
+                    device: .gpu(0),
+                    weightBytes: 4_000_000_000,
+                    kvFraction: 1,
+                    bandwidthBytesPerS: 1_000_000_000_000,
+                    efficiency: 1,
+                    multipliedWeights: 8_000_000_000,
+                    fp32FlopsPerS: 80e12,
+                    weightsPerFP32Flop: 0.2
+                )
+            ],
+            layers: 32,
+            perLayerSeconds: 0
+        )
+        let one = try #require(cost.tokensPerSecond(kvBytes: 500_000_000))
+        let four = try #require(cost.tokensPerSecond(streams: 4, kvBytes: 500_000_000))
+        #expect(abs(one - 200) < 1e-6)
+        #expect(abs(four - 125) < 1e-6)
+        #expect(cost.tokensPerSecond(streams: 1, kvBytes: 500_000_000) == one)
+    }
+}

@@ -86,6 +86,7 @@ struct APIRouteTests {
         ("GET", "/v1/recommendations?all=maybe", 400, "bad_request"),
         ("GET", "/v1/fit?model=x&allow_heavy_loss=2", 400, "bad_request"),
         ("GET", "/v1/fit?model=x&min_tps=-1", 400, "bad_request"),
+        ("GET", "/v1/fit?model=x&parallel=0", 400, "bad_request"),
         // A misspelt parameter is refused, not ignored (the answer would be for the default).
         ("GET", "/v1/fit?model=x&context=4096", 400, "bad_request"),
         ("POST", "/v1/fit?quant=Q4_K_M&model_id=q", 400, "bad_request"),

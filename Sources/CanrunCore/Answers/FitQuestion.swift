@@ -17,6 +17,8 @@ public struct FitQuestion: Sendable, Hashable {
     public var allowHeavyLoss: Bool
     /// The GGUF file the model came from (the launch line's `-m`); nil for a catalog model.
     public var modelFile: String? = nil
+    /// Sequences llama-server serves at once (`--parallel`, `-np`).
+    public var parallel: Int = 1
 
     public init(
         quant: String? = nil,
@@ -59,6 +61,7 @@ public struct FitQuestion: Sendable, Hashable {
             threads: threads
         )
         request.modelFile = modelFile
+        request.parallel = parallel
         return request
     }
 }
@@ -75,5 +78,14 @@ public enum FitAnswer: Sendable, Equatable {
         case .one(let report): report
         case .every(let reports): reports.best
         }
+    }
+}
+
+extension FitQuestion {
+    /// This question with `parallel` sequences.
+    public func withParallel(_ parallel: Int) -> FitQuestion {
+        var question = self
+        question.parallel = parallel
+        return question
     }
 }

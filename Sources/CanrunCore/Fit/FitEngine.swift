@@ -209,6 +209,16 @@ public struct FitEngine: Sendable {
             fitsNow: best.fitsNow,
             decodeTokensPerS: best.speed.map(round2),
             decodeTokensPerSAtFullContext: fullDepth.map(round2),
+            parallel: request.parallel > 1 && best.fits
+                ? {
+                    let each = best.decode?.tokensPerSecond(streams: request.parallel, kvBytes: parts.kvRead(depth: 0))
+                    return FitReport.Parallel(
+                        streams: request.parallel,
+                        contextPerSlotTokens: request.context / request.parallel,
+                        perStreamDecodeTokensPerS: each.map(round2),
+                        aggregateDecodeTokensPerS: each.map { round2($0 * Double(request.parallel)) }
+                    )
+                }() : nil,
             prefillTokensPerS: prefill.map(round2),
             speedAtDepth: best.fits ? speedAtDepth(best, parts: parts, context: request.context) : nil,
             maxContextTokens: maxContext,
@@ -226,7 +236,8 @@ public struct FitEngine: Sendable {
                     context: request.context,
                     gpuLayers: best.gpuLayers,
                     kvType: request.kvType,
-                    flashAttention: request.flashAttention
+                    flashAttention: request.flashAttention,
+                    parallel: request.parallel
                 )
         )
     }

@@ -18,6 +18,17 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var fitsNow: Bool?
     public var decodeTokensPerS: Double?
     public var decodeTokensPerSAtFullContext: Double?
+    /// With `--parallel N` (N > 1): the sequences served at once, each one's share of the
+    /// context (llama.cpp splits `-c` over the slots), each one's decode speed when all decode
+    /// together at an empty context, and their sum; nil with one.
+    public var parallel: Parallel? = nil
+
+    public struct Parallel: Codable, Sendable, Equatable {
+        public var streams: Int
+        public var contextPerSlotTokens: Int
+        public var perStreamDecodeTokensPerS: Double?
+        public var aggregateDecodeTokensPerS: Double?
+    }
     /// Prompt tokens/s for a 512-token prompt (llama-bench pp512), compute-bound
     /// (`PrefillSpeedModel`); nil when a device's peak FLOP/s is unknown or the model does not fit.
     public var prefillTokensPerS: Double?

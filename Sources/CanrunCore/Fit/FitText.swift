@@ -52,6 +52,14 @@ public enum FitText {
         lines.append(basis)
         for share in b.prefill ?? [] { lines.append(Self.prefillBasis(share)) }
         for reason in r.reasons { lines.append("- " + TerminalText.sanitised(reason, limit: 2048)) }
+        if let parallel = r.parallel {
+            let each = parallel.perStreamDecodeTokensPerS.map { ProfileText.decimal($0, places: 1) } ?? "?"
+            let sum = parallel.aggregateDecodeTokensPerS.map { ProfileText.decimal($0, places: 1) } ?? "?"
+            lines.append(
+                "\(parallel.streams) streams at once: \(parallel.contextPerSlotTokens) tokens of context each, "
+                    + "\(each) tokens/s each, \(sum) in all"
+            )
+        }
         if let commands = r.launchCommands {
             lines.append(commands.llamaServer)
             let environment = commands.ollama.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }

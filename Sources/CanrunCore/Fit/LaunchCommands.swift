@@ -13,7 +13,8 @@ public struct LaunchCommands: Codable, Sendable, Equatable {
     public struct Ollama: Codable, Sendable, Equatable {
         public var numCtx: Int
         public var numGpu: Int
-        /// `OLLAMA_FLASH_ATTENTION`, `OLLAMA_KV_CACHE_TYPE` for `ollama serve`.
+        /// `OLLAMA_FLASH_ATTENTION`, `OLLAMA_KV_CACHE_TYPE`, `OLLAMA_NUM_PARALLEL` for `ollama serve`
+        /// (Ollama's `num_ctx` is per sequence: it multiplies the cache by the parallel count).
         public var environment: [String: String]
 
         /// `PARAMETER num_ctx 8192` and `PARAMETER num_gpu 33`, one per line.
@@ -31,13 +32,15 @@ public struct LaunchCommands: Codable, Sendable, Equatable {
         context: Int,
         gpuLayers: Int,
         kvType: String,
-        flashAttention: Bool
+        flashAttention: Bool,
+        parallel: Int = 1
     ) {
         let server = ["llama-server", model, flags].filter { !$0.isEmpty }.joined(separator: " ")
         llamaServer = numactl.map { "numactl \($0) \(server)" } ?? server
         var environment = ["OLLAMA_FLASH_ATTENTION": flashAttention ? "1" : "0"]
         if kvType != "f16" { environment["OLLAMA_KV_CACHE_TYPE"] = kvType }
-        ollama = Ollama(numCtx: context, numGpu: gpuLayers, environment: environment)
+        if parallel > 1 { environment["OLLAMA_NUM_PARALLEL"] = String(parallel) }
+        ollama = Ollama(numCtx: context / max(1, parallel), numGpu: gpuLayers, environment: environment)
     }
 
     /// llama-server's model argument for `quant` of `model`: the catalog's GGUF repository

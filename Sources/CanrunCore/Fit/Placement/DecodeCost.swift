@@ -42,6 +42,23 @@ package struct DecodeCost: Sendable, Equatable {
     package var perLayerSeconds: Double
     package var transfer: ActivationTransfer?
 
+    /// Tokens per second of each of `streams` sequences decoding together (llama-server's
+    /// `--parallel`), each reading `kvBytes` of its own KV cache: one step reads the weights
+    /// once and every stream's cache, multiplies the weights once per stream (the arithmetic and
+    /// the CPU's compute scale with the streams), and pays the fixed costs once. The aggregate
+    /// is `streams ×` this. Nil as `tokensPerSecond`.
+    package func tokensPerSecond(streams: Int, kvBytes: Int64) -> Double? {
+        guard streams > 1 else { return tokensPerSecond(kvBytes: kvBytes) }
+        var batched = self
+        batched.shares = shares.map { share in
+            var s = share
+            s.computeSeconds *= Double(streams)
+            s.multipliedWeights *= Int64(streams)
+            return s
+        }
+        return batched.tokensPerSecond(kvBytes: kvBytes * Int64(streams))
+    }
+
     /// Tokens per second when a token reads `kvBytes` of KV cache (`FitEngine.Parts.kvRead`);
     /// nil when a device that holds bytes has no rate or no efficiency.
     package func tokensPerSecond(kvBytes: Int64) -> Double? {
