@@ -86,19 +86,24 @@ public enum APIRoute: Hashable, Sendable {
         /// and at heavy-loss quantizations.
         public var includeSlow: Bool
         public var allowHeavyLoss: Bool
+        /// `ctx` was given: models trained for less are left out (else each answers at its
+        /// maximum when below 8192).
+        public var contextAsked: Bool
 
         public init(
             context: Int,
             minTokensPerSecond: Double?,
             limit: Int?,
             includeSlow: Bool = false,
-            allowHeavyLoss: Bool = false
+            allowHeavyLoss: Bool = false,
+            contextAsked: Bool = false
         ) {
             self.context = context
             self.minTokensPerSecond = minTokensPerSecond
             self.limit = limit
             self.includeSlow = includeSlow
             self.allowHeavyLoss = allowHeavyLoss
+            self.contextAsked = contextAsked
         }
     }
 
@@ -291,6 +296,7 @@ public enum APIRoute: Hashable, Sendable {
         if let text = q["ctx"] {
             guard let n = Int(text), n > 0 else { return .failure(.badRequest("ctx=\(text) is not a positive number")) }
             r.context = n
+            r.contextAsked = true
         }
         switch (minTokensPerSecond(q), flag(q, "all"), flag(q, "allow_heavy_loss")) {
         case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)): return .failure(e)

@@ -103,7 +103,8 @@ public struct APIService: Sendable {
                     minTokensPerSecond: q.minTokensPerSecond,
                     allowHeavyLoss: q.allowHeavyLoss,
                     includeSlow: q.includeSlow,
-                    includeShortContext: q.includeSlow,
+                    includeShortContext: q.includeSlow || !q.contextAsked,
+                    sayShortContext: q.contextAsked,
                     limit: q.limit,
                     deadline: deadline
                 )

@@ -18,8 +18,13 @@ struct RecommendCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Context length in tokens.")
-    var ctx: Int = 8192
+    @Option(
+        help: """
+            Context length in tokens (default: 8192, or a model's trained maximum when smaller; an \
+            asked context leaves out the models trained for less).
+            """
+    )
+    var ctx: Int?
 
     @Option(
         help: """
@@ -59,7 +64,8 @@ struct RecommendCommand: ParsableCommand {
 
     func run() throws {
         try reportingCLIErrors {
-            guard ctx >= 1 else { throw CLIError(message: "--ctx \(ctx) is no context: it must be at least 1 token") }
+            if let ctx, ctx < 1 { throw CLIError(message: "--ctx \(ctx) is no context: it must be at least 1 token") }
+            let context = ctx ?? 8192
             var options = try FitOptions.parse([])
             options.replay = replay
             options.machine = self.machine
@@ -75,11 +81,12 @@ struct RecommendCommand: ParsableCommand {
             do throws(AnswerError) {
                 ranking = try advisor.recommendations(
                     machine: machine,
-                    context: ctx,
+                    context: context,
                     minTokensPerSecond: minTps,
                     allowHeavyLoss: allowHeavyLoss,
                     includeSlow: all,
-                    includeShortContext: all
+                    includeShortContext: all || ctx == nil,
+                    sayShortContext: ctx != nil
                 )
             } catch {
                 throw CLIError(message: error.description)
@@ -91,7 +98,7 @@ struct RecommendCommand: ParsableCommand {
             let which = options.machineLabel
             print("\(which): \(ProfileText.oneLine(machine))")
             if ranking.reports.isEmpty {
-                print("nothing in the catalog fits \(which) at \(ctx) tokens of context")
+                print("nothing in the catalog fits \(which) at \(context) tokens of context")
             } else {
                 print(Recommendations.table(ranking.reports))
             }

@@ -179,5 +179,17 @@ struct ShortContextTests {
         #expect(tiny.contextTokens == 2048)
         #expect(tiny.reasons.first == "trained for at most 2048 tokens: answered at 2048, not the asked 131072")
         #expect(Recommendations.table(all.reports).contains("at ctx"))
+        // A default context nobody asked for answers each model at its maximum, unremarked.
+        let byDefault = try Recommendations.rank(
+            models,
+            engine: FitEngineTests.engine,
+            machine: machine,
+            context: 8192,
+            includeShortContext: true,
+            sayShortContext: false
+        )
+        let quiet = try #require(byDefault.reports.first { $0.model == "tinyllama-1.1b" })
+        #expect(quiet.contextTokens == 2048)
+        #expect(!quiet.reasons.contains { $0.hasPrefix("trained for at most") })
     }
 }

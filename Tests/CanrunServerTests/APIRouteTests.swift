@@ -38,7 +38,7 @@ struct APIRouteTests {
         ("GET", "/v1/recommendations", .recommendations(.init(context: 8192, minTokensPerSecond: nil, limit: nil))),
         (
             "GET", "/v1/recommendations?ctx=4096&min_tps=12.5&limit=3",
-            .recommendations(.init(context: 4096, minTokensPerSecond: 12.5, limit: 3))
+            .recommendations(.init(context: 4096, minTokensPerSecond: 12.5, limit: 3, contextAsked: true))
         ),
         (
             "GET", "/v1/recommendations?all=1&allow_heavy_loss=true",

@@ -100,6 +100,7 @@ public struct Advisor: Sendable {
         allowHeavyLoss: Bool = false,
         includeSlow: Bool = false,
         includeShortContext: Bool = false,
+        sayShortContext: Bool = true,
         limit: Int? = nil,
         deadline: Deadline = .none
     ) throws(AnswerError) -> Recommendations.Ranking {
@@ -112,6 +113,7 @@ public struct Advisor: Sendable {
             allowHeavyLoss: allowHeavyLoss,
             includeSlow: includeSlow,
             includeShortContext: includeShortContext,
+            sayShortContext: sayShortContext,
             deadline: deadline
         )
         if let limit { ranking.reports = Array(ranking.reports.prefix(limit)) }

@@ -35,7 +35,8 @@ public enum Recommendations {
     /// models that fit only at heavy loss (unless `allowHeavyLoss`), that miss an asked
     /// `minTokensPerSecond`, that decode under `slowTokensPerS` (unless `includeSlow`), or that
     /// were trained for fewer tokens than `context` (unless `includeShortContext`: then answered
-    /// at their maximum, and the reasons say so; a context is never lowered in silence).
+    /// at their maximum, and the reasons say so unless `sayShortContext` is off, for a default
+    /// context nobody asked for; an asked context is never lowered in silence).
     public static func rank(
         _ models: [ModelSpec],
         engine: FitEngine,
@@ -46,6 +47,7 @@ public enum Recommendations {
         allowHeavyLoss: Bool = false,
         includeSlow: Bool = false,
         includeShortContext: Bool = false,
+        sayShortContext: Bool = true,
         deadline: Deadline = .none
     ) throws(AnswerError) -> Ranking {
         var ranking = Ranking()
@@ -102,7 +104,7 @@ public enum Recommendations {
             }
             var report = chosen
             report.reasons.insert(choice.sentence(report), at: 0)
-            if ctx < context {
+            if ctx < context, sayShortContext {
                 report.reasons.insert(
                     "trained for at most \(ctx) tokens: answered at \(ctx), not the asked \(context)",
                     at: 0
