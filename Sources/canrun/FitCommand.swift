@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanrunBench
 import CanrunCore
 import CanrunProbe
 import Foundation
@@ -170,7 +171,13 @@ struct FitOptions: ParsableArguments {
         }
         if let replay {
             do {
-                return ProfileAssembler.assemble(try ReplaySource.read(replay), gpuTable: table)
+                var profile = ProfileAssembler.assemble(try ReplaySource.read(replay), gpuTable: table)
+                // A recording made with `canrun probe --record` carries the machine's last
+                // measurement (bandwidth.json), so its speeds are answered.
+                if case .hit(let report) = BandwidthCache(directory: replay).load(for: profile) {
+                    profile.bandwidth = report
+                }
+                return profile
             } catch {
                 throw CLIError(message: "\(error)")
             }

@@ -86,11 +86,17 @@ struct ProbeCommand: ParsableCommand {
             }
         }
         var profile = ProfileAssembler.assemble(readings, gpuTable: table)
-        if replay == nil {
-            // The last `canrun bench` of this hardware, if any; a replayed machine has none here.
-            let cache = BandwidthCache(directory: BandwidthCache.userStateDirectory())
-            if case .hit(let report) = cache.load(for: profile) {
-                profile.bandwidth = report
+        // The last `canrun bench` of this hardware, if any: from this user's state, or the one a
+        // recording carries (`bandwidth.json` beside its files).
+        let cache = BandwidthCache(directory: replay ?? BandwidthCache.userStateDirectory())
+        if case .hit(let report) = cache.load(for: profile) {
+            profile.bandwidth = report
+            if let record {
+                do {
+                    try BandwidthCache(directory: record).store(report)
+                } catch {
+                    throw CLIError(message: "could not record the bandwidth measurement in \(record): \(error)")
+                }
             }
         }
         try show(profile)
