@@ -129,18 +129,37 @@ struct FitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Answer for a reference machine from config/presets.toml.", valueName: "NAME"))
     var preset: String?
 
+    @OptionGroup var whatIf: WhatIfOptions
+
     @OptionGroup var daemon: DaemonOptions
 
     /// Which machine the answer is about, for the line that names it.
     var machineLabel: String {
-        preset.map { "preset \($0)" } ?? machine.map { "machine \($0)" } ?? replay.map { "replay \($0)" }
+        let base =
+            preset.map { "preset \($0)" } ?? machine.map { "machine \($0)" } ?? replay.map { "replay \($0)" }
             ?? "this machine"
+        let edits = (try? whatIf.edits()) ?? MachineEdits()
+        return edits.isEmpty ? base : "\(base) (\(edits))"
     }
 
     /// The machine to answer for: a profile file, a replay, or this machine (with its cached
     /// bandwidth measurement).
     /// - Parameter presets: the reference machines when the caller has loaded them already.
     func profile(table: GPUTable, presets loaded: HardwarePresets? = nil) throws -> MachineProfile {
+        let edits = try whatIf.edits()
+        let base = try baseProfile(table: table, presets: loaded)
+        do {
+            return try edits.applied(to: base, table: table)
+        } catch {
+            throw CLIError(
+                message:
+                    "--gpu '\(error.name)' is not in config/gpus.toml: name a card it lists (e.g. 'GeForce RTX 4090')"
+            )
+        }
+    }
+
+    /// The machine before the what-if edits.
+    private func baseProfile(table: GPUTable, presets loaded: HardwarePresets?) throws -> MachineProfile {
         if let preset {
             let presets = try loaded ?? loadPresets(gpus: table)
             guard let found = presets.preset(named: preset) else {
@@ -390,3 +409,54 @@ struct CheckCommand: ParsableCommand {
 }
 
 extension GPUBackend: ExpressibleByArgument {}
+
+/// Quick what-if edits of the machine asked about, shared by every answering command.
+struct WhatIfOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "What if the machine also had this GPU (a name in config/gpus.toml; repeatable).",
+            valueName: "NAME"
+        )
+    )
+    var gpu: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "What if the machine had this much RAM (64GiB, 512G; a bare number is GiB).",
+            valueName: "SIZE"
+        )
+    )
+    var ram: String?
+
+    @Option(help: ArgumentHelp("What if the machine had this many CPU cores.", valueName: "N"))
+    var cpuCores: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "What if the memory's theoretical peak were this (96, 96GB/s; replaces any measurement).",
+            valueName: "RATE"
+        )
+    )
+    var bandwidth: String?
+
+    /// The quick what-if edits asked (`--gpu`, `--ram`, `--cpu-cores`, `--bandwidth`).
+    func edits() throws -> MachineEdits {
+        var edits = MachineEdits(gpus: gpu, cpuCores: cpuCores)
+        if let ram {
+            guard let bytes = MachineEdits.size(ram) else {
+                throw CLIError(message: "--ram \(ram) is no size: write it as 64GiB, 512G or 64")
+            }
+            edits.ramBytes = bytes
+        }
+        if let bandwidth {
+            guard let rate = MachineEdits.rate(bandwidth) else {
+                throw CLIError(message: "--bandwidth \(bandwidth) is no rate: write it as 96GB/s or 96")
+            }
+            edits.bandwidthBytesPerS = rate
+        }
+        if let cpuCores, !(1...ModelBounds.threads.upperBound).contains(cpuCores) {
+            throw CLIError(message: "--cpu-cores \(cpuCores) must be from 1 to \(ModelBounds.threads.upperBound)")
+        }
+        return edits
+    }
+}

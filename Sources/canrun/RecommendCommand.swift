@@ -57,6 +57,8 @@ struct RecommendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Answer for a reference machine from config/presets.toml.", valueName: "NAME"))
     var preset: String?
 
+    @OptionGroup var whatIf: WhatIfOptions
+
     @Flag(help: "Print a JSON array of FitReports.")
     var json = false
 
@@ -70,10 +72,11 @@ struct RecommendCommand: ParsableCommand {
             options.replay = replay
             options.machine = self.machine
             options.preset = preset
+            options.whatIf = whatIf
             options.daemon = daemon
             let (advisor, _, gpus) = try options.advisor()
             var machine = try options.profile(table: gpus)
-            let thisMachine = replay == nil && self.machine == nil && preset == nil
+            let thisMachine = replay == nil && self.machine == nil && preset == nil && whatIf.bandwidth == nil
             if thisMachine, machine.bandwidth == nil {
                 machine.bandwidth = measureOnce(machine)
             }
