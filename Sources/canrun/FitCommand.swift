@@ -148,13 +148,22 @@ struct FitOptions: ParsableArguments {
     func profile(table: GPUTable, presets loaded: HardwarePresets? = nil) throws -> MachineProfile {
         let edits = try whatIf.edits()
         let base = try baseProfile(table: table, presets: loaded)
+        guard !edits.isEmpty else { return base }
+        let edited: MachineProfile
         do {
-            return try edits.applied(to: base, table: table)
+            edited = try edits.applied(to: base, table: table)
         } catch {
             throw CLIError(
                 message:
                     "--gpu '\(error.name)' is not in config/gpus.toml: name a card it lists (e.g. 'GeForce RTX 4090')"
             )
+        }
+        // The edits pass the bounds every profile file passes (PhysicalBounds): --ram 900000T is
+        // no machine.
+        do {
+            return try edited.validated()
+        } catch {
+            throw CLIError(message: "the what-if flags describe no machine: \(error)")
         }
     }
 

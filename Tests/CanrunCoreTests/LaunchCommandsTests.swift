@@ -225,3 +225,25 @@ struct BatchedDecodeCostTests {
         #expect(cost.tokensPerSecond(streams: 1, kvBytes: 500_000_000) == one)
     }
 }
+
+/// A catalog or models.d file is input too: its YaRN figures are bounded, and its GGUF repo is
+/// quoted on the shell line.
+struct CatalogInputBoundsTests {
+    @Test func yarnFiguresAreBounded() throws {
+        var spec = try FitEngineTests.model("qwen3-8b")
+        spec.yarnFactor = 1e9
+        #expect(throws: ModelValidationError.self) { try spec.validate() }
+        spec.yarnFactor = 4
+        spec.yarnOriginalContext = 0
+        #expect(throws: ModelValidationError.self) { try spec.validate() }
+        spec.yarnOriginalContext = ModelBounds.context.upperBound
+        spec.yarnFactor = 64
+        #expect(spec.yarnMaxContext == ModelBounds.context.upperBound)
+    }
+
+    @Test func aHostileRepoNameIsQuoted() throws {
+        var spec = try FitEngineTests.model("llama-3.1-8b")
+        spec.ggufRepo = "x/y; rm -rf ~"
+        #expect(LaunchCommands.modelArgument(spec, quant: "Q4_K_M") == "-hf 'x/y; rm -rf ~:Q4_K_M'")
+    }
+}

@@ -48,6 +48,7 @@ struct CLIExitStatusTests {
             (["config", "check", "--config", "/nonexistent"], 2, "no such folder"),
             (["check", "llama-3.1-8b", "--gpu", "Imaginary 9000"] + preset, 2, "is not in config/gpus.toml"),
             (["check", "llama-3.1-8b", "--ram", "lots"] + preset, 2, "--ram lots is no size"),
+            (["check", "llama-3.1-8b", "--ram", "900000T"] + preset, 2, "the what-if flags describe no machine"),
             (["check", "llama-3.3-70b", "--quant", "Q4_K_M", "--gpu", "GeForce RTX 4090"] + preset, 0, "fits"),
             (["check", "./no-such-config.json"] + preset, 2, "no such file: ./no-such-config.json"),
             (["check", "/"] + preset, 2, "no config.json or .gguf in /"),

@@ -199,7 +199,7 @@ public enum HFConfigReader {
         }
         if let scaling = c["rope_scaling"] as? [String: Any],
             ((scaling["rope_type"] ?? scaling["type"]) as? String)?.lowercased() == "yarn",
-            let factor = (scaling["factor"] as? NSNumber)?.doubleValue, factor > 1, factor <= 64,
+            let factor = (scaling["factor"] as? NSNumber)?.doubleValue, factor > 1, factor <= ModelBounds.yarnFactor,
             let original = (scaling["original_max_position_embeddings"] as? NSNumber)?.intValue,
             ModelBounds.context.contains(original)
         {

@@ -20,6 +20,8 @@ public enum ModelBounds {
     /// Trained context in tokens [Llama 4 Scout: 10485760]; also bounds requested contexts,
     /// sliding windows and attention chunks.
     public static let context = 1...134_217_728
+    /// The largest YaRN factor a model may state (published ones are 4 to 40).
+    public static let yarnFactor = 64.0
     /// Routed experts per MoE layer [Qwen3-Next: 512].
     public static let experts = 2...8192
     /// Shared experts per MoE layer [DeepSeek-V3: 1; Qwen2-MoE's one is wide, not many].

@@ -114,8 +114,8 @@ extension ModelSpec {
     /// beyond the trained one; nil otherwise.
     public var yarnMaxContext: Int? {
         guard let factor = yarnFactor, factor > 1, let original = yarnOriginalContext, original > 0 else { return nil }
-        let reach = Int((factor * Double(original)).rounded(.down))
-        return reach > maxPositionEmbeddings ? reach : nil
+        let reach = min(Double(ModelBounds.context.upperBound), (factor * Double(original)).rounded(.down))
+        return Int(reach) > maxPositionEmbeddings ? Int(reach) : nil
     }
 
     /// The longest context an answer may ask for: the trained one, or YaRN's where documented.

@@ -49,6 +49,14 @@ extension ModelSpec {
         try validateMLA()
         try Self.check("sliding_window", slidingWindow, ModelBounds.context)
         try Self.check("attention_chunk_size", attentionChunkSize, ModelBounds.context)
+        try Self.check("yarn_original_context", yarnOriginalContext, ModelBounds.context)
+        if let factor = yarnFactor, !(factor.isFinite && factor > 1 && factor <= ModelBounds.yarnFactor) {
+            throw ModelValidationError(
+                field: "yarn_factor",
+                value: "\(factor)",
+                requirement: "a number above 1 and at most \(ModelBounds.yarnFactor)"
+            )
+        }
         try Self.check("global_layer_every", globalLayerEvery, ModelBounds.layers)
         for (field, count) in [
             ("params_total_published", paramsTotalPublished), ("params_active_published", paramsActivePublished),

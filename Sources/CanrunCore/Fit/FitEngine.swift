@@ -189,6 +189,7 @@ public struct FitEngine: Sendable {
         }
         if prefill != nil { basis.prefill = best.prefill?.shares.map(FitReport.PrefillShare.init) }
         if prefill == nil, best.fits { reasons.append(.prefillSpeedUnknown(cpu: devices.cpuFlops == nil)) }
+        let flags = best.launch(request)
         return FitReport(
             model: m.id,
             quant: weights.quant,
@@ -225,13 +226,13 @@ public struct FitEngine: Sendable {
             verdict: verdict,
             reasons: reasons.map(\.text),
             basis: basis,
-            launch: ["llama.cpp": best.launch(request)].merging(best.numactl.map { ["numactl": $0] } ?? [:]) { a, _ in a
+            launch: ["llama.cpp": flags].merging(best.numactl.map { ["numactl": $0] } ?? [:]) { a, _ in a
             },
             launchCommands: best.mode == .none
                 ? nil
                 : LaunchCommands(
                     model: LaunchCommands.modelArgument(m, quant: weights.quant, file: request.modelFile),
-                    flags: best.launch(request),
+                    flags: flags,
                     numactl: best.numactl,
                     context: request.context,
                     gpuLayers: best.gpuLayers,

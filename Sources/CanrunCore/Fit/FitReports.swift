@@ -33,7 +33,7 @@ public struct FitReports: Codable, Sendable, Equatable {
         }
         let chosen = QuantChoice.choose(reports, goal: goal, allowHeavyLoss: allowHeavyLoss)
         if let chosen, let i = reports.firstIndex(where: { $0.quant == chosen.report.quant }) {
-            reports[i].reasons.insert(chosen.choice.sentence(reports[i]), at: 0)
+            reports[i] = chosen.choice.leading(reports[i])
         }
         return FitReports(model: model.id, reports: reports, choice: chosen?.choice)
     }

@@ -47,7 +47,7 @@ public struct LaunchCommands: Codable, Sendable, Equatable {
     /// (`-hf OWNER/REPO:QUANT`, downloaded on first use), else a local file named for it.
     public static func modelArgument(_ model: ModelSpec, quant: String, file: String? = nil) -> String {
         if let file { return "-m " + shellQuoted(file) }
-        if let repo = model.ggufRepo { return "-hf \(repo):\(quant)" }
+        if let repo = model.ggufRepo { return "-hf " + shellQuoted("\(repo):\(quant)") }
         return "-m " + shellQuoted("\(model.id)-\(quant).gguf")
     }
 

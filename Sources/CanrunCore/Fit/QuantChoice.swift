@@ -101,6 +101,13 @@ public struct QuantChoice: Codable, Sendable, Equatable {
         return (last, .init(quant: last.quant, rule: .nothingFits, goalTokensPerS: goal))
     }
 
+    /// `report` with `sentence(report)` opening its reasons.
+    public func leading(_ report: FitReport) -> FitReport {
+        var report = report
+        report.reasons.insert(sentence(report), at: 0)
+        return report
+    }
+
     /// One sentence on why this quantization leads the answer, for `reasons`.
     public func sentence(_ report: FitReport) -> String {
         let goal = ProfileText.decimal(goalTokensPerS, places: goalTokensPerS.rounded() == goalTokensPerS ? 0 : 1)

@@ -102,8 +102,7 @@ public enum Recommendations {
                 ranking.slow += 1
                 continue
             }
-            var report = chosen
-            report.reasons.insert(choice.sentence(report), at: 0)
+            var report = choice.leading(chosen)
             if ctx < context, sayShortContext {
                 report.reasons.insert(
                     "trained for at most \(ctx) tokens: answered at \(ctx), not the asked \(context)",
@@ -165,9 +164,7 @@ public enum Recommendations {
         )
         // The ladder is not empty, and a rung that fails to fit throws instead of returning nil.
         guard let chosen else { throw FitEngine.FitError.unknownQuant(ladder.joined(separator: ", ")) }
-        var report = chosen.report
-        report.reasons.insert(chosen.choice.sentence(report), at: 0)
-        return report
+        return chosen.choice.leading(chosen.report)
     }
 
     /// One line per model: the table `canrun` prints; `loss` is the quantization's quality tier
