@@ -23,7 +23,7 @@ public enum APIRoute: Hashable, Sendable {
         public var model: String
         public var quant: String?
         public var context: Int?
-        public var kvType: String
+        public var kvType: String?
         public var flashAttention: Bool
         public var gpuBackend: GPUBackend?
         public var llamaBuild: Int?
@@ -38,7 +38,7 @@ public enum APIRoute: Hashable, Sendable {
             model: String,
             quant: String?,
             context: Int?,
-            kvType: String,
+            kvType: String?,
             flashAttention: Bool,
             gpuBackend: GPUBackend? = nil,
             llamaBuild: Int? = nil,
@@ -277,7 +277,7 @@ public enum APIRoute: Hashable, Sendable {
                     model: model,
                     quant: q["quant"].flatMap { $0.isEmpty ? nil : $0 },
                     context: context,
-                    kvType: q["kv"] ?? "f16",
+                    kvType: q["kv"].flatMap { $0.isEmpty ? nil : $0 },
                     flashAttention: flash,
                     gpuBackend: backend,
                     llamaBuild: build,

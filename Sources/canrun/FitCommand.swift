@@ -41,8 +41,13 @@ struct FitOptions: ParsableArguments {
     @Option(help: "Context length in tokens (default: 8192, or the model's trained maximum when smaller).")
     var ctx: Int?
 
-    @Option(help: "KV cache type: f16, q8_0, q4_0, …")
-    var kv: String = "f16"
+    @Option(
+        help: """
+            KV cache type: f16, q8_0, q4_0, … (default: f16, or q8_0 where only that fits; a faster \
+            launch with q8_0 is named beside the answer).
+            """
+    )
+    var kv: String?
 
     @Option(
         name: .customLong("flash-attn"),

@@ -23,7 +23,7 @@ struct APIRouteTests {
                     model: "x",
                     quant: nil,
                     context: nil,
-                    kvType: "f16",
+                    kvType: nil,
                     flashAttention: true,
                     gpuBackend: .vulkan,
                     llamaBuild: 2824,
@@ -33,7 +33,7 @@ struct APIRouteTests {
         ),
         (
             "GET", "/v1/fit?model=llama%203",
-            .fit(.init(model: "llama 3", quant: nil, context: nil, kvType: "f16", flashAttention: true))
+            .fit(.init(model: "llama 3", quant: nil, context: nil, kvType: nil, flashAttention: true))
         ),
         ("GET", "/v1/recommendations", .recommendations(.init(context: 8192, minTokensPerSecond: nil, limit: nil))),
         (
@@ -53,7 +53,7 @@ struct APIRouteTests {
                     model: "x",
                     quant: nil,
                     context: nil,
-                    kvType: "f16",
+                    kvType: nil,
                     flashAttention: true,
                     minTokensPerSecond: 20,
                     allowHeavyLoss: true

@@ -1,10 +1,11 @@
 /// A question about one model as both front ends take it (`canrun fit/check`, `GET /v1/fit`):
 /// the quantization (nil: every rung of the ladder, or a GGUF file's own), the context (nil:
-/// `FitEngine.Request.defaultContext`), the KV cache type and flash attention.
+/// `FitEngine.Request.defaultContext`), the KV cache type (nil: canrun's choice, `KVCacheSearch`)
+/// and flash attention.
 public struct FitQuestion: Sendable, Hashable {
     public var quant: String?
     public var context: Int?
-    public var kvType: String
+    public var kvType: String?
     public var flashAttention: Bool
     /// The GPU backend (nil: the GPUs' usual one) and the llama.cpp build (nil: current).
     public var gpuBackend: GPUBackend?
@@ -23,7 +24,7 @@ public struct FitQuestion: Sendable, Hashable {
     public init(
         quant: String? = nil,
         context: Int? = nil,
-        kvType: String = "f16",
+        kvType: String? = nil,
         flashAttention: Bool = true,
         gpuBackend: GPUBackend? = nil,
         llamaBuild: Int? = nil,
@@ -54,7 +55,7 @@ public struct FitQuestion: Sendable, Hashable {
             model: model,
             quant: quant,
             context: context(for: model),
-            kvType: kvType,
+            kvType: kvType ?? "f16",
             flashAttention: flashAttention,
             gpuBackend: gpuBackend,
             llamaBuild: llamaBuild,
@@ -62,6 +63,7 @@ public struct FitQuestion: Sendable, Hashable {
         )
         request.modelFile = modelFile
         request.parallel = parallel
+        request.choosesKVType = kvType == nil
         return request
     }
 }

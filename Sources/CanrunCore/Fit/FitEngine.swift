@@ -29,6 +29,9 @@ public struct FitEngine: Sendable {
         public var threads: Int?
         /// The GGUF file the model came from, for the launch line (`-m FILE`); nil: the catalog's.
         public var modelFile: String? = nil
+        /// The KV cache type was not asked: canrun may choose it (`KVCacheSearch`). An f16 cache
+        /// unless only a quantized one fits; a quantized one that runs faster is named beside it.
+        public var choosesKVType = false
 
         /// The context a fit answers for when none is asked: 8192 tokens, or the model's trained
         /// maximum when smaller (the CLI and the daemon alike).
@@ -148,8 +151,15 @@ public struct FitEngine: Sendable {
     }
 
     /// `fit` on a machine's pools already gathered (the recommendation table asks every rung of
-    /// every model about one machine).
+    /// every model about one machine), with the KV cache type searched when it was not asked.
     func fit(_ request: Request, devices: Devices, inventory: TensorInventory?) throws -> FitReport {
+        let asked = try fitAsAsked(request, devices: devices, inventory: inventory)
+        guard request.choosesKVType else { return asked }
+        return try searchKVCache(asked, request, devices: devices, inventory: inventory)
+    }
+
+    /// The fit of exactly `request`: its quantization, context and KV cache type.
+    func fitAsAsked(_ request: Request, devices: Devices, inventory: TensorInventory?) throws -> FitReport {
         let (fixed, parts, ranked, best) = try placed(request, devices: devices, inventory: inventory)
         let m = request.model
         let (weights, kv) = (fixed.weights, parts.kv)

@@ -45,6 +45,9 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var launch: [String: String]
     /// The same as commands to paste (`LaunchCommands`); nil when nothing was placed.
     public var launchCommands: LaunchCommands? = nil
+    /// Another launch the KV cache search found (`KVCacheSearch`): a faster one, or one that fits
+    /// where this does not; nil when there is none or the cache type was asked.
+    public var alternativeLaunch: AlternativeLaunch? = nil
 
     public struct Memory: Codable, Sendable, Equatable {
         public var weightsBytes: Int64

@@ -70,6 +70,7 @@ public enum FitText {
         } else if let flags = r.launch["llama.cpp"] {
             lines.append("llama.cpp: \(flags)")
         }
+        if let other = r.alternativeLaunch { lines.append(TerminalText.sanitised(other.text, limit: 2048)) }
         return lines.joined(separator: "\n")
     }
 

@@ -6,10 +6,13 @@ extension PlacementReason {
             need <= ram
                 ? "CPU only: \(ProfileText.bytes(need)) of \(ProfileText.bytes(ram)) RAM"
                 : "CPU only: needs \(ProfileText.bytes(need)), RAM is \(ProfileText.bytes(ram))"
-        case .cpuOnlyNoMmap(let need, let ram, let repack):
+        case .cpuOnlyNoMmap(let need, let ram, let repack) where need <= ram:
             "CPU only with --no-mmap: \(ProfileText.bytes(need)) of \(ProfileText.bytes(ram)) RAM; with the file mapped "
                 + "(llama.cpp's default) its \(ProfileText.bytes(repack)) repacked copy sits beside the mapped weights "
-                + "and it needs \(ProfileText.bytes(need + repack))"
+                + "and it needs \(ProfileText.bytes(need + repack)) (--no-repack keeps the file mapped without the copy, "
+                + "and multiplies slower)"
+        case .cpuOnlyNoMmap(let need, let ram, _):
+            "CPU only: needs \(ProfileText.bytes(need)) even with --no-mmap, RAM is \(ProfileText.bytes(ram))"
         case .unified(let need, let ram):
             "unified memory: the GPU uses \(ProfileText.bytes(need)) of \(ProfileText.bytes(ram)) shared RAM"
         case .allOnGPU(let gpu, let need, let capacity):

@@ -116,6 +116,8 @@ public struct QuantChoice: Codable, Sendable, Equatable {
         }
         let quality = loss.map { " (\($0))" } ?? ""
         switch rule {
+        case .meetsSpeedGoal where report.decodeTokensPerS == nil:
+            return "\(quant) is the highest-quality quantization that fits; its speed is unknown\(quality)"
         case .meetsSpeedGoal:
             return
                 "\(quant) is the highest-quality quantization that fits and decodes at \(goal) tokens/s or more\(quality)"

@@ -42,7 +42,7 @@ public enum Recommendations {
         engine: FitEngine,
         machine: MachineProfile,
         context: Int,
-        kvType: String = "f16",
+        kvType: String? = nil,
         minTokensPerSecond: Double? = nil,
         allowHeavyLoss: Bool = false,
         includeSlow: Bool = false,
@@ -78,11 +78,14 @@ public enum Recommendations {
                     goal: minTokensPerSecond ?? QuantChoice.defaultGoalTokensPerS,
                     allowHeavyLoss: allowHeavyLoss,
                     fit: { quant in
-                        try? engine.fit(
-                            .init(model: model, quant: quant, context: ctx, kvType: kvType),
-                            devices: devices,
-                            inventory: inventory
+                        var request = FitEngine.Request(
+                            model: model,
+                            quant: quant,
+                            context: ctx,
+                            kvType: kvType ?? "f16"
                         )
+                        request.choosesKVType = kvType == nil
+                        return try? engine.fit(request, devices: devices, inventory: inventory)
                     }
                 )
             else { continue }
@@ -168,7 +171,8 @@ public enum Recommendations {
     }
 
     /// One line per model: the table `canrun` prints; `loss` is the quantization's quality tier
-    /// (`QuantQuality`), `decode t/s` at an empty context and `at ctx` with the context full.
+    /// (`QuantQuality`), `where` the placement (with the KV cache type when it is not f16),
+    /// `decode t/s` at an empty context and `at ctx` with the context full.
     public static func table(_ reports: [FitReport]) -> String {
         func pad(_ s: String, _ n: Int) -> String {
             s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0)
@@ -184,7 +188,7 @@ public enum Recommendations {
                 pad(TerminalText.sanitised(r.model), 32) + pad(r.quant, 8)
                     + pad(r.quality.map { $0.tier.shortName } ?? "?", 11)
                     + pad(ProfileText.bytes(r.memory.totalBytes), 11)
-                    + pad(r.placement.mode.rawValue, 20)
+                    + pad(placementColumn(r), 20)
                     + pad(r.decodeTokensPerS.map { String(format: "%.1f", $0) } ?? "?", 12)
                     + pad(r.decodeTokensPerSAtFullContext.map { String(format: "%.1f", $0) } ?? "?", 8)
                     + pad(r.prefillTokensPerS.map { String(format: "%.0f", $0) } ?? "?", 13)
@@ -192,5 +196,11 @@ public enum Recommendations {
             )
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `partial_offload`, or `partial kv q8_0` when the cache is not llama.cpp's default f16.
+    static func placementColumn(_ r: FitReport) -> String {
+        r.kvCacheType.lowercased() == "f16"
+            ? r.placement.mode.rawValue : "\(r.placement.mode.shortName) kv \(r.kvCacheType)"
     }
 }

@@ -17,7 +17,7 @@ public enum SpeedMatrix {
         presets: [HardwarePresets.Preset],
         engine: FitEngine,
         context: Int,
-        kvType: String = "f16"
+        kvType: String? = nil
     ) -> [Row] {
         let inventory = TensorInventory(model)
         let ctx = min(context, model.usableContext)
@@ -25,11 +25,9 @@ public enum SpeedMatrix {
             Row(
                 preset: preset.name,
                 cells: quants.map { quant in
-                    let report = try? engine.fit(
-                        .init(model: model, quant: quant, context: ctx, kvType: kvType),
-                        machine: preset.profile,
-                        inventory: inventory
-                    )
+                    var request = FitEngine.Request(model: model, quant: quant, context: ctx, kvType: kvType ?? "f16")
+                    request.choosesKVType = kvType == nil
+                    let report = try? engine.fit(request, machine: preset.profile, inventory: inventory)
                     return report?.fits == true ? report : nil
                 }
             )

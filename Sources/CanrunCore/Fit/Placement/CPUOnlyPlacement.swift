@@ -3,13 +3,14 @@
 /// synchronise after every operation. llama.cpp's repacked copy of the weights sits beside the
 /// mapped file; when that is what keeps the model out of RAM, `--no-mmap` fits it: the weights
 /// are then read into memory and the repacked tensors only into their repacked buffer (llama.cpp
-/// issue #16761), at the same speed.
+/// issue #16761), at the same speed. When it does not fit either way, the answer gives the
+/// smaller need, unmapped.
 struct CPUOnlyPlacement: Placement {
     func candidate(in c: PlacementContext) -> PlacementCandidate? {
         let (p, d) = (c.parts, c.devices)
         guard let total = d.hostTotal else { return nil }
         let mapped = c.hostNeed + p.repack
-        let unmapped = p.repack > 0 && mapped > total && c.hostNeed <= total
+        let unmapped = p.repack > 0 && mapped > total
         let need = unmapped ? c.hostNeed : mapped
         let numa = c.cpuRead(need: need)
         return PlacementCandidate(
