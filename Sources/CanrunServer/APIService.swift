@@ -68,7 +68,7 @@ public struct APIService: Sendable {
             case .fit(let q):
                 let answer = try advisor.fit(
                     try advisor.model(q.model),
-                    q.question,
+                    advisor.question(q.question, naming: q.model),
                     machine: s.machine,
                     deadline: deadline
                 )

@@ -101,6 +101,7 @@ struct FitOptions: ParsableArguments {
     func question(for model: ResolvedModel) -> FitQuestion {
         var question = question
         question.modelFile = model.file
+        if question.quant == nil { question.quant = model.impliedQuant }
         return question
     }
 
@@ -360,9 +361,16 @@ struct FitCommand: ParsableCommand {
             if session.model.gguf == nil, session.model.storedAs == nil,
                 let entry = session.advisor.catalog.answeredAs(model)
             {
-                print(
-                    "\(TerminalText.sanitised(model)) is answered as \(entry.id), the catalog entry that lists it (same shapes)"
-                )
+                if let quant = session.model.impliedQuant {
+                    print(
+                        "\(TerminalText.sanitised(model)) is Ollama's name for \(entry.id) at \(quant) (the quantization "
+                            + "its tag ships): answered as that catalog entry"
+                    )
+                } else {
+                    print(
+                        "\(TerminalText.sanitised(model)) is answered as \(entry.id), the catalog entry that lists it (same shapes)"
+                    )
+                }
             }
             print("\(options.machineLabel): \(ProfileText.oneLine(session.machine))")
             print(FitText.render(headline))

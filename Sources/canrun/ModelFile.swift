@@ -11,6 +11,8 @@ struct ResolvedModel {
     var storedAs: HFConfigReader.Quantization?
     /// The GGUF file's path as given, for the launch line.
     var file: String?
+    /// The quantization an Ollama name's tag ships (`Advisor.question(_:naming:)`).
+    var impliedQuant: String? = nil
 
     var fileWeights: WeightsEstimate? { gguf?.weights }
 }
@@ -57,7 +59,7 @@ func resolveModel(_ name: String, advisor: Advisor, table: QuantTable) throws ->
         return try resolveModelFile(name, table: table)
     }
     do {
-        return ResolvedModel(spec: try advisor.model(name))
+        return ResolvedModel(spec: try advisor.model(name), impliedQuant: advisor.catalog.impliedQuant(name))
     } catch {
         throw CLIError(message: error.description + " (a .gguf or config.json path works too)")
     }

@@ -29,6 +29,15 @@ public struct Advisor: Sendable {
         }
     }
 
+    /// `question` about the model `name` names: an Ollama tag ships one quantization, and is
+    /// answered at it unless another was asked (`ModelCatalog.impliedQuant`).
+    public func question(_ question: FitQuestion, naming name: String) -> FitQuestion {
+        guard question.quant == nil, let quant = catalog.impliedQuant(name) else { return question }
+        var question = question
+        question.quant = quant
+        return question
+    }
+
     /// The whole answer about `model`: one report when the quantization is asked or the model is
     /// a file measured exactly (`fileWeights`, fitted as it is), else one per rung of the ladder.
     public func fit(

@@ -101,8 +101,8 @@ public struct ModelCatalog: Sendable, Equatable {
 
     /// The model a user means by `query`: a catalog id, an alias, a Hugging Face repo
     /// (`meta-llama/Llama-3.1-8B-Instruct` or just `Llama-3.1-8B-Instruct`), or a GGUF repo of it
-    /// (the catalog's `gguf_repo`, or any `OWNER/NAME-GGUF` whose NAME is one of those),
-    /// case-insensitive.
+    /// (the catalog's `gguf_repo`, or any `OWNER/NAME-GGUF` whose NAME is one of those), or an
+    /// Ollama name (`ollama(_:)`), case-insensitive.
     public func model(_ query: String) -> ModelSpec? {
         let q = query.lowercased().trimmingCharacters(in: .whitespaces)
         if let exact = models.first(where: { $0.id == q }) { return exact }
@@ -117,8 +117,8 @@ public struct ModelCatalog: Sendable, Equatable {
             return named
         }
         // `unsloth/Qwen3-30B-A3B-GGUF` is Qwen3-30B-A3B's files.
-        guard base.hasSuffix("-gguf"), base.count > 5 else { return nil }
-        return model(String(base.dropLast(5)))
+        if base.hasSuffix("-gguf"), base.count > 5, let files = model(String(base.dropLast(5))) { return files }
+        return ollama(q)?.spec
     }
 
     /// What `query` names when it is not the entry's own id (an alias, a repo, a GGUF repo), for
@@ -205,5 +205,55 @@ enum EditDistance {
             }
         }
         return row[y.count]
+    }
+}
+
+extension ModelCatalog {
+    /// The entry an Ollama model name means and the quantization its tag ships, else nil:
+    /// `llama3.1:8b` (a name the entry lists, at its `ollama_quant`), `llama3.1` (`:latest`),
+    /// `registry.ollama.ai/library/gemma3:27b`, and an explicit quantization of listed weights,
+    /// `llama3.1:8b-instruct-q8_0` (the listed `llama3.1:8b-instruct-q4_K_M` with another suffix).
+    public func ollama(_ query: String) -> (spec: ModelSpec, quant: String)? {
+        var name = query.lowercased().trimmingCharacters(in: .whitespaces)
+        for prefix in ["https://", "registry.ollama.ai/", "ollama.com/", "library/"] where name.hasPrefix(prefix) {
+            name.removeFirst(prefix.count)
+        }
+        guard !name.isEmpty, !name.contains("/") else { return nil }
+        if !name.contains(":") { name += ":latest" }
+        func names(_ m: ModelSpec) -> [String] { (m.ollama ?? []).map { $0.lowercased() } }
+        if let listed = models.first(where: { names($0).contains(name) }), let quant = listed.ollamaQuant {
+            return (listed, quant)
+        }
+        guard let (stem, quant) = Self.ollamaQuantization(name) else { return nil }
+        let entry = models.first { m in names(m).contains { Self.ollamaQuantization($0)?.stem == stem } }
+        return entry.map { ($0, quant) }
+    }
+
+    /// The quantization an Ollama name's tag ships when `query` finds its entry as an Ollama name
+    /// (`llama3.1:8b` → `Q4_K_M`); nil for any other name.
+    public func impliedQuant(_ query: String) -> String? {
+        guard let (spec, quant) = ollama(query), model(query)?.id == spec.id else { return nil }
+        return quant
+    }
+
+    /// An Ollama tag's quantization suffix: `llama3.1:8b-instruct-q4_K_M` → (`llama3.1:8b-instruct`,
+    /// `Q4_K_M`), `…-fp16` → F16, `…-bf16` → BF16; nil when the tag names none.
+    static func ollamaQuantization(_ tag: String) -> (stem: String, quant: String)? {
+        guard let colon = tag.firstIndex(of: ":"), let dash = tag.lastIndex(of: "-"), dash > colon else { return nil }
+        let suffix = tag[tag.index(after: dash)...].lowercased()
+        let quant: String
+        switch suffix {
+        case "fp16": quant = "F16"
+        case "bf16": quant = "BF16"
+        case "fp32": quant = "F32"
+        case "mxfp4": quant = "MXFP4"
+        default:
+            let isQuant =
+                (suffix.hasPrefix("q") || suffix.hasPrefix("iq")) && suffix.contains("_")
+                && suffix.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+            guard isQuant else { return nil }
+            quant = suffix.uppercased()
+        }
+        return (String(tag[..<dash]), quant)
     }
 }

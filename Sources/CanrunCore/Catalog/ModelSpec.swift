@@ -57,6 +57,12 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     public var yarnFactor: Double?
     public var yarnOriginalContext: Int?
     public var yarnSource: String?
+    /// The Ollama library names of these weights (`llama3.1:8b`, `llama3.1:latest`, and the
+    /// explicit tag `llama3.1:8b-instruct-q4_K_M`), all shipping `ollamaQuant`; other
+    /// quantizations of the same weights are the explicit tag's stem with their own suffix.
+    public var ollama: [String]?
+    /// The quantization the `ollama` names ship (`Q4_K_M`, `Q4_0`, `MXFP4`, …).
+    public var ollamaQuant: String?
 
     public init(
         id: String,

@@ -57,6 +57,17 @@ extension ModelSpec {
                 requirement: "a number above 1 and at most \(ModelBounds.yarnFactor)"
             )
         }
+        // Every lookup compares a query with each name: a file's list stays a list of names.
+        if let names = ollama,
+            names.count > 64 || names.contains(where: { $0.count > ModelCatalog.maxQueryLength || !$0.contains(":") })
+        {
+            throw ModelValidationError(
+                field: "ollama",
+                value: "\(names.count) names",
+                requirement:
+                    "at most 64 Ollama names of the form NAME:TAG, each at most \(ModelCatalog.maxQueryLength) characters"
+            )
+        }
         try Self.check("global_layer_every", globalLayerEvery, ModelBounds.layers)
         for (field, count) in [
             ("params_total_published", paramsTotalPublished), ("params_active_published", paramsActivePublished),
