@@ -382,7 +382,7 @@ struct FitCommand: ParsableCommand {
             case .one:
                 let inventory = TensorInventory(spec)
                 let engine = session.advisor.engine
-                table = Recommendations.ladder.compactMap { quant in
+                table = Recommendations.ladder(for: spec, quants: engine.quants).compactMap { quant in
                     try? engine.fit(
                         options.question.request(spec, quant: quant),
                         machine: session.machine,

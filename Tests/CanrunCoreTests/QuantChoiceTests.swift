@@ -92,13 +92,18 @@ struct QuantChoiceTests {
         )
     }
 
-    /// At 30 GB/s nothing that loses little reaches 10 tokens/s: the fastest of those (IQ4_XS,
-    /// the fewest bytes per token) leads, though Q3_K_M and below would be faster still.
+    /// At 30 GB/s nothing that loses little reaches 10 tokens/s: the fastest of those leads, though
+    /// Q3_K_M and below would be faster still. IQ4_XS reads the fewest bytes per token, but
+    /// Q4_K_M decodes within 10 % of it (`QuantChoice.sameSpeed`) and loses less (KLD 0.028
+    /// against 0.036), so Q4_K_M leads.
     @Test func aSlowMachineGetsTheFastestSmallLoss() throws {
         let reports = try Self.ladder("llama-3.1-8b", FitEngineTests.machine(ramGiB: 32, readGBs: 30))
         let (report, choice) = try #require(QuantChoice.choose(reports))
         #expect(choice.rule == .fastestWithSmallLoss)
-        #expect(report.quant == "IQ4_XS")
+        #expect(report.quant == "Q4_K_M")
+        let xs = try #require(reports.first { $0.quant == "IQ4_XS" })
+        #expect((xs.decodeTokensPerS ?? 0) > (report.decodeTokensPerS ?? 0))
+        #expect((report.decodeTokensPerS ?? 0) >= QuantChoice.sameSpeed * (xs.decodeTokensPerS ?? 0))
         let faster = try #require(reports.first { $0.quant == "Q3_K_M" })
         #expect((faster.decodeTokensPerS ?? 0) > (report.decodeTokensPerS ?? 0))
         // A lower goal the 5-bit type reaches picks it.

@@ -137,7 +137,7 @@ public struct Advisor: Sendable {
         case let fit as FitEngine.FitError:
             let code: String
             switch fit {
-            case .unknownQuant: code = "unknown_quant"
+            case .unknownQuant, .otherRuntimeFormat: code = "unknown_quant"
             case .impossibleContext: code = "impossible_context"
             case .invalidModel: code = "invalid_model"
             case .impossibleOption: code = "bad_request"

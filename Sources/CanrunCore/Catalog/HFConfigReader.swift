@@ -227,6 +227,14 @@ public enum HFConfigReader {
             }
             quantization = Quantization(method: method, bits: bits, groupSize: group)
         }
+        switch (quantization?.method, root["torch_dtype"] as? String ?? root["dtype"] as? String) {
+        case ("fp8", _): spec.nativeFormat = "FP8"
+        case ("mxfp4", _): spec.nativeFormat = "MXFP4"
+        case (nil, "bfloat16"): spec.nativeFormat = "BF16"
+        case (nil, "float16"): spec.nativeFormat = "F16"
+        default: break
+        }
+        if spec.nativeFormat != nil { spec.nativeFormatSource = "config.json" }
         return (spec, quantization)
     }
 }

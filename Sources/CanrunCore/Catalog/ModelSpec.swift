@@ -61,6 +61,13 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     /// explicit tag `llama3.1:8b-instruct-q4_K_M`), all shipping `ollamaQuant`; other
     /// quantizations of the same weights are the explicit tag's stem with their own suffix.
     public var ollama: [String]?
+    /// The format the model's own checkpoint ships in: `BF16`, `FP8` (DeepSeek V3/R1, Kimi K2:
+    /// config.json's `quantization_config` fp8, e4m3 in 128 × 128 blocks) or `MXFP4` (gpt-oss's
+    /// experts); nil where the catalog does not say. A format llama.cpp has no type for is
+    /// answered as the GGUF type it converts to (`QuantTable.Format.ggufAs`).
+    public var nativeFormat: String?
+    /// Where `nativeFormat` is stated.
+    public var nativeFormatSource: String?
     /// The quantization the `ollama` names ship (`Q4_K_M`, `Q4_0`, `MXFP4`, …).
     public var ollamaQuant: String?
 

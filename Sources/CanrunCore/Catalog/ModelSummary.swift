@@ -1,6 +1,8 @@
 /// A catalog entry as `canrun models --json` and `GET /v1/models` list it; `weightsBytes` and
 /// `kvBytesPerToken` are filled for `canrun models show` (every named quant that applies, and
-/// the KV cache per token at full-attention depth per cache type).
+/// the KV cache per token at full-attention depth per cache type). Formats of other runtimes
+/// (GPTQ, AWQ, EXL2, MLX, FP8) are listed only where the model ships in one, as canrun answers it
+/// then (`nativeFormat`).
 public struct ModelSummary: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
@@ -11,6 +13,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     public var layers: Int
     public var contextMax: Int
     public var hfRepo: String?
+    /// The format the checkpoint ships in (`ModelSpec.nativeFormat`), and the GGUF type canrun
+    /// answers it as when llama.cpp has no type of that name.
+    public var nativeFormat: String?
+    public var nativeFormatAnsweredAs: String?
     public var weightsBytes: [String: Int64]?
     public var kvBytesPerToken: [String: Int64]?
 
@@ -24,6 +30,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         layers = m.numHiddenLayers
         contextMax = m.maxPositionEmbeddings
         hfRepo = m.hfRepo
+        nativeFormat = m.nativeFormat
         guard detailed, let table else { return }
         var weights: [String: Int64] = [:]
         for quant in table.namedQuants where quant.expertType == nil || m.isMoE {
@@ -31,8 +38,11 @@ public struct ModelSummary: Codable, Sendable, Equatable {
                 weights[estimate.quant] = estimate.bytes
             }
         }
-        for format in table.formats {
+        if let native = m.nativeFormat, let format = table.format(named: native) {
             weights[format.name] = WeightsEstimate(model: m, format: format, inventory: inventory).bytes
+            nativeFormatAnsweredAs = format.ggufAs
+        } else if let native = m.nativeFormat, let named = table.namedQuant(native), named.name != native {
+            nativeFormatAnsweredAs = named.name
         }
         weightsBytes = weights
         var kv: [String: Int64] = [:]

@@ -32,6 +32,12 @@ public enum ModelText {
         if let published = spec.paramsTotalPublished { params += "; published \(billions(Int64(published)))" }
         lines.append(params)
         lines.append("context up to \(m.contextMax) tokens")
+        if let native = m.nativeFormat {
+            lines.append(
+                "ships as \(safe(native))"
+                    + (m.nativeFormatAnsweredAs.map { ": canrun answers it as \(safe($0))" } ?? "")
+            )
+        }
         if let weights = m.weightsBytes {
             lines.append("weights:")
             for (quant, bytes) in weights.sorted(by: { $0.value > $1.value }) {

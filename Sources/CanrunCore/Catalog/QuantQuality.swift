@@ -44,9 +44,12 @@ public struct QuantQuality: Codable, Sendable, Equatable {
     /// Mean KL divergence from F16, nats per token (0 for float types).
     public var kld: Double
     public var tier: Tier
+    /// Where the figure comes from when it is not the type's own (`QuantTable.quality(of:model:)`).
+    public var note: String? = nil
 
-    public init(kld: Double) {
+    public init(kld: Double, note: String? = nil) {
         self.kld = kld
         tier = Tier(kld: kld)
+        self.note = note
     }
 }

@@ -50,15 +50,24 @@ public struct QuantTable: Sendable, Equatable {
         }
     }
 
+    /// A checkpoint format of other runtimes (GPTQ, AWQ, FP8, NVFP4, MLX): sized for `canrun
+    /// models show`, answered only where it is the model's own (`ggufAs`).
     public struct Format: Sendable, Equatable, Decodable {
         public var name: String
         public var bitsPerWeight: Double
         public var source: String?
+        /// The GGUF type llama.cpp's converter and llama-quantize make of a checkpoint shipped in
+        /// this format, at its own precision: a model that ships in it is answered as that.
+        public var ggufAs: String?
+        /// The runtimes that load the format, for the answer that refuses it.
+        public var runtimes: String?
 
         enum CodingKeys: String, CodingKey {
             case name
             case bitsPerWeight = "bits_per_weight"
             case source
+            case ggufAs = "gguf_as"
+            case runtimes
         }
     }
 
@@ -138,6 +147,23 @@ public struct QuantTable: Sendable, Equatable {
         return nil
     }
 
+    /// `quality(of:)` for `model`: a quantization that keeps the model's routed experts in the
+    /// format they ship in (gpt-oss's MXFP4 in `MXFP4_MOE`) loses only what its other tensors'
+    /// type loses.
+    public func quality(of quant: String, model: ModelSpec) -> QuantQuality? {
+        if let named = namedQuant(quant), let experts = named.expertType,
+            experts.uppercased() == model.nativeFormat?.uppercased()
+        {
+            return quality(of: named.base).map {
+                QuantQuality(
+                    kld: $0.kld,
+                    note: "\(named.base)'s, the type of its other tensors; the experts are \(experts) as shipped"
+                )
+            }
+        }
+        return quality(of: quant)
+    }
+
     private mutating func reindex() {
         byName = Dictionary(types.map { ($0.name.uppercased(), $0) }, uniquingKeysWith: { first, _ in first })
         byID = Dictionary(types.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -153,6 +179,11 @@ public struct QuantTable: Sendable, Equatable {
     public func type(named name: String) -> GGMLType? { byName[name] ?? byName[name.uppercased()] }
 
     public func type(id: Int) -> GGMLType? { byID[id] }
+
+    /// The other-runtime format called `name` (case-insensitive).
+    public func format(named name: String) -> Format? {
+        formats.first { $0.name.uppercased() == name.uppercased() }
+    }
 
     public func namedQuant(_ name: String) -> NamedQuant? {
         namedByName[name] ?? namedByName[name.uppercased()]

@@ -71,13 +71,24 @@ public struct FitEngine: Sendable {
         case invalidModel(ModelValidationError)
         /// `parallel` or `ubatch` out of `ModelBounds`.
         case impossibleOption(String)
+        /// A checkpoint format of other runtimes, not `model`'s own (`native`, when known).
+        case otherRuntimeFormat(String, runtimes: String?, model: String, native: String?)
+
+        /// What `--quant` takes, for the errors that refuse one.
+        static let accepted =
+            "llama.cpp's GGUF types: \(Recommendations.ladder.joined(separator: ", ")), F16, BF16 and the rest of "
+            + "llama-quantize's (canrun models show MODEL lists each with its size)"
 
         public var description: String {
             switch self {
             case .invalidModel(let error): "not a model canrun can size: \(error)"
             case .impossibleOption(let what): what
             case .unknownQuant(let q):
-                "unknown quantization '\(q)' (canrun models show MODEL lists the ones that apply)"
+                "unknown quantization '\(q)': canrun answers \(Self.accepted)"
+            case .otherRuntimeFormat(let format, let runtimes, let model, let native):
+                "\(format) is a checkpoint format of other runtimes\(runtimes.map { " (\($0))" } ?? ""), not one llama.cpp "
+                    + "loads\(native.map { ", and \(model) does not ship in it (it ships \($0))" } ?? ""); canrun answers "
+                    + Self.accepted
             case .impossibleContext(let requested, let max, let trained) where max > trained:
                 "context \(requested) is impossible: the model was trained for \(trained) tokens and its documented "
                     + "YaRN reaches \(max) (and at least 1)"
@@ -150,6 +161,21 @@ public struct FitEngine: Sendable {
         }
     }
 
+    /// The GGUF type that answers a request for a checkpoint format of other runtimes: the
+    /// format's `ggufAs` when the model ships in it (DeepSeek V3's FP8 → Q8_0); nil for a GGUF
+    /// type or a file's own weights.
+    /// - Throws: `FitError.otherRuntimeFormat` for a format the model does not ship in.
+    func nativeStandIn(_ request: Request) throws(FitError) -> (format: String, quant: String)? {
+        guard request.weights == nil, quants.namedQuant(request.quant) == nil,
+            let format = quants.format(named: request.quant)
+        else { return nil }
+        let m = request.model
+        guard let standIn = format.ggufAs, m.nativeFormat?.uppercased() == format.name.uppercased() else {
+            throw .otherRuntimeFormat(format.name, runtimes: format.runtimes, model: m.id, native: m.nativeFormat)
+        }
+        return (format.name, standIn)
+    }
+
     /// `fit` on a machine's pools already gathered (the recommendation table asks every rung of
     /// every model about one machine), with the KV cache type searched when it was not asked.
     func fit(_ request: Request, devices: Devices, inventory: TensorInventory?) throws -> FitReport {
@@ -158,12 +184,17 @@ public struct FitEngine: Sendable {
         return try searchKVCache(asked, request, devices: devices, inventory: inventory)
     }
 
-    /// The fit of exactly `request`: its quantization, context and KV cache type.
-    func fitAsAsked(_ request: Request, devices: Devices, inventory: TensorInventory?) throws -> FitReport {
+    /// The fit of exactly `request`: its quantization (a model's own non-GGUF format as the GGUF
+    /// type it converts to, `nativeStandIn`), context and KV cache type.
+    func fitAsAsked(_ asked: Request, devices: Devices, inventory: TensorInventory?) throws -> FitReport {
+        var request = asked
+        let native = try nativeStandIn(asked)
+        if let native { request.quant = native.quant }
         let (fixed, parts, ranked, best) = try placed(request, devices: devices, inventory: inventory)
         let m = request.model
         let (weights, kv) = (fixed.weights, parts.kv)
         var reasons = [best.why] + best.numaReasons
+        if let native { reasons.insert(.nativeFormat(native.format, model: m.id, gguf: native.quant), at: 0) }
         if let flags = m.yarnFlags(context: request.context), let factor = m.yarnFactor,
             let original = m.yarnOriginalContext
         {
@@ -203,7 +234,7 @@ public struct FitEngine: Sendable {
         return FitReport(
             model: m.id,
             quant: weights.quant,
-            quality: quants.quality(of: weights.quant),
+            quality: quants.quality(of: weights.quant, model: m),
             contextTokens: request.context,
             kvCacheType: request.kvType,
             runtime: "llama.cpp",

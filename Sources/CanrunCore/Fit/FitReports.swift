@@ -27,7 +27,7 @@ public struct FitReports: Codable, Sendable, Equatable {
         try FitEngine.check(request(Recommendations.ladder[0]))
         let model = request(Recommendations.ladder[0]).model
         let inventory = TensorInventory(model)
-        var reports = try Recommendations.ladder.map { quant in
+        var reports = try Recommendations.ladder(for: model, quants: engine.quants).map { quant in
             try deadline.check("fitting \(model.id)")
             return try engine.fit(request(quant), machine: machine, inventory: inventory)
         }

@@ -31,6 +31,10 @@ extension PlacementReason {
             NUMAPlan.why(option, lostTo: chosen, need: need)
         case .numaDropPageCache:
             "NUMA distribute reads pages where threads first touch them: drop the page cache before the first run (sync; echo 3 > /proc/sys/vm/drop_caches)"
+        case .nativeFormat(let format, let model, let gguf):
+            "\(format) is how \(model) ships, and llama.cpp has no \(format) type: answered as \(gguf), what its "
+                + "converter (convert_hf_to_gguf.py dequantizes the checkpoint) and llama-quantize make of it at about "
+                + "the shipped precision"
         case .weightsMeasured:
             "weights measured exactly from the file's tensor table"
         case .bandwidthUnsteady(let note), .bandwidthProvisional(let note):

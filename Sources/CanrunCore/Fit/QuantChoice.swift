@@ -8,7 +8,8 @@ public struct QuantChoice: Codable, Sendable, Equatable {
         /// The highest-quality quantization that loses little, fits and reaches the goal (or
         /// whose speed is unknown: nothing says it is slow).
         case meetsSpeedGoal = "meets_speed_goal"
-        /// None that fits reaches the goal: the fastest with small loss or better.
+        /// None that fits reaches the goal: the fastest with small loss or better (speeds within
+        /// `sameSpeed` of the fastest count as equal, and the better quality wins).
         case fastestWithSmallLoss = "fastest_with_small_loss"
         /// None with small loss fits: the highest-quality one that fits.
         case bestThatFits = "best_that_fits"
@@ -25,6 +26,11 @@ public struct QuantChoice: Codable, Sendable, Equatable {
     public var goalTokensPerS: Double
     /// The best heavy-loss quantization that fits, when the rule is `heavyLossOnly`.
     public var heavyLossFit: String?
+
+    /// Decode speeds at least this share of the fastest count as equal when no quantization meets
+    /// the goal: a few percent of speed is not worth a quality tier (gpt-oss decodes alike in every
+    /// file, its experts MXFP4 in all).
+    public static let sameSpeed = 0.9
 
     /// Reading speed: what a verdict of "runs well" asks (`Verdict.runsWellTokensPerS`).
     public static let defaultGoalTokensPerS = Verdict.runsWellTokensPerS
@@ -82,9 +88,11 @@ public struct QuantChoice: Codable, Sendable, Equatable {
         }
         guard let last = seen.last else { return nil }
         let fitting = seen.filter(usable)
-        // Ties keep the better quality: `max` returns the last maximum, so search reversed.
+        // In quality order: the first within `sameSpeed` of the fastest is the better quality.
         let littleLoss = fitting.filter { losesLittle($0.quality?.tier) }
-        if let fastest = littleLoss.reversed().max(by: { ($0.decodeTokensPerS ?? 0) < ($1.decodeTokensPerS ?? 0) }) {
+        if let top = littleLoss.map({ $0.decodeTokensPerS ?? 0 }).max(),
+            let fastest = littleLoss.first(where: { ($0.decodeTokensPerS ?? 0) >= sameSpeed * top })
+        {
             return (fastest, .init(quant: fastest.quant, rule: .fastestWithSmallLoss, goalTokensPerS: goal))
         }
         if let best = fitting.first {
@@ -113,6 +121,7 @@ public struct QuantChoice: Codable, Sendable, Equatable {
         let goal = ProfileText.decimal(goalTokensPerS, places: goalTokensPerS.rounded() == goalTokensPerS ? 0 : 1)
         let loss = report.quality.map { q in
             "\(q.tier.words): KL divergence \(ProfileText.decimal(q.kld, places: 3)) from F16 on Llama 3 8B"
+                + (q.note.map { ", \($0)" } ?? "")
         }
         let quality = loss.map { " (\($0))" } ?? ""
         switch rule {
@@ -123,7 +132,8 @@ public struct QuantChoice: Codable, Sendable, Equatable {
                 "\(quant) is the highest-quality quantization that fits and decodes at \(goal) tokens/s or more\(quality)"
         case .fastestWithSmallLoss:
             return
-                "no quantization that fits and loses little decodes at \(goal) tokens/s; \(quant) is the fastest of them\(quality)"
+                "no quantization that fits and loses little decodes at \(goal) tokens/s; \(quant) is the fastest of them, "
+                + "speeds within 10 % counting as equal\(quality)"
         case .bestThatFits:
             return
                 "no quantization that loses little fits; \(quant) is the best that does\(quality), and answers lose noticeably at it"

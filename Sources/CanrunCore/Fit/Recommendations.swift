@@ -8,6 +8,17 @@ public enum Recommendations {
         "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K", "IQ2_M", "IQ1_M",
     ]
 
+    /// The quantizations tried for `model`, best quality first: its own format's GGUF type first
+    /// where that is not a 16-bit float and not on the `ladder` already (gpt-oss's MXFP4 files,
+    /// `MXFP4_MOE`), then the ladder.
+    public static func ladder(for model: ModelSpec, quants: QuantTable) -> [String] {
+        guard let native = model.nativeFormat,
+            let own = quants.namedQuant(native)?.name ?? quants.format(named: native)?.ggufAs,
+            !["F32", "F16", "BF16"].contains(quants.namedQuant(own)?.base ?? own), !ladder.contains(own)
+        else { return ladder }
+        return [own] + ladder
+    }
+
     /// Decode speeds below this are too slow to use: `rank` leaves such rows out unless asked.
     public static let slowTokensPerS = 1.0
 
@@ -73,8 +84,8 @@ public enum Recommendations {
             }
             guard
                 let (chosen, choice) = QuantChoice.choose(
-                    ladder,
-                    tier: { engine.quants.quality(of: $0)?.tier },
+                    ladder(for: model, quants: engine.quants),
+                    tier: { engine.quants.quality(of: $0, model: model)?.tier },
                     goal: minTokensPerSecond ?? QuantChoice.defaultGoalTokensPerS,
                     allowHeavyLoss: allowHeavyLoss,
                     fit: { quant in
@@ -157,16 +168,18 @@ public enum Recommendations {
         allowHeavyLoss: Bool = false
     ) throws -> FitReport {
         try FitEngine.check(request(ladder[0]))
-        let inventory = TensorInventory(request(ladder[0]).model)
+        let model = request(ladder[0]).model
+        let inventory = TensorInventory(model)
+        let rungs = ladder(for: model, quants: engine.quants)
         let chosen = try QuantChoice.choose(
-            ladder,
-            tier: { engine.quants.quality(of: $0)?.tier },
+            rungs,
+            tier: { engine.quants.quality(of: $0, model: model)?.tier },
             goal: goal,
             allowHeavyLoss: allowHeavyLoss,
             fit: { quant in try engine.fit(request(quant), machine: machine, inventory: inventory) }
         )
         // The ladder is not empty, and a rung that fails to fit throws instead of returning nil.
-        guard let chosen else { throw FitEngine.FitError.unknownQuant(ladder.joined(separator: ", ")) }
+        guard let chosen else { throw FitEngine.FitError.unknownQuant(rungs.joined(separator: ", ")) }
         return chosen.choice.leading(chosen.report)
     }
 
@@ -178,14 +191,14 @@ public enum Recommendations {
             s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0)
         }
         var lines = [
-            pad("model", 32) + pad("quant", 8) + pad("loss", 11) + pad("memory", 11) + pad("where", 20)
+            pad("model", 32) + pad("quant", 10) + pad("loss", 11) + pad("memory", 11) + pad("where", 20)
                 + pad("decode t/s", 12) + pad("at ctx", 8)
                 + pad("prefill t/s", 13)
                 + pad("max ctx", 9) + "verdict"
         ]
         for r in reports {
             lines.append(
-                pad(TerminalText.sanitised(r.model), 32) + pad(r.quant, 8)
+                pad(TerminalText.sanitised(r.model), 32) + pad(r.quant, 10)
                     + pad(r.quality.map { $0.tier.shortName } ?? "?", 11)
                     + pad(ProfileText.bytes(r.memory.totalBytes), 11)
                     + pad(placementColumn(r), 20)

@@ -25,6 +25,8 @@ enum PlacementReason: Sendable, Equatable {
     case numaDropPageCache
     /// The weights came from a GGUF file's tensor table.
     case weightsMeasured
+    /// `format` is how `model` ships and llama.cpp has no type for it: answered as `gguf`.
+    case nativeFormat(String, model: String, gguf: String)
     /// The context is beyond the trained one, reached with the YaRN the model documents.
     case yarn(trained: Int, factor: Double, original: Int, flags: String, source: String?)
     /// The measured bandwidth moved between measurements (`BandwidthReport.unsteadyNote`).
