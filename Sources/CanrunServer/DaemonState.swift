@@ -45,8 +45,13 @@ public enum DaemonState {
         return (snapshot, miss, readings.topology)
     }
 
-    /// Measures the bandwidth (a few seconds, blocking) and caches it atomically. Only the
-    /// measurement can fail: a cache that cannot be written keeps it all the same.
+    /// How long a measurement waits for other programs to quiet down before it starts (it is
+    /// marked provisional when they do not, and measured again later: `RemeasureSchedule`).
+    public static let quietWaitSeconds = 10.0
+
+    /// Measures the bandwidth (a few seconds, blocking, after waiting up to `quietWaitSeconds`
+    /// for a quiet machine) and caches it atomically. Only the measurement can fail: a cache that
+    /// cannot be written keeps it all the same.
     public static func measure(
         machine: MachineProfile,
         topology: TopologyFacts,
@@ -56,7 +61,7 @@ public enum DaemonState {
         let report = try BandwidthBenchmark.measure(
             profile: machine,
             topology: topology,
-            options: .init(),
+            options: .init(quietWaitSeconds: quietWaitSeconds),
             isCancelled: isCancelled
         )
         return keep(report, environment: environment)

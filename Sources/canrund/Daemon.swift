@@ -175,6 +175,7 @@ struct Daemon: Service {
                 }
             }
             group.addTask { await watchHardware() }
+            group.addTask { await remeasureProvisional() }
             group.addTask { await pollFreeMemory() }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
@@ -204,6 +205,36 @@ struct Daemon: Service {
                 dispatcher.publish(free)
             }
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
+    /// Measures a provisional bandwidth reading again, on `RemeasureSchedule`, until one is taken
+    /// on a quiet machine: the answers then rest on it, and the provisional one leaves the history.
+    private func remeasureProvisional() async {
+        var schedule = RemeasureSchedule()
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: schedule.next) } catch { return }
+            guard dispatcher.snapshot.machine.bandwidth?.provisional == true else {
+                schedule.reset()
+                continue
+            }
+            logger.info("the bandwidth reading is provisional (taken under load): measuring again")
+            switch await dispatcher.runBenchmark() {
+            case .measured(let report) where report.provisional != true:
+                logger.info(
+                    "bandwidth measured on a quiet machine",
+                    metadata: ["read_gb_s": "\(Double(report.total.readBytesPerS) / 1e9)"]
+                )
+                schedule.reset()
+            case .measured:
+                schedule.backOff()
+                logger.info("still busy: the reading stays provisional; next try in \(schedule.next)")
+            case .failed(let error):
+                schedule.backOff()
+                if !stopping.withLockedValue({ $0 }) { logger.warning("bandwidth benchmark failed: \(error)") }
+            case .alreadyRunning, .unavailable:
+                break
+            }
         }
     }
 
