@@ -221,23 +221,47 @@ struct FitEngineTests {
         #expect(idle.fitsNow == true)
     }
 
-    /// A 30 B MoE on an 8 GiB card: experts in RAM beats a few layers on the GPU.
+    /// A 30 B MoE on an 8 GiB card: experts in RAM beats a few layers on the GPU, and only as
+    /// many layers' experts go as the card needs (`--n-cpu-moe 35`): with one layer's fewer the
+    /// GPU's share would outgrow 8 GiB.
     @Test func moeExpertsGoToRAMWhenTheCardIsSmall() throws {
         var small = Self.rtx4090()
         small.memoryBytes = 8 << 30
+        let m = try Self.model("qwen3-30b-a3b")
         let r = try Self.engine.fit(
-            .init(model: try Self.model("qwen3-30b-a3b"), quant: "Q4_K_M", context: 8192),
+            .init(model: m, quant: "Q4_K_M", context: 8192),
             machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [small])
         )
         #expect(r.placement.mode == .moeExpertsOnCPU)
-        #expect(r.launch["llama.cpp"] == "-ngl 99 -ot exps=CPU --no-mmap -c 8192")
+        #expect(r.launch["llama.cpp"] == "-ngl 99 --n-cpu-moe 35 --no-mmap -c 8192")
+        #expect(r.reasons.contains { $0.hasPrefix("MoE experts of 35 of 48 layers in RAM") })
+        let weights = try #require(WeightsEstimate(model: m, quant: "Q4_K_M", table: ShippedCatalog.quants))
+        let perLayer = weights.expertBytes / 48
+        let onGPU = try #require(r.placement.devices.first { $0.device == .gpu(0) }).bytes
+        #expect(onGPU <= 8 << 30)
+        #expect(onGPU + perLayer > 8 << 30)
         #expect(r.reasons.count >= 3)
-        // Qwen3-30B-A3B: 48 MoE layers, hidden 2048: 96 copies × (10 µs + 8192 B ÷ (0.8 × 31.5 GB/s))
-        // = 0.99 ms over an assumed PCIe 4.0 x16 link (the GPU's link is not in this profile).
-        let transfer = ActivationTransfer(copiesPerToken: 96, hiddenSize: 2048, rate: PCIeCopyRate(nil))
-        #expect(abs(transfer.seconds - 96 * (10e-6 + 8192 / (0.8 * 31_507_692_308))) < 1e-12)
+        // Qwen3-30B-A3B: hidden 2048, 35 MoE layers' experts in RAM: 70 copies × (10 µs + 8192 B ÷
+        // (0.8 × 31.5 GB/s)) = 0.72 ms over an assumed PCIe 4.0 x16 link (the GPU's link is not in
+        // this profile).
+        let transfer = ActivationTransfer(copiesPerToken: 70, hiddenSize: 2048, rate: PCIeCopyRate(nil))
+        #expect(abs(transfer.seconds - 70 * (10e-6 + 8192 / (0.8 * 31_507_692_308))) < 1e-12)
         #expect(r.basis.notes.contains(transfer.note))
         #expect(transfer.note.hasSuffix("ms over PCIe 4.0 x16 assumed (link unknown), 10 µs per copy assumed"))
+    }
+
+    /// `--n-cpu-moe N` counts layers from the first: DeepSeek-V2-Lite's layer 0 is dense
+    /// (first_k_dense_replace 1), so its first 10 MoE layers are `--n-cpu-moe 11`.
+    @Test func nCpuMoeCountsTheDenseLayersToo() throws {
+        var card = Self.rtx4090()
+        card.memoryBytes = 16 << 30
+        let r = try Self.engine.fit(
+            .init(model: try Self.model("deepseek-v2-lite"), quant: "Q8_0", context: 131072),
+            machine: Self.machine(ramGiB: 64, readGBs: 60, gpus: [card])
+        )
+        #expect(r.placement.mode == .moeExpertsOnCPU)
+        #expect(r.reasons.contains { $0.hasPrefix("MoE experts of 10 of 26 layers in RAM") })
+        #expect(r.launch["llama.cpp"]?.hasPrefix("-ngl 99 --n-cpu-moe 11 --no-mmap") == true)
     }
 
     /// Prompt processing with weights in RAM: llama.cpp multiplies them on the GPU, copying them

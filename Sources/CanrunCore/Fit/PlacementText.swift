@@ -21,8 +21,9 @@ extension PlacementReason {
                 : "all on gpu\(gpu): needs \(ProfileText.bytes(need)), it has \(ProfileText.bytes(capacity))"
         case .splitOverGPUs(let count, let need, let total):
             "split over \(count) GPUs: \(ProfileText.bytes(need)) of \(ProfileText.bytes(total))"
-        case .expertsInRAM(let inRAM, let gpu, let onGPU):
-            "MoE experts in RAM (\(ProfileText.bytes(inRAM))), the rest on gpu\(gpu) (\(ProfileText.bytes(onGPU)))"
+        case .expertsInRAM(let inRAM, let gpu, let onGPU, let layers, let moeLayers):
+            (layers < moeLayers ? "MoE experts of \(layers) of \(moeLayers) layers in RAM" : "MoE experts in RAM")
+                + " (\(ProfileText.bytes(inRAM))), the rest on gpu\(gpu) (\(ProfileText.bytes(onGPU)))"
         case .partialOffload(let layersOnGPU, let layers, let gpu):
             "\(layersOnGPU) of \(layers) layers on gpu\(gpu), the rest in RAM"
         case .noMemoryFigure:

@@ -13,8 +13,9 @@ enum PlacementReason: Sendable, Equatable {
     case allOnGPU(gpu: Int, need: Int64, capacity: Int64)
     /// Layers split over `count` GPUs: `need` bytes against their `total`.
     case splitOverGPUs(count: Int, need: Int64, total: Int64)
-    /// Routed experts in RAM (`inRAM` bytes), the rest on GPU `gpu` (`onGPU` bytes).
-    case expertsInRAM(inRAM: Int64, gpu: Int, onGPU: Int64)
+    /// Routed experts of `layers` of the `moeLayers` MoE layers in RAM (`inRAM` bytes), the rest
+    /// on GPU `gpu` (`onGPU` bytes).
+    case expertsInRAM(inRAM: Int64, gpu: Int, onGPU: Int64, layers: Int, moeLayers: Int)
     /// `layersOnGPU` of `layers` layers on GPU `gpu`, the rest in RAM.
     case partialOffload(layersOnGPU: Int, layers: Int, gpu: Int)
     /// The machine's memory is unknown.

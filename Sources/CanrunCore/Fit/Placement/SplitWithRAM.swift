@@ -44,36 +44,49 @@ struct SplitWithRAM {
     }
 }
 
-/// MoE: attention, shared experts and KV on the GPU, the routed experts in RAM (`-ot exps=CPU`):
-/// a token reads its experts from RAM on the CPU, the rest on the GPU, and its activations go to
-/// the CPU and back at every MoE layer.
+/// MoE: attention, shared experts and KV on the GPU, the routed experts of as few layers as it
+/// takes in RAM (`--n-cpu-moe N`, the first N MoE layers; all of them: `-ot exps=CPU`), the way
+/// llama.cpp's own `--fit` moves experts out layer by layer. A token reads those experts from RAM
+/// on the CPU and the rest on the GPU, and its activations go to the CPU and back at each of
+/// those layers.
 struct MoEExpertsOnCPUPlacement: Placement {
     func candidate(in c: PlacementContext) -> PlacementCandidate? {
         let p = c.parts
-        guard p.model.isMoE, p.weights.expertBytes > 0, let split = SplitWithRAM(copies: 2 * p.moeLayers, in: c)
-        else { return nil }
-        let gpu = split.gpu
+        guard p.model.isMoE, p.weights.expertBytes > 0, p.moeLayers > 0, let gpu = c.devices.gpus.first else {
+            return nil
+        }
+        // Whole on the GPU, the experts of `n` layers lighter; where the whole fits, nothing goes.
+        let perLayer = p.weights.expertBytes / Int64(p.moeLayers)
+        let whole = c.hostNeed + gpu.overhead
+        let over = whole - gpu.memory
+        guard over > 0 else { return nil }
+        let n = perLayer > 0 ? min(p.moeLayers, max(1, Int((over + perLayer - 1) / perLayer))) : p.moeLayers
+        guard let split = SplitWithRAM(copies: 2 * n, in: c) else { return nil }
         let backend = c.efficiency.model.backends[gpu.backend]
-        let onGPU = c.hostNeed - p.weights.expertBytes + gpu.overhead
         // Shares in floating point: byte counts of large MoE models multiply past Int64.
-        let expertShare = p.weights.bytes > 0 ? Double(p.weights.expertBytes) / Double(p.weights.bytes) : 0
+        let layerShare = Double(n) / Double(p.moeLayers)
+        let inRAM = n == p.moeLayers ? p.weights.expertBytes : perLayer * Int64(n)
+        let onGPU = whole - inRAM
+        let expertShare = p.weights.bytes > 0 ? Double(inRAM) / Double(p.weights.bytes) : 0
         let repack = Int64(Double(p.repack) * expertShare)
-        let onCPU = p.weights.expertBytes + repack
+        let onCPU = inRAM + repack
+        let expertBytesInRAM = Int64(Double(p.expertActiveBytes) * layerShare)
+        let expertWeightsInRAM = Int64(Double(p.expertActiveWeights) * layerShare)
         let decode = DecodeCost(
             shares: [
                 c.gpuDecodeShare(
                     gpu,
-                    weightBytes: p.activeBytes - p.expertActiveBytes,
+                    weightBytes: p.activeBytes - expertBytesInRAM,
                     kvFraction: 1,
-                    multipliedWeights: p.activeWeights - p.expertActiveWeights
+                    multipliedWeights: p.activeWeights - expertWeightsInRAM
                 ),
                 .init(
                     device: .cpu,
-                    weightBytes: p.expertActiveBytes,
+                    weightBytes: expertBytesInRAM,
                     kvFraction: 0,
                     bandwidthBytesPerS: c.cpuRead(need: onCPU).bandwidth,
                     efficiency: c.cpuEta,
-                    computeSeconds: c.cpuComputeSeconds(p.expertActiveWeights)
+                    computeSeconds: c.cpuComputeSeconds(expertWeightsInRAM)
                 ),
             ],
             layers: p.layers,
@@ -86,12 +99,29 @@ struct MoEExpertsOnCPUPlacement: Placement {
             onGPU: onGPU,
             onCPU: onCPU,
             repack: repack,
-            hostWeights: p.weights.expertBytes,
+            hostWeights: inRAM,
             decode: decode,
-            why: .expertsInRAM(inRAM: onCPU, gpu: gpu.index, onGPU: onGPU),
-            flags: "-ngl 99 -ot exps=CPU --no-mmap" + c.pinning(gpu),
+            why: .expertsInRAM(inRAM: onCPU, gpu: gpu.index, onGPU: onGPU, layers: n, moeLayers: p.moeLayers),
+            flags: (n == p.moeLayers
+                ? "-ngl 99 -ot exps=CPU" : "-ngl 99 --n-cpu-moe \(Self.firstLayers(holding: n, p))")
+                + " --no-mmap"
+                + c.pinning(gpu),
             in: c
         )
+    }
+}
+
+extension MoEExpertsOnCPUPlacement {
+    /// `--n-cpu-moe N` counts layers from the first, dense ones included (llama.cpp overrides
+    /// `blk.i.ffn_*_exps` for i below N): the N whose first layers hold `moeLayers` MoE layers
+    /// (DeepSeek V3's first 3 layers are dense).
+    static func firstLayers(holding moeLayers: Int, _ p: FitEngine.Parts) -> Int {
+        var seen = 0
+        for layer in 0..<p.layers where p.model.isMoELayer(layer) {
+            seen += 1
+            if seen == moeLayers { return layer + 1 }
+        }
+        return p.layers
     }
 }
 
