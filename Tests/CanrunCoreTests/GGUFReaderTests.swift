@@ -186,3 +186,92 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// YaRN in a GGUF's metadata, as llama.cpp's convert_hf_to_gguf.py writes config.json's
+/// `rope_scaling` (`ARCH.rope.scaling.type` "yarn", `.factor`, `.original_context_length`): the
+/// model reaches factor × original tokens, from the file alone (issue 13).
+struct GGUFRopeScalingTests {
+    /// tiny-llama-f16.gguf with four more key/value pairs inserted after its own. Their bytes
+    /// total a multiple of the 32-byte alignment, so the data section moves whole and every
+    /// tensor's offset stays right.
+    static func withYaRN(factor: Float, original: UInt32) throws -> [UInt8] {
+        var bytes = try GGUFReaderTests.bytes("tiny-llama-f16")
+        func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+        func key(_ k: String) -> [UInt8] { le(UInt64(k.utf8.count)) + Array(k.utf8) }
+        func string(_ s: String) -> [UInt8] { le(UInt32(8)) + le(UInt64(s.utf8.count)) + Array(s.utf8) }
+        var extra = key("llama.rope.scaling.type") + string("yarn")
+        extra += key("llama.rope.scaling.factor") + le(UInt32(6)) + le(factor.bitPattern)
+        extra += key("llama.rope.scaling.original_context_length") + le(UInt32(4)) + le(original)
+        let padding = key("canrun.test.pad") + string("")
+        let fill = (32 - (extra.count + padding.count) % 32) % 32
+        extra += key("canrun.test.pad") + string(String(repeating: "x", count: fill))
+        #expect(extra.count % 32 == 0)
+        // After magic and version: tensor count, then the key/value count.
+        let kvCount = bytes[16..<24].enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
+        bytes.replaceSubrange(16..<24, with: le(kvCount + 4))
+        // The pairs end where the first tensor's name begins: find it by reading the file once.
+        let file = try GGUFReaderTests.read(try GGUFReaderTests.bytes("tiny-llama-f16"))
+        let firstTensor = try #require(file.tensors.first?.name)
+        let nameBytes = le(UInt64(firstTensor.utf8.count)) + Array(firstTensor.utf8)
+        let at = try #require(
+            (24..<bytes.count - nameBytes.count).first { bytes[$0..<$0 + nameBytes.count].elementsEqual(nameBytes) }
+        )
+        bytes.insert(contentsOf: extra, at: at)
+        return bytes
+    }
+
+    @Test func yarnInTheMetadataReachesItsContext() throws {
+        let bytes = try Self.withYaRN(factor: 4, original: 2048)
+        let model = try GGUFModel(parts: [try GGUFReaderTests.read(bytes)], id: "tiny-yarn")
+        #expect(model.spec.ropeScaling == "yarn")
+        #expect(model.spec.yarnFactor == 4)
+        #expect(model.spec.yarnOriginalContext == 2048)
+        #expect(model.spec.yarnMaxContext == 8192)
+        #expect(model.spec.yarnSource == "GGUF metadata rope.scaling")
+        // The tensors read as before: the data section moved whole.
+        let plain = try GGUFModel(
+            parts: [try GGUFReaderTests.read(try GGUFReaderTests.bytes("tiny-llama-f16"))],
+            id: "tiny"
+        )
+        #expect(model.weightsBytes == plain.weightsBytes)
+        let report = try FitEngineTests.engine.fit(
+            .init(model: model.spec, quant: "F16", context: 8192),
+            machine: FitEngineTests.machine(ramGiB: 8, readGBs: 30)
+        )
+        #expect(report.fits)
+        #expect(report.launch["llama.cpp"]?.contains("--rope-scaling yarn --rope-scale 4 --yarn-orig-ctx 2048") == true)
+    }
+
+    /// A factor out of bounds leaves the model at its trained context.
+    @Test func anImplausibleFactorIsIgnored() throws {
+        let bytes = try Self.withYaRN(factor: 1e9, original: 2048)
+        let model = try GGUFModel(parts: [try GGUFReaderTests.read(bytes)], id: "tiny-yarn")
+        #expect(model.spec.yarnFactor == nil)
+        #expect(model.spec.usableContext == 2048)
+    }
+}
+
+/// config.json's dynamic NTK scaling is transformers' alone: a longer context is refused saying so.
+struct DynamicNTKTests {
+    @Test func aDynamicNTKModelIsRefusedBeyondItsTraining() throws {
+        let json = #"""
+            {"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 2, "hidden_size": 256,
+             "intermediate_size": 512, "num_attention_heads": 4, "num_key_value_heads": 4, "vocab_size": 1000,
+             "max_position_embeddings": 4096, "rope_scaling": {"type": "dynamic", "factor": 2.0}}
+            """#
+        let (spec, _) = try HFConfigReader.read(Data(json.utf8), id: "d")
+        #expect(spec.ropeScaling == "dynamic")
+        #expect(spec.yarnFactor == nil)
+        do {
+            _ = try FitEngineTests.engine.fit(
+                .init(model: spec, quant: "Q8_0", context: 8192),
+                machine: FitEngineTests.machine(ramGiB: 8, readGBs: 30)
+            )
+            Issue.record("a context beyond training must be refused")
+        } catch {
+            #expect("\(error)".contains("dynamic NTK rope scaling is transformers' alone"))
+        }
+    }
+}

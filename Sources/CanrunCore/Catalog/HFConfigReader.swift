@@ -197,8 +197,10 @@ public enum HFConfigReader {
             spec.attentionChunkSize = chunk
             spec.globalLayerEvery = try int("nope_layer_interval") ?? 4
         }
-        if let scaling = c["rope_scaling"] as? [String: Any],
-            ((scaling["rope_type"] ?? scaling["type"]) as? String)?.lowercased() == "yarn",
+        if let scaling = c["rope_scaling"] as? [String: Any] {
+            spec.ropeScaling = ((scaling["rope_type"] ?? scaling["type"]) as? String)?.lowercased()
+        }
+        if let scaling = c["rope_scaling"] as? [String: Any], spec.ropeScaling == "yarn",
             let factor = (scaling["factor"] as? NSNumber)?.doubleValue, factor > 1, factor <= ModelBounds.yarnFactor,
             let original = (scaling["original_max_position_embeddings"] as? NSNumber)?.intValue,
             ModelBounds.context.contains(original)

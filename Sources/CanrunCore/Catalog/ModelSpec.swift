@@ -57,6 +57,10 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     public var yarnFactor: Double?
     public var yarnOriginalContext: Int?
     public var yarnSource: String?
+    /// The RoPE scaling the model's config.json or GGUF declares (`yarn`, `linear`, `dynamic`,
+    /// `llama3`, …): `linear` and `llama3` are part of the trained context, which llama.cpp reads
+    /// from the file; `dynamic` (NTK) is a transformers feature llama.cpp does not implement.
+    public var ropeScaling: String?
     /// The Ollama library names of these weights (`llama3.1:8b`, `llama3.1:latest`, and the
     /// explicit tag `llama3.1:8b-instruct-q4_K_M`), all shipping `ollamaQuant`; other
     /// quantizations of the same weights are the explicit tag's stem with their own suffix.

@@ -66,7 +66,7 @@ public struct FitEngine: Sendable {
         case unknownQuant(String)
         /// `max` is the longest context the model allows: its trained one, or its documented
         /// YaRN's reach when that is longer than `trained`.
-        case impossibleContext(requested: Int, max: Int, trained: Int)
+        case impossibleContext(requested: Int, max: Int, trained: Int, dynamicNTK: Bool = false)
         /// The model's facts are out of `ModelBounds` (a spec that bypassed its source's check).
         case invalidModel(ModelValidationError)
         /// `parallel` or `ubatch` out of `ModelBounds`.
@@ -89,12 +89,15 @@ public struct FitEngine: Sendable {
                 "\(format) is a checkpoint format of other runtimes\(runtimes.map { " (\($0))" } ?? ""), not one llama.cpp "
                     + "loads\(native.map { ", and \(model) does not ship in it (it ships \($0))" } ?? ""); canrun answers "
                     + Self.accepted
-            case .impossibleContext(let requested, let max, let trained) where max > trained:
+            case .impossibleContext(let requested, let max, let trained, _) where max > trained:
                 "context \(requested) is impossible: the model was trained for \(trained) tokens and its documented "
                     + "YaRN reaches \(max) (and at least 1)"
-            case .impossibleContext(let requested, let max, _):
+            case .impossibleContext(let requested, let max, _, let dynamicNTK):
                 "context \(requested) is impossible: the model was trained for at most \(max) tokens (and at least 1), "
-                    + "and documents no YaRN beyond it; llama.cpp can be forced (--rope-scaling yarn --rope-scale F "
+                    + (dynamicNTK
+                        ? "and its config.json's dynamic NTK rope scaling is transformers' alone (llama.cpp has none); "
+                        : "and documents no YaRN beyond it; ")
+                    + "llama.cpp can be forced (--rope-scaling yarn --rope-scale F "
                     + "--yarn-orig-ctx N) at a quality loss canrun cannot state"
             }
         }
@@ -310,7 +313,8 @@ public struct FitEngine: Sendable {
             throw FitError.impossibleContext(
                 requested: request.context,
                 max: m.usableContext,
-                trained: m.maxPositionEmbeddings
+                trained: m.maxPositionEmbeddings,
+                dynamicNTK: m.ropeScaling == "dynamic"
             )
         }
         let inventory = inventory ?? TensorInventory(m)

@@ -98,6 +98,18 @@ public struct GGUFModel: Sendable, Equatable {
             spec.qkNopeHeadDim = spec.qkRopeHeadDim.map { max(0, spec.headDim - $0) }
         }
         spec.slidingWindow = try int("attention.sliding_window")
+        // YaRN as convert_hf_to_gguf.py writes config.json's rope_scaling: llama.cpp applies it from
+        // the metadata; out-of-range figures leave the context at the trained one.
+        spec.ropeScaling = meta[arch + ".rope.scaling.type"]?.stringValue?.lowercased()
+        if spec.ropeScaling == "yarn", let factor = meta[arch + ".rope.scaling.factor"]?.doubleValue,
+            factor > 1, factor <= ModelBounds.yarnFactor,
+            let original = meta[arch + ".rope.scaling.original_context_length"]?.intValue,
+            ModelBounds.context.contains(original)
+        {
+            spec.yarnFactor = factor
+            spec.yarnOriginalContext = original
+            spec.yarnSource = "GGUF metadata rope.scaling"
+        }
         spec.qkNorm = tensor("blk.0.attn_q_norm.weight") != nil
         spec.attentionBias = tensor("blk.0.attn_q.bias") != nil
         spec.sources = ["GGUF metadata and tensor table"]
