@@ -11,4 +11,13 @@ public enum SocketPath {
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/canrun.sock" }
         return nil
     }
+
+    /// Where the CLI looks, in order: `resolve`'s path, then, for a user who named none, the
+    /// system daemon's socket (members of its group may connect to it).
+    public static func candidates(option: String?, environment: [String: String], uid: UInt32) -> [String] {
+        let first = resolve(option: option, environment: environment, uid: uid)
+        let named = !(option ?? "").isEmpty || !(environment["CANRUN_SOCKET"] ?? "").isEmpty
+        let system = named || first == system ? [] : [system]
+        return (first.map { [$0] } ?? []) + system
+    }
 }

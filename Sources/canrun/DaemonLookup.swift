@@ -8,7 +8,7 @@ import Foundation
 struct DaemonOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "canrund's socket (default: $CANRUN_SOCKET, /run/canrun/canrun.sock, $XDG_RUNTIME_DIR/canrun.sock).",
+            "canrund's socket (default: $CANRUN_SOCKET; /run/canrun/canrun.sock for root; $XDG_RUNTIME_DIR/canrun.sock, else /run/canrun/canrun.sock, for others).",
             valueName: "PATH"
         )
     )
@@ -17,9 +17,16 @@ struct DaemonOptions: ParsableArguments {
     @Flag(help: "Work here even when canrund answers (it probes as root and keeps the measured bandwidth).")
     var noDaemon = false
 
-    /// The socket to try: `--socket` or the default for this user; nil with `--no-daemon`.
+    /// The socket to try: `--socket` or the default for this user, else the system daemon's when
+    /// this user's does not exist (`SocketPath.candidates`); nil with `--no-daemon`.
     var socketPath: String? {
-        noDaemon ? nil : Self.socketPath(socket)
+        guard !noDaemon else { return nil }
+        let candidates = SocketPath.candidates(
+            option: socket,
+            environment: ProcessInfo.processInfo.environment,
+            uid: getuid()
+        )
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates.first
     }
 
     static func socketPath(_ option: String?) -> String? {

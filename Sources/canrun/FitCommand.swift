@@ -361,7 +361,7 @@ struct FitCommand: ParsableCommand {
             if session.model.gguf == nil, session.model.storedAs == nil,
                 let entry = session.advisor.catalog.answeredAs(model)
             {
-                if let quant = session.model.impliedQuant {
+                if let quant = session.model.impliedQuant, options.quant == nil {
                     print(
                         "\(TerminalText.sanitised(model)) is Ollama's name for \(entry.id) at \(quant) (the quantization "
                             + "its tag ships): answered as that catalog entry"

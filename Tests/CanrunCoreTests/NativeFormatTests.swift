@@ -45,7 +45,7 @@ struct NativeFormatTests {
 
     /// Formats of other runtimes are neither answered nor listed where the model does not ship in
     /// them, and the refusal lists what is accepted.
-    @Test(arguments: ["FP8", "GPTQ-4bit-g128", "AWQ-4bit-g128", "EXL2-4.0bpw", "MLX-4bit"])
+    @Test(arguments: ["FP8", "GPTQ-4bit-g128", "AWQ-4bit-g128", "EXL2-4.0bpw", "MLX-4bit", "GPTQ", "exl2"])
     func otherRuntimesFormatsAreRefusedAndUnlisted(_ format: String) throws {
         let m = try #require(ShippedCatalog.catalog.model("llama-3.1-8b"))
         #expect(throws: FitEngine.FitError.self) {

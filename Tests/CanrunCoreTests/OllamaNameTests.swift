@@ -39,8 +39,14 @@ struct OllamaNameTests {
         #expect(ShippedCatalog.catalog.ollama(name) == nil)
     }
 
+    /// A catalog id implies no quantization, even one Ollama also uses untagged
+    /// (`deepseek-v3:latest`, `command-r7b:latest`): the ladder answers it.
     @Test func catalogNamesImplyNoQuantization() {
         #expect(ShippedCatalog.catalog.impliedQuant("llama-3.1-8b") == nil)
+        #expect(ShippedCatalog.catalog.ollama("deepseek-v3")?.spec.id == "deepseek-v3")
+        #expect(ShippedCatalog.catalog.impliedQuant("deepseek-v3") == nil)
+        #expect(ShippedCatalog.catalog.impliedQuant("command-r7b") == nil)
+        #expect(ShippedCatalog.catalog.impliedQuant("deepseek-v3:671b") == "Q4_K_M")
         #expect(ShippedCatalog.catalog.impliedQuant("meta-llama/Llama-3.1-8B-Instruct") == nil)
     }
 

@@ -64,6 +64,19 @@ struct SystemdGlueTests {
         #expect(SocketPath.resolve(option: c.option, environment: c.environment, uid: c.uid) == c.expected)
     }
 
+    /// The CLI also looks at the system daemon's socket when the user named none.
+    @Test func theCLIFallsBackToTheSystemSocket() {
+        let user = ["XDG_RUNTIME_DIR": "/run/user/1000"]
+        #expect(
+            SocketPath.candidates(option: nil, environment: user, uid: 1000)
+                == ["/run/user/1000/canrun.sock", "/run/canrun/canrun.sock"]
+        )
+        #expect(SocketPath.candidates(option: nil, environment: [:], uid: 1000) == ["/run/canrun/canrun.sock"])
+        #expect(SocketPath.candidates(option: nil, environment: [:], uid: 0) == ["/run/canrun/canrun.sock"])
+        #expect(SocketPath.candidates(option: "/tmp/x.sock", environment: user, uid: 1000) == ["/tmp/x.sock"])
+        #expect(SocketPath.candidates(option: nil, environment: ["CANRUN_SOCKET": "/s"], uid: 1000) == ["/s"])
+    }
+
     @Test func watchdogOnlyForThisProcess() {
         #expect(SystemdNotifier.watchdogMicroseconds(environment: ["WATCHDOG_USEC": "30000000"], pid: 7) == 30_000_000)
         #expect(

@@ -104,6 +104,11 @@ public struct ModelCatalog: Sendable, Equatable {
     /// (the catalog's `gguf_repo`, or any `OWNER/NAME-GGUF` whose NAME is one of those), or an
     /// Ollama name (`ollama(_:)`), case-insensitive.
     public func model(_ query: String) -> ModelSpec? {
+        catalogModel(query) ?? ollama(query)?.spec
+    }
+
+    /// `model(_:)` by the catalog's own names: id, alias, repo, GGUF repo; no Ollama name.
+    func catalogModel(_ query: String) -> ModelSpec? {
         let q = query.lowercased().trimmingCharacters(in: .whitespaces)
         if let exact = models.first(where: { $0.id == q }) { return exact }
         func names(_ m: ModelSpec) -> [String] {
@@ -117,8 +122,8 @@ public struct ModelCatalog: Sendable, Equatable {
             return named
         }
         // `unsloth/Qwen3-30B-A3B-GGUF` is Qwen3-30B-A3B's files.
-        if base.hasSuffix("-gguf"), base.count > 5, let files = model(String(base.dropLast(5))) { return files }
-        return ollama(q)?.spec
+        guard base.hasSuffix("-gguf"), base.count > 5 else { return nil }
+        return catalogModel(String(base.dropLast(5)))
     }
 
     /// What `query` names when it is not the entry's own id (an alias, a repo, a GGUF repo), for
@@ -229,11 +234,12 @@ extension ModelCatalog {
         return entry.map { ($0, quant) }
     }
 
-    /// The quantization an Ollama name's tag ships when `query` finds its entry as an Ollama name
-    /// (`llama3.1:8b` → `Q4_K_M`); nil for any other name.
+    /// The quantization an Ollama name's tag ships when `query` finds its entry only as an Ollama
+    /// name (`llama3.1:8b` → `Q4_K_M`); nil for a catalog id, alias or repo, even one Ollama also
+    /// uses (`deepseek-v3` is an id, and Ollama's `deepseek-v3:latest`).
     public func impliedQuant(_ query: String) -> String? {
-        guard let (spec, quant) = ollama(query), model(query)?.id == spec.id else { return nil }
-        return quant
+        guard catalogModel(query) == nil else { return nil }
+        return ollama(query)?.quant
     }
 
     /// An Ollama tag's quantization suffix: `llama3.1:8b-instruct-q4_K_M` → (`llama3.1:8b-instruct`,

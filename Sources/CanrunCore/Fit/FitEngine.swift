@@ -169,8 +169,10 @@ public struct FitEngine: Sendable {
     /// type or a file's own weights.
     /// - Throws: `FitError.otherRuntimeFormat` for a format the model does not ship in.
     func nativeStandIn(_ request: Request) throws(FitError) -> (format: String, quant: String)? {
+        // `GPTQ` names the family of `GPTQ-4bit-g128`: refused as that, not as unknown.
+        let family = quants.formats.first { $0.name.uppercased().hasPrefix(request.quant.uppercased() + "-") }
         guard request.weights == nil, quants.namedQuant(request.quant) == nil,
-            let format = quants.format(named: request.quant)
+            let format = quants.format(named: request.quant) ?? family
         else { return nil }
         let m = request.model
         guard let standIn = format.ggufAs, m.nativeFormat?.uppercased() == format.name.uppercased() else {

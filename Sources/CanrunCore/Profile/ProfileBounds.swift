@@ -16,9 +16,10 @@ extension MachineProfile {
         public var violations: [BoundViolation]
 
         public var description: String {
-            "the machine profile has values no machine has:\n"
-                + violations.map { "  \($0)" }.joined(separator: "\n")
-                + "\nfix them, or write null where a value is unknown"
+            // One line: terminals and the API's error message show it whole.
+            "the machine profile has values no machine has: "
+                + violations.map(\.description).joined(separator: "; ")
+                + "; fix them, or write null where a value is unknown"
         }
     }
 
