@@ -32,6 +32,9 @@ public struct FitEngine: Sendable {
         /// The KV cache type was not asked: canrun may choose it (`KVCacheSearch`). An f16 cache
         /// unless only a quantized one fits; a quantized one that runs faster is named beside it.
         public var choosesKVType = false
+        /// Search the largest context that fits (`maxContextTokens`); off for the KV cache
+        /// search's probes, whose maximum no answer shows.
+        var searchesMaxContext = true
 
         /// The context a fit answers for when none is asked: 8192 tokens, or the model's trained
         /// maximum when smaller (the CLI and the daemon alike).
@@ -223,7 +226,7 @@ public struct FitEngine: Sendable {
         let fullDepth = best.speed(kvBytes: parts.kvRead(depth: request.context))
         let verdict = best.fits ? Verdict(fittingAt: best.speed) : .doesNotFit
         if best.fits, best.speed == nil { reasons.append(.decodeSpeedUnknown) }
-        let maxContext = best.fits ? maxContext(fixed, devices: devices) : 0
+        let maxContext = best.fits && request.searchesMaxContext ? maxContext(fixed, devices: devices) : 0
         let prefill =
             best.fits
             ? promptSpeed(best, parts: parts, promptTokens: PrefillSpeedModel.referencePromptTokens, depth: 0)
