@@ -117,6 +117,10 @@ struct ModelCatalogTests {
         #expect(catalog.model("llama-9-1t") == nil)
         #expect(catalog.suggestions(for: "lama-3.1-8b").first == "llama-3.1-8b")
         #expect(catalog.suggestions(for: "qwen3-30b").contains("qwen3-30b-a3b"))
+        // Nothing is near a name that shares nothing with the catalog's (issue 13/15: `foo` once
+        // suggested phi-4, glm-4.5 and kimi-k2).
+        #expect(catalog.suggestions(for: "foo").isEmpty)
+        #expect(catalog.suggestions(for: "mistral-small-3.2-24b").contains("mistral-small-3.1-24b"))
     }
 
     /// A toy model entry as a user would write it in models.d.

@@ -150,16 +150,19 @@ public struct ModelCatalog: Sendable, Equatable {
         throw ModelLookupError(query: query, reason: .unknown(suggestions: suggestions(for: trimmed)))
     }
 
-    /// Up to `limit` ids closest to `query` (edit distance over ids and repo names), for "did you
+    /// Up to `limit` ids close to `query` (edit distance over ids and repo names), for "did you
     /// mean"; none for a query longer than `maxQueryLength`. Names containing the query (or
-    /// contained in it) come first.
+    /// contained in it) come first; others count only within a third of the query's length (at
+    /// least 2 edits): `foo` is near nothing, `lama-3.1-8b` is one edit from `llama-3.1-8b`.
     public func suggestions(for query: String, limit: Int = 3) -> [String] {
         let q = query.lowercased()
         guard !q.isEmpty, q.count <= Self.maxQueryLength else { return [] }
-        let scored = zip(models, searchNames).map { m, names -> (String, Int) in
+        let near = max(2, q.count / 3)
+        let scored = zip(models, searchNames).compactMap { m, names -> (String, Int)? in
             let best = names.map { EditDistance.between(q, $0) }.min() ?? Int.max
-            let containment = names.contains { $0.contains(q) || q.contains($0) } ? -100 : 0
-            return (m.id, best + containment)
+            let contained = names.contains { $0.contains(q) || q.contains($0) }
+            guard contained || best <= near else { return nil }
+            return (m.id, best + (contained ? -100 : 0))
         }
         return scored.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
     }
