@@ -37,12 +37,12 @@ struct LiveConnectionLimitsTests {
 
     static let health = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
 
-    /// Waits until the server has read part of a request on `count` connections (at most 60 s):
+    /// Waits until the server has read part of a request on `count` connections (at most 600 s):
     /// until then they idle, and a newcomer may close one to make room, which is right for the
     /// server and not what these tests hold them for. A loaded machine reads them late: on 2
     /// cores, with other suites' long computations on the cooperative threads, more than 10 s.
     static func untilBusy(_ server: UnixHTTPServer, _ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(600)
         while server.busyConnections < count, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -52,7 +52,7 @@ struct LiveConnectionLimitsTests {
     /// Busy connections (half a request each) fill the TCP peer's share: its next one is read
     /// and answered 503 with Retry-After; the admin is still served.
     @Test func aPeerPastItsShareIs503AndTheAdminIsServed() async throws {
-        let limits = ServerLimits(maxConnections: 8, maxConnectionsPerPeer: 2, adminReservedConnections: 2)
+        let limits = LiveServerTests.patient(maxConnections: 8, maxConnectionsPerPeer: 2, adminReservedConnections: 2)
         try await Self.withServers(limits) { path, port, server in
             let held = try (0..<2).map { _ in try RawClient(tcpPort: port) }
             for client in held { client.send("GET /v1/hea") }
@@ -71,7 +71,7 @@ struct LiveConnectionLimitsTests {
 
     /// Everything users may take is taken: the reserve still serves the admin.
     @Test func theReserveKeepsTheAdminIn() async throws {
-        let limits = ServerLimits(maxConnections: 3, maxConnectionsPerPeer: 3, adminReservedConnections: 1)
+        let limits = LiveServerTests.patient(maxConnections: 3, maxConnectionsPerPeer: 3, adminReservedConnections: 1)
         try await Self.withServers(limits) { path, port, server in
             let held = try (0..<2).map { _ in try RawClient(tcpPort: port) }
             for client in held { client.send("GET /v1/hea") }
@@ -87,7 +87,7 @@ struct LiveConnectionLimitsTests {
 
     /// At its share, the peer's idle keep-alive connection is closed to admit its new one.
     @Test func anIdleConnectionMakesRoom() async throws {
-        let limits = ServerLimits(maxConnections: 8, maxConnectionsPerPeer: 2, adminReservedConnections: 2)
+        let limits = LiveServerTests.patient(maxConnections: 8, maxConnectionsPerPeer: 2, adminReservedConnections: 2)
         try await Self.withServers(limits) { _, port, server in
             let idle = try RawClient(tcpPort: port)
             idle.send(Self.health)

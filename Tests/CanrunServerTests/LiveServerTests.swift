@@ -13,9 +13,28 @@ import Glibc
 /// keep-alive, bad and hostile requests, the connection cap, and the socket file removed after.
 @Suite(.serialized)
 struct LiveServerTests {
+    /// The default limits with timeouts that outlast a saturated test run. With every suite in
+    /// parallel on 2 cores, other suites' long synchronous work can hold the cooperative pool,
+    /// where answers are computed and these tests wait, for tens of seconds; a 10 s request
+    /// timeout then closes a connection a test is still waiting on (CI saw an empty /v1/fit).
+    static func patient(
+        maxConnections: Int = 256,
+        maxConnectionsPerPeer: Int = 64,
+        adminReservedConnections: Int = 16
+    ) -> ServerLimits {
+        ServerLimits(
+            requestTimeoutSeconds: 600,
+            idleTimeoutSeconds: 600,
+            maxConnections: maxConnections,
+            maxConnectionsPerPeer: maxConnectionsPerPeer,
+            adminReservedConnections: adminReservedConnections,
+            computeTimeoutSeconds: 500
+        )
+    }
+
     /// Runs `body` against a server bound at a fresh path, then stops it.
     static func withServer(
-        limits: ServerLimits = ServerLimits(),
+        limits: ServerLimits = patient(),
         _ body: (String) async throws -> Void
     ) async throws {
         let folder = NSTemporaryDirectory() + "canrun-live-\(UUID().uuidString.prefix(8))"
@@ -39,8 +58,12 @@ struct LiveServerTests {
 
     /// Sends `request` and reads until the server closes or `timeout` seconds pass, on a thread
     /// of its own: a blocking client on the cooperative pool would starve the server's tasks.
-    static func exchange(_ path: String, _ request: [UInt8], timeout: Int = 60, halfClose: Bool = false) async -> String
-    {
+    static func exchange(
+        _ path: String,
+        _ request: [UInt8],
+        timeout: Int = 600,
+        halfClose: Bool = false
+    ) async -> String {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(returning: blockingExchange(path, request, timeout: timeout, halfClose: halfClose))
@@ -164,7 +187,7 @@ struct LiveServerTests {
     /// Over the cap the daemon reads the request and answers 503 with Retry-After, then closes:
     /// the client reads the whole answer, never a reset.
     @Test func connectionsBeyondTheCapAre503WithRetryAfter() async throws {
-        try await Self.withServer(limits: ServerLimits(maxConnections: 1, adminReservedConnections: 0)) { path in
+        try await Self.withServer(limits: Self.patient(maxConnections: 1, adminReservedConnections: 0)) { path in
             let holder = try RawClient(unixPath: path)
             holder.send("GET /v1/he")
             try await Task.sleep(for: .milliseconds(200))
