@@ -47,6 +47,8 @@ public final class APIDispatcher: Sendable {
     private let freeMemory = NIOLockedValueBox<FreeMemory?>(nil)
     /// Computations running or waiting now.
     private let computations = NIOLockedValueBox(0)
+    /// The models `/metrics` gives fit gauges for (`DaemonConfig.metricsModels`).
+    private let metricsModelsBox: NIOLockedValueBox<[String]>
 
     public init(
         snapshot: APISnapshot,
@@ -55,8 +57,10 @@ public final class APIDispatcher: Sendable {
         rebenchmark: Rebenchmark?,
         metrics: ServerMetrics? = nil,
         exposition: (@Sendable () -> [UInt8])? = nil,
+        metricsModels: [String] = [],
         reload: Reload? = nil
     ) {
+        metricsModelsBox = NIOLockedValueBox(metricsModels)
         state = NIOLockedValueBox((snapshot, 0))
         self.daemonUID = daemonUID
         limitsBox = NIOLockedValueBox(limits)
@@ -76,6 +80,9 @@ public final class APIDispatcher: Sendable {
 
     /// New limits (a reload) for requests and connections from now on.
     public func setLimits(_ new: ServerLimits) { limitsBox.withLockedValue { $0 = new } }
+
+    /// The models `/metrics` gives fit gauges for from now on (a reload).
+    public func setMetricsModels(_ models: [String]) { metricsModelsBox.withLockedValue { $0 = models } }
 
     /// A fresh reading of the memory free now (the daemon's poller, once a second): answers
     /// from now on judge `fits_now` against it.
@@ -206,7 +213,11 @@ public final class APIDispatcher: Sendable {
             guard let exposition else {
                 return .error(.init(status: .notFound, code: "no_metrics", message: "this server exposes no metrics"))
             }
-            metrics?.recordFacts(withFreeMemory(snapshot, free), now: Date())
+            metrics?.recordFacts(
+                withFreeMemory(snapshot, free),
+                now: Date(),
+                models: metricsModelsBox.withLockedValue { $0 }
+            )
             return APIResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
         }
         if route.isAdmin {

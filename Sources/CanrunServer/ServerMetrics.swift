@@ -64,8 +64,10 @@ public struct ServerMetrics: Sendable {
         )
     }
 
-    /// Sets the machine gauges from `snapshot` as of `now`.
-    public func recordFacts(_ snapshot: APISnapshot, now: Date) {
+    /// Sets the machine gauges from `snapshot` as of `now`, and the fit gauges of `models`
+    /// (`recordFits`).
+    public func recordFacts(_ snapshot: APISnapshot, now: Date, models: [String] = []) {
+        recordFits(models, snapshot)
         let m = snapshot.machine
         func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Int64?) {
             guard let value else { return }
@@ -95,5 +97,59 @@ public struct ServerMetrics: Sendable {
                 .record(max(0, now.timeIntervalSince(bandwidth.measuredAt)))
         }
         Gauge(label: "canrun_info", dimensions: [("version", snapshot.version)], factory: factory).record(1)
+    }
+
+    /// Per configured model (`MODEL` at canrun's choice, `MODEL@QUANT` at that quantization), with
+    /// the `model` and `quant` labels as configured (`quant="auto"` for the choice), so a series
+    /// keeps its labels while the answer behind it changes:
+    /// - `canrun_model_fits`: 1 when it fits the machine, else 0;
+    /// - `canrun_model_fits_now`: the same against the memory free now, where that is known;
+    /// - `canrun_model_decode_tokens_per_second`, where the speed is known;
+    /// - `canrun_model_max_context_tokens`: the longest context that fits (0 when it does not).
+    /// A name canrun cannot answer gives no series (canrund logs it at start and on reload).
+    func recordFits(_ models: [String], _ snapshot: APISnapshot) {
+        let advisor = Advisor(engine: snapshot.engine, catalog: snapshot.catalog)
+        for entry in models {
+            let (name, quant) = Self.metricsModel(entry)
+            guard let spec = try? advisor.model(name),
+                let report = try? advisor.report(
+                    spec,
+                    advisor.question(FitQuestion(quant: quant), naming: name),
+                    machine: snapshot.machine
+                )
+            else { continue }
+            let labels = [("model", name), ("quant", quant ?? "auto")]
+            func gauge(_ label: String, _ value: Double?) {
+                guard let value else { return }
+                Gauge(label: label, dimensions: labels, factory: factory).record(value)
+            }
+            gauge("canrun_model_fits", report.fits ? 1 : 0)
+            gauge("canrun_model_fits_now", report.fitsNow.map { $0 ? 1 : 0 })
+            gauge("canrun_model_decode_tokens_per_second", report.decodeTokensPerS)
+            gauge("canrun_model_max_context_tokens", Double(report.maxContextTokens))
+        }
+    }
+
+    /// Why each of `models` canrun cannot answer gets no series, one line each: for the log.
+    public static func unanswerable(_ models: [String], in snapshot: APISnapshot) -> [String] {
+        let advisor = Advisor(engine: snapshot.engine, catalog: snapshot.catalog)
+        return models.compactMap { entry -> String? in
+            let (name, quant) = metricsModel(entry)
+            do {
+                let spec = try advisor.model(name)
+                if let quant { _ = try advisor.fit(spec, FitQuestion(quant: quant), machine: snapshot.machine) }
+                return nil
+            } catch {
+                return
+                    "metrics.models \(entry): \((error as? AnswerError)?.message ?? "\(error)"); no fit gauges for it"
+            }
+        }
+    }
+
+    /// `llama-3.3-70b@Q4_K_M` → (`llama-3.3-70b`, `Q4_K_M`); `qwen3-30b-a3b` → (it, nil).
+    public static func metricsModel(_ entry: String) -> (name: String, quant: String?) {
+        guard let at = entry.lastIndex(of: "@"), at != entry.startIndex, entry.index(after: at) != entry.endIndex
+        else { return (entry, nil) }
+        return (String(entry[..<at]), String(entry[entry.index(after: at)...]))
     }
 }

@@ -74,6 +74,7 @@ struct Daemon: Service {
             rebenchmark: measure,
             metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             exposition: { registry.emitToBuffer() },
+            metricsModels: config.config.metricsModels,
             reload: {
                 guard let reload = hook.withLockedValue({ $0 }) else {
                     return .failure(.init(file: "canrund", message: "still starting"))
@@ -82,6 +83,9 @@ struct Daemon: Service {
             }
         )
         server = UnixHTTPServer(dispatcher: dispatcher)
+        for problem in ServerMetrics.unanswerable(config.config.metricsModels, in: snapshot) {
+            logger.warning("\(problem)")
+        }
         let daemon = self
         reloadHook.withLockedValue { $0 = { await daemon.reload() } }
     }
@@ -113,6 +117,10 @@ struct Daemon: Service {
             return .failure(.init(file: "catalog", message: "\(error)"))
         }
         dispatcher.setLimits(loaded.config.limits)
+        dispatcher.setMetricsModels(loaded.config.metricsModels)
+        for problem in ServerMetrics.unanswerable(loaded.config.metricsModels, in: fresh) {
+            logger.warning("\(problem)")
+        }
         if loaded.config.tcp != tcp { logger.notice("server.tcp changes apply when canrund restarts") }
         loggerBox.withLockedValue { $0.logLevel = Logger.Level(rawValue: loaded.config.logLevel) ?? .info }
         dispatcher.update { old in

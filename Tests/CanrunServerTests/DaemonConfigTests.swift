@@ -50,6 +50,12 @@ struct DaemonConfigTests {
         ("[server]\ncompute_timeout_seconds = 10\n", "must be less than server.request_timeout_seconds 10"),
         ("[benchmark]\non_start = \"yes\"\n", "benchmark.on_start must be true or false"),
         ("[log]\nlevel = \"loud\"\n", "log.level must be one of"),
+        ("[metrics]\nmodels = \"llama-3.1-8b\"\n", "metrics.models must be a list of at most 32 model names"),
+        ("[metrics]\nmodels = [\"a\", 3]\n", "metrics.models must be a list"),
+        (
+            "[metrics]\nmodels = [" + (0..<33).map { "\"m\($0)\"" }.joined(separator: ", ") + "]\n",
+            "metrics.models must be a list of at most 32"
+        ),
         ("[server\n", "not valid TOML"),
     ])
     func badValuesRejectTheFileByName(_ text: String, _ expected: String) {
@@ -60,6 +66,16 @@ struct DaemonConfigTests {
             #expect("\(error)".hasPrefix("/etc/canrun/canrun.toml.d/90-bad.toml: "))
             #expect("\(error)".contains(expected), "\(error)")
         }
+    }
+
+    /// The models /metrics gives fit gauges for (issue 16), and the effective file shows them.
+    @Test func metricsModelsAreReadAndShown() throws {
+        let loaded = try DaemonConfig.merged([
+            ("/x.toml", "[metrics]\nmodels = [\"llama-3.3-70b@Q4_K_M\", \"qwen3-30b-a3b\"]\n")
+        ])
+        #expect(loaded.config.metricsModels == ["llama-3.3-70b@Q4_K_M", "qwen3-30b-a3b"])
+        #expect(loaded.config.toml.contains("[metrics]\nmodels = [\"llama-3.3-70b@Q4_K_M\", \"qwen3-30b-a3b\"]"))
+        #expect(try DaemonConfig.merged([("/y.toml", loaded.config.toml)]).config == loaded.config)
     }
 
     /// Unset, the share and the reserve follow max_connections.

@@ -14,6 +14,13 @@ public struct DaemonConfig: Sendable, Equatable {
     /// that cannot reach a Unix socket; nil (the default): none. Admin routes are never served
     /// on it (a TCP peer has no credentials to check).
     public var tcp: LoopbackAddress?
+    /// The models `/metrics` answers fit gauges for (`[metrics] models`): `MODEL` (at canrun's
+    /// choice of quantization, labelled `quant="auto"`) or `MODEL@QUANT`, at most
+    /// `maxMetricsModels`, each a name `canrun fit` takes.
+    public var metricsModels: [String] = []
+
+    /// Every scrape fits each listed model: a fleet's handful, not the catalog.
+    public static let maxMetricsModels = 32
 
     /// A host and port on the loopback interface.
     public struct LoopbackAddress: Sendable, Equatable {
@@ -192,6 +199,19 @@ public struct DaemonConfig: Sendable, Equatable {
                         )
                     }
                     tcp = address
+                case ("metrics", "models"):
+                    let names = (value as? [Any])?.compactMap { $0 as? String }
+                    guard let names, names.count == (value as? [Any])?.count,
+                        names.count <= Self.maxMetricsModels,
+                        names.allSatisfy({ !$0.isEmpty && $0.count <= ModelCatalog.maxQueryLength })
+                    else {
+                        throw ConfigError(
+                            file: file,
+                            message:
+                                "metrics.models must be a list of at most \(Self.maxMetricsModels) model names (\"llama-3.3-70b\" or \"llama-3.3-70b@Q4_K_M\", each at most \(ModelCatalog.maxQueryLength) characters) (got \(shown(value)))"
+                        )
+                    }
+                    metricsModels = names
                 case ("log", "level"):
                     guard let level = value as? String, Self.logLevels.contains(level) else {
                         throw ConfigError(
@@ -206,6 +226,11 @@ public struct DaemonConfig: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// `text` as a TOML basic string.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// The effective configuration as TOML, every key present.
@@ -228,6 +253,9 @@ public struct DaemonConfig: Sendable, Equatable {
 
         [log]
         level = "\(logLevel)"
+
+        [metrics]
+        models = [\(metricsModels.map(Self.quoted).joined(separator: ", "))]
 
         """
     }
