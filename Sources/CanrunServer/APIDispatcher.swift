@@ -146,7 +146,14 @@ public final class APIDispatcher: Sendable {
         guard case .success(let route) = parsed else {
             return .error(.init(status: .internalServerError, code: "internal", message: "no answer for \(target)"))
         }
-        let response = route.isAdmin ? await admin(route) : compute(route, target: target, body: body, since: started)
+        let response: APIResponse
+        if route.isAdmin {
+            response = await admin(route)
+        } else if route == .metrics {
+            response = admitted { metricsResponse(free: freeReading, models: metricsModels) }
+        } else {
+            response = compute(route, target: target, body: body, since: started)
+        }
         record(parsed, response, since: started)
         return response
     }
@@ -210,15 +217,12 @@ public final class APIDispatcher: Sendable {
         case .failure(let e): return .error(e)
         }
         if route == .metrics {
-            guard let exposition else {
+            guard exposition != nil else {
                 return .error(.init(status: .notFound, code: "no_metrics", message: "this server exposes no metrics"))
             }
-            metrics?.recordFacts(
-                withFreeMemory(snapshot, free),
-                now: Date(),
-                models: metricsModelsBox.withLockedValue { $0 }
-            )
-            return APIResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
+            // The configured models' fit gauges cost a fit each: computed off the event loop.
+            guard metricsModels.isEmpty else { return nil }
+            return metricsResponse(free: free, models: [])
         }
         if route.isAdmin {
             guard let peer, peer.isAdmin(daemonUID: daemonUID) else {
@@ -247,6 +251,17 @@ public final class APIDispatcher: Sendable {
         cache.withLockedValue { $0.store(response, route: label, for: key) }
     }
 
+    private var metricsModels: [String] { metricsModelsBox.withLockedValue { $0 } }
+
+    /// `/metrics`: the machine's gauges and `models`' fit gauges as of now, in Prometheus text.
+    private func metricsResponse(free: FreeMemory?, models: [String]) -> APIResponse {
+        guard let exposition else {
+            return .error(.init(status: .notFound, code: "no_metrics", message: "this server exposes no metrics"))
+        }
+        metrics?.recordFacts(withFreeMemory(snapshot, free), now: Date(), models: models)
+        return APIResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
+    }
+
     /// A fit, a ranking or a model's details, on the calling task (never an event loop): at
     /// most `maxComputations` at once, each given until `computeTimeoutSeconds` after `started`.
     private func compute(
@@ -257,6 +272,22 @@ public final class APIDispatcher: Sendable {
     )
         -> APIResponse
     {
+        admitted {
+            let free = freeReading
+            let (stored, generation) = state.withLockedValue { ($0.snapshot, $0.generation) }
+            let end = started + .seconds(limits.computeTimeoutSeconds)
+            let response = APIService(snapshot: withFreeMemory(stored, free)).respond(
+                to: route,
+                body: body,
+                deadline: Deadline { ContinuousClock.now > end }
+            )
+            store(response, route: route, target: target, generation: generation, free: free)
+            return response
+        }
+    }
+
+    /// `work` when fewer than `maxComputations` run, else 503 busy with `Retry-After`.
+    private func admitted(_ work: () -> APIResponse) -> APIResponse {
         let limits = self.limits
         let admitted = computations.withLockedValue { running -> Bool in
             guard running < limits.maxComputations else { return false }
@@ -276,16 +307,7 @@ public final class APIDispatcher: Sendable {
             return busy
         }
         defer { computations.withLockedValue { $0 -= 1 } }
-        let free = freeReading
-        let (stored, generation) = state.withLockedValue { ($0.snapshot, $0.generation) }
-        let end = started + .seconds(limits.computeTimeoutSeconds)
-        let response = APIService(snapshot: withFreeMemory(stored, free)).respond(
-            to: route,
-            body: body,
-            deadline: Deadline { ContinuousClock.now > end }
-        )
-        store(response, route: route, target: target, generation: generation, free: free)
-        return response
+        return work()
     }
 
     private func admin(_ route: APIRoute) async -> APIResponse {

@@ -183,6 +183,22 @@ public enum APIRoute: Hashable, Sendable {
         }
     }
 
+    /// An integer parameter within `range`, `what` it counts for the error; nil when absent.
+    static func bounded(
+        _ q: [String: String],
+        _ name: String,
+        _ range: ClosedRange<Int>,
+        _ what: String
+    ) -> Result<Int?, APIError> {
+        guard let text = q[name] else { return .success(nil) }
+        guard let n = Int(text), range.contains(n) else {
+            return .failure(
+                .badRequest("\(name)=\(text) must be \(what) from \(range.lowerBound) to \(range.upperBound)")
+            )
+        }
+        return .success(n)
+    }
+
     /// `min_tps=`: a non-negative, finite tokens/s; nil when absent.
     static func minTokensPerSecond(_ q: [String: String]) -> Result<Double?, APIError> {
         guard let text = q["min_tps"] else { return .success(nil) }
@@ -243,27 +259,14 @@ public enum APIRoute: Hashable, Sendable {
             }
             build = n
         }
-        var threads: Int?
-        if let text = q["threads"] {
-            guard let n = Int(text), ModelBounds.threads.contains(n) else {
-                return .failure(
-                    .badRequest(
-                        "threads=\(text) must be a number of CPU threads from 1 to \(ModelBounds.threads.upperBound)"
-                    )
-                )
-            }
-            threads = n
-        }
-        var parallel = 1
-        if let text = q["parallel"] {
-            guard let n = Int(text), ModelBounds.parallel.contains(n) else {
-                return .failure(
-                    .badRequest(
-                        "parallel=\(text) must be a number of sequences from 1 to \(ModelBounds.parallel.upperBound)"
-                    )
-                )
-            }
-            parallel = n
+        let threads: Int?
+        let parallel: Int?
+        switch (
+            bounded(q, "threads", ModelBounds.threads, "a number of CPU threads"),
+            bounded(q, "parallel", ModelBounds.parallel, "a number of sequences")
+        ) {
+        case (.failure(let e), _), (_, .failure(let e)): return .failure(e)
+        case (.success(let t), .success(let p)): (threads, parallel) = (t, p)
         }
         let goal: Double?
         let heavy: Bool
@@ -284,7 +287,7 @@ public enum APIRoute: Hashable, Sendable {
                     threads: threads,
                     minTokensPerSecond: goal,
                     allowHeavyLoss: heavy,
-                    parallel: parallel
+                    parallel: parallel ?? 1
                 )
             )
         )

@@ -99,9 +99,8 @@ struct FitOptions: ParsableArguments {
 
     /// The question about `model`: these options, and its GGUF file for the launch line.
     func question(for model: ResolvedModel) -> FitQuestion {
-        var question = question
+        var question = question.withImpliedQuant(model.impliedQuant)
         question.modelFile = model.file
-        if question.quant == nil { question.quant = model.impliedQuant }
         return question
     }
 

@@ -106,22 +106,28 @@ struct ModelValidationTests {
         }
     }
 
+    /// A small catalog entry of `layers` layers, with `extra` lines after its facts.
+    static func entry(id: String, layers: Int = 2, extra: String = "") -> String {
+        """
+        [[model]]
+        id = "\(id)"
+        name = "x"
+        family = "x"
+        num_hidden_layers = \(layers)
+        hidden_size = 64
+        intermediate_size = 128
+        num_attention_heads = 4
+        num_key_value_heads = 4
+        head_dim = 16
+        vocab_size = 100
+        tie_word_embeddings = true
+        max_position_embeddings = 1024
+        \(extra)
+        """
+    }
+
     @Test func catalogEntriesOutOfBoundsAreSkippedWithTheReason() {
-        let toml = """
-            [[model]]
-            id = "too-deep"
-            name = "x"
-            family = "x"
-            num_hidden_layers = 100000
-            hidden_size = 64
-            intermediate_size = 128
-            num_attention_heads = 4
-            num_key_value_heads = 4
-            head_dim = 16
-            vocab_size = 100
-            tie_word_embeddings = true
-            max_position_embeddings = 1024
-            """
+        let toml = Self.entry(id: "too-deep", layers: 100000)
         let catalog = ModelCatalog(sources: [.init(path: "models.d/x.toml", text: toml)])
         #expect(catalog.models.isEmpty)
         #expect(
@@ -129,6 +135,20 @@ struct ModelValidationTests {
                 "models.d/x.toml: model 1 (too-deep): num_hidden_layers is 100000; it must be an integer from 1 to 1024; entry skipped"
             ]
         )
+    }
+
+    /// A models.d entry's native format and Ollama quantization are names, not text of any size.
+    @Test(arguments: [
+        ("native_format = \"\"", "native_format is ''"),
+        ("native_format = \"\(String(repeating: "x", count: 33))\"", "native_format is 'xxxx"),
+        ("ollama_quant = \"Q4 K M; rm\"", "ollama_quant is 'Q4 K M; rm'"),
+    ])
+    func nativeFormatAndOllamaQuantAreNames(_ line: String, _ expected: String) {
+        let toml = Self.entry(id: "named", extra: line)
+        let catalog = ModelCatalog(sources: [.init(path: "models.d/x.toml", text: toml)])
+        #expect(catalog.models.isEmpty)
+        #expect(catalog.problems.first?.contains(expected) == true, "\(catalog.problems)")
+        #expect(catalog.problems.first?.hasSuffix("(letters, digits, _ and -, at most 32); entry skipped") == true)
     }
 
     /// Every shipped catalog entry is within the bounds (they were chosen far beyond them).

@@ -32,10 +32,7 @@ public struct Advisor: Sendable {
     /// `question` about the model `name` names: an Ollama tag ships one quantization, and is
     /// answered at it unless another was asked (`ModelCatalog.impliedQuant`).
     public func question(_ question: FitQuestion, naming name: String) -> FitQuestion {
-        guard question.quant == nil, let quant = catalog.impliedQuant(name) else { return question }
-        var question = question
-        question.quant = quant
-        return question
+        question.withImpliedQuant(catalog.impliedQuant(name))
     }
 
     /// The whole answer about `model`: one report when the quantization is asked or the model is

@@ -84,6 +84,15 @@ public enum FitAnswer: Sendable, Equatable {
 }
 
 extension FitQuestion {
+    /// This question at `quant` (an Ollama tag's, `ModelCatalog.impliedQuant`) unless another was
+    /// asked.
+    public func withImpliedQuant(_ quant: String?) -> FitQuestion {
+        guard self.quant == nil, let quant else { return self }
+        var question = self
+        question.quant = quant
+        return question
+    }
+
     /// This question with `parallel` sequences.
     public func withParallel(_ parallel: Int) -> FitQuestion {
         var question = self

@@ -68,6 +68,17 @@ extension ModelSpec {
                     "at most 64 Ollama names of the form NAME:TAG, each at most \(ModelCatalog.maxQueryLength) characters"
             )
         }
+        for (field, name) in [("native_format", nativeFormat), ("ollama_quant", ollamaQuant)] {
+            guard let name else { continue }
+            let plain =
+                (1...32).contains(name.count) && name.allSatisfy { $0.isLetter || $0.isNumber || "_-".contains($0) }
+            guard !plain else { continue }
+            throw ModelValidationError(
+                field: field,
+                value: "'\(name.prefix(40))'",
+                requirement: "a format or quantization name (letters, digits, _ and -, at most 32)"
+            )
+        }
         try Self.check("global_layer_every", globalLayerEvery, ModelBounds.layers)
         for (field, count) in [
             ("params_total_published", paramsTotalPublished), ("params_active_published", paramsActivePublished),

@@ -83,25 +83,16 @@ extension FitEngine {
         guard request.flashAttention, request.kvType.lowercased() == "f16", f16.placement.mode != .none,
             !f16.fits || partly.contains(f16.placement.mode)
         else { return f16 }
-        // Weights and compute alone past all the machine's memory: no cache type can help (the
-        // recommendation table asks this of every rung too big for the machine).
-        let ceiling = Double(memoryCeiling(devices) ?? .max)
-        let rest = Double(f16.memory.weightsBytes + f16.memory.computeBufferBytes)
-        func mightFit(_ kvType: String) -> Bool {
-            guard !f16.fits, let type = quants.type(named: kvType.uppercased()) else { return true }
-            let share = Double(type.bytesPerBlock) / Double(type.blockSize) / 2
-            return rest + Double(f16.memory.kvCacheBytes) * share <= ceiling
-        }
-        func fit(_ kvType: String, whole: Bool = false) throws -> FitReport {
+        func fit(_ kvType: String, probe: Bool = false) throws -> FitReport {
             var other = request
             other.kvType = kvType
             other.choosesKVType = false
-            other.searchesMaxContext = whole
+            // A probe's maximum context no answer shows: the search for it is skipped.
+            other.searchesMaxContext = !probe
             return try fitAsAsked(other, devices: devices, inventory: inventory)
         }
-        // Probes: the whole report (its max context) only where it becomes the answer.
         if f16.fits {
-            let eight = try fit("q8_0")
+            let eight = try fit("q8_0", probe: true)
             guard eight.fits, let slow = f16.decodeTokensPerS, let fast = eight.decodeTokensPerS,
                 fast >= KVCacheSearch.fasterBy * slow
             else { return f16 }
@@ -109,18 +100,29 @@ extension FitEngine {
             answer.alternativeLaunch = AlternativeLaunch(.faster, eight)
             return answer
         }
-        if mightFit("q8_0"), try fit("q8_0").fits {
-            var answer = try fit("q8_0", whole: true)
-            answer.reasons.insert(
-                "an f16 KV cache (\(ProfileText.bytes(f16.memory.kvCacheBytes)), llama.cpp's default) does not fit; "
-                    + "\(KVCacheSearch.flags("q8_0")) halves it to \(ProfileText.bytes(answer.memory.kvCacheBytes)) "
-                    + "and fits: \(KVCacheSearch.qualityWords("q8_0"))",
-                at: 0
-            )
-            return answer
+        // Weights and compute alone past all the machine's memory: no cache type can help (the
+        // recommendation table asks this of every rung too big for the machine).
+        let ceiling = Double(memoryCeiling(devices) ?? .max)
+        let rest = Double(f16.memory.weightsBytes + f16.memory.computeBufferBytes)
+        func mightFit(_ kvType: String) -> Bool {
+            guard let type = quants.type(named: kvType.uppercased()) else { return true }
+            let share = Double(type.bytesPerBlock) / Double(type.blockSize) / 2
+            return rest + Double(f16.memory.kvCacheBytes) * share <= ceiling
+        }
+        if mightFit("q8_0") {
+            var answer = try fit("q8_0")
+            if answer.fits {
+                answer.reasons.insert(
+                    "an f16 KV cache (\(ProfileText.bytes(f16.memory.kvCacheBytes)), llama.cpp's default) does not fit; "
+                        + "\(KVCacheSearch.flags("q8_0")) halves it to \(ProfileText.bytes(answer.memory.kvCacheBytes)) "
+                        + "and fits: \(KVCacheSearch.qualityWords("q8_0"))",
+                    at: 0
+                )
+                return answer
+            }
         }
         guard mightFit("q4_0") else { return f16 }
-        let four = try fit("q4_0")
+        let four = try fit("q4_0", probe: true)
         guard four.fits else { return f16 }
         var answer = f16
         answer.alternativeLaunch = AlternativeLaunch(.fits, four)
