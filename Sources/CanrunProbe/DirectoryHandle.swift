@@ -148,6 +148,16 @@ public final class DirectoryHandle: @unchecked Sendable {
     /// `fsync`ed, so a crash leaves the old file or the new one. A link at `name` is replaced,
     /// not followed. On failure the temporary file is removed.
     public func replaceAtomically(_ name: String, contents: [UInt8], mode: mode_t = 0o600) throws(FileError) {
+        try replaceAtomically(name, mode: mode) { (write) throws(FileError) in try write(contents) }
+    }
+
+    /// `replaceAtomically(_:contents:mode:)` for a file too large to hold: `body` hands its
+    /// bytes to `write` piece by piece, in order.
+    public func replaceAtomically(
+        _ name: String,
+        mode: mode_t = 0o600,
+        writing body: (_ write: ([UInt8]) throws(FileError) -> Void) throws(FileError) -> Void
+    ) throws(FileError) {
         try Self.checkName(name, in: self)
         var temporary = ""
         var file: Int32 = -1
@@ -161,7 +171,7 @@ public final class DirectoryHandle: @unchecked Sendable {
         }
         do throws(FileError) {
             defer { close(file) }
-            try write(contents, to: file, path: path + "/" + temporary)
+            try body { (bytes) throws(FileError) in try write(bytes, to: file, path: path + "/" + temporary) }
             guard fsync(file) == 0 else {
                 throw FileError(path: path + "/" + temporary, problem: .system(step: "fsync it"), code: errno)
             }

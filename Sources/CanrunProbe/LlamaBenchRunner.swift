@@ -1,0 +1,111 @@
+import CanrunCore
+import Foundation
+
+/// Finds and runs llama.cpp's `llama-bench`: the one measurement of real inference canrun does
+/// not make itself.
+public enum LlamaBenchRunner {
+    /// Why llama-bench could not be found or run.
+    public struct RunError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// What `scripts/build-llama-cpp.sh` prints to get one.
+    static let howToGetOne =
+        "build one with scripts/build-llama-cpp.sh (llama.cpp from source, CPU, about 15 minutes), or install "
+        + "llama.cpp (https://github.com/ggml-org/llama.cpp), then pass --llama-bench PATH or put llama-bench on PATH"
+
+    /// The llama-bench to run: `explicit` (`--llama-bench`), else `CANRUN_LLAMA_BENCH`, else the
+    /// first on `PATH`, else the newest that scripts/build-llama-cpp.sh cached.
+    public static func locate(explicit: String?, environment: [String: String]) throws(RunError) -> String {
+        if let path = explicit ?? environment["CANRUN_LLAMA_BENCH"] {
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw RunError(description: "\(path) is not an executable llama-bench: \(howToGetOne)")
+            }
+            return path
+        }
+        for folder in (environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(folder)/llama-bench"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let cache =
+            environment["CANRUN_LLAMA_CACHE"]
+            ?? (environment["XDG_CACHE_HOME"].map { $0 + "/canrun/llama.cpp" } ?? home + "/.cache/canrun/llama.cpp")
+        let builds = ((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []).sorted()
+        for build in builds.reversed() {
+            let candidate = "\(cache)/\(build)/bin/llama-bench"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw RunError(description: "no llama-bench found (not on PATH, not in \(cache)): \(howToGetOne)")
+    }
+
+    /// `llama-bench --help`, to learn how it spells its options (`LlamaBenchPlan.Dialect`).
+    public static func help(_ path: String) throws(RunError) -> String {
+        let (out, err, _) = try run(path, ["--help"], timeout: 30)
+        return String(decoding: out + err, as: UTF8.self)
+    }
+
+    /// Runs `path` with `arguments`; its standard output when it exits 0 within `timeout`
+    /// seconds, else an error with the end of what it printed.
+    public static func output(_ path: String, _ arguments: [String], timeout: TimeInterval) throws(RunError) -> Data {
+        let (out, err, status) = try run(path, arguments, timeout: timeout)
+        guard status == 0 else {
+            let tail = String(decoding: err.suffix(1500), as: UTF8.self)
+            throw RunError(description: "llama-bench failed (\(status)): \(tail)")
+        }
+        return out
+    }
+
+    private static func run(
+        _ path: String,
+        _ arguments: [String],
+        timeout: TimeInterval
+    ) throws(RunError) -> (Data, Data, Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw RunError(description: "could not start \(path): \(error.localizedDescription)")
+        }
+        // Both pipes drain while it runs: a full stderr pipe would stall llama-bench.
+        let collected = Collected()
+        let group = DispatchGroup()
+        for (pipe, isOut) in [(out, true), (err, false)] {
+            group.enter()
+            DispatchQueue.global().async {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                collected.set(data, isOut: isOut)
+                group.leave()
+            }
+        }
+        let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+        process.waitUntilExit()
+        timer.cancel()
+        group.wait()
+        if process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGTERM {
+            throw RunError(description: "\(path) ran past \(Int(timeout)) s and was stopped; raise --timeout")
+        }
+        let (stdout, stderr) = collected.value
+        return (stdout, stderr, process.terminationStatus)
+    }
+
+    private final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var out = Data()
+        private var err = Data()
+
+        func set(_ data: Data, isOut: Bool) {
+            lock.withLock { if isOut { out = data } else { err = data } }
+        }
+
+        var value: (Data, Data) { lock.withLock { (out, err) } }
+    }
+}
