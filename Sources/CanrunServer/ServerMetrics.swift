@@ -1,25 +1,60 @@
 import CanrunCore
-import CoreMetrics
 import Foundation
 import NIOConcurrencyHelpers
 import NIOHTTP1
+import Prometheus
 
-/// What `GET /metrics` exposes, through swift-metrics (the daemon's main picks Prometheus):
-/// requests by route and status, latency by route, and the machine's facts as gauges with fixed
-/// label names (memory, GPU memory, measured bandwidth per NUMA node, the benchmark's age).
+/// What `GET /metrics` exposes, in a Prometheus registry: requests by route and status, latency
+/// by route, and the machine's facts as gauges with fixed label names (memory, GPU memory,
+/// measured bandwidth per NUMA node, the benchmark's age), each with its `# HELP` line
+/// (`help`) in base units, bytes and seconds.
 public struct ServerMetrics: Sendable {
-    let factory: any MetricsFactory
-    /// The request series made so far: making one costs the factory a labelled lookup, and
+    let registry: PrometheusCollectorRegistry
+    /// The request series made so far: making one costs the registry a labelled lookup, and
     /// every request records into one.
-    private let requestSeries = NIOLockedValueBox<[SeriesKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private let requestSeries = NIOLockedValueBox<[SeriesKey: (Counter, DurationHistogram)]>([:])
+
+    /// Every metric canrund exposes, with its `# HELP` text.
+    public static let help: [String: String] = [
+        "canrun_requests_total": "Requests answered, by route and HTTP status.",
+        "canrun_request_duration_seconds": "Time to answer a request, seconds, by route.",
+        "canrun_memory_bytes": "RAM in bytes: installed (kind=total) and available now (kind=available).",
+        "canrun_gpu_memory_bytes": "GPU memory in bytes, per GPU: total and free now.",
+        "canrun_memory_read_bandwidth_bytes_per_second":
+            "Memory read bandwidth canrun measured, bytes per second, per NUMA node and for all nodes (numa_node=all).",
+        "canrun_benchmark_age_seconds": "Seconds since the memory bandwidth was measured.",
+        "canrun_info": "canrun's version, as a label; the value is always 1.",
+        "canrun_model_fits": "1 when the configured model fits this machine, else 0.",
+        "canrun_model_fits_now": "1 when the configured model fits the memory free now, else 0.",
+        "canrun_model_decode_tokens_per_second": "Predicted decode speed of the configured model, tokens per second.",
+        "canrun_model_max_context_tokens":
+            "Longest context of the configured model that fits, tokens (0 when it does not fit).",
+    ]
+
+    /// Request latency buckets, seconds: a cached answer takes about a millisecond, a ranking
+    /// up to the 5 s computation limit.
+    static let latencyBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
 
     private struct SeriesKey: Hashable {
         var route: String
         var status: UInt
     }
 
-    public init(factory: any MetricsFactory) {
-        self.factory = factory
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// `name` (its unit already in it) with its help text.
+    static func descriptor(_ name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? "")
+    }
+
+    func gauge(_ name: String, _ labels: [(String, String)]) -> Gauge {
+        registry.makeGauge(descriptor: Self.descriptor(name), labels: labels)
     }
 
     /// The route label of a request: one of a fixed set, so a client cannot mint series.
@@ -44,15 +79,14 @@ public struct ServerMetrics: Sendable {
         let (counter, timer) = requestSeries.withLockedValue { series in
             if let made = series[key] { return made }
             let made = (
-                Counter(
-                    label: "canrun_requests_total",
-                    dimensions: [("route", route), ("status", String(status.code))],
-                    factory: factory
+                registry.makeCounter(
+                    descriptor: Self.descriptor("canrun_requests_total"),
+                    labels: [("route", route), ("status", String(status.code))]
                 ),
-                CoreMetrics.Timer(
-                    label: "canrun_request_duration_seconds",
-                    dimensions: [("route", route)],
-                    factory: factory
+                registry.makeDurationHistogram(
+                    descriptor: Self.descriptor("canrun_request_duration_seconds"),
+                    labels: [("route", route)],
+                    buckets: Self.latencyBuckets
                 )
             )
             series[key] = made
@@ -69,9 +103,9 @@ public struct ServerMetrics: Sendable {
     public func recordFacts(_ snapshot: APISnapshot, now: Date, models: [String] = []) {
         recordFits(models, snapshot)
         let m = snapshot.machine
-        func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Int64?) {
+        func gauge(_ name: String, _ labels: [(String, String)], _ value: Int64?) {
             guard let value else { return }
-            Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+            self.gauge(name, labels).set(value)
         }
         gauge("canrun_memory_bytes", [("kind", "total")], m.memory.totalBytes)
         gauge("canrun_memory_bytes", [("kind", "available")], m.memory.availableBytes)
@@ -93,10 +127,10 @@ public struct ServerMetrics: Sendable {
                 [("numa_node", "all")],
                 bandwidth.total.readBytesPerS
             )
-            Gauge(label: "canrun_benchmark_age_seconds", factory: factory)
-                .record(max(0, now.timeIntervalSince(bandwidth.measuredAt)))
+            registry.makeGauge(descriptor: Self.descriptor("canrun_benchmark_age_seconds"))
+                .set(max(0, now.timeIntervalSince(bandwidth.measuredAt)))
         }
-        Gauge(label: "canrun_info", dimensions: [("version", snapshot.version)], factory: factory).record(1)
+        self.gauge("canrun_info", [("version", snapshot.version)]).set(1.0)
     }
 
     /// Per configured model (`MODEL` at canrun's choice, `MODEL@QUANT` at that quantization), with
@@ -119,9 +153,9 @@ public struct ServerMetrics: Sendable {
                 )
             else { continue }
             let labels = [("model", name), ("quant", quant ?? "auto")]
-            func gauge(_ label: String, _ value: Double?) {
+            func gauge(_ name: String, _ value: Double?) {
                 guard let value else { return }
-                Gauge(label: label, dimensions: labels, factory: factory).record(value)
+                self.gauge(name, labels).set(value)
             }
             gauge("canrun_model_fits", report.fits ? 1 : 0)
             gauge("canrun_model_fits_now", report.fitsNow.map { $0 ? 1 : 0 })

@@ -72,7 +72,7 @@ struct Daemon: Service {
             daemonUID: getuid(),
             limits: limits,
             rebenchmark: measure,
-            metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
+            metrics: ServerMetrics(registry: registry),
             exposition: { registry.emitToBuffer() },
             metricsModels: config.config.metricsModels,
             reload: {

@@ -7,14 +7,15 @@ import Testing
 /// `GET /metrics` through a Prometheus registry of the test's own (the process-wide metrics
 /// system is the daemon's to bootstrap).
 struct ServerMetricsTests {
-    static func dispatcher(_ registry: PrometheusCollectorRegistry) throws -> APIDispatcher {
+    static func dispatcher(_ registry: PrometheusCollectorRegistry, models: [String] = []) throws -> APIDispatcher {
         APIDispatcher(
             snapshot: try ServerFixtures.snapshot(),
             daemonUID: 0,
             limits: ServerLimits(),
             rebenchmark: nil,
-            metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
-            exposition: { registry.emitToBuffer() }
+            metrics: ServerMetrics(registry: registry),
+            exposition: { registry.emitToBuffer() },
+            metricsModels: models
         )
     }
 
@@ -49,15 +50,7 @@ struct ServerMetricsTests {
     @Test func configuredModelsGetFitGauges() async throws {
         let registry = PrometheusCollectorRegistry()
         let models = ["llama-3.1-8b@Q4_K_M", "llama3.1:8b", "llama-3.1-405b@Q8_0", "nope", "llama-3.1-8b@Q9_Z"]
-        let d = APIDispatcher(
-            snapshot: try ServerFixtures.snapshot(),
-            daemonUID: 0,
-            limits: ServerLimits(),
-            rebenchmark: nil,
-            metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry)),
-            exposition: { registry.emitToBuffer() },
-            metricsModels: models
-        )
+        let d = try Self.dispatcher(registry, models: models)
         // Fits are computed off the event loop: the loop's answer is "not now".
         #expect(d.respondNow(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil) == nil)
         let text = ServerFixtures.text(await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil))
@@ -92,5 +85,97 @@ struct ServerMetricsTests {
         )
         let response = await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil)
         #expect(response.status.code == 404)
+    }
+
+    /// Every metric family canrund exposes (requests, latency, facts, fit gauges) as a scraper
+    /// sees it: one `# HELP` and one `# TYPE` line before its samples, in the units its name
+    /// says, and each family's label names the same on every sample.
+    static func fullExposition() async throws -> String {
+        let registry = PrometheusCollectorRegistry()
+        let d = try Self.dispatcher(registry, models: ["llama-3.1-8b@Q4_K_M", "qwen3-30b-a3b"])
+        _ = await d.respond(method: .GET, target: "/v1/health", bodyBytes: 0, peer: nil)
+        _ = await d.respond(method: .GET, target: "/v1/fit?model=nope", bodyBytes: 0, peer: nil)
+        _ = await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil)
+        return ServerFixtures.text(await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil))
+    }
+
+    @Test func everyFamilyHasHelpTypeAndOneLabelSet() async throws {
+        let lines = try await Self.fullExposition().split(separator: "\n").map(String.init)
+        var help: [String: String] = [:]
+        var type: [String: String] = [:]
+        var labelNames: [String: Set<[String]>] = [:]
+        for line in lines {
+            let words = line.split(separator: " ", maxSplits: 3).map(String.init)
+            if line.hasPrefix("# HELP ") {
+                #expect(help[words[2]] == nil, "two HELP lines for \(words[2])")
+                help[words[2]] = words.count > 3 ? words[3] : ""
+            } else if line.hasPrefix("# TYPE ") {
+                type[words[2]] = words[3]
+            } else if !line.hasPrefix("#") {
+                let name = String(line.prefix { $0 != "{" && $0 != " " })
+                let family = ["_bucket", "_sum", "_count"].reduce(name) { n, suffix in
+                    type[n] == nil && n.hasSuffix(suffix) ? String(n.dropLast(suffix.count)) : n
+                }
+                #expect(type[family] != nil, "\(name) has no TYPE line before it")
+                #expect(help[family]?.isEmpty == false, "\(name) has no HELP line before it")
+                let labels = line.drop { $0 != "{" }.prefix { $0 != "}" }.split(separator: ",").map {
+                    String($0.drop { $0 == "{" }.prefix { $0 != "=" })
+                }.filter { $0 != "le" }
+                labelNames[family, default: []].insert(labels)
+            }
+        }
+        // Every metric ServerMetrics documents is exposed, and nothing undocumented is (the
+        // fixture machine has no GPU, so no GPU memory).
+        #expect(Set(type.keys) == Set(ServerMetrics.help.keys).subtracting(["canrun_gpu_memory_bytes"]))
+        #expect(type["canrun_requests_total"] == "counter")
+        #expect(type["canrun_request_duration_seconds"] == "histogram")
+        #expect(type["canrun_model_fits"] == "gauge")
+        for (family, sets) in labelNames { #expect(sets.count == 1, "\(family) has label sets \(sets)") }
+    }
+
+    /// Prometheus's own linter (Debian's `prometheus` package; CI installs it and sets
+    /// CANRUN_REQUIRE_PROMETHEUS=1) finds nothing to say.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")))
+    func promtoolFindsNothingToLint() async throws {
+        let text = try await Self.fullExposition()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+        process.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(said)")
+        #expect(said.isEmpty, "\(said)")
+    }
+
+    /// The scrape configuration and alerting rules shipped in config/prometheus load in
+    /// Prometheus's checker (the config names the rules file, so both are checked).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")))
+    func shippedPrometheusFilesAreValid() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+        process.arguments = ["check", "config", ServerFixtures.repository + "/config/prometheus/prometheus.yml"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(said)")
+        #expect(said.contains("SUCCESS: 2 rules found"), "\(said)")
+    }
+
+    @Test func promtoolIsHereWhereRequired() {
+        if ProcessInfo.processInfo.environment["CANRUN_REQUIRE_PROMETHEUS"] == "1" {
+            #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"))
+            #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus"))
+        }
     }
 }
