@@ -235,15 +235,22 @@ struct FitOptions: ParsableArguments {
         var presets: HardwarePresets?
     }
 
+    /// Whether the answer is about this machine as it is (no preset, file, recording or edit).
+    var isThisMachine: Bool {
+        preset == nil && machine == nil && replay == nil && ((try? whatIf.edits().isEmpty) ?? false)
+    }
+
     func session(for model: String) throws -> Session {
-        let (advisor, quants, gpus) = try advisor()
-        let resolved = try resolveModel(model, advisor: advisor, table: quants)
+        let (shipped, quants, gpus) = try advisor()
+        let resolved = try resolveModel(model, advisor: shipped, table: quants)
         let presets = try preset.map { _ in try loadPresets(gpus: gpus) }
+        let machine = try profile(table: gpus, presets: presets)
+        let advisor = CalibrationLookup.calibrated(shipped, for: machine, thisMachine: isThisMachine)
         return Session(
             advisor: advisor,
             gpus: gpus,
             model: resolved,
-            machine: try profile(table: gpus, presets: presets),
+            machine: machine,
             context: question.context(for: resolved.spec),
             presets: presets
         )

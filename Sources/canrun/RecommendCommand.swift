@@ -74,12 +74,13 @@ struct RecommendCommand: ParsableCommand {
             options.preset = preset
             options.whatIf = whatIf
             options.daemon = daemon
-            let (advisor, _, gpus) = try options.advisor()
+            let (shipped, _, gpus) = try options.advisor()
             var machine = try options.profile(table: gpus)
             let thisMachine = replay == nil && self.machine == nil && preset == nil && whatIf.bandwidth == nil
             if thisMachine, machine.bandwidth == nil {
                 machine.bandwidth = measureOnce(machine)
             }
+            let advisor = CalibrationLookup.calibrated(shipped, for: machine, thisMachine: options.isThisMachine)
             let ranking: Recommendations.Ranking
             do throws(AnswerError) {
                 ranking = try advisor.recommendations(

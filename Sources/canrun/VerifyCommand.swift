@@ -29,13 +29,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Also test at this KV depth, tokens (llama-bench -d).")
     var depth: Int?
 
-    @Option(
-        help: ArgumentHelp(
-            "The llama-bench to run (default: CANRUN_LLAMA_BENCH, PATH, then scripts/build-llama-cpp.sh's cache).",
-            valueName: "PATH"
-        )
-    )
-    var llamaBench: String?
+    @OptionGroup var llama: LlamaBenchOptions
 
     @Option(help: "Repetitions of each test (llama-bench -r; default: its 5).")
     var repetitions: Int?
@@ -83,17 +77,7 @@ struct VerifyCommand: ParsableCommand {
                         "\(model) does not fit this machine as canrun answers it (\(report.reasons.first ?? "")): nothing to verify"
                 )
             }
-            let bench: String
-            let dialect: LlamaBenchPlan.Dialect
-            do {
-                bench = try LlamaBenchRunner.locate(
-                    explicit: llamaBench,
-                    environment: ProcessInfo.processInfo.environment
-                )
-                dialect = LlamaBenchPlan.Dialect(help: try LlamaBenchRunner.help(bench))
-            } catch {
-                throw CLIError(message: "\(error)")
-            }
+            let (bench, dialect) = try llama.locate()
             let flags = report.launch["llama.cpp"] ?? ""
             let plan = LlamaBenchPlan(
                 modelPath: file,
@@ -107,15 +91,7 @@ struct VerifyCommand: ParsableCommand {
                 print("\(options.machineLabel): \(ProfileText.oneLine(session.machine))")
                 print("running \(bench) \(plan.arguments.joined(separator: " "))")
             }
-            let results: [LlamaBenchResult]
-            do {
-                let output = try LlamaBenchRunner.output(bench, plan.arguments, timeout: TimeInterval(timeout))
-                results = try LlamaBenchResult.parse(output)
-            } catch let error as LlamaBenchRunner.RunError {
-                throw CLIError(message: error.description)
-            } catch let error as LlamaBenchResult.ParseError {
-                throw CLIError(message: error.description)
-            }
+            let results = try LlamaBenchOptions.run(bench, plan, timeout: timeout)
             var base = options.question(for: session.model).request(session.model.spec, quant: weights.quant)
             base.weights = weights
             base.kvType = report.kvCacheType

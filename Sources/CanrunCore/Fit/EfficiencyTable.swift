@@ -9,6 +9,9 @@ public struct EfficiencyTable: Sendable, Equatable {
     /// Prompt-processing efficiencies (`[prefill.<backend>]`); empty when the file has none, and
     /// then prefill speed is unknown.
     public var prefill: PrefillSpeedModel
+    /// Set when this machine's own CPU rates replace the table's (`MachineCalibration.applied`):
+    /// the note every CPU answer then carries in its basis.
+    public var cpuCalibration: String? = nil
 
     public init(toml: String) throws {
         let table: [String: Any]

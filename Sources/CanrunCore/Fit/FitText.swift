@@ -51,6 +51,8 @@ public enum FitText {
         }
         lines.append(basis)
         for share in b.prefill ?? [] { lines.append(Self.prefillBasis(share)) }
+        // This machine's own rates answered: the one basis note a reader must see.
+        for note in b.notes where note.hasPrefix(MachineCalibration.notePrefix) { lines.append("basis: " + note) }
         for reason in r.reasons { lines.append("- " + TerminalText.sanitised(reason, limit: 2048)) }
         if let parallel = r.parallel {
             let each = parallel.perStreamDecodeTokensPerS.map { ProfileText.decimal($0, places: 1) } ?? "?"

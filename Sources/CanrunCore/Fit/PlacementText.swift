@@ -66,6 +66,8 @@ extension BasisNote {
             "decode is compute-bound: the cores multiply slower than memory streams"
         case .cpuComputeUnknown:
             "CPU compute bound unknown (cores, clock or vector unit unknown): memory-bound only"
+        case .cpuCalibrated(let note):
+            note
         case .cpuPeakReadShare(let share):
             "CPU memory: the theoretical peak × \(ProfileText.decimal(share, places: 2)) (what a streaming read "
                 + "sustains of it; the machine's own read is not measured: `canrun bench` on it measures it)"

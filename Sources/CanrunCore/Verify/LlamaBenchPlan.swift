@@ -40,9 +40,11 @@ public struct LlamaBenchPlan: Sendable, Equatable {
         flashAttention: Bool,
         depths: [Int],
         repetitions: Int?,
-        dialect: Dialect
+        dialect: Dialect,
+        promptTokens: Int = LlamaBenchPlan.promptTokens,
+        generatedTokens: Int = LlamaBenchPlan.generatedTokens
     ) {
-        var args = ["-m", modelPath, "-p", String(Self.promptTokens), "-n", String(Self.generatedTokens)]
+        var args = ["-m", modelPath, "-p", String(promptTokens), "-n", String(generatedTokens)]
         args += ["-d", depths.map(String.init).joined(separator: ",")]
         args += ["-fa", dialect.flashAttentionWords ? (flashAttention ? "on" : "off") : (flashAttention ? "1" : "0")]
         var omitted: [String] = []

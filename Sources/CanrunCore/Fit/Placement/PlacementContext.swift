@@ -78,6 +78,7 @@ struct PlacementContext {
         } else {
             notes.append(.cpuComputeUnknown)
         }
+        if let calibrated = efficiency.cpuCalibration { notes.append(.cpuCalibrated(calibrated)) }
         if let share = cpuPeakReadShare { notes.append(.cpuPeakReadShare(share)) }
         if cpuSyncSecondsPerLayer > 0 {
             notes.append(.cpuThreadSync(threads: devices.cpuThreads, secondsPerLayer: cpuSyncSecondsPerLayer))

@@ -51,6 +51,8 @@ enum BasisNote: Sendable, Equatable {
     case cpuComputeBound
     /// Cores, clock or vector unit unknown.
     case cpuComputeUnknown
+    /// The CPU's per-family rates are this machine's own (`MachineCalibration.note`).
+    case cpuCalibrated(String)
     /// The CPU's rate is the memory's theoretical peak, of which a streaming read sustains `share`.
     case cpuPeakReadShare(Double)
     /// `threads` CPU threads (nil: the core count is unknown) synchronise after every operation:

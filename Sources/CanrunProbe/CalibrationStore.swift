@@ -1,0 +1,56 @@
+import CanrunCore
+import Foundation
+
+/// This machine's calibration (`MachineCalibration`) in canrun's state folder
+/// (`calibration.json`), and the synthetic models it is measured on, kept in canrun's cache
+/// folder so a second calibration does not write them again.
+public struct CalibrationStore: Sendable {
+    public var directory: String
+    static let name = "calibration.json"
+
+    public init(directory: String) { self.directory = directory }
+
+    public var path: String { directory + "/" + Self.name }
+
+    /// The stored calibration; nil when there is none.
+    public func load() throws -> MachineCalibration? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let bytes = try SafeFile.bytes(path, limit: .machineProfile)
+        do {
+            return try ProfileJSON.decoder().decode(MachineCalibration.self, from: Data(bytes))
+        } catch {
+            throw FileError(
+                path: path,
+                problem: .system(step: "decode it (\(error)); run canrun calibrate again to replace it")
+            )
+        }
+    }
+
+    public func save(_ calibration: MachineCalibration) throws {
+        let folder = try DirectoryHandle.open(directory, creating: 0o700)
+        try folder.replaceAtomically(Self.name, contents: Array(try ProfileJSON.encoder().encode(calibration)))
+    }
+
+    /// canrun's cache folder for generated files: `$XDG_CACHE_HOME/canrun`, else
+    /// `~/.cache/canrun`.
+    public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/canrun" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/canrun"
+    }
+
+    /// The GGUF of `model` in `folder`, written when it is not there yet (or not whole).
+    public static func syntheticFile(
+        _ model: SyntheticModel,
+        quants: QuantTable,
+        in folder: String
+    ) throws -> String {
+        let header = try model.header(quants: quants)
+        let (_, dataBytes) = try header.layout()
+        let size = Int64(try header.encoded().count) + Int64(dataBytes)
+        _ = try DirectoryHandle.open(folder, creating: 0o755)
+        let path = folder + "/\(model.name).gguf"
+        let existing = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        if existing != size { try SyntheticGGUFFile.write(header, to: path) }
+        return path
+    }
+}

@@ -1,0 +1,32 @@
+import CanrunBench
+import CanrunCore
+import CanrunProbe
+import Foundation
+
+/// The user's calibration of this machine (`canrun calibrate`), applied where it belongs.
+enum CalibrationLookup {
+    /// `advisor` with this machine's calibrated CPU rates when the user's calibration is of
+    /// `machine`'s hardware; as it is otherwise. With `thisMachine`, a calibration of other
+    /// hardware (a changed CPU or memory) is said on stderr.
+    static func calibrated(_ advisor: Advisor, for machine: MachineProfile, thisMachine: Bool) -> Advisor {
+        let store = CalibrationStore(directory: BandwidthCache.userStateDirectory())
+        guard let calibration = try? store.load() else { return advisor }
+        guard calibration.fingerprint == HardwareFingerprint.of(machine) else {
+            if thisMachine {
+                FileHandle.standardError.write(
+                    Data(
+                        ("canrun: \(store.path) is of other hardware (the CPU or memory changed): the shipped "
+                            + "rates answer; run canrun calibrate again\n").utf8
+                    )
+                )
+            }
+            return advisor
+        }
+        var calibrated = advisor
+        calibrated.engine = FitEngine(
+            quants: advisor.engine.quants,
+            efficiency: calibration.applied(to: advisor.engine.efficiency)
+        )
+        return calibrated
+    }
+}

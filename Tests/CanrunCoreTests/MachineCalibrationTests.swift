@@ -1,0 +1,149 @@
+import CanrunCore
+import Foundation
+import Testing
+
+/// `MachineCalibration.fit` recovers the rates that produced a machine's speeds: measurements
+/// made with canrun's own model and known rates (a "truth" table) are fitted back from the
+/// shipped table, exactly where a rate bounds the speed and conservatively where memory does.
+struct MachineCalibrationTests {
+    /// A 2-core, 2.6 GHz AVX2 machine reading 30 GB/s (the development VM's order).
+    static func machine() -> MachineProfile {
+        var profile = FitEngineTests.machine(ramGiB: 24, readGBs: 30)
+        profile.cpu = CPUFacts(
+            model: "Test CPU",
+            cores: 2,
+            threads: 2,
+            isa: ["avx", "avx2", "fma"],
+            frequencyMaxMhz: 2600
+        )
+        return profile
+    }
+
+    static func measurement(
+        _ family: String,
+        test: (prompt: Int, generated: Int),
+        truth: EfficiencyTable,
+        machine: MachineProfile
+    ) throws -> MachineCalibration.Measurement {
+        let model = try FitEngineTests.model("llama-3.2-1b")
+        let quant = ["F16": "F16", "Q8_0": "Q8_0", "Q4_0": "Q4_0", "Q4_K": "Q4_K_M"][family]!
+        let request = FitEngine.Request(model: model, quant: quant, context: 4096)
+        var result = LlamaBenchResult(
+            buildCommit: "0c1e57098",
+            buildNumber: 0,
+            modelType: "llama 1B",
+            backends: "CPU",
+            threads: 2,
+            promptTokens: test.prompt,
+            generatedTokens: test.generated,
+            depth: 0,
+            tokensPerS: 1,
+            stddevTokensPerS: 0
+        )
+        let engine = FitEngine(quants: ShippedCatalog.quants, efficiency: truth)
+        let predicted = Verification.prediction(for: result, base: request, engine: engine, machine: machine)
+        result.tokensPerS = try #require(predicted, "canrun answers \(family) \(result.test)")
+        return .init(family: family, result: result, request: request)
+    }
+
+    /// `measurements` fitted from the shipped tables on `machine()`.
+    static func fit(_ measurements: [MachineCalibration.Measurement], date: Date) -> MachineCalibration {
+        MachineCalibration.fit(
+            measurements,
+            table: FitEngineTests.efficiency,
+            quants: ShippedCatalog.quants,
+            machine: machine(),
+            date: date
+        )
+    }
+
+    @Test func recoversTheRatesThatMadeTheSpeeds() throws {
+        let machine = Self.machine()
+        let shipped = FitEngineTests.efficiency
+        var truth = shipped
+        // Q4_0 decodes compute-bound here at 2 weights per cycle (shipped: 6.33); F16's prompts
+        // run at η 0.5 (shipped: 0.94).
+        truth.cpuWeightsPerCycle["Q4_0"] = 2
+        truth.prefill.cpuByQuantFamily["F16"] = 0.5
+        let measurements = [
+            try Self.measurement("Q4_0", test: (0, 32), truth: truth, machine: machine),
+            try Self.measurement("F16", test: (256, 0), truth: truth, machine: machine),
+        ]
+        let calibration = Self.fit(measurements, date: Date(timeIntervalSince1970: 1_796_688_000))
+        // canrun rounds its speeds to 0.01 t/s: the rates come back to within that.
+        #expect(abs(try #require(calibration.cpuWeightsPerCycle["Q4_0"]) / 2 - 1) < 2e-3)
+        #expect(abs(try #require(calibration.cpuPrefillEta["F16"]) / 0.5 - 1) < 2e-3)
+        #expect(calibration.cpuWeightsPerCycle["F16"] == nil)
+        #expect(calibration.fingerprint == HardwareFingerprint.of(machine))
+        for run in calibration.runs {
+            #expect(abs(try #require(run.predictedAfter) / run.measuredTokensPerS - 1) < 2e-3)
+            #expect(run.predictedBefore != run.predictedAfter)
+        }
+        #expect(calibration.residual?.median == 0)
+        #expect(calibration.residual?.worst == 0)
+        #expect(calibration.cpuEta == nil)
+        #expect(
+            calibration.note
+                == "CPU rates calibrated here on 2026-12-08 with llama.cpp 0c1e57098, 2 runs, residual 0 % (worst 0 %)"
+        )
+
+        // Applied, the table answers with the machine's rates and says so in the basis.
+        let applied = calibration.applied(to: shipped)
+        #expect(applied.cpuWeightsPerCycle["Q4_0"] == calibration.cpuWeightsPerCycle["Q4_0"])
+        // A family not timed takes its shipped rate × the timed ones' median ratio (here Q4_0's
+        // alone): these cores are that much slower than the table's on every kernel.
+        let ratio = try #require(calibration.cpuWeightsPerCycle["Q4_0"]) / 6.33
+        #expect(abs(try #require(applied.cpuWeightsPerCycle["Q8_0"]) - 4.50 * ratio) < 1e-9)
+        #expect(applied.prefill.cpuByQuantFamily["F16"] == calibration.cpuPrefillEta["F16"])
+        #expect(abs(try #require(applied.prefill.cpuByQuantFamily["Q4_0"]) - 0.8615 * 0.5 / 0.9408) < 1e-3)
+        let engine = FitEngine(quants: ShippedCatalog.quants, efficiency: applied)
+        let report = try engine.fit(
+            .init(model: try FitEngineTests.model("llama-3.2-1b"), quant: "Q4_0", context: 4096),
+            machine: machine
+        )
+        #expect(report.basis.notes.contains(calibration.note))
+    }
+
+    /// A family that streams at the memory's pace shows no compute rate: the fit keeps the
+    /// table's (F16 has no row: the median of the rows, IQ4_XS's 5.37), so larger models of the
+    /// family are not made compute-bound on no evidence, and the run is still answered.
+    @Test func aMemoryBoundFamilyKeepsTheTablesRate() throws {
+        let machine = Self.machine()
+        let shipped = FitEngineTests.efficiency
+        var truth = shipped
+        truth.cpuWeightsPerCycle["F16"] = 1000
+        let measured = try Self.measurement("F16", test: (0, 32), truth: truth, machine: machine)
+        let calibration = Self.fit([measured], date: Date())
+        #expect(calibration.cpuWeightsPerCycle["F16"] == 5.37)
+        let after = try #require(calibration.runs.first?.predictedAfter)
+        #expect(abs(after / measured.result.tokensPerS - 1) < 2e-3)
+    }
+
+    /// F16 decoding faster than the memory bound allows moves the bound: the share of canrun's
+    /// read that llama.cpp streams at here (1.5: the VM's memory served llama.cpp faster than
+    /// canrun's read kernel saw), and with it the other families' compute rates fit.
+    @Test func aRunFasterThanTheMemoryBoundMovesTheStreamShare() throws {
+        let machine = Self.machine()
+        let shipped = FitEngineTests.efficiency
+        var truth = shipped
+        truth.model.backends["cpu"]?.eta = 1.5
+        truth.cpuWeightsPerCycle["F16"] = 1000
+        truth.cpuWeightsPerCycle["Q4_0"] = 3
+        let measurements = [
+            try Self.measurement("F16", test: (0, 32), truth: truth, machine: machine),
+            try Self.measurement("Q4_0", test: (0, 32), truth: truth, machine: machine),
+        ]
+        let calibration = Self.fit(measurements, date: Date())
+        #expect(abs(try #require(calibration.cpuEta) / 1.5 - 1) < 2e-3)
+        #expect(abs(try #require(calibration.cpuWeightsPerCycle["Q4_0"]) / 3 - 1) < 2e-3)
+        #expect(calibration.applied(to: shipped).model.backends["cpu"]?.eta == calibration.cpuEta)
+        #expect((calibration.residual?.worst ?? 1) < 2e-3)
+    }
+
+    @Test func solveFindsTheSmallestRateReachingTheTarget() {
+        #expect(abs(MachineCalibration.solve(target: 4, range: 0.01...100) { $0 * 2 }! - 2) < 1e-9)
+        // Capped at 10: the smallest x within 0.1 % of the cap.
+        #expect(abs(MachineCalibration.solve(target: 50, range: 0.01...100) { min($0, 10) }! - 9.99) < 1e-6)
+        #expect(MachineCalibration.solve(target: 1, range: 0.01...100) { _ in nil } == nil)
+    }
+}
