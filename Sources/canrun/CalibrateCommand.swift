@@ -117,13 +117,16 @@ struct CalibrateCommand: ParsableCommand {
                     measurements.append(.init(family: family, result: result, request: request))
                 }
             }
-            let calibration = MachineCalibration.fit(
+            var calibration = MachineCalibration.fit(
                 measurements,
                 table: advisor.engine.efficiency,
                 quants: quants,
                 machine: machine,
                 date: Date()
             )
+            calibration.llamaBenchPath = bench
+            calibration.llamaBenchModified =
+                (try? FileManager.default.attributesOfItem(atPath: bench))?[.modificationDate] as? Date
             do {
                 try store.save(calibration)
             } catch {

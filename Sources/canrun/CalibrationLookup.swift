@@ -22,10 +22,16 @@ enum CalibrationLookup {
             }
             return advisor
         }
+        let modified = calibration.llamaBenchPath.flatMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0))?[.modificationDate] as? Date
+        }
         var calibrated = advisor
         calibrated.engine = FitEngine(
             quants: advisor.engine.quants,
-            efficiency: calibration.applied(to: advisor.engine.efficiency)
+            efficiency: calibration.applied(
+                to: advisor.engine.efficiency,
+                stale: calibration.staleness(llamaBenchModifiedNow: modified)
+            )
         )
         return calibrated
     }

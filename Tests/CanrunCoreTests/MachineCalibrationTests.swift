@@ -140,6 +140,27 @@ struct MachineCalibrationTests {
         #expect((calibration.residual?.worst ?? 1) < 2e-3)
     }
 
+    /// A new llama.cpp build where the calibration's llama-bench was (or none there) marks it
+    /// stale, and the basis says so; the same file does not.
+    @Test func aChangedLlamaBenchMarksItStale() throws {
+        let recorded = Date(timeIntervalSince1970: 1_796_688_000)
+        var calibration = Self.fit([], date: recorded)
+        #expect(calibration.staleness(llamaBenchModifiedNow: nil) == nil)
+        calibration.llamaBenchPath = "/opt/llama/llama-bench"
+        calibration.llamaBenchModified = recorded
+        #expect(calibration.staleness(llamaBenchModifiedNow: recorded) == nil)
+        let newer = calibration.staleness(llamaBenchModifiedNow: recorded.addingTimeInterval(86_400))
+        #expect(newer == "/opt/llama/llama-bench changed since (a new llama.cpp build)")
+        #expect(calibration.staleness(llamaBenchModifiedNow: nil) == "/opt/llama/llama-bench is gone since")
+        let note = calibration.applied(to: FitEngineTests.efficiency, stale: newer).cpuCalibration ?? ""
+        #expect(note.hasPrefix(MachineCalibration.notePrefix))
+        #expect(
+            note.hasSuffix(
+                "; stale: /opt/llama/llama-bench changed since (a new llama.cpp build), run canrun calibrate again"
+            )
+        )
+    }
+
     @Test func solveFindsTheSmallestRateReachingTheTarget() {
         #expect(abs(MachineCalibration.solve(target: 4, range: 0.01...100) { $0 * 2 }! - 2) < 1e-9)
         // Capped at 10: the smallest x within 0.1 % of the cap.

@@ -64,6 +64,10 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
     /// run streamed faster than the table's share allows (`[backend.cpu] eta`); nil: the
     /// table's.
     public var cpuEta: Double?
+    /// The llama-bench that ran, and its file's modification time: a new llama.cpp build there
+    /// makes the calibration stale (`staleness`).
+    public var llamaBenchPath: String?
+    public var llamaBenchModified: Date?
 
     public init(
         fingerprint: String,
@@ -111,16 +115,25 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
     /// How every calibration note begins.
     public static let notePrefix = "CPU rates calibrated here"
 
+    /// Why this calibration may no longer hold, given the llama-bench it ran now modified at
+    /// `modified` (nil: gone); nil when it still holds or no llama-bench was recorded.
+    public func staleness(llamaBenchModifiedNow modified: Date?) -> String? {
+        guard let path = llamaBenchPath, let recorded = llamaBenchModified else { return nil }
+        guard let modified else { return "\(path) is gone since" }
+        return abs(modified.timeIntervalSince(recorded)) < 1 ? nil : "\(path) changed since (a new llama.cpp build)"
+    }
+
     /// `table` with this machine's rates in place of the shipped ones, and the note that says so.
     /// A family not timed here (Q6_K, IQ4_XS, …) takes its shipped rate scaled by the median
     /// ratio of calibrated to shipped over the families that were: the same cores run every
     /// kernel, so they are as much faster or slower than the table's CPUs on the others.
-    public func applied(to table: EfficiencyTable) -> EfficiencyTable {
+    /// With `stale` (`staleness`), the note says why the rates may no longer hold.
+    public func applied(to table: EfficiencyTable, stale: String? = nil) -> EfficiencyTable {
         var t = table
         t.cpuWeightsPerCycle = Self.merged(table.cpuWeightsPerCycle, cpuWeightsPerCycle)
         t.prefill.cpuByQuantFamily = Self.merged(table.prefill.cpuByQuantFamily, cpuPrefillEta)
         if let cpuEta { t.model.backends["cpu"]?.eta = cpuEta }
-        t.cpuCalibration = note
+        t.cpuCalibration = note + (stale.map { "; stale: \($0), run canrun calibrate again" } ?? "")
         return t
     }
 
