@@ -142,16 +142,9 @@ public struct ServerMetrics: Sendable {
     /// - `canrun_model_max_context_tokens`: the longest context that fits (0 when it does not).
     /// A name canrun cannot answer gives no series (canrund logs it at start and on reload).
     func recordFits(_ models: [String], _ snapshot: APISnapshot) {
-        let advisor = Advisor(engine: snapshot.engine, catalog: snapshot.catalog)
-        for entry in models {
+        for (entry, answer) in Self.fits(models, snapshot) {
+            guard let report = answer else { continue }
             let (name, quant) = Self.metricsModel(entry)
-            guard let spec = try? advisor.model(name),
-                let report = try? advisor.report(
-                    spec,
-                    advisor.question(FitQuestion(quant: quant), naming: name),
-                    machine: snapshot.machine
-                )
-            else { continue }
             let labels = [("model", name), ("quant", quant ?? "auto")]
             func gauge(_ name: String, _ value: Double?) {
                 guard let value else { return }
@@ -161,6 +154,23 @@ public struct ServerMetrics: Sendable {
             gauge("canrun_model_fits_now", report.fitsNow.map { $0 ? 1 : 0 })
             gauge("canrun_model_decode_tokens_per_second", report.decodeTokensPerS)
             gauge("canrun_model_max_context_tokens", Double(report.maxContextTokens))
+        }
+    }
+
+    /// Each configured entry (`MODEL` or `MODEL@QUANT`) with its report on the snapshot's
+    /// machine; nil where canrun cannot answer it.
+    public static func fits(_ models: [String], _ snapshot: APISnapshot) -> [(entry: String, report: FitReport?)] {
+        let advisor = Advisor(engine: snapshot.engine, catalog: snapshot.catalog)
+        return models.map { entry in
+            let (name, quant) = metricsModel(entry)
+            let report = (try? advisor.model(name)).flatMap { spec in
+                try? advisor.report(
+                    spec,
+                    advisor.question(FitQuestion(quant: quant), naming: name),
+                    machine: snapshot.machine
+                )
+            }
+            return (entry, report)
         }
     }
 

@@ -24,6 +24,8 @@ struct Daemon: Service {
     let benchmarkOnStart: Bool
     let tcp: DaemonConfig.LoopbackAddress?
     let freeMemory: FreeMemoryReader
+    /// Where the Node Feature Discovery file goes and the models it labels, as configured now.
+    let nodeFeatures: NIOLockedValueBox<(path: String?, models: [String])>
     /// Set at the start of a graceful shutdown: a running benchmark stops between passes.
     let stopping = NIOLockedValueBox(false)
     /// The reload the admin route runs, set once the daemon exists (the route is built first).
@@ -43,6 +45,7 @@ struct Daemon: Service {
         loggerBox = NIOLockedValueBox(logger)
         benchmarkOnStart = config.config.benchmarkOnStart
         tcp = config.config.tcp
+        nodeFeatures = NIOLockedValueBox((config.config.nfdFeatureFile, config.config.metricsModels))
         notifier = SystemdNotifier(environment: environment)
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
@@ -118,6 +121,7 @@ struct Daemon: Service {
         }
         dispatcher.setLimits(loaded.config.limits)
         dispatcher.setMetricsModels(loaded.config.metricsModels)
+        nodeFeatures.withLockedValue { $0 = (loaded.config.nfdFeatureFile, loaded.config.metricsModels) }
         for problem in ServerMetrics.unanswerable(loaded.config.metricsModels, in: fresh) {
             logger.warning("\(problem)")
         }
@@ -185,6 +189,7 @@ struct Daemon: Service {
             group.addTask { await watchHardware() }
             group.addTask { await remeasureProvisional() }
             group.addTask { await pollFreeMemory() }
+            group.addTask { await publishNodeFeatures() }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
             }
@@ -213,6 +218,38 @@ struct Daemon: Service {
                 dispatcher.publish(free)
             }
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
+    /// Keeps the Node Feature Discovery file current: every 10 s the labels are computed afresh
+    /// off the event loops from the facts and answers of the moment, and the file is replaced
+    /// when they changed (and at the first chance, and after a failed write).
+    private func publishNodeFeatures() async {
+        var written: (path: String, text: String)?
+        var lastProblem: String?
+        while !Task.isCancelled {
+            let (path, models) = nodeFeatures.withLockedValue { $0 }
+            if let path {
+                let snapshot = dispatcher.snapshot
+                let text = try? await NIOThreadPool.singleton.runIfActive {
+                    NodeFeatureFile.text(snapshot, models: models)
+                }
+                if let text, written?.path != path || written?.text != text {
+                    do {
+                        try NodeFeatureFile.write(text, to: path)
+                        written = (path, text)
+                        lastProblem = nil
+                        logger.info("node feature labels written", metadata: ["file": "\(path)"])
+                    } catch {
+                        let problem = "\(error)"
+                        if problem != lastProblem {
+                            logger.warning("node feature labels not written: \(problem)")
+                            lastProblem = problem
+                        }
+                    }
+                }
+            }
+            do { try await Task.sleep(for: .seconds(10)) } catch { return }
         }
     }
 

@@ -56,6 +56,11 @@ struct DaemonConfigTests {
             "[metrics]\nmodels = [" + (0..<33).map { "\"m\($0)\"" }.joined(separator: ", ") + "]\n",
             "metrics.models must be a list of at most 32"
         ),
+        (
+            "[kubernetes]\nnfd_feature_file = \"features.d/canrun\"\n",
+            "kubernetes.nfd_feature_file must be an absolute file path"
+        ),
+        ("[kubernetes]\nnfd_feature_file = 3\n", "kubernetes.nfd_feature_file must be an absolute file path"),
         ("[server\n", "not valid TOML"),
     ])
     func badValuesRejectTheFileByName(_ text: String, _ expected: String) {
@@ -66,6 +71,17 @@ struct DaemonConfigTests {
             #expect("\(error)".hasPrefix("/etc/canrun/canrun.toml.d/90-bad.toml: "))
             #expect("\(error)".contains(expected), "\(error)")
         }
+    }
+
+    /// The NFD feature file (issue 16): off unless set, and the effective file shows it.
+    @Test func nfdFeatureFileIsReadAndShown() throws {
+        let off = try DaemonConfig.merged([])
+        #expect(off.config.nfdFeatureFile == nil)
+        #expect(off.config.toml.contains("[kubernetes]\n# nfd_feature_file = "))
+        let path = "/etc/kubernetes/node-feature-discovery/features.d/canrun"
+        let loaded = try DaemonConfig.merged([("/x.toml", "[kubernetes]\nnfd_feature_file = \"\(path)\"\n")])
+        #expect(loaded.config.nfdFeatureFile == path)
+        #expect(try DaemonConfig.merged([("/y.toml", loaded.config.toml)]).config == loaded.config)
     }
 
     /// The models /metrics gives fit gauges for (issue 16), and the effective file shows them.

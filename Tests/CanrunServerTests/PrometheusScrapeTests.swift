@@ -11,11 +11,9 @@ import Glibc
 /// Prometheus's HTTP API answers the fit gauges and a PromQL expression over them, and holds
 /// the rules. Needs the binaries built (`swift build --build-tests`).
 struct PrometheusScrapeTests {
-    static let canrund = ServerFixtures.repository + "/.build/debug/canrund"
     static let prometheus = "/usr/bin/prometheus"
     static var runnable: Bool {
-        FileManager.default.isExecutableFile(atPath: canrund)
-            && FileManager.default.isExecutableFile(atPath: prometheus)
+        ServerFixtures.canrundBuilt && FileManager.default.isExecutableFile(atPath: prometheus)
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
     }
 
@@ -92,14 +90,7 @@ struct PrometheusScrapeTests {
               - targets: ["127.0.0.1:\(daemonPort)"]
         """.write(toFile: folder + "/prometheus.yml", atomically: true, encoding: .utf8)
 
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Self.canrund)
-        daemon.arguments = ["--socket", folder + "/canrun.sock", "--config", folder]
-        daemon.environment = ServerFixtures.environment.merging([
-            "STATE_DIRECTORY": folder + "/state", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
-        ]) { _, b in b }
-        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try daemon.run()
+        let daemon = try ServerFixtures.startDaemon(in: folder)
         defer {
             daemon.terminate()
             daemon.waitUntilExit()

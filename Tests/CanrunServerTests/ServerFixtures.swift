@@ -11,6 +11,24 @@ enum ServerFixtures {
 
     static let environment = ["CANRUN_DATA_DIR": repository + "/config"]
 
+    /// The built canrund (`swift build --build-tests`), whether it is there, and `run`.
+    static let canrund = repository + "/.build/debug/canrund"
+    static var canrundBuilt: Bool { FileManager.default.isExecutableFile(atPath: canrund) }
+
+    /// A running canrund with `folder`'s canrun.toml, its socket in `folder` and its state in
+    /// `folder/state`; the caller stops it (`terminate`, `waitUntilExit`).
+    static func startDaemon(in folder: String) throws -> Process {
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: canrund)
+        daemon.arguments = ["--socket", folder + "/canrun.sock", "--config", folder]
+        daemon.environment = environment.merging([
+            "STATE_DIRECTORY": folder + "/state", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
+        ]) { _, b in b }
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        return daemon
+    }
+
     static let bandwidth = BandwidthReport(
         threads: 8,
         bufferBytes: 1 << 28,

@@ -18,6 +18,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// choice of quantization, labelled `quant="auto"`) or `MODEL@QUANT`, at most
     /// `maxMetricsModels`, each a name `canrun fit` takes.
     public var metricsModels: [String] = []
+    /// Where canrund keeps a Node Feature Discovery feature file of this node's labels
+    /// (`[kubernetes] nfd_feature_file`, an absolute path; `NodeFeatureLabels`); nil: none.
+    public var nfdFeatureFile: String?
 
     /// Every scrape fits each listed model: a fleet's handful, not the catalog.
     public static let maxMetricsModels = 32
@@ -212,6 +215,17 @@ public struct DaemonConfig: Sendable, Equatable {
                         )
                     }
                     metricsModels = names
+                case ("kubernetes", "nfd_feature_file"):
+                    guard let path = value as? String, path.hasPrefix("/"), !path.hasSuffix("/"),
+                        path.count <= 4096, !path.contains("\0")
+                    else {
+                        throw ConfigError(
+                            file: file,
+                            message:
+                                "kubernetes.nfd_feature_file must be an absolute file path, e.g. \"/etc/kubernetes/node-feature-discovery/features.d/canrun\" (got \(shown(value)))"
+                        )
+                    }
+                    nfdFeatureFile = path
                 case ("log", "level"):
                     guard let level = value as? String, Self.logLevels.contains(level) else {
                         throw ConfigError(
@@ -256,6 +270,9 @@ public struct DaemonConfig: Sendable, Equatable {
 
         [metrics]
         models = [\(metricsModels.map(Self.quoted).joined(separator: ", "))]
+
+        [kubernetes]
+        \(nfdFeatureFile.map { "nfd_feature_file = \(Self.quoted($0))" } ?? "# nfd_feature_file = \"/etc/kubernetes/node-feature-discovery/features.d/canrun\"")
 
         """
     }
