@@ -39,6 +39,20 @@ public enum LlamaBenchRunner {
         throw RunError(description: "no llama-bench found (not on PATH, not in \(cache)): \(howToGetOne)")
     }
 
+    /// The llama.cpp commit a llama-bench built by scripts/build-llama-cpp.sh comes from: the
+    /// `llama.cpp COMMIT` line of the `VERSION` file beside its `bin` folder. A build from a
+    /// source tree without git reports its commit as `unknown`; nil for any other llama-bench.
+    public static func recordedCommit(of path: String) -> String? {
+        let version = URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("VERSION")
+        guard let text = try? SafeFile.bytes(version.path, limit: .machineProfile) else { return nil }
+        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") where line.hasPrefix("llama.cpp ") {
+            let commit = line.dropFirst("llama.cpp ".count)
+            if !commit.isEmpty, commit.count <= 40, commit.allSatisfy(\.isHexDigit) { return String(commit) }
+        }
+        return nil
+    }
+
     /// `llama-bench --help`, to learn how it spells its options (`LlamaBenchPlan.Dialect`).
     public static func help(_ path: String) throws(RunError) -> String {
         let (out, err, _) = try run(path, ["--help"], timeout: 30)

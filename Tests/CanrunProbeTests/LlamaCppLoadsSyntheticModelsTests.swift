@@ -15,6 +15,24 @@ struct LlamaCppLoadsSyntheticModelsTests {
         if Self.required { #expect(Self.bench != nil, "CANRUN_REQUIRE_LLAMA=1 but no llama-bench was found") }
     }
 
+    /// A build from scripts/build-llama-cpp.sh reports commit `unknown` (no git in an sdist);
+    /// the script's `VERSION` file beside `bin/` names it, and nothing else is taken for one.
+    @Test func theScriptsVersionFileNamesTheCommit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canrun-llama-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("bin"),
+            withIntermediateDirectories: true
+        )
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bench = folder.appendingPathComponent("bin/llama-bench").path
+        #expect(LlamaBenchRunner.recordedCommit(of: bench) == nil)
+        let version = folder.appendingPathComponent("VERSION")
+        try "llama-cpp-python 0.3.36\nllama.cpp 0c1e57098\n".write(to: version, atomically: true, encoding: .utf8)
+        #expect(LlamaBenchRunner.recordedCommit(of: bench) == "0c1e57098")
+        try "llama.cpp $(rm -rf /)\n".write(to: version, atomically: true, encoding: .utf8)
+        #expect(LlamaBenchRunner.recordedCommit(of: bench) == nil)
+    }
+
     static func quants() throws -> QuantTable {
         try QuantTable(toml: String(contentsOfFile: FixtureFiles.repository + "/config/quants.toml", encoding: .utf8))
     }

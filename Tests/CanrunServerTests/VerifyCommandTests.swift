@@ -77,6 +77,10 @@ struct VerifyCommandTests {
         let verification = try ProfileJSON.decoder().decode(Verification.self, from: Data(result.stdout.utf8))
         #expect(verification.rows.map(\.test) == ["pp512", "tg128", "pp512 @ d256", "tg128 @ d256"])
         #expect(verification.threads == 1)
+        // scripts/build-llama-cpp.sh's build knows no commit; its VERSION file names it.
+        if let bench = Self.bench, bench.contains("/canrun/llama.cpp/") {
+            #expect(verification.llamaBuildCommit == "0c1e57098")
+        }
         #expect(verification.benchArguments.contains("-ngl"))
         for row in verification.rows {
             let predicted = try #require(row.predictedTokensPerS, "\(row.test) has no prediction")
