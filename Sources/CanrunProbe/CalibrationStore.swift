@@ -12,16 +12,25 @@ public struct CalibrationStore: Sendable {
 
     public var path: String { directory + "/" + Self.name }
 
+    /// Why the stored calibration cannot be used: the file, what is wrong, and what to do.
+    public struct LoadError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     /// The stored calibration; nil when there is none.
-    public func load() throws -> MachineCalibration? {
+    public func load() throws(LoadError) -> MachineCalibration? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let bytes = try SafeFile.bytes(path, limit: .machineProfile)
+        let bytes: [UInt8]
         do {
-            return try ProfileJSON.decoder().decode(MachineCalibration.self, from: Data(bytes))
+            bytes = try SafeFile.bytes(path, limit: .machineProfile)
         } catch {
-            throw FileError(
-                path: path,
-                problem: .system(step: "decode it (\(error)); run canrun calibrate again to replace it")
+            throw LoadError(description: "\(error)")
+        }
+        do {
+            return try ProfileJSON.decoder().decode(MachineCalibration.self, from: Data(bytes)).validated()
+        } catch {
+            throw LoadError(
+                description: "\(path) is no calibration canrun can use (\(error)): run canrun calibrate again"
             )
         }
     }
@@ -45,8 +54,8 @@ public struct CalibrationStore: Sendable {
         in folder: String
     ) throws -> String {
         let header = try model.header(quants: quants)
-        let (_, dataBytes) = try header.layout()
-        let size = Int64(try header.encoded().count) + Int64(dataBytes)
+        let layout = try header.laidOut()
+        let size = Int64(layout.head.count) + Int64(layout.dataBytes)
         _ = try DirectoryHandle.open(folder, creating: 0o755)
         let path = folder + "/\(model.name).gguf"
         let existing = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil

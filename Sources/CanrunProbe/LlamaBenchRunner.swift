@@ -88,38 +88,70 @@ public enum LlamaBenchRunner {
         } catch {
             throw RunError(description: "could not start \(path): \(error.localizedDescription)")
         }
-        // Both pipes drain while it runs: a full stderr pipe would stall llama-bench.
+        // Both pipes drain while it runs (a full stderr pipe would stall llama-bench), each into
+        // a bounded buffer: a runaway program cannot fill canrun's memory.
         let collected = Collected()
         let group = DispatchGroup()
         for (pipe, isOut) in [(out, true), (err, false)] {
             group.enter()
             DispatchQueue.global().async {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                collected.set(data, isOut: isOut)
+                let handle = pipe.fileHandleForReading
+                while case let chunk = handle.availableData, !chunk.isEmpty { collected.add(chunk, isOut: isOut) }
                 group.leave()
             }
         }
-        let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        // Past the timeout SIGTERM, and SIGKILL 5 s later for a program that ignores it.
+        let timer = DispatchWorkItem {
+            guard process.isRunning else { return }
+            collected.timedOut()
+            process.terminate()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
         process.waitUntilExit()
         timer.cancel()
-        group.wait()
-        if process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGTERM {
+        // A child it left behind may hold the pipes open: what the run printed is read by then.
+        _ = group.wait(timeout: .now() + 5)
+        let result = collected.value
+        if result.timedOut {
             throw RunError(description: "\(path) ran past \(Int(timeout)) s and was stopped; raise --timeout")
         }
-        let (stdout, stderr) = collected.value
-        return (stdout, stderr, process.terminationStatus)
+        if result.outOverflowed {
+            throw RunError(
+                description: "\(path) printed more than \(Collected.outLimit >> 20) MiB: that is not llama-bench's JSON"
+            )
+        }
+        return (result.out, result.err, process.terminationStatus)
     }
 
+    /// What a run printed: the start of its output (at most `outLimit`), the end of its errors
+    /// (the last `errLimit`), and whether it was stopped for time.
     private final class Collected: @unchecked Sendable {
+        static let outLimit = 16 << 20
+        static let errLimit = 64 << 10
         private let lock = NSLock()
         private var out = Data()
         private var err = Data()
+        private var overflowed = false
+        private var stopped = false
 
-        func set(_ data: Data, isOut: Bool) {
-            lock.withLock { if isOut { out = data } else { err = data } }
+        func add(_ chunk: Data, isOut: Bool) {
+            lock.withLock {
+                if isOut {
+                    if out.count + chunk.count > Self.outLimit { overflowed = true } else { out.append(chunk) }
+                } else {
+                    err.append(chunk)
+                    if err.count > Self.errLimit { err = err.suffix(Self.errLimit) }
+                }
+            }
         }
 
-        var value: (Data, Data) { lock.withLock { (out, err) } }
+        func timedOut() { lock.withLock { stopped = true } }
+
+        var value: (out: Data, err: Data, outOverflowed: Bool, timedOut: Bool) {
+            lock.withLock { (out, err, overflowed, stopped) }
+        }
     }
 }

@@ -31,16 +31,13 @@ public enum SyntheticGGUFFile {
     ) throws(WriteError)
         -> Int64
     {
-        let head: [UInt8]
-        let layout: (offsets: [UInt64], dataBytes: UInt64)
+        let layout: (head: [UInt8], offsets: [UInt64], dataBytes: UInt64)
         do {
-            head = try header.encoded()
-            layout = try header.layout()
-        } catch let error as GGUFHeader.WriteError {
-            throw .header(error)
+            layout = try header.laidOut()
         } catch {
-            preconditionFailure("GGUFHeader throws only its WriteError")
+            throw .header(error)
         }
+        let head = layout.head
         var sources: [SyntheticTensorData] = []
         for (index, tensor) in header.tensors.enumerated() {
             guard let data = SyntheticTensorData(type: tensor.type, seed: seed &+ UInt64(index) &* 0x1_0000_0001) else {

@@ -7,19 +7,23 @@ import Foundation
 enum CalibrationLookup {
     /// `advisor` with this machine's calibrated CPU rates when the user's calibration is of
     /// `machine`'s hardware; as it is otherwise. With `thisMachine`, a calibration of other
-    /// hardware (a changed CPU or memory) is said on stderr.
+    /// hardware (a changed CPU or memory), or one canrun cannot read, is said on stderr.
     static func calibrated(_ advisor: Advisor, for machine: MachineProfile, thisMachine: Bool) -> Advisor {
         let store = CalibrationStore(directory: BandwidthCache.userStateDirectory())
-        guard let calibration = try? store.load() else { return advisor }
+        func say(_ problem: String) {
+            guard thisMachine else { return }
+            FileHandle.standardError.write(Data("canrun: \(problem); the shipped rates answer\n".utf8))
+        }
+        let stored: MachineCalibration?
+        do {
+            stored = try store.load()
+        } catch {
+            say(error.description)
+            return advisor
+        }
+        guard let calibration = stored else { return advisor }
         guard calibration.fingerprint == HardwareFingerprint.of(machine) else {
-            if thisMachine {
-                FileHandle.standardError.write(
-                    Data(
-                        ("canrun: \(store.path) is of other hardware (the CPU or memory changed): the shipped "
-                            + "rates answer; run canrun calibrate again\n").utf8
-                    )
-                )
-            }
+            say("\(store.path) is of other hardware (the CPU or memory changed): run canrun calibrate again")
             return advisor
         }
         let modified = calibration.llamaBenchPath.flatMap {

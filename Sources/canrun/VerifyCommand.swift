@@ -49,9 +49,7 @@ struct VerifyCommand: ParsableCommand {
         }
         guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout must be 1 to 86400 seconds") }
         // llama-bench runs here: an answer for another machine is nothing to compare it with.
-        if options.preset != nil || options.machine != nil || options.replay != nil
-            || !((try? options.whatIf.edits().isEmpty) ?? false)
-        {
+        guard options.isThisMachine else {
             throw ValidationError(
                 "verify compares canrun's answer for this machine with llama-bench run here: drop --preset, --machine, --replay and the what-if flags"
             )

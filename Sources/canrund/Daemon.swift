@@ -25,7 +25,15 @@ struct Daemon: Service {
     let tcp: DaemonConfig.LoopbackAddress?
     let freeMemory: FreeMemoryReader
     /// Where the Node Feature Discovery file goes and the models it labels, as configured now.
-    let nodeFeatures: NIOLockedValueBox<(path: String?, models: [String])>
+    let nodeFeatures: NIOLockedValueBox<NodeFeatureInputs>
+
+    /// What the node feature labels depend on besides the machine: the file, the models, and
+    /// how many reloads (which may bring a new catalog or engine) have happened.
+    struct NodeFeatureInputs: Equatable {
+        var path: String?
+        var models: [String]
+        var reloads = 0
+    }
     /// Set at the start of a graceful shutdown: a running benchmark stops between passes.
     let stopping = NIOLockedValueBox(false)
     /// The reload the admin route runs, set once the daemon exists (the route is built first).
@@ -45,7 +53,7 @@ struct Daemon: Service {
         loggerBox = NIOLockedValueBox(logger)
         benchmarkOnStart = config.config.benchmarkOnStart
         tcp = config.config.tcp
-        nodeFeatures = NIOLockedValueBox((config.config.nfdFeatureFile, config.config.metricsModels))
+        nodeFeatures = NIOLockedValueBox(.init(path: config.config.nfdFeatureFile, models: config.config.metricsModels))
         notifier = SystemdNotifier(environment: environment)
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
@@ -121,7 +129,9 @@ struct Daemon: Service {
         }
         dispatcher.setLimits(loaded.config.limits)
         dispatcher.setMetricsModels(loaded.config.metricsModels)
-        nodeFeatures.withLockedValue { $0 = (loaded.config.nfdFeatureFile, loaded.config.metricsModels) }
+        nodeFeatures.withLockedValue {
+            $0 = .init(path: loaded.config.nfdFeatureFile, models: loaded.config.metricsModels, reloads: $0.reloads + 1)
+        }
         for problem in ServerMetrics.unanswerable(loaded.config.metricsModels, in: fresh) {
             logger.warning("\(problem)")
         }
@@ -221,25 +231,28 @@ struct Daemon: Service {
         }
     }
 
-    /// Keeps the Node Feature Discovery file current: every 10 s the labels are computed afresh
-    /// off the event loops from the facts and answers of the moment, and the file is replaced
-    /// when they changed (and at the first chance, and after a failed write).
+    /// Keeps the Node Feature Discovery file current: every 10 s, when the machine's facts, the
+    /// models or the reload count changed since the labels were last written (or the write
+    /// failed), they are computed afresh off the event loops and the file is replaced if they
+    /// differ.
     private func publishNodeFeatures() async {
-        var written: (path: String, text: String)?
+        var published: (inputs: NodeFeatureInputs, machine: MachineProfile, text: String)?
         var lastProblem: String?
         while !Task.isCancelled {
-            let (path, models) = nodeFeatures.withLockedValue { $0 }
-            if let path {
-                let snapshot = dispatcher.snapshot
+            let inputs = nodeFeatures.withLockedValue { $0 }
+            let snapshot = dispatcher.snapshot
+            if let path = inputs.path, published?.inputs != inputs || published?.machine != snapshot.machine {
                 let text = try? await NIOThreadPool.singleton.runIfActive {
-                    NodeFeatureFile.text(snapshot, models: models)
+                    NodeFeatureFile.text(snapshot, models: inputs.models)
                 }
-                if let text, written?.path != path || written?.text != text {
+                if let text {
                     do {
-                        try NodeFeatureFile.write(text, to: path)
-                        written = (path, text)
+                        if published?.inputs.path != path || published?.text != text {
+                            try NodeFeatureFile.write(text, to: path)
+                            logger.info("node feature labels written", metadata: ["file": "\(path)"])
+                        }
+                        published = (inputs, snapshot.machine, text)
                         lastProblem = nil
-                        logger.info("node feature labels written", metadata: ["file": "\(path)"])
                     } catch {
                         let problem = "\(error)"
                         if problem != lastProblem {

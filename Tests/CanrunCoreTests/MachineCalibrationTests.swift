@@ -161,6 +161,42 @@ struct MachineCalibrationTests {
         )
     }
 
+    /// A stored calibration reaches the speed model only with names and numbers in range.
+    @Test func aHostileCalibrationIsRefusedWithWhatIsWrong() throws {
+        let fine = Self.fit([], date: Date(timeIntervalSince1970: 0))
+        #expect(try fine.validated() == fine)
+        var rate = fine
+        rate.cpuWeightsPerCycle = ["Q4_0": -1]
+        #expect(
+            throws: MachineCalibration.InvalidCalibration(
+                description: "decode weights per cycle of Q4_0 is -1.0, outside 0.05 to 200.0"
+            )
+        ) {
+            try rate.validated()
+        }
+        var eta = fine
+        eta.cpuPrefillEta = ["Q8_0": .infinity]
+        #expect(throws: MachineCalibration.InvalidCalibration.self) { try eta.validated() }
+        var name = fine
+        name.cpuWeightsPerCycle = ["Q4_0; rm -rf": 2]
+        #expect(
+            throws: MachineCalibration.InvalidCalibration(
+                description: "decode weights per cycle: 'Q4_0; rm -rf' is no weight type"
+            )
+        ) {
+            try name.validated()
+        }
+        var share = fine
+        share.cpuEta = 1e9
+        #expect(
+            throws: MachineCalibration.InvalidCalibration(
+                description: "the stream share is 1000000000.0, outside 0.1 to 4"
+            )
+        ) {
+            try share.validated()
+        }
+    }
+
     @Test func solveFindsTheSmallestRateReachingTheTarget() {
         #expect(abs(MachineCalibration.solve(target: 4, range: 0.01...100) { $0 * 2 }! - 2) < 1e-9)
         // Capped at 10: the smallest x within 0.1 % of the cap.

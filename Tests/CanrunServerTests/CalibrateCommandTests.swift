@@ -8,6 +8,19 @@ import Testing
 /// and `fit` then answers with it and says so. `--quick` keeps it to seconds and `--allow-busy`
 /// lets it run beside the rest of the suite.
 struct CalibrateCommandTests {
+    /// A calibration of no machine's hardware (fingerprint zero), valid otherwise.
+    static let otherHardware = MachineCalibration(
+        fingerprint: "0000000000000000",
+        date: Date(timeIntervalSince1970: 1_796_688_000),
+        llamaBuildCommit: "0c1e57098",
+        llamaBuildNumber: 0,
+        threads: 2,
+        readBytesPerS: 30_000_000_000,
+        runs: [],
+        cpuWeightsPerCycle: ["Q4_0": 1],
+        cpuPrefillEta: [:]
+    )
+
     static var runnable: Bool { VerifyCommandTests.built && VerifyCommandTests.bench != nil }
 
     @Test(.enabled(if: runnable))
@@ -55,22 +68,37 @@ struct CalibrateCommandTests {
         #expect(shown.stderr.contains("run canrun calibrate"), "\(shown.stderr)")
     }
 
+    /// A calibration.json canrun cannot use (hand-edited out of range, or not JSON) is never
+    /// applied: fit answers with the shipped rates and says why; --show says what is wrong.
+    @Test(.enabled(if: VerifyCommandTests.built), arguments: ["{\"cpu_weights_per_cycle\": 3", "hostile"])
+    func aCalibrationCanrunCannotUseIsSaidAndSkipped(_ kind: String) throws {
+        let state = try VerifyCommandTests.scratch()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let store = CalibrationStore(directory: state.path + "/canrun")
+        if kind == "hostile" {
+            var hostile = Self.otherHardware
+            hostile.cpuWeightsPerCycle["Q4_0"] = 1e-300
+            try store.save(hostile)
+        } else {
+            try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+            try kind.write(toFile: store.path, atomically: true, encoding: .utf8)
+        }
+        let fit = try VerifyCommandTests.run(["fit", "llama-3.2-1b", "--quant", "Q4_0"], state: state)
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(fit.stderr.contains("is no calibration canrun can use"), "\(fit.stderr)")
+        #expect(fit.stderr.contains("the shipped rates answer"), "\(fit.stderr)")
+        #expect(!fit.stdout.contains("calibrated here"))
+        let shown = try VerifyCommandTests.run(["calibrate", "--show"], state: state)
+        #expect(shown.status == 2)
+        #expect(shown.stderr.contains("run canrun calibrate again"), "\(shown.stderr)")
+    }
+
     /// A calibration of other hardware is not used, and fit says why on stderr.
     @Test(.enabled(if: VerifyCommandTests.built))
     func aCalibrationOfOtherHardwareIsNotUsed() throws {
         let state = try VerifyCommandTests.scratch()
         defer { try? FileManager.default.removeItem(at: state) }
-        let other = MachineCalibration(
-            fingerprint: "0000000000000000",
-            date: Date(timeIntervalSince1970: 1_796_688_000),
-            llamaBuildCommit: "0c1e57098",
-            llamaBuildNumber: 0,
-            threads: 2,
-            readBytesPerS: 30_000_000_000,
-            runs: [],
-            cpuWeightsPerCycle: ["Q4_0": 1],
-            cpuPrefillEta: [:]
-        )
+        let other = Self.otherHardware
         try CalibrationStore(directory: state.path + "/canrun").save(other)
         let fit = try VerifyCommandTests.run(["fit", "llama-3.2-1b", "--quant", "Q4_0"], state: state)
         #expect(fit.status == 0, "\(fit.stderr)")

@@ -85,7 +85,7 @@ public enum NodeFeatureLabels {
     static func labelText(_ text: String) -> String? {
         var out = ""
         for c in text.unicodeScalars {
-            if c.isASCII, c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "." {
+            if isLabelScalar(c) {
                 out.unicodeScalars.append(c)
             } else if c == " " {
                 out += "-"
@@ -112,8 +112,16 @@ public enum NodeFeatureLabels {
     public static func isValid(_ text: String) -> Bool {
         guard (1...63).contains(text.count), let first = text.unicodeScalars.first, let last = text.unicodeScalars.last
         else { return false }
-        func alnum(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) }
-        return alnum(first) && alnum(last)
-            && text.unicodeScalars.allSatisfy { alnum($0) || $0 == "-" || $0 == "_" || $0 == "." }
+        return isAlphanumeric(first) && isAlphanumeric(last) && text.unicodeScalars.allSatisfy(isLabelScalar)
+    }
+
+    /// An ASCII letter or digit.
+    static func isAlphanumeric(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))
+    }
+
+    /// A character a label name or value may hold.
+    static func isLabelScalar(_ c: Unicode.Scalar) -> Bool {
+        isAlphanumeric(c) || c == "-" || c == "_" || c == "."
     }
 }

@@ -2,7 +2,7 @@
 /// value types llama.cpp's loader checks (`llama.block_count` must be a UINT32, not any integer),
 /// and tensors at aligned offsets in the order given. `encoded()` is the bytes before the data
 /// section, padded to the alignment; `GGUFReader` reads them back to the same file.
-public struct GGUFHeader: Sendable, Equatable {
+public struct GGUFHeader: Sendable {
     /// A metadata value with its GGUF type.
     public enum Value: Sendable, Equatable {
         case uint32(UInt32)
@@ -46,11 +46,6 @@ public struct GGUFHeader: Sendable, Equatable {
         self.alignment = alignment
     }
 
-    public static func == (a: GGUFHeader, b: GGUFHeader) -> Bool {
-        a.tensors == b.tensors && a.alignment == b.alignment && a.metadata.map(\.key) == b.metadata.map(\.key)
-            && a.metadata.map(\.value) == b.metadata.map(\.value)
-    }
-
     /// Why a header cannot be written.
     public enum WriteError: Error, Equatable, CustomStringConvertible {
         case duplicateKey(String)
@@ -72,7 +67,7 @@ public struct GGUFHeader: Sendable, Equatable {
     }
 
     /// Each tensor's offset from the start of the data section, and the data section's size.
-    public func layout() throws -> (offsets: [UInt64], dataBytes: UInt64) {
+    public func layout() throws(WriteError) -> (offsets: [UInt64], dataBytes: UInt64) {
         guard alignment > 0, alignment <= 1 << 20, alignment & (alignment - 1) == 0 else {
             throw WriteError.badAlignment(alignment)
         }
@@ -94,10 +89,14 @@ public struct GGUFHeader: Sendable, Equatable {
     }
 
     /// The header's bytes, padded to the alignment so the data section starts right after.
-    public func encoded() throws -> [UInt8] {
+    public func encoded() throws(WriteError) -> [UInt8] { try laidOut().head }
+
+    /// The header's bytes (`encoded`) with the data section's layout (`layout`), computed once,
+    /// for a writer: the file is `head.count + dataBytes` bytes.
+    public func laidOut() throws(WriteError) -> (head: [UInt8], offsets: [UInt64], dataBytes: UInt64) {
         var keys = Set<String>()
         for (key, _) in metadata where !keys.insert(key).inserted { throw WriteError.duplicateKey(key) }
-        let (offsets, _) = try layout()
+        let (offsets, dataBytes) = try layout()
         var entries = metadata
         if alignment != 32, !keys.contains("general.alignment") {
             entries.append(("general.alignment", .uint32(UInt32(alignment))))
@@ -119,7 +118,7 @@ public struct GGUFHeader: Sendable, Equatable {
         }
         let padded = (UInt64(out.count) + alignment - 1) / alignment * alignment
         out.append(contentsOf: repeatElement(0, count: Int(padded) - out.count))
-        return out
+        return (out, offsets, dataBytes)
     }
 }
 

@@ -55,11 +55,13 @@ public struct SyntheticModel: Sendable, Equatable {
         public var description: String
     }
 
-    /// llama.cpp's `llama_ftype` for a file whose matrices are all of one type (`llama.h`).
-    static let fileTypes: [String: UInt32] = [
-        "F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q5_0": 8, "Q5_1": 9, "Q2_K": 10, "Q3_K": 11,
-        "Q4_K": 14, "Q5_K": 16, "Q6_K": 18, "BF16": 32,
-    ]
+    /// llama.cpp's `llama_ftype` (`GGUFModel.fileTypes`, from `llama.h`) for a file whose
+    /// matrices are all of `type`: the type's own name, or for Q3_K, Q4_K and Q5_K their `_S`
+    /// recipe, the one that keeps every matrix in the base type.
+    static func fileType(_ type: String) -> UInt32? {
+        let name = ["Q3_K", "Q4_K", "Q5_K"].contains(type) ? type + "_S" : type
+        return GGUFModel.fileTypes.first { $0.value == name }.map { UInt32($0.key) }
+    }
 
     /// The header of this model's GGUF, its types from `quants`.
     public func header(quants: QuantTable) throws -> GGUFHeader {
@@ -80,12 +82,12 @@ public struct SyntheticModel: Sendable, Equatable {
         guard experts == 0 ? expertsUsed == 0 : (1...experts).contains(expertsUsed) else {
             throw ShapeError(description: "experts used (\(expertsUsed)) must be 1 to the experts (\(experts))")
         }
-        guard let matrix = quants.type(named: weightType), let fileType = Self.fileTypes[matrix.name],
+        guard let matrix = quants.type(named: weightType), let fileType = Self.fileType(matrix.name),
             SyntheticTensorData(type: matrix, seed: 0) != nil
         else {
             throw ShapeError(
                 description:
-                    "canrun cannot write \(weightType) weights; it writes \(Self.fileTypes.keys.sorted().joined(separator: ", "))"
+                    "canrun cannot write \(weightType) weights; it writes \(SyntheticTensorData.writableTypes.joined(separator: ", "))"
             )
         }
         guard let f32 = quants.type(named: "F32") else {

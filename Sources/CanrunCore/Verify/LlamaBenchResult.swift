@@ -79,8 +79,14 @@ public struct LlamaBenchResult: Codable, Sendable, Equatable {
         public var description: String
     }
 
+    /// The most tests one run may report, and the bounds each test's numbers must keep before
+    /// they reach canrun's arithmetic: token counts and depths within a context canrun takes
+    /// (`ModelBounds.context`), threads up to 4,096, speeds finite.
+    public static let maxTests = 1024
+    static let maxThreads = 4096
+
     /// The tests of one `llama-bench -o json` run; each must be a prompt or a generation test
-    /// with a positive speed.
+    /// with a positive speed and counts within bounds (`maxTests`).
     public static func parse(_ data: Data) throws(ParseError) -> [LlamaBenchResult] {
         let results: [LlamaBenchResult]
         do {
@@ -90,12 +96,23 @@ public struct LlamaBenchResult: Codable, Sendable, Equatable {
             throw ParseError(description: "llama-bench's output is not its JSON (-o json): \(error); it began: \(head)")
         }
         guard !results.isEmpty else { throw ParseError(description: "llama-bench ran no test") }
-        for r in results
-        where !(r.tokensPerS.isFinite && r.tokensPerS > 0) || (r.promptTokens > 0) == (r.generatedTokens > 0) {
+        guard results.count <= maxTests else {
             throw ParseError(
-                description:
-                    "llama-bench reported a test canrun cannot compare (prompt \(r.promptTokens), generated \(r.generatedTokens), \(r.tokensPerS) t/s)"
+                description: "llama-bench reported \(results.count) tests; canrun reads at most \(maxTests)"
             )
+        }
+        let tokens = 0...ModelBounds.context.upperBound
+        for r in results {
+            let counts =
+                tokens.contains(r.promptTokens) && tokens.contains(r.generatedTokens) && tokens.contains(r.depth)
+            guard r.tokensPerS.isFinite, r.tokensPerS > 0, r.stddevTokensPerS.isFinite, r.stddevTokensPerS >= 0,
+                counts, (r.promptTokens > 0) != (r.generatedTokens > 0), (0...maxThreads).contains(r.threads)
+            else {
+                throw ParseError(
+                    description:
+                        "llama-bench reported a test canrun cannot compare (prompt \(r.promptTokens), generated \(r.generatedTokens), depth \(r.depth), \(r.threads) threads, \(r.tokensPerS) ± \(r.stddevTokensPerS) t/s)"
+                )
+            }
         }
         return results
     }

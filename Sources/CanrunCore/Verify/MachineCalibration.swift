@@ -39,6 +39,50 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         )
     }
 
+    /// The values a fit searches, and all a stored calibration may hold: weights per cycle
+    /// from a tenth of the slowest table row to 30 times the fastest, prefill η and the stream
+    /// share (of canrun's measured read) likewise wide of anything seen.
+    public static let decodeRates = 0.05...200.0
+    public static let prefillEtas = 0.005...20.0
+    public static let streamShares = 0.1...4.0
+
+    /// Why a stored calibration is not used.
+    public struct InvalidCalibration: Error, Equatable, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) { self.description = description }
+    }
+
+    /// This calibration when every value it would put into the speed model is a name and a
+    /// number within its range; else what is wrong. A hand-edited or corrupt calibration.json
+    /// never reaches the arithmetic.
+    public func validated() throws(InvalidCalibration) -> MachineCalibration {
+        func check(_ values: [String: Double], _ range: ClosedRange<Double>, _ what: String) throws(InvalidCalibration)
+        {
+            guard values.count <= 64 else { throw InvalidCalibration(description: "\(values.count) \(what) families") }
+            for (family, value) in values {
+                guard !family.isEmpty, family.count <= 16,
+                    family.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+                else { throw InvalidCalibration(description: "\(what): '\(family.prefix(32))' is no weight type") }
+                guard range.contains(value) else {
+                    throw InvalidCalibration(
+                        description:
+                            "\(what) of \(family) is \(value), outside \(range.lowerBound) to \(range.upperBound)"
+                    )
+                }
+            }
+        }
+        try check(cpuWeightsPerCycle, Self.decodeRates, "decode weights per cycle")
+        try check(cpuPrefillEta, Self.prefillEtas, "prefill η")
+        if let cpuEta, !Self.streamShares.contains(cpuEta) {
+            throw InvalidCalibration(description: "the stream share is \(cpuEta), outside 0.1 to 4")
+        }
+        guard !fingerprint.isEmpty, fingerprint.count <= 64 else {
+            throw InvalidCalibration(description: "no hardware fingerprint")
+        }
+        return self
+    }
+
     /// One llama-bench test of one synthetic model.
     public struct Run: Codable, Sendable, Equatable {
         public var family: String
@@ -188,8 +232,12 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
                 t.cpuWeightsPerCycle["F16"] = 1000
                 return predict(f16, table: t, quants: quants, machine: machine)
             }
-            if let bound = streaming(shipped), f16.result.tokensPerS > bound,
-                let eta = solve(target: f16.result.tokensPerS, range: shipped...4, streaming)
+            if shipped < Self.streamShares.upperBound, let bound = streaming(shipped), f16.result.tokensPerS > bound,
+                let eta = solve(
+                    target: f16.result.tokensPerS,
+                    range: max(shipped, Self.streamShares.lowerBound)...Self.streamShares.upperBound,
+                    streaming
+                )
             {
                 streamShare = eta
                 fitted.model.backends["cpu"]?.eta = eta
@@ -203,12 +251,12 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
                     t.cpuWeightsPerCycle[family] = w
                     return predict(decode, table: t, quants: quants, machine: machine)
                 }
-                if var value = solve(target: decode.result.tokensPerS, range: 0.05...200, speed) {
+                if var value = solve(target: decode.result.tokensPerS, range: Self.decodeRates, speed) {
                     // A run at the memory's pace shows no compute bound: the rate is at least the
                     // knee it reached, and no lower than the table's (a slower rate would make
                     // larger models of the family compute-bound on no evidence).
-                    if let bound = speed(200), decode.result.tokensPerS >= bound * 0.999,
-                        let shipped = table.cpuWeightsPerCycle[family] ?? Self.median(table.cpuWeightsPerCycle)
+                    if let bound = speed(Self.decodeRates.upperBound), decode.result.tokensPerS >= bound * 0.999,
+                        let shipped = FitEngine(quants: quants, efficiency: table).cpuWeightsPerCycle(family)
                     {
                         value = max(value, shipped)
                     }
@@ -217,7 +265,7 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
                 }
             }
             if let prompt = mine.first(where: { !$0.result.isDecode }) {
-                let value = solve(target: prompt.result.tokensPerS, range: 0.005...20) { eta in
+                let value = solve(target: prompt.result.tokensPerS, range: Self.prefillEtas) { eta in
                     var t = fitted
                     t.prefill.cpuByQuantFamily[family] = eta
                     return predict(prompt, table: t, quants: quants, machine: machine)
@@ -263,12 +311,6 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
             engine: FitEngine(quants: quants, efficiency: table),
             machine: machine
         )
-    }
-
-    /// The middle value of `rates` (the upper of two middles); nil when empty.
-    static func median(_ rates: [String: Double]) -> Double? {
-        let sorted = rates.values.sorted()
-        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
     }
 
     /// The smallest `x` in `range` (geometric bisection) at which `f(x)` reaches `target`, for an
