@@ -35,14 +35,21 @@ public struct BeneathRoot: Sendable, Equatable {
             let root = Glibc.open(path, canrun_o_path | O_DIRECTORY | O_CLOEXEC)
             guard root >= 0 else { return .failure(Errno(errno)) }
             defer { close(root) }
-            let fd = canrun_openat2(
-                root,
-                name,
-                flags | O_CLOEXEC,
-                CANRUN_RESOLVE_BENEATH | CANRUN_RESOLVE_NO_MAGICLINKS
-            )
-            if fd >= 0 { return .success(fd) }
-            let code = errno
+            // openat2 answers EAGAIN when a rename anywhere on the system raced a ".." it
+            // resolved (sysfs links are all "../../devices/…"): it asks to be called again. A
+            // busy machine renames often (every atomic file write), and a lost race dropped a
+            // PCI device from a recorded tree.
+            var code = EAGAIN
+            for _ in 0..<64 where code == EAGAIN || code == EINTR {
+                let fd = canrun_openat2(
+                    root,
+                    name,
+                    flags | O_CLOEXEC,
+                    CANRUN_RESOLVE_BENEATH | CANRUN_RESOLVE_NO_MAGICLINKS
+                )
+                if fd >= 0 { return .success(fd) }
+                code = errno
+            }
             guard code == ENOSYS else { return .failure(Errno(code)) }
         }
         return openCheckingRealPath(name, flags: flags)

@@ -35,6 +35,22 @@ public struct CalibrationStore: Sendable {
         }
     }
 
+    /// Whether the stored calibration answers for `machine`: applied when it is of this
+    /// hardware (and stale when the llama-bench it ran changed since), unusable with the reason
+    /// when it is another machine's or cannot be read, none when there is none.
+    public func state(for machine: MachineProfile) -> CalibrationState {
+        let stored: MachineCalibration?
+        do {
+            stored = try load()
+        } catch {
+            return CalibrationState(status: .unusable, path: path, problem: error.description)
+        }
+        let modified = stored?.llamaBenchPath.flatMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0))?[.modificationDate] as? Date
+        }
+        return .of(stored, path: path, fingerprint: HardwareFingerprint.of(machine), llamaBenchModified: modified)
+    }
+
     public func save(_ calibration: MachineCalibration) throws {
         let folder = try DirectoryHandle.open(directory, creating: 0o700)
         try folder.replaceAtomically(Self.name, contents: Array(try ProfileJSON.encoder().encode(calibration)))

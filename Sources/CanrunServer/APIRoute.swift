@@ -7,6 +7,7 @@ public enum APIRoute: Hashable, Sendable {
     case health
     case machine
     case bandwidth
+    case calibration
     case rebenchmark
     case reload
     case models
@@ -112,7 +113,7 @@ public enum APIRoute: Hashable, Sendable {
     public var isComputed: Bool {
         switch self {
         case .fit, .fitConfig, .recommendations, .model: true
-        case .health, .machine, .bandwidth, .rebenchmark, .reload, .models, .metrics: false
+        case .health, .machine, .bandwidth, .calibration, .rebenchmark, .reload, .models, .metrics: false
         }
     }
 
@@ -134,6 +135,7 @@ public enum APIRoute: Hashable, Sendable {
         switch path {
         case "/v1/health": return only(.GET) { .success(.health) }
         case "/v1/machine": return only(.GET) { .success(.machine) }
+        case "/v1/calibration": return only(.GET) { .success(.calibration) }
         case "/v1/bandwidth":
             if method == .GET { return .success(.bandwidth) }
             if method == .POST { return .success(.rebenchmark) }

@@ -20,11 +20,14 @@ public struct APIService: Sendable {
         public var benchmarkCache: String?
         /// Why the measurement was not saved.
         public var benchmarkCacheProblem: String?
+        /// `applied`, `none` or `unusable` (`GET /v1/calibration` says why).
+        public var calibration: CalibrationState.Status
 
         init(status: String, version: String, snapshot: APISnapshot) {
             self.status = status
             self.version = version
             benchmark = snapshot.benchmark
+            calibration = snapshot.calibration.status
             switch snapshot.benchmarkCache {
             case .saved: benchmarkCache = "saved"
             case .notSaved(let reason):
@@ -47,6 +50,8 @@ public struct APIService: Sendable {
                 return .json(Health(status: "ok", version: s.version, snapshot: s))
             case .machine:
                 return .json(s.machine)
+            case .calibration:
+                return .json(s.calibration)
             case .bandwidth:
                 guard let report = s.machine.bandwidth else {
                     return .error(

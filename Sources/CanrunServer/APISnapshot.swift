@@ -24,6 +24,9 @@ public struct APISnapshot: Sendable {
     public var benchmarkRunning = false
     /// Whether the measurement in `machine.bandwidth` is in the state directory.
     public var benchmarkCache: BenchmarkCache?
+    /// This machine's calibration in the state directory (`canrun calibrate`): when applied,
+    /// `engine` already answers with its rates.
+    public var calibration: CalibrationState = .none(path: "")
 
     /// The answer layer over this snapshot's engine and catalog.
     public var advisor: Advisor { Advisor(engine: engine, catalog: catalog) }

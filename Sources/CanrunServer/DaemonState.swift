@@ -3,8 +3,9 @@ import CanrunCore
 import CanrunProbe
 import Foundation
 
-/// The daemon's facts as it loads them: the shipped tables and catalog, this machine's probe and
-/// its cached bandwidth measurement (state directory, keyed by the hardware fingerprint).
+/// The daemon's facts as it loads them: the shipped tables and catalog, this machine's probe, its
+/// cached bandwidth measurement and its calibration (state directory, keyed by the hardware
+/// fingerprint).
 public enum DaemonState {
     /// `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else the user's state directory.
     public static func stateDirectory(environment: [String: String]) -> String {
@@ -35,12 +36,16 @@ public enum DaemonState {
         case .hit(let report): machine.bandwidth = report
         case .miss(let reason): miss = reason
         }
+        // The CLI answering with this machine answers with this calibration too (GET
+        // /v1/calibration), so both say the same.
+        let calibration = CalibrationStore(directory: stateDirectory(environment: environment)).state(for: machine)
         var snapshot = APISnapshot(
             version: CanrunVersion.current,
-            engine: FitEngine(quants: quants, efficiency: efficiency),
+            engine: FitEngine(quants: quants, efficiency: calibration.applied(to: efficiency)),
             catalog: catalog,
             machine: machine
         )
+        snapshot.calibration = calibration
         if machine.bandwidth != nil { snapshot.benchmarkCache = .saved }
         return (snapshot, miss, readings.topology)
     }

@@ -46,4 +46,11 @@ struct DaemonOptions: ParsableArguments {
         guard let answer = client()?.get("/v1/machine"), answer.status == 200 else { return nil }
         return try? ProfileJSON.decoder().decode(MachineProfile.self, from: Data(answer.body))
     }
+
+    /// canrund's calibration of its machine (`GET /v1/calibration`), which answers go with the
+    /// machine `machine()` gave; nil when the daemon did not answer it.
+    func calibration() -> CalibrationState? {
+        guard let answer = client()?.get("/v1/calibration"), answer.status == 200 else { return nil }
+        return try? ProfileJSON.decoder().decode(CalibrationState.self, from: Data(answer.body))
+    }
 }

@@ -151,8 +151,26 @@ struct FitOptions: ParsableArguments {
     /// bandwidth measurement).
     /// - Parameter presets: the reference machines when the caller has loaded them already.
     func profile(table: GPUTable, presets loaded: HardwarePresets? = nil) throws -> MachineProfile {
+        try located(table: table, presets: loaded).machine
+    }
+
+    /// The machine to answer for (`profile`) and the calibration that answers with it: canrund's
+    /// when canrund gave the machine, so that both answer alike, else the user's own.
+    func located(
+        table: GPUTable,
+        presets loaded: HardwarePresets? = nil
+    ) throws -> (machine: MachineProfile, calibration: CalibrationState) {
+        let (base, daemonCalibration) = try baseProfile(table: table, presets: loaded)
+        let machine = try edited(base, table: table)
+        let calibration =
+            daemonCalibration.map { $0.restricted(to: HardwareFingerprint.of(machine)) }
+            ?? CalibrationLookup.userState(for: machine)
+        return (machine, calibration)
+    }
+
+    /// `base` with the what-if edits.
+    private func edited(_ base: MachineProfile, table: GPUTable) throws -> MachineProfile {
         let edits = try whatIf.edits()
-        let base = try baseProfile(table: table, presets: loaded)
         guard !edits.isEmpty else { return base }
         let edited: MachineProfile
         do {
@@ -172,8 +190,29 @@ struct FitOptions: ParsableArguments {
         }
     }
 
-    /// The machine before the what-if edits.
-    private func baseProfile(table: GPUTable, presets loaded: HardwarePresets?) throws -> MachineProfile {
+    /// The machine before the what-if edits, and canrund's calibration when canrund gave it.
+    private func baseProfile(
+        table: GPUTable,
+        presets loaded: HardwarePresets?
+    ) throws -> (MachineProfile, CalibrationState?) {
+        if let profile = try describedProfile(table: table, presets: loaded) { return (profile, nil) }
+        if let profile = daemon.machine() {
+            // A daemon that gave the machine but no calibration answers with the shipped rates.
+            return (profile, daemon.calibration() ?? .none(path: "canrund's state directory"))
+        }
+        return (probedProfile(table: table), nil)
+    }
+
+    /// This machine probed here, with the user's cached bandwidth measurement.
+    private func probedProfile(table: GPUTable) -> MachineProfile {
+        var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
+        let cache = BandwidthCacheLookup.userCache()
+        profile.bandwidth = cache(profile)
+        return profile
+    }
+
+    /// The machine a preset, a profile file or a recording describes; nil: none was named.
+    private func describedProfile(table: GPUTable, presets loaded: HardwarePresets?) throws -> MachineProfile? {
         if let preset {
             let presets = try loaded ?? loadPresets(gpus: table)
             guard let found = presets.preset(named: preset) else {
@@ -215,11 +254,7 @@ struct FitOptions: ParsableArguments {
                 throw CLIError(message: "\(error)")
             }
         }
-        if let profile = daemon.machine() { return profile }
-        var profile = ProfileAssembler.assemble(MachineProbe.probe().readings, gpuTable: table)
-        let cache = BandwidthCacheLookup.userCache()
-        profile.bandwidth = cache(profile)
-        return profile
+        return nil
     }
 
     /// What a fit-style command loads once (tables, the model, the machine — a live probe) and
@@ -244,8 +279,8 @@ struct FitOptions: ParsableArguments {
         let (shipped, quants, gpus) = try advisor()
         let resolved = try resolveModel(model, advisor: shipped, table: quants)
         let presets = try preset.map { _ in try loadPresets(gpus: gpus) }
-        let machine = try profile(table: gpus, presets: presets)
-        let advisor = CalibrationLookup.calibrated(shipped, for: machine, thisMachine: isThisMachine)
+        let (machine, calibration) = try located(table: gpus, presets: presets)
+        let advisor = CalibrationLookup.calibrated(shipped, with: calibration, thisMachine: isThisMachine)
         return Session(
             advisor: advisor,
             gpus: gpus,

@@ -75,12 +75,12 @@ struct RecommendCommand: ParsableCommand {
             options.whatIf = whatIf
             options.daemon = daemon
             let (shipped, _, gpus) = try options.advisor()
-            var machine = try options.profile(table: gpus)
+            var (machine, calibration) = try options.located(table: gpus)
             let thisMachine = replay == nil && self.machine == nil && preset == nil && whatIf.bandwidth == nil
             if thisMachine, machine.bandwidth == nil {
                 machine.bandwidth = measureOnce(machine)
             }
-            let advisor = CalibrationLookup.calibrated(shipped, for: machine, thisMachine: options.isThisMachine)
+            let advisor = CalibrationLookup.calibrated(shipped, with: calibration, thisMachine: options.isThisMachine)
             let ranking: Recommendations.Ranking
             do throws(AnswerError) {
                 ranking = try advisor.recommendations(

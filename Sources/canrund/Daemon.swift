@@ -57,6 +57,7 @@ struct Daemon: Service {
         notifier = SystemdNotifier(environment: environment)
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
+        Self.log(snapshot.calibration, to: logger)
         let limits = config.config.limits
         var measure: APIDispatcher.Rebenchmark?
         if let topology {
@@ -127,6 +128,7 @@ struct Daemon: Service {
             logger.error("re-reading the catalog or probing failed, the old answers kept: \(error)")
             return .failure(.init(file: "catalog", message: "\(error)"))
         }
+        if fresh.calibration != dispatcher.snapshot.calibration { Self.log(fresh.calibration, to: logger) }
         dispatcher.setLimits(loaded.config.limits)
         dispatcher.setMetricsModels(loaded.config.metricsModels)
         nodeFeatures.withLockedValue {
@@ -150,6 +152,19 @@ struct Daemon: Service {
         let message = "configuration from \(loaded.files.count) file(s), catalog re-read, machine re-probed"
         logger.notice("reloaded: \(message)")
         return .success(message)
+    }
+
+    /// Says which CPU rates answer: the calibration's, or the shipped ones and why.
+    static func log(_ calibration: CalibrationState, to logger: Logger) {
+        switch calibration.status {
+        case .applied:
+            let note = calibration.calibration?.note(stale: calibration.stale) ?? calibration.path
+            logger.notice("answering with this machine's calibration: \(note)")
+        case .unusable:
+            logger.warning("\(calibration.problem ?? calibration.path); the shipped rates answer")
+        case .none:
+            break
+        }
     }
 
     /// The benchmark blocks a thread for seconds: it runs on NIO's blocking pool, never on the

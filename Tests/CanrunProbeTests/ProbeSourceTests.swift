@@ -1,6 +1,7 @@
 import CanrunCore
 import CanrunProbe
 import Foundation
+import Synchronization
 import Testing
 
 /// The adapters' failure paths and the recorded trees of Tests/Fixtures.
@@ -32,6 +33,33 @@ struct ProbeSourceTests {
         #expect(profile.gpus?.count == 1)
         #expect(profile.gpus?.first?.unifiedMemory == true)
         #expect(profile.gpus?.first?.memoryBytes == nil)
+    }
+
+    /// openat2 answers EAGAIN when a rename elsewhere races a ".." it resolves, and every sysfs
+    /// device link is "../../devices/…": while another thread renames a file as fast as it can
+    /// (what atomic writes do on a busy machine), the recorded tree still reads whole every time.
+    /// (Once, under the whole suite, one device in 23 was lost this way.)
+    @Test func aRenameElsewhereLosesNoDevice() throws {
+        let folder = try FixtureFiles.unpack("pci/ghw-snapshot-thinkpad-x1c10-i7-1270P.tar.gz")
+        let scratch = try FixtureFiles.temporaryFolder()
+        defer {
+            FixtureFiles.remove(folder)
+            FixtureFiles.remove(scratch)
+        }
+        let stop = Mutex(false)
+        let renamer = Thread {
+            _ = FileManager.default.createFile(atPath: scratch + "/a", contents: nil)
+            var flip = false
+            while !stop.withLock({ $0 }) {
+                rename(scratch + (flip ? "/b" : "/a"), scratch + (flip ? "/a" : "/b"))
+                flip.toggle()
+            }
+        }
+        renamer.start()
+        defer { stop.withLock { $0 = true } }
+        for _ in 0..<20 {
+            #expect(try ReplaySource.read(folder).pciDevices?.count == 23)
+        }
     }
 
     /// Raw SMBIOS type-17 entries (DCS8000Z): 8 × 4096 MiB DDR3-1600 in DIMM_A1-A4, DIMM_B1-B4.

@@ -11,7 +11,9 @@ struct APIServiceTests {
         let ready = APIService(snapshot: try ServerFixtures.snapshot()).respond(to: .health)
         #expect(ready.status.code == 200)
         #expect(
-            try ServerFixtures.json(ready) as NSDictionary == ["status": "ok", "version": "test", "benchmark": "ready"]
+            try ServerFixtures.json(ready) as NSDictionary == [
+                "status": "ok", "version": "test", "benchmark": "ready", "calibration": "none",
+            ]
         )
         let pending = APIService(snapshot: try ServerFixtures.snapshot(bandwidth: nil)).respond(to: .health)
         #expect(try ServerFixtures.json(pending)["benchmark"] as? String == "pending")

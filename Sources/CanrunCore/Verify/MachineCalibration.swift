@@ -177,8 +177,13 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         t.cpuWeightsPerCycle = Self.merged(table.cpuWeightsPerCycle, cpuWeightsPerCycle)
         t.prefill.cpuByQuantFamily = Self.merged(table.prefill.cpuByQuantFamily, cpuPrefillEta)
         if let cpuEta { t.model.backends["cpu"]?.eta = cpuEta }
-        t.cpuCalibration = note + (stale.map { "; stale: \($0), run canrun calibrate again" } ?? "")
+        t.cpuCalibration = note(stale: stale)
         return t
+    }
+
+    /// `note`, and with `stale` why the rates may no longer hold.
+    public func note(stale: String?) -> String {
+        note + (stale.map { "; stale: \($0), run canrun calibrate again" } ?? "")
     }
 
     /// `shipped` with `calibrated`'s values, the rest scaled by the median calibrated ÷ shipped.
