@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "CanrunServerTests",
             dependencies: [
-                "CanrunServer", "CanrunCore", "CanrunProbe", "CanrunClient",
+                "CanrunServer", "CanrunCore", "CanrunProbe", "CanrunBench", "CanrunClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -25,6 +25,22 @@ public struct DaemonClient: Sendable {
             self.status = status
             self.body = body
         }
+
+        /// A refusal's `{"error": {"message", "hint"}}` as "message (hint)", else the status
+        /// and the body as text.
+        public var errorText: String {
+            struct Envelope: Decodable {
+                struct Body: Decodable {
+                    var message: String
+                    var hint: String?
+                }
+                var error: Body
+            }
+            guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)) else {
+                return "HTTP \(status): \(String(decoding: body.prefix(1024), as: UTF8.self))"
+            }
+            return envelope.error.message + (envelope.error.hint.map { " (\($0))" } ?? "")
+        }
     }
 
     public func get(_ target: String) -> Answer? { request("GET", target) }

@@ -53,6 +53,30 @@ public enum LlamaBenchRunner {
         return nil
     }
 
+    /// The tests of `plan` run by `bench`, parsed; a build that does not know its commit gets the
+    /// one scripts/build-llama-cpp.sh recorded. A failed run or output canrun cannot read is a
+    /// `RunError` saying which.
+    public static func results(
+        _ bench: String,
+        _ plan: LlamaBenchPlan,
+        timeout: TimeInterval
+    ) throws(RunError) -> [LlamaBenchResult] {
+        var results: [LlamaBenchResult]
+        do {
+            results = try LlamaBenchResult.parse(try output(bench, plan.arguments, timeout: timeout))
+        } catch let error as LlamaBenchResult.ParseError {
+            throw RunError(description: error.description)
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError(description: "\(error)")
+        }
+        if let commit = recordedCommit(of: bench) {
+            for i in results.indices where results[i].buildCommit == "unknown" { results[i].buildCommit = commit }
+        }
+        return results
+    }
+
     /// `llama-bench --help`, to learn how it spells its options (`LlamaBenchPlan.Dialect`).
     public static func help(_ path: String) throws(RunError) -> String {
         let (out, err, _) = try run(path, ["--help"], timeout: 30)

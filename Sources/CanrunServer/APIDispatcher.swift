@@ -16,6 +16,13 @@ public final class APIDispatcher: Sendable {
     /// Measures the bandwidth of the machine given and returns the report (the daemon's
     /// benchmark, which also caches it) and whether the cache kept it.
     public typealias Rebenchmark = @Sendable (MachineProfile) async throws -> BenchmarkMeasurement
+    /// Calibrates the machine given against the shipped engine given, as asked (the daemon's
+    /// `CalibrationRun`, which also keeps the result): the calibration's state, and why the
+    /// state directory did not keep it.
+    public typealias Recalibrate =
+        @Sendable (MachineProfile, FitEngine, APIRoute.CalibrationQuery) async throws -> (
+            CalibrationState, notSaved: String?
+        )
     /// Re-reads the configuration and re-probes the machine; the error says why a configuration
     /// was refused (the old one stays).
     public typealias Reload = @Sendable () async -> Result<String, DaemonConfig.ConfigError>
@@ -38,6 +45,7 @@ public final class APIDispatcher: Sendable {
     private let cache = NIOLockedValueBox(ResponseCache(capacity: 512))
     private let daemonUID: UInt32
     private let rebenchmark: Rebenchmark?
+    private let recalibrate: Recalibrate?
     private let limitsBox: NIOLockedValueBox<ServerLimits>
     private let reload: Reload?
     private let metrics: ServerMetrics?
@@ -58,13 +66,15 @@ public final class APIDispatcher: Sendable {
         metrics: ServerMetrics? = nil,
         exposition: (@Sendable () -> [UInt8])? = nil,
         metricsModels: [String] = [],
-        reload: Reload? = nil
+        reload: Reload? = nil,
+        recalibrate: Recalibrate? = nil
     ) {
         metricsModelsBox = NIOLockedValueBox(metricsModels)
         state = NIOLockedValueBox((snapshot, 0))
         self.daemonUID = daemonUID
         limitsBox = NIOLockedValueBox(limits)
         self.rebenchmark = rebenchmark
+        self.recalibrate = recalibrate
         self.reload = reload
         self.metrics = metrics
         self.exposition = exposition
@@ -311,6 +321,7 @@ public final class APIDispatcher: Sendable {
     }
 
     private func admin(_ route: APIRoute) async -> APIResponse {
+        if case .recalibrate(let query) = route { return calibrationResponse(startCalibration(query)) }
         if route == .reload {
             guard let reload else {
                 return .error(
@@ -353,6 +364,83 @@ public final class APIDispatcher: Sendable {
         case .failed(let error):
             return .error(
                 .init(status: .internalServerError, code: "benchmark_failed", message: "the benchmark failed: \(error)")
+            )
+        }
+    }
+
+    /// What asking for a calibration came to.
+    public enum CalibrationStart: Sendable, Equatable {
+        /// It runs in the background now.
+        case started
+        case alreadyRunning
+        /// There is no bandwidth measurement yet: the speeds it fits rest on one.
+        case noBandwidth
+        case unavailable
+    }
+
+    /// Starts calibrating the current machine in the background, one run at a time:
+    /// `/v1/health`'s `calibration_run` says `running`, then `finished` (and the answers use
+    /// it) or `failed` with the reason (and the answers keep what they had).
+    @discardableResult
+    public func startCalibration(_ query: APIRoute.CalibrationQuery) -> CalibrationStart {
+        guard let recalibrate else { return .unavailable }
+        var refusal = CalibrationStart.started
+        let job = state.withLockedValue { s -> (MachineProfile, FitEngine)? in
+            if s.snapshot.calibrationRun == .running {
+                refusal = .alreadyRunning
+                return nil
+            }
+            guard s.snapshot.machine.bandwidth != nil else {
+                refusal = .noBandwidth
+                return nil
+            }
+            s.snapshot.calibrationRun = .running
+            s.generation += 1
+            return (s.snapshot.machine, s.snapshot.shippedEngine)
+        }
+        guard let (machine, engine) = job else { return refusal }
+        Task {
+            do {
+                let (calibration, notSaved) = try await recalibrate(machine, engine, query)
+                update {
+                    $0.calibrate(with: calibration)
+                    $0.calibrationRun = .finished(problem: notSaved)
+                }
+            } catch {
+                update { $0.calibrationRun = .failed(reason: "\(error)") }
+            }
+        }
+        return .started
+    }
+
+    private func calibrationResponse(_ start: CalibrationStart) -> APIResponse {
+        struct Started: Encodable {
+            var status = "started"
+            var hint = "GET /v1/health says calibration_run: finished or failed; GET /v1/calibration then has it"
+        }
+        switch start {
+        case .started: return .json(Started(), status: .accepted)
+        case .alreadyRunning:
+            return .error(
+                .init(
+                    status: .conflict,
+                    code: "calibration_running",
+                    message: "a calibration is already running",
+                    hint: "GET /v1/health says when it is done"
+                )
+            )
+        case .noBandwidth:
+            return .error(
+                .init(
+                    status: .conflict,
+                    code: "no_bandwidth",
+                    message: "calibrating answers with the measured bandwidth, and there is none yet",
+                    hint: "POST /v1/bandwidth first, or wait for the measurement at start"
+                )
+            )
+        case .unavailable:
+            return .error(
+                .init(status: .serviceUnavailable, code: "unavailable", message: "this daemon cannot calibrate")
             )
         }
     }

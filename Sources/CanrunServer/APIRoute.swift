@@ -8,6 +8,9 @@ public enum APIRoute: Hashable, Sendable {
     case machine
     case bandwidth
     case calibration
+    /// `POST /v1/calibration?quick=&allow_busy=&threads=&repetitions=`: calibrate in the
+    /// background (admin).
+    case recalibrate(CalibrationQuery)
     case rebenchmark
     case reload
     case models
@@ -18,6 +21,21 @@ public enum APIRoute: Hashable, Sendable {
     case fitConfig(FitQuery)
     case recommendations(RecommendationsQuery)
     case metrics
+
+    /// How canrund calibrates (`CalibrationRun`'s options; llama-bench is the configured one).
+    public struct CalibrationQuery: Hashable, Sendable {
+        public var quick = false
+        public var allowBusy = false
+        public var threads: Int?
+        public var repetitions = 2
+
+        public init(quick: Bool = false, allowBusy: Bool = false, threads: Int? = nil, repetitions: Int = 2) {
+            self.quick = quick
+            self.allowBusy = allowBusy
+            self.threads = threads
+            self.repetitions = repetitions
+        }
+    }
 
     /// `GET /v1/fit?model=&quant=&ctx=&kv=&flash_attn=&backend=&llama_build=&threads=&min_tps=&allow_heavy_loss=&parallel=&runtime=`.
     public struct FitQuery: Hashable, Sendable {
@@ -113,12 +131,18 @@ public enum APIRoute: Hashable, Sendable {
     public var isComputed: Bool {
         switch self {
         case .fit, .fitConfig, .recommendations, .model: true
-        case .health, .machine, .bandwidth, .calibration, .rebenchmark, .reload, .models, .metrics: false
+        case .health, .machine, .bandwidth, .calibration, .recalibrate, .rebenchmark, .reload, .models, .metrics:
+            false
         }
     }
 
     /// Whether the route changes the daemon's state (uid 0 or the daemon's own uid only).
-    public var isAdmin: Bool { self == .rebenchmark || self == .reload }
+    public var isAdmin: Bool {
+        switch self {
+        case .rebenchmark, .reload, .recalibrate: true
+        default: false
+        }
+    }
 
     /// Parses `method` and `target` (path and query, percent-encoded as sent).
     public static func parse(method: HTTPMethod, target: String) -> Result<APIRoute, APIError> {
@@ -135,7 +159,10 @@ public enum APIRoute: Hashable, Sendable {
         switch path {
         case "/v1/health": return only(.GET) { .success(.health) }
         case "/v1/machine": return only(.GET) { .success(.machine) }
-        case "/v1/calibration": return only(.GET) { .success(.calibration) }
+        case "/v1/calibration":
+            if method == .GET { return .success(.calibration) }
+            if method == .POST { return calibrate(query) }
+            return .failure(.methodNotAllowed(method, path, allowed: [.GET, .POST]))
         case "/v1/bandwidth":
             if method == .GET { return .success(.bandwidth) }
             if method == .POST { return .success(.rebenchmark) }
@@ -175,6 +202,7 @@ public enum APIRoute: Hashable, Sendable {
         "min_tps", "allow_heavy_loss", "parallel",
     ]
     static let recommendationParameters: Set = ["ctx", "min_tps", "limit", "all", "allow_heavy_loss"]
+    static let calibrationParameters: Set = ["quick", "allow_busy", "threads", "repetitions"]
 
     /// A yes/no parameter: `1`/`true`/`yes` or `0`/`false`/`no`; absent is no.
     static func flag(_ q: [String: String], _ name: String) -> Result<Bool, APIError> {
@@ -293,6 +321,23 @@ public enum APIRoute: Hashable, Sendable {
                 )
             )
         )
+    }
+
+    static func calibrate(_ q: [String: String]) -> Result<APIRoute, APIError> {
+        if let error = unknownParameter(q, known: calibrationParameters) { return .failure(error) }
+        switch (
+            flag(q, "quick"), flag(q, "allow_busy"),
+            bounded(q, "threads", ModelBounds.threads, "a number of CPU threads"),
+            bounded(q, "repetitions", 1...100, "a number of repetitions")
+        ) {
+        case (.failure(let e), _, _, _), (_, .failure(let e), _, _), (_, _, .failure(let e), _),
+            (_, _, _, .failure(let e)):
+            return .failure(e)
+        case (.success(let quick), .success(let busy), .success(let threads), .success(let repetitions)):
+            return .success(
+                .recalibrate(.init(quick: quick, allowBusy: busy, threads: threads, repetitions: repetitions ?? 2))
+            )
+        }
     }
 
     static func recommendations(_ q: [String: String]) -> Result<APIRoute, APIError> {

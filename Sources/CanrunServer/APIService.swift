@@ -22,12 +22,27 @@ public struct APIService: Sendable {
         public var benchmarkCacheProblem: String?
         /// `applied`, `none` or `unusable` (`GET /v1/calibration` says why).
         public var calibration: CalibrationState.Status
+        /// canrund's last calibration run: `running`, `finished` or `failed`; absent before the
+        /// first.
+        public var calibrationRun: String?
+        /// Why it failed, or why the state directory did not keep it.
+        public var calibrationRunProblem: String?
 
         init(status: String, version: String, snapshot: APISnapshot) {
             self.status = status
             self.version = version
             benchmark = snapshot.benchmark
             calibration = snapshot.calibration.status
+            switch snapshot.calibrationRun {
+            case .running: calibrationRun = "running"
+            case .finished(let problem):
+                calibrationRun = "finished"
+                calibrationRunProblem = problem
+            case .failed(let reason):
+                calibrationRun = "failed"
+                calibrationRunProblem = reason
+            case nil: break
+            }
             switch snapshot.benchmarkCache {
             case .saved: benchmarkCache = "saved"
             case .notSaved(let reason):
@@ -114,7 +129,7 @@ public struct APIService: Sendable {
                     deadline: deadline
                 )
                 return .json(ranking.reports)
-            case .rebenchmark, .reload, .metrics:
+            case .rebenchmark, .reload, .recalibrate, .metrics:
                 return .error(
                     .init(
                         status: .internalServerError,

@@ -24,9 +24,22 @@ public struct APISnapshot: Sendable {
     public var benchmarkRunning = false
     /// Whether the measurement in `machine.bandwidth` is in the state directory.
     public var benchmarkCache: BenchmarkCache?
-    /// This machine's calibration in the state directory (`canrun calibrate`): when applied,
-    /// `engine` already answers with its rates.
-    public var calibration: CalibrationState = .none(path: "")
+    /// This machine's calibration in the state directory (`canrun calibrate`, `POST
+    /// /v1/calibration`): when applied, `engine` answers with its rates (`calibrate(with:)`).
+    public private(set) var calibration: CalibrationState = .none(path: "")
+    /// The rates `engine` had before any calibration: a new calibration replaces the last one
+    /// instead of scaling it again.
+    private var shippedEfficiency: EfficiencyTable
+    /// What the last calibration canrund ran came to; nil before the first.
+    public var calibrationRun: CalibrationRunState?
+
+    /// A calibration run of canrund's, and how it ended.
+    public enum CalibrationRunState: Sendable, Equatable {
+        case running
+        /// It ended and is applied; `problem` when the state directory did not keep it.
+        case finished(problem: String?)
+        case failed(reason: String)
+    }
 
     /// The answer layer over this snapshot's engine and catalog.
     public var advisor: Advisor { Advisor(engine: engine, catalog: catalog) }
@@ -39,6 +52,17 @@ public struct APISnapshot: Sendable {
         self.engine = engine
         self.catalog = catalog
         self.machine = machine
+        shippedEfficiency = engine.efficiency
+    }
+
+    /// The engine with the shipped rates, which a calibration is fitted against.
+    public var shippedEngine: FitEngine { FitEngine(quants: engine.quants, efficiency: shippedEfficiency) }
+
+    /// Answers from now on with `state`'s calibration applied to the shipped rates (with none,
+    /// the shipped rates).
+    public mutating func calibrate(with state: CalibrationState) {
+        engine = FitEngine(quants: engine.quants, efficiency: state.applied(to: shippedEfficiency))
+        calibration = state
     }
 }
 

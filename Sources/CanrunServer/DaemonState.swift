@@ -41,13 +41,61 @@ public enum DaemonState {
         let calibration = CalibrationStore(directory: stateDirectory(environment: environment)).state(for: machine)
         var snapshot = APISnapshot(
             version: CanrunVersion.current,
-            engine: FitEngine(quants: quants, efficiency: calibration.applied(to: efficiency)),
+            engine: FitEngine(quants: quants, efficiency: efficiency),
             catalog: catalog,
             machine: machine
         )
-        snapshot.calibration = calibration
+        snapshot.calibrate(with: calibration)
         if machine.bandwidth != nil { snapshot.benchmarkCache = .saved }
         return (snapshot, miss, readings.topology)
+    }
+
+    /// `$CACHE_DIRECTORY` (systemd's `CacheDirectory=`), else the user's cache folder: where the
+    /// calibration's synthetic models are kept.
+    public static func cacheDirectory(environment: [String: String]) -> String {
+        if let dirs = environment["CACHE_DIRECTORY"], let first = dirs.split(separator: ":").first {
+            return String(first)
+        }
+        return CalibrationStore.cacheDirectory(environment: environment)
+    }
+
+    /// Calibrates `machine` against the shipped `engine` as `query` asks, with `llamaBench` (the
+    /// configured one, else found as the CLI finds it), blocking for seconds to minutes, and
+    /// keeps the result in the state directory. A calibration the state directory did not keep
+    /// is answered all the same, with the reason.
+    public static func calibrate(
+        machine: MachineProfile,
+        engine: FitEngine,
+        query: APIRoute.CalibrationQuery,
+        llamaBench: String?,
+        environment: [String: String],
+        isCancelled: () -> Bool
+    ) throws -> (CalibrationState, notSaved: String?) {
+        let bench = try LlamaBenchRunner.locate(explicit: llamaBench, environment: environment)
+        let run = CalibrationRun(
+            llamaBench: bench,
+            dialect: LlamaBenchPlan.Dialect(help: try LlamaBenchRunner.help(bench)),
+            threads: query.threads,
+            repetitions: query.repetitions,
+            quick: query.quick,
+            allowBusy: query.allowBusy,
+            modelFolder: cacheDirectory(environment: environment) + "/calibration"
+        )
+        let calibration = try run.run(machine: machine, engine: engine, isCancelled: isCancelled)
+        let store = CalibrationStore(directory: stateDirectory(environment: environment))
+        var notSaved: String?
+        do {
+            try store.save(calibration)
+        } catch {
+            notSaved = "could not save the calibration in \(store.directory): \(error)"
+        }
+        let state = CalibrationState.of(
+            calibration,
+            path: store.path,
+            fingerprint: HardwareFingerprint.of(machine),
+            llamaBenchModified: calibration.llamaBenchModified
+        )
+        return (state, notSaved)
     }
 
     /// How long a measurement waits for other programs to quiet down before it starts (it is

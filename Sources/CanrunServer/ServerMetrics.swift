@@ -64,7 +64,7 @@ public struct ServerMetrics: Sendable {
         case .health: return "health"
         case .machine: return "machine"
         case .bandwidth: return "bandwidth"
-        case .calibration: return "calibration"
+        case .calibration, .recalibrate: return "calibration"
         case .rebenchmark: return "rebenchmark"
         case .reload: return "reload"
         case .models: return "models"

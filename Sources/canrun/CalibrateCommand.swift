@@ -1,5 +1,6 @@
 import ArgumentParser
 import CanrunBench
+import CanrunClient
 import CanrunCore
 import CanrunProbe
 import Foundation
@@ -17,6 +18,10 @@ struct CalibrateCommand: ParsableCommand {
             use it on this machine's hardware and say so in the basis. It needs the memory \
             bandwidth measured first (canrun bench).
 
+            When canrund runs and lets this user (root or its own user), it calibrates instead, \
+            with its llama-bench ([llama_cpp] bench in canrun.toml), and every answer then uses \
+            its calibration; --llama-bench or --no-daemon calibrates here.
+
             Examples:
               canrun calibrate
               canrun calibrate --show
@@ -30,6 +35,8 @@ struct CalibrateCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var llama: LlamaBenchOptions
+
+    @OptionGroup var daemon: DaemonOptions
 
     @Option(help: "CPU threads llama-bench runs (-t); default: llama.cpp's own, one per physical core.")
     var threads: Int?
@@ -53,93 +60,125 @@ struct CalibrateCommand: ParsableCommand {
 
     func run() throws {
         try reportingCLIErrors {
-            let store = CalibrationStore(directory: BandwidthCache.userStateDirectory())
             if show {
-                let stored: MachineCalibration?
-                do {
-                    stored = try store.load()
-                } catch {
-                    throw CLIError(message: "\(error)")
-                }
-                guard let stored else {
-                    throw CLIError(message: "no calibration in \(store.path): run canrun calibrate")
-                }
-                try print(render(stored, path: store.path))
+                try print(render(try shown()))
+                return
+            }
+            if llama.llamaBench == nil, let state = try calibratedByDaemon() {
+                try print(render(state))
                 return
             }
             var options = try FitOptions.parse([])
-            options.threads = threads
-            let (advisor, quants, gpus) = try options.advisor()
+            options.daemon = daemon
+            let (advisor, _, gpus) = try options.advisor()
             let machine = try options.profile(table: gpus)
-            guard machine.bandwidth != nil else {
-                throw CLIError(
-                    message: "calibrate answers with this machine's measured bandwidth: run canrun bench first"
-                )
-            }
             let (bench, dialect) = try llama.locate()
-            let folder = CalibrationStore.cacheDirectory() + "/calibration"
-            var measurements: [MachineCalibration.Measurement] = []
-            for family in MachineCalibration.families {
-                let model = MachineCalibration.model(family: family, quick: quick)
-                if !json { print("\(family): writing and timing \(model.name)") }
-                // Another program's work would be fitted as this machine's slowness.
-                if !allowBusy, let busy = LoadSampler.waitForQuiet(limit: 30, isCancelled: { false }),
-                    busy > CPULoad.busyShare
-                {
-                    throw CLIError(
-                        message:
-                            "calibrate needs a quiet machine: other programs used \(Int((busy * 100).rounded())) % of the CPUs for 30 s; run it when the machine is idle (or pass --allow-busy)"
-                    )
-                }
-                let path: String
-                do {
-                    path = try CalibrationStore.syntheticFile(model, quants: quants, in: folder)
-                } catch {
-                    throw CLIError(message: "could not write \(model.name) in \(folder): \(error)")
-                }
-                let resolved = try resolveModelFile(path, table: quants)
-                guard let weights = resolved.fileWeights else {
-                    throw CLIError(message: "\(path) is no model canrun reads")
-                }
-                var request = options.question.request(resolved.spec, quant: weights.quant)
-                request.weights = weights
-                let plan = LlamaBenchPlan(
-                    modelPath: path,
-                    launchFlags: "-ngl 0" + (threads.map { " -t \($0)" } ?? ""),
-                    flashAttention: true,
-                    depths: [0],
-                    repetitions: repetitions,
-                    dialect: dialect,
-                    promptTokens: MachineCalibration.promptTokens,
-                    generatedTokens: MachineCalibration.generatedTokens
-                )
-                for result in try LlamaBenchOptions.run(bench, plan, timeout: 1800) {
-                    measurements.append(.init(family: family, result: result, request: request))
-                }
-            }
-            var calibration = MachineCalibration.fit(
-                measurements,
-                table: advisor.engine.efficiency,
-                quants: quants,
-                machine: machine,
-                date: Date()
+            let run = CalibrationRun(
+                llamaBench: bench,
+                dialect: dialect,
+                threads: threads,
+                repetitions: repetitions,
+                quick: quick,
+                allowBusy: allowBusy,
+                modelFolder: CalibrationStore.cacheDirectory() + "/calibration"
             )
-            calibration.llamaBenchPath = bench
-            calibration.llamaBenchModified =
-                (try? FileManager.default.attributesOfItem(atPath: bench))?[.modificationDate] as? Date
+            let calibration: MachineCalibration
+            do throws(CalibrationRun.Failure) {
+                calibration = try run.run(
+                    machine: machine,
+                    engine: advisor.engine,
+                    progress: { if !json { print($0) } }
+                )
+            } catch {
+                throw CLIError(message: error.description)
+            }
+            let store = CalibrationStore(directory: BandwidthCache.userStateDirectory())
             do {
                 try store.save(calibration)
             } catch {
                 throw CLIError(message: "the calibration was not kept: \(error)")
             }
-            try print(render(calibration, path: store.path))
+            try print(render(store.state(for: machine)))
         }
     }
 
-    func render(_ calibration: MachineCalibration, path: String) throws -> String {
+    /// The calibration the answers use: canrund's when it answers, else this user's.
+    private func shown() throws -> CalibrationState {
+        let state: CalibrationState
+        if let served = daemon.calibration() {
+            state = served
+        } else {
+            var options = try FitOptions.parse([])
+            options.daemon = daemon
+            state = try options.located(table: try options.advisor().2).calibration
+        }
+        switch state.status {
+        case .applied: return state
+        case .none: throw CLIError(message: "no calibration in \(state.path): run canrun calibrate")
+        case .unusable: throw CLIError(message: state.problem ?? "\(state.path) cannot be used")
+        }
+    }
+
+    /// canrund's own calibration (what every client then answers with), when it runs, no
+    /// llama-bench was named here, and it lets this user; nil: calibrate here.
+    private func calibratedByDaemon() throws -> CalibrationState? {
+        var query = "quick=\(quick ? 1 : 0)&allow_busy=\(allowBusy ? 1 : 0)&repetitions=\(repetitions)"
+        if let threads { query += "&threads=\(threads)" }
+        guard let client = daemon.client(timeoutSeconds: 30),
+            let answer = client.request("POST", "/v1/calibration?" + query)
+        else { return nil }
+        switch answer.status {
+        case 202:
+            break
+        case 403:
+            FileHandle.standardError.write(
+                Data(
+                    "canrund did not calibrate (HTTP 403: root or its user only); calibrating here: answers through canrund keep its rates, --no-daemon uses these\n"
+                        .utf8
+                )
+            )
+            return nil
+        default:
+            throw CLIError(message: "canrund: " + answer.errorText)
+        }
+        if !json { print("canrund is calibrating with its llama-bench (GET /v1/health says calibration_run)") }
+        struct Health: Decodable {
+            var calibrationRun: String?
+            var calibrationRunProblem: String?
+        }
+        while true {
+            Thread.sleep(forTimeInterval: 1)
+            guard let answer = client.get("/v1/health"), answer.status == 200,
+                let health = try? ProfileJSON.decoder().decode(Health.self, from: Data(answer.body))
+            else { throw CLIError(message: "canrund stopped answering while it calibrated") }
+            switch health.calibrationRun {
+            case "running": continue
+            case "failed":
+                throw CLIError(
+                    message: "canrund's calibration failed: \(health.calibrationRunProblem ?? "no reason given")"
+                )
+            default:
+                if let problem = health.calibrationRunProblem {
+                    FileHandle.standardError.write(Data("canrund: \(problem)\n".utf8))
+                }
+                guard let state = daemon.calibration() else {
+                    throw CLIError(message: "canrund calibrated but did not say its calibration (GET /v1/calibration)")
+                }
+                return state
+            }
+        }
+    }
+
+    /// An applied calibration as a table of its runs and rates, or its JSON; any other state as
+    /// what it says.
+    func render(_ state: CalibrationState) throws -> String {
+        guard let calibration = state.calibration else {
+            throw CLIError(message: state.problem ?? "no calibration in \(state.path): run canrun calibrate")
+        }
         if json { return String(decoding: try ProfileJSON.encoder().encode(calibration), as: UTF8.self) }
+        let path = state.path
         var lines = [
-            calibration.note,
+            calibration.note(stale: state.stale),
             "\(calibration.threads) threads, memory read \(ProfileText.decimal(Double(calibration.readBytesPerS) / 1e9, places: 1)) GB/s, kept in \(path)",
             "family  test    llama-bench t/s  shipped t/s (ratio)   calibrated t/s (ratio)",
         ]

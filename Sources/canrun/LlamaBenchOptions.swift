@@ -26,20 +26,12 @@ struct LlamaBenchOptions: ParsableArguments {
         }
     }
 
-    /// The tests of `plan` run by `bench`; a failed or unreadable run is a `CLIError`. A build
-    /// that does not know its commit gets the one scripts/build-llama-cpp.sh recorded.
+    /// The tests of `plan` run by `bench` (`LlamaBenchRunner.results`); a failed or unreadable
+    /// run is a `CLIError`.
     static func run(_ bench: String, _ plan: LlamaBenchPlan, timeout: Int) throws -> [LlamaBenchResult] {
         do {
-            var results = try LlamaBenchResult.parse(
-                try LlamaBenchRunner.output(bench, plan.arguments, timeout: TimeInterval(timeout))
-            )
-            if let commit = LlamaBenchRunner.recordedCommit(of: bench) {
-                for i in results.indices where results[i].buildCommit == "unknown" { results[i].buildCommit = commit }
-            }
-            return results
-        } catch let error as LlamaBenchRunner.RunError {
-            throw CLIError(message: error.description)
-        } catch let error as LlamaBenchResult.ParseError {
+            return try LlamaBenchRunner.results(bench, plan, timeout: TimeInterval(timeout))
+        } catch {
             throw CLIError(message: error.description)
         }
     }

@@ -24,6 +24,8 @@ struct Daemon: Service {
     let benchmarkOnStart: Bool
     let tcp: DaemonConfig.LoopbackAddress?
     let freeMemory: FreeMemoryReader
+    /// The llama-bench calibrations run, as configured now (`[llama_cpp] bench`).
+    let llamaBench: NIOLockedValueBox<String?>
     /// Where the Node Feature Discovery file goes and the models it labels, as configured now.
     let nodeFeatures: NIOLockedValueBox<NodeFeatureInputs>
 
@@ -55,14 +57,16 @@ struct Daemon: Service {
         tcp = config.config.tcp
         nodeFeatures = NIOLockedValueBox(.init(path: config.config.nfdFeatureFile, models: config.config.metricsModels))
         notifier = SystemdNotifier(environment: environment)
+        let llamaBench = NIOLockedValueBox(config.config.llamaBench)
+        self.llamaBench = llamaBench
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
         Self.log(snapshot.calibration, to: logger)
         let limits = config.config.limits
+        let stopping = self.stopping
+        let loggerBox = self.loggerBox
         var measure: APIDispatcher.Rebenchmark?
         if let topology {
-            let stopping = self.stopping
-            let loggerBox = self.loggerBox
             measure = { [environment] machine in
                 let measured = try await Daemon.measureOffLoop(
                     machine: machine,
@@ -74,6 +78,27 @@ struct Daemon: Service {
                     loggerBox.withLockedValue { $0 }.warning("\(reason); the measurement is served from memory")
                 }
                 return measured
+            }
+        }
+        let recalibrate: APIDispatcher.Recalibrate = { [environment] machine, engine, query in
+            loggerBox.withLockedValue { $0 }.info("calibrating with llama-bench in the background")
+            do {
+                let (calibration, notSaved) = try await NIOThreadPool.singleton.runIfActive {
+                    try DaemonState.calibrate(
+                        machine: machine,
+                        engine: engine,
+                        query: query,
+                        llamaBench: llamaBench.withLockedValue { $0 },
+                        environment: environment,
+                        isCancelled: { stopping.withLockedValue { $0 } }
+                    )
+                }
+                Daemon.log(calibration, to: loggerBox.withLockedValue { $0 })
+                if let notSaved { loggerBox.withLockedValue { $0 }.warning("\(notSaved); it answers until restart") }
+                return (calibration, notSaved)
+            } catch {
+                loggerBox.withLockedValue { $0 }.warning("calibration failed: \(error)")
+                throw error
             }
         }
         let hook = reloadHook
@@ -92,7 +117,8 @@ struct Daemon: Service {
                     return .failure(.init(file: "canrund", message: "still starting"))
                 }
                 return await reload()
-            }
+            },
+            recalibrate: recalibrate
         )
         server = UnixHTTPServer(dispatcher: dispatcher)
         for problem in ServerMetrics.unanswerable(config.config.metricsModels, in: snapshot) {
@@ -130,6 +156,7 @@ struct Daemon: Service {
         }
         if fresh.calibration != dispatcher.snapshot.calibration { Self.log(fresh.calibration, to: logger) }
         dispatcher.setLimits(loaded.config.limits)
+        llamaBench.withLockedValue { $0 = loaded.config.llamaBench }
         dispatcher.setMetricsModels(loaded.config.metricsModels)
         nodeFeatures.withLockedValue {
             $0 = .init(path: loaded.config.nfdFeatureFile, models: loaded.config.metricsModels, reloads: $0.reloads + 1)
@@ -147,6 +174,7 @@ struct Daemon: Service {
                 new.benchmarkCache = old.benchmarkCache
             }
             new.benchmarkRunning = old.benchmarkRunning
+            new.calibrationRun = old.calibrationRun
             old = new
         }
         let message = "configuration from \(loaded.files.count) file(s), catalog re-read, machine re-probed"

@@ -9,6 +9,12 @@ struct APIRouteTests {
         ("GET", "/v1/machine", .machine),
         ("GET", "/v1/bandwidth", .bandwidth),
         ("POST", "/v1/bandwidth", .rebenchmark),
+        ("GET", "/v1/calibration", .calibration),
+        ("POST", "/v1/calibration", .recalibrate(.init())),
+        (
+            "POST", "/v1/calibration?quick=1&allow_busy=yes&threads=2&repetitions=1",
+            .recalibrate(.init(quick: true, allowBusy: true, threads: 2, repetitions: 1))
+        ),
         ("GET", "/v1/models", .models),
         ("GET", "/v1/models/llama-3.1-8b", .model(id: "llama-3.1-8b")),
         ("GET", "/v1/models/meta-llama%2FLlama-3.1-8B", .model(id: "meta-llama/Llama-3.1-8B")),
@@ -92,6 +98,12 @@ struct APIRouteTests {
         ("POST", "/v1/fit?quant=Q4_K_M&model_id=q", 400, "bad_request"),
         ("GET", "/v1/recommendations?ctx=4096&mintps=10", 400, "bad_request"),
         ("GET", "/v1/models/a%2Fb%2Fc/d", 400, "bad_request"),
+        ("DELETE", "/v1/calibration", 405, "method_not_allowed"),
+        ("POST", "/v1/calibration?repetitions=0", 400, "bad_request"),
+        ("POST", "/v1/calibration?repetitions=101", 400, "bad_request"),
+        ("POST", "/v1/calibration?threads=0", 400, "bad_request"),
+        ("POST", "/v1/calibration?quick=maybe", 400, "bad_request"),
+        ("POST", "/v1/calibration?fast=1", 400, "bad_request"),
     ])
     func refuses(_ method: String, _ target: String, _ status: Int, _ code: String) {
         guard case .failure(let error) = APIRoute.parse(method: HTTPMethod(rawValue: method), target: target) else {
@@ -103,8 +115,11 @@ struct APIRouteTests {
         #expect(!error.message.isEmpty)
     }
 
-    @Test func onlyTheBenchmarkIsAdmin() {
+    @Test func onlyTheRoutesThatChangeStateAreAdmin() {
         #expect(APIRoute.rebenchmark.isAdmin)
+        #expect(APIRoute.reload.isAdmin)
+        #expect(APIRoute.recalibrate(.init()).isAdmin)
+        #expect(!APIRoute.calibration.isAdmin)
         #expect(!APIRoute.health.isAdmin)
         #expect(!APIRoute.bandwidth.isAdmin)
     }

@@ -1,3 +1,4 @@
+import CanrunBench
 import CanrunClient
 import CanrunCore
 import CanrunProbe
@@ -29,23 +30,36 @@ struct DaemonCalibrationTests {
         try ProfileJSON.decoder().decode(type, from: Data(try #require(answer).body))
     }
 
-    @Test(.enabled(if: ServerFixtures.canrundBuilt && VerifyCommandTests.built), .timeLimit(.minutes(2)))
-    func theDaemonsCalibrationAnswersForBoth() throws {
+    /// A canrund of this machine in a fresh folder with `config` and no benchmark at start, its
+    /// state in `folder/state` and its cache in `folder/cache`, for the time of `body`.
+    static func withDaemon(config: String = "", _ body: (String, DaemonClient) throws -> Void) throws {
         let folder = NSTemporaryDirectory() + "canrun-daemon-calibration-\(UUID().uuidString.prefix(8))"
-        let state = CalibrationStore(directory: folder + "/state")
-        let user = CalibrationStore(directory: folder + "/user/canrun")
-        try FileManager.default.createDirectory(atPath: state.directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder + "/state", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "[benchmark]\non_start = false\n".write(toFile: folder + "/canrun.toml", atomically: true, encoding: .utf8)
-        let daemon = try ServerFixtures.startDaemon(in: folder)
+        try ("[benchmark]\non_start = false\n\n" + config).write(
+            toFile: folder + "/canrun.toml",
+            atomically: true,
+            encoding: .utf8
+        )
+        let daemon = try ServerFixtures.startDaemon(in: folder, extra: ["CACHE_DIRECTORY": folder + "/cache"])
         defer {
             daemon.terminate()
             daemon.waitUntilExit()
         }
         let socket = folder + "/canrun.sock"
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.05) }
-        let client = DaemonClient(path: socket, timeoutSeconds: 30)
+        try body(folder, DaemonClient(path: socket, timeoutSeconds: 30))
+    }
 
+    @Test(.enabled(if: ServerFixtures.canrundBuilt && VerifyCommandTests.built), .timeLimit(.minutes(2)))
+    func theDaemonsCalibrationAnswersForBoth() throws {
+        try Self.withDaemon { folder, client in try Self.bothAnswerWithTheDaemons(folder, client) }
+    }
+
+    static func bothAnswerWithTheDaemons(_ folder: String, _ client: DaemonClient) throws {
+        let socket = client.path
+        let state = CalibrationStore(directory: folder + "/state")
+        let user = CalibrationStore(directory: folder + "/user/canrun")
         let before = try Self.decode(CalibrationState.self, client.get("/v1/calibration"))
         #expect(before == .none(path: state.path))
 
@@ -97,5 +111,75 @@ struct DaemonCalibrationTests {
         #expect(shipped.status == 0, "\(shipped.stderr)")
         #expect(!shipped.stdout.contains("calibrated here"), "\(shipped.stdout)")
         #expect(shipped.stderr.contains("\(state.path) is of other hardware"), "\(shipped.stderr)")
+    }
+
+    /// `canrun calibrate` with canrund running asks canrund, which calibrates with its configured
+    /// llama-bench (the real one, `--quick`), keeps it in its state directory, and answers with it;
+    /// the CLI prints canrund's calibration, and fits through canrund say so.
+    @Test(
+        .enabled(if: ServerFixtures.canrundBuilt && CalibrateCommandTests.runnable),
+        .timeLimit(.minutes(5))
+    )
+    func canrunCalibrateAsksTheDaemon() throws {
+        let bench = try #require(VerifyCommandTests.bench)
+        try Self.withDaemon(config: "[llama_cpp]\nbench = \"\(bench)\"\n") { folder, client in
+            try Self.calibratesWhenAsked(folder, client)
+        }
+    }
+
+    static func calibratesWhenAsked(_ folder: String, _ client: DaemonClient) throws {
+        let socket = client.path
+        // Without a measured bandwidth canrund refuses, and the CLI says why.
+        let refused = try VerifyCommandTests.run(
+            ["calibrate", "--quick"],
+            state: URL(fileURLWithPath: folder + "/user"),
+            extra: ["CANRUN_SOCKET": socket]
+        )
+        #expect(refused.status == 2)
+        #expect(
+            refused.stderr.contains("canrund: calibrating answers with the measured bandwidth"),
+            "\(refused.stderr)"
+        )
+
+        // A measurement of this machine, as canrund keeps one, read on reload.
+        let machine = try Self.decode(MachineProfile.self, client.get("/v1/machine"))
+        var report = ServerFixtures.bandwidth
+        report.threads = 2
+        report.nodes = [.init(node: 0, readBytesPerS: 30_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0)]
+        report.total = .init(readBytesPerS: 30_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0)
+        report.fingerprint = HardwareFingerprint.of(machine)
+        try BandwidthCache(directory: folder + "/state").store(report)
+        #expect(client.request("POST", "/v1/admin/reload")?.status == 200)
+
+        let calibrated = try VerifyCommandTests.run(
+            ["calibrate", "--quick", "--allow-busy", "--repetitions", "1"],
+            state: URL(fileURLWithPath: folder + "/user"),
+            extra: ["CANRUN_SOCKET": socket]
+        )
+        #expect(calibrated.status == 0, "\(calibrated.stderr)")
+        #expect(calibrated.stdout.contains("canrund is calibrating"), "\(calibrated.stdout)")
+        let state = try Self.decode(CalibrationState.self, client.get("/v1/calibration"))
+        #expect(state.status == .applied)
+        #expect(state.path == folder + "/state/calibration.json")
+        let note = try #require(state.calibration?.note)
+        #expect(calibrated.stdout.contains(note), "\(calibrated.stdout)")
+        // canrund's, not the user's: nothing was written in the user's state folder.
+        #expect(!FileManager.default.fileExists(atPath: folder + "/user/canrun/calibration.json"))
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder + "/cache/calibration").count
+                == MachineCalibration.families.count
+        )
+        let fit = try VerifyCommandTests.run(
+            ["fit", "llama-3.2-1b", "--quant", "Q4_0"],
+            state: URL(fileURLWithPath: folder + "/user"),
+            extra: ["CANRUN_SOCKET": socket]
+        )
+        #expect(fit.stdout.contains(note), "\(fit.stdout)")
+        let shown = try VerifyCommandTests.run(
+            ["calibrate", "--show"],
+            state: URL(fileURLWithPath: folder + "/user"),
+            extra: ["CANRUN_SOCKET": socket]
+        )
+        #expect(shown.stdout.hasPrefix(note), "\(shown.stdout)")
     }
 }

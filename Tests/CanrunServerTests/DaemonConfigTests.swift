@@ -61,6 +61,8 @@ struct DaemonConfigTests {
             "kubernetes.nfd_feature_file must be an absolute file path"
         ),
         ("[kubernetes]\nnfd_feature_file = 3\n", "kubernetes.nfd_feature_file must be an absolute file path"),
+        ("[llama_cpp]\nbench = \"llama-bench\"\n", "llama_cpp.bench must be the absolute path of a llama-bench"),
+        ("[llama_cpp]\nbench = \"/opt/llama/bin/\"\n", "llama_cpp.bench must be the absolute path of a llama-bench"),
         ("[server\n", "not valid TOML"),
     ])
     func badValuesRejectTheFileByName(_ text: String, _ expected: String) {
@@ -81,6 +83,17 @@ struct DaemonConfigTests {
         let path = "/etc/kubernetes/node-feature-discovery/features.d/canrun"
         let loaded = try DaemonConfig.merged([("/x.toml", "[kubernetes]\nnfd_feature_file = \"\(path)\"\n")])
         #expect(loaded.config.nfdFeatureFile == path)
+        #expect(try DaemonConfig.merged([("/y.toml", loaded.config.toml)]).config == loaded.config)
+    }
+
+    /// The llama-bench canrund calibrates with (issue 14): the finding rules unless set, and the
+    /// effective file shows it.
+    @Test func llamaBenchIsReadAndShown() throws {
+        let off = try DaemonConfig.merged([])
+        #expect(off.config.llamaBench == nil)
+        #expect(off.config.toml.contains("[llama_cpp]\n# bench = "))
+        let loaded = try DaemonConfig.merged([("/x.toml", "[llama_cpp]\nbench = \"/opt/llama/bin/llama-bench\"\n")])
+        #expect(loaded.config.llamaBench == "/opt/llama/bin/llama-bench")
         #expect(try DaemonConfig.merged([("/y.toml", loaded.config.toml)]).config == loaded.config)
     }
 

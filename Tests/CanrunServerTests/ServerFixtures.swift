@@ -17,13 +17,13 @@ enum ServerFixtures {
 
     /// A running canrund with `folder`'s canrun.toml, its socket in `folder` and its state in
     /// `folder/state`; the caller stops it (`terminate`, `waitUntilExit`).
-    static func startDaemon(in folder: String) throws -> Process {
+    static func startDaemon(in folder: String, extra: [String: String] = [:]) throws -> Process {
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: canrund)
         daemon.arguments = ["--socket", folder + "/canrun.sock", "--config", folder]
         daemon.environment = environment.merging([
             "STATE_DIRECTORY": folder + "/state", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
-        ]) { _, b in b }
+        ]) { _, b in b }.merging(extra) { _, b in b }
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
         return daemon

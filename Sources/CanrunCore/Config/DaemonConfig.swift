@@ -21,6 +21,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Where canrund keeps a Node Feature Discovery feature file of this node's labels
     /// (`[kubernetes] nfd_feature_file`, an absolute path; `NodeFeatureLabels`); nil: none.
     public var nfdFeatureFile: String?
+    /// The llama-bench canrund calibrates with (`[llama_cpp] bench`, an absolute path); nil:
+    /// `CANRUN_LLAMA_BENCH`, then `PATH`, then scripts/build-llama-cpp.sh's cache.
+    public var llamaBench: String?
 
     /// Every scrape fits each listed model: a fleet's handful, not the catalog.
     public static let maxMetricsModels = 32
@@ -215,14 +218,24 @@ public struct DaemonConfig: Sendable, Equatable {
                         )
                     }
                     metricsModels = names
-                case ("kubernetes", "nfd_feature_file"):
-                    guard let path = value as? String, path.hasPrefix("/"), !path.hasSuffix("/"),
-                        path.count <= 4096, !path.contains("\0")
-                    else {
+                case ("llama_cpp", "bench"):
+                    guard let path = Self.absoluteFile(value) else {
                         throw ConfigError(
                             file: file,
-                            message:
-                                "kubernetes.nfd_feature_file must be an absolute file path, e.g. \"/etc/kubernetes/node-feature-discovery/features.d/canrun\" (got \(shown(value)))"
+                            message: "llama_cpp.bench must be the absolute path of a llama-bench"
+                                + Self.example("/usr/local/bin/llama-bench", got: shown(value))
+                        )
+                    }
+                    llamaBench = path
+                case ("kubernetes", "nfd_feature_file"):
+                    guard let path = Self.absoluteFile(value) else {
+                        throw ConfigError(
+                            file: file,
+                            message: "kubernetes.nfd_feature_file must be an absolute file path"
+                                + Self.example(
+                                    "/etc/kubernetes/node-feature-discovery/features.d/canrun",
+                                    got: shown(value)
+                                )
                         )
                     }
                     nfdFeatureFile = path
@@ -241,6 +254,17 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
     }
+
+    /// `value` when it is an absolute path naming a file (not a folder), of a sane length.
+    static func absoluteFile(_ value: Any) -> String? {
+        guard let path = value as? String, path.hasPrefix("/"), !path.hasSuffix("/"), path.count <= 4096,
+            !path.contains("\0")
+        else { return nil }
+        return path
+    }
+
+    /// ", e.g. "PATH" (got VALUE)": the tail of a refused path's message.
+    static func example(_ path: String, got: String) -> String { ", e.g. \(quoted(path)) (got \(got))" }
 
     /// `text` as a TOML basic string.
     static func quoted(_ text: String) -> String {
@@ -270,6 +294,9 @@ public struct DaemonConfig: Sendable, Equatable {
 
         [metrics]
         models = [\(metricsModels.map(Self.quoted).joined(separator: ", "))]
+
+        [llama_cpp]
+        \(llamaBench.map { "bench = \(Self.quoted($0))" } ?? "# bench = \"/usr/local/bin/llama-bench\"")
 
         [kubernetes]
         \(nfdFeatureFile.map { "nfd_feature_file = \(Self.quoted($0))" } ?? "# nfd_feature_file = \"/etc/kubernetes/node-feature-discovery/features.d/canrun\"")
