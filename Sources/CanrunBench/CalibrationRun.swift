@@ -63,50 +63,14 @@ public struct CalibrationRun: Sendable {
         isCancelled: () -> Bool = { false }
     ) throws(Failure) -> MachineCalibration {
         guard machine.bandwidth != nil else { throw .noBandwidth }
-        var question = FitQuestion()
-        question.threads = threads
         var measurements: [MachineCalibration.Measurement] = []
-        for family in MachineCalibration.families {
+        let models =
+            MachineCalibration.families.map { (MachineCalibration.model(family: $0, quick: quick), false) }
+            + [(MachineCalibration.checkModel(quick: quick), true)]
+        for (model, heldOut) in models {
             guard !isCancelled() else { throw .cancelled }
-            let model = MachineCalibration.model(family: family, quick: quick)
-            progress("\(family): writing and timing \(model.name)")
-            // Another program's work would be fitted as this machine's slowness.
-            if !allowBusy, let busy = LoadSampler.waitForQuiet(limit: 30, isCancelled: isCancelled),
-                busy > CPULoad.busyShare
-            {
-                throw Failure(
-                    "calibrate needs a quiet machine: other programs used \(Int((busy * 100).rounded())) % of the CPUs for 30 s; run it when the machine is idle (or allow a busy one)"
-                )
-            }
-            let path: String
-            let file: GGUFModel
-            do {
-                path = try CalibrationStore.syntheticFile(model, quants: engine.quants, in: modelFolder)
-                file = try GGUFFiles.model(path, table: engine.quants)
-            } catch {
-                throw Failure("could not write \(model.name) in \(modelFolder): \(error)")
-            }
-            var request = question.request(file.spec, quant: file.weights.quant)
-            request.weights = file.weights
-            let plan = LlamaBenchPlan(
-                modelPath: path,
-                launchFlags: "-ngl 0" + (threads.map { " -t \($0)" } ?? ""),
-                flashAttention: true,
-                depths: [0],
-                repetitions: repetitions,
-                dialect: dialect,
-                promptTokens: MachineCalibration.promptTokens,
-                generatedTokens: MachineCalibration.generatedTokens
-            )
-            let results: [LlamaBenchResult]
-            do {
-                results = try LlamaBenchRunner.results(llamaBench, plan, timeout: timeoutSeconds)
-            } catch {
-                throw Failure(error.description)
-            }
-            for result in results {
-                measurements.append(.init(family: family, result: result, request: request))
-            }
+            progress("\(model.weightType)\(heldOut ? " (a check, not fitted)" : ""): writing and timing \(model.name)")
+            measurements += try measure(model, heldOut: heldOut, engine: engine, isCancelled: isCancelled)
         }
         var calibration = MachineCalibration.fit(
             measurements,
@@ -119,5 +83,52 @@ public struct CalibrationRun: Sendable {
         calibration.llamaBenchModified =
             (try? FileManager.default.attributesOfItem(atPath: llamaBench))?[.modificationDate] as? Date
         return calibration
+    }
+
+    /// llama-bench's pp512 and tg32 of `model`, written first when it is not in `modelFolder`,
+    /// with the request canrun answers each with.
+    private func measure(
+        _ model: SyntheticModel,
+        heldOut: Bool,
+        engine: FitEngine,
+        isCancelled: () -> Bool
+    ) throws(Failure) -> [MachineCalibration.Measurement] {
+        // Another program's work would be fitted as this machine's slowness.
+        if !allowBusy, let busy = LoadSampler.waitForQuiet(limit: 30, isCancelled: isCancelled),
+            busy > CPULoad.busyShare
+        {
+            throw Failure(
+                "calibrate needs a quiet machine: other programs used \(Int((busy * 100).rounded())) % of the CPUs for 30 s; run it when the machine is idle (or allow a busy one)"
+            )
+        }
+        let path: String
+        let file: GGUFModel
+        do {
+            path = try CalibrationStore.syntheticFile(model, quants: engine.quants, in: modelFolder)
+            file = try GGUFFiles.model(path, table: engine.quants)
+        } catch {
+            throw Failure("could not write \(model.name) in \(modelFolder): \(error)")
+        }
+        var question = FitQuestion()
+        question.threads = threads
+        var request = question.request(file.spec, quant: file.weights.quant)
+        request.weights = file.weights
+        let plan = LlamaBenchPlan(
+            modelPath: path,
+            launchFlags: "-ngl 0" + (threads.map { " -t \($0)" } ?? ""),
+            flashAttention: true,
+            depths: [0],
+            repetitions: repetitions,
+            dialect: dialect,
+            promptTokens: MachineCalibration.promptTokens,
+            generatedTokens: MachineCalibration.generatedTokens
+        )
+        do {
+            return try LlamaBenchRunner.results(llamaBench, plan, timeout: timeoutSeconds).map {
+                .init(family: model.weightType, result: $0, request: request, heldOut: heldOut)
+            }
+        } catch {
+            throw Failure(error.description)
+        }
     }
 }

@@ -180,7 +180,7 @@ struct CalibrateCommand: ParsableCommand {
         var lines = [
             calibration.note(stale: state.stale),
             "\(calibration.threads) threads, memory read \(ProfileText.decimal(Double(calibration.readBytesPerS) / 1e9, places: 1)) GB/s, kept in \(path)",
-            "family  test    llama-bench t/s  shipped t/s (ratio)   calibrated t/s (ratio)",
+            "family    test    llama-bench t/s  shipped t/s (ratio)   calibrated t/s (ratio)",
         ]
         func cell(_ predicted: Double?, _ measured: Double) -> String {
             guard let predicted else { return "unknown" }
@@ -188,7 +188,7 @@ struct CalibrateCommand: ParsableCommand {
         }
         for run in calibration.runs {
             lines.append(
-                run.family.padding(toLength: 8, withPad: " ", startingAt: 0)
+                (run.family + (run.heldOut == true ? " MoE" : "")).padding(toLength: 10, withPad: " ", startingAt: 0)
                     + run.test.padding(toLength: 8, withPad: " ", startingAt: 0)
                     + String(format: "%.2f", run.measuredTokensPerS).padding(toLength: 17, withPad: " ", startingAt: 0)
                     + cell(run.predictedBefore, run.measuredTokensPerS).padding(
@@ -198,6 +198,9 @@ struct CalibrateCommand: ParsableCommand {
                     )
                     + cell(run.predictedAfter, run.measuredTokensPerS)
             )
+        }
+        if calibration.heldOutError != nil {
+            lines.append("(MoE: the check model, answered with the calibrated rates and not fitted to)")
         }
         for family in calibration.cpuWeightsPerCycle.keys.sorted() {
             let eta = calibration.cpuPrefillEta[family].map { String(format: ", prefill η %.3f", $0) } ?? ""

@@ -84,12 +84,13 @@ struct GGUFWriterTests {
         #expect(header.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } == Int64(parameters))
     }
 
-    @Test func expertsAreStackedPerLayer() throws {
-        let model = SyntheticModel(
+    /// One layer of 256 wide with 8 experts of `feedForward`, 2 per token, in Q8_0.
+    static func moe(feedForward: Int) -> SyntheticModel {
+        SyntheticModel(
             name: "synthetic-moe",
             layers: 1,
             embedding: 256,
-            feedForward: 256,
+            feedForward: feedForward,
             heads: 4,
             kvHeads: 4,
             vocabulary: 300,
@@ -97,13 +98,33 @@ struct GGUFWriterTests {
             expertsUsed: 2,
             weightType: "Q8_0"
         )
-        let header = try model.header(quants: Self.quants)
+    }
+
+    @Test func expertsAreStackedPerLayer() throws {
+        let header = try Self.moe(feedForward: 256).header(quants: Self.quants)
         let shapes = Dictionary(uniqueKeysWithValues: header.tensors.map { ($0.name, $0.shape) })
         #expect(shapes["blk.0.ffn_gate_inp.weight"] == [256, 8])
         #expect(shapes["blk.0.ffn_gate_exps.weight"] == [256, 256, 8])
         #expect(shapes["blk.0.ffn_down_exps.weight"] == [256, 256, 8])
         #expect(shapes["blk.0.ffn_gate.weight"] == nil)
         #expect(header.metadata.first { $0.key == "llama.expert_used_count" }?.value == .uint32(2))
+    }
+
+    /// A Mixtral-style file (llama, experts, no expert_feed_forward_length, as convert_hf_to_gguf
+    /// writes Mixtral) reads back as a mixture of experts of feed_forward_length wide, as
+    /// llama.cpp reads it; canrun refused such files before (the calibration's check model).
+    @Test func aMixtralStyleFileReadsItsExpertWidth() throws {
+        let header = try Self.moe(feedForward: 512).header(quants: Self.quants)
+        #expect(!header.metadata.contains { $0.key.hasSuffix("expert_feed_forward_length") })
+        let (_, dataBytes) = try header.layout()
+        var reader = GGUFReader(
+            source: GGUFBuffer(try header.encoded() + [UInt8](repeating: 0, count: Int(dataBytes))),
+            table: Self.quants
+        )
+        let spec = try GGUFModel(parts: [try reader.read()], id: "synthetic-moe").spec
+        #expect(spec.numExperts == 8)
+        #expect(spec.numExpertsPerTok == 2)
+        #expect(spec.moeIntermediateSize == 512)
     }
 
     /// Every FP16 scale of a quantized block, and every float, is finite and 2⁻¹⁰ to 2⁻⁵ in size.

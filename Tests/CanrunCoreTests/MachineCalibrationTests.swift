@@ -23,9 +23,10 @@ struct MachineCalibrationTests {
         _ family: String,
         test: (prompt: Int, generated: Int),
         truth: EfficiencyTable,
-        machine: MachineProfile
+        machine: MachineProfile,
+        model id: String = "llama-3.2-1b"
     ) throws -> MachineCalibration.Measurement {
-        let model = try FitEngineTests.model("llama-3.2-1b")
+        let model = try FitEngineTests.model(id)
         let quant = ["F16": "F16", "Q8_0": "Q8_0", "Q4_0": "Q4_0", "Q4_K": "Q4_K_M"][family]!
         let request = FitEngine.Request(model: model, quant: quant, context: 4096)
         var result = LlamaBenchResult(
@@ -102,6 +103,35 @@ struct MachineCalibrationTests {
             machine: machine
         )
         #expect(report.basis.notes.contains(calibration.note))
+    }
+
+    /// A held-out run (the MoE check model) is answered before and after and fits nothing: the
+    /// rates are those of the fitted runs alone, and its error is the calibration's held-out
+    /// error, in the note. Here the MoE's Q4_K kernels run at 3 weights per cycle while the
+    /// calibration, from Q4_0 alone, scales the table's Q4_K by Q4_0's ratio.
+    @Test func aHeldOutRunFitsNothingAndIsTheNotesError() throws {
+        let machine = Self.machine()
+        var truth = FitEngineTests.efficiency
+        truth.cpuWeightsPerCycle["Q4_0"] = 2
+        truth.cpuWeightsPerCycle["Q4_K"] = 3
+        let fitted = try Self.measurement("Q4_0", test: (0, 32), truth: truth, machine: machine)
+        var check = try Self.measurement("Q4_K", test: (0, 32), truth: truth, machine: machine, model: "mixtral-8x7b")
+        check.heldOut = true
+        let date = Date(timeIntervalSince1970: 1_796_688_000)
+        let alone = Self.fit([fitted], date: date)
+        let calibration = Self.fit([fitted, check], date: date)
+        #expect(calibration.cpuWeightsPerCycle == alone.cpuWeightsPerCycle)
+        #expect(calibration.cpuPrefillEta == alone.cpuPrefillEta)
+        #expect(calibration.runs.map(\.heldOut) == [nil, true])
+        let run = try #require(calibration.runs.last)
+        let error = abs(try #require(run.predictedAfter) / run.measuredTokensPerS - 1)
+        #expect(error > 0.05)
+        #expect(calibration.heldOutError?.median == error)
+        let percent = Int((error * 100).rounded())
+        #expect(
+            calibration.note
+                == "CPU rates calibrated here on 2026-12-08 with llama.cpp 0c1e57098, 1 run; on an MoE model not fitted to: decode off by \(percent) %"
+        )
     }
 
     /// A family that streams at the memory's pace shows no compute rate: the fit keeps the

@@ -41,13 +41,17 @@ struct CalibrateCommandTests {
         let calibration = try ProfileJSON.decoder().decode(MachineCalibration.self, from: Data(calibrated.stdout.utf8))
         #expect(Set(calibration.cpuWeightsPerCycle.keys) == Set(MachineCalibration.families))
         #expect(Set(calibration.cpuPrefillEta.keys) == Set(MachineCalibration.families))
-        #expect(calibration.runs.map(\.test) == Array(repeating: ["pp512", "tg32"], count: 4).flatMap { $0 })
+        #expect(calibration.runs.map(\.test) == Array(repeating: ["pp512", "tg32"], count: 5).flatMap { $0 })
+        #expect(calibration.runs.map { $0.heldOut == true } == Array(repeating: false, count: 8) + [true, true])
+        #expect(calibration.heldOutError != nil)
         #expect(calibration.runs.allSatisfy { $0.measuredTokensPerS > 0 && $0.predictedAfter != nil })
         // The models stay in the cache for the next calibration.
         let models = try FileManager.default.contentsOfDirectory(atPath: state.path + "/cache/canrun/calibration")
         #expect(
             models.sorted()
-                == MachineCalibration.families.map { "canrun-calibration-quick-\($0.lowercased()).gguf" }.sorted()
+                == (MachineCalibration.families.map { "canrun-calibration-quick-\($0.lowercased())" } + [
+                    "canrun-calibration-quick-q4_k-moe"
+                ]).map { $0 + ".gguf" }.sorted()
         )
 
         let fit = try VerifyCommandTests.run(["fit", "llama-3.2-1b", "--quant", "Q4_0"], state: state)

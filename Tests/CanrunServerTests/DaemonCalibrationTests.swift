@@ -167,7 +167,7 @@ struct DaemonCalibrationTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/user/canrun/calibration.json"))
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: folder + "/cache/calibration").count
-                == MachineCalibration.families.count
+                == MachineCalibration.families.count + 1
         )
         let fit = try VerifyCommandTests.run(
             ["fit", "llama-3.2-1b", "--quant", "Q4_0"],

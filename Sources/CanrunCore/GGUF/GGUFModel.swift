@@ -88,6 +88,12 @@ public struct GGUFModel: Sendable, Equatable {
         spec.numExperts = try int("expert_count")
         spec.numExpertsPerTok = try int("expert_used_count")
         spec.moeIntermediateSize = try int("expert_feed_forward_length")
+        if spec.moeIntermediateSize == nil, (spec.numExperts ?? 0) > 0 {
+            // Mixtral-style files (llama, no expert_feed_forward_length) have one FFN width, the
+            // experts': llama.cpp reads feed_forward_length for them. The tensor says it first.
+            spec.moeIntermediateSize =
+                tensor("blk.0.ffn_up_exps.weight")?.shape.dropFirst().first.map { Int($0) } ?? ffnKey
+        }
         spec.numSharedExperts = try int("expert_shared_count")
         spec.firstKDenseReplace = try int("leading_dense_block_count")
         spec.kvLoraRank = try int("attention.kv_lora_rank")

@@ -39,6 +39,20 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         )
     }
 
+    /// The model the calibration is checked on and not fitted to: the Q4_K family's kernels in a
+    /// Mixtral-style mixture of experts (8 experts of 1,536 wide, 2 per token; 4 of 768 with
+    /// `quick`), whose decode reads only the experts a token uses. Its error is the
+    /// calibration's held-out error (`heldOutError`), the honest measure of what the rates are
+    /// worth on a model they were not fitted to.
+    public static func checkModel(quick: Bool = false) -> SyntheticModel {
+        var model = model(family: "Q4_K", quick: quick)
+        model.name += "-moe"
+        model.feedForward = quick ? 768 : 1536
+        model.experts = quick ? 4 : 8
+        model.expertsUsed = 2
+        return model
+    }
+
     /// The values a fit searches, and all a stored calibration may hold: weights per cycle
     /// from a tenth of the slowest table row to 30 times the fastest, prefill η and the stream
     /// share (of canrun's measured read) likewise wide of anything seen.
@@ -92,6 +106,8 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         /// canrun's answer with the shipped tables, and with this calibration.
         public var predictedBefore: Double?
         public var predictedAfter: Double?
+        /// A run of the check model (`checkModel`): answered, not fitted.
+        public var heldOut: Bool?
     }
 
     public var fingerprint: String
@@ -137,23 +153,40 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         self.cpuEta = cpuEta
     }
 
-    /// Median and largest |after ÷ measured − 1| over the runs: how well the calibrated model
-    /// holds here.
-    public var residual: (median: Double, worst: Double)? {
+    /// Median and largest |after ÷ measured − 1| over the fitted runs: how well the calibrated
+    /// model meets what it was fitted to (near zero: one rate per run).
+    public var residual: (median: Double, worst: Double)? { Self.errors(runs.filter { $0.heldOut != true }) }
+
+    /// The same over the held-out runs (`checkModel`): how well the calibrated model answers a
+    /// model it was not fitted to; nil when none ran.
+    public var heldOutError: (median: Double, worst: Double)? { Self.errors(runs.filter { $0.heldOut == true }) }
+
+    static func errors(_ runs: [Run]) -> (median: Double, worst: Double)? {
         let errors = runs.compactMap { r in r.predictedAfter.map { abs($0 / r.measuredTokensPerS - 1) } }.sorted()
         guard let worst = errors.last else { return nil }
-        return (errors[errors.count / 2], worst)
+        return ((errors[(errors.count - 1) / 2] + errors[errors.count / 2]) / 2, worst)
     }
 
-    /// "calibrated here on 2026-12-08 with llama.cpp 0c1e57098, 8 runs, residual 3 %".
+    /// "CPU rates calibrated here on 2026-12-08 with llama.cpp 0c1e57098, 8 runs; on an MoE model
+    /// not fitted to: prefill off by 52 %, decode off by 16 %"; a calibration without a held-out
+    /// run gives its fitted residual instead.
     public var note: String {
         let day = ISO8601DateFormatter.string(from: date, timeZone: .gmt, formatOptions: [.withFullDate])
         let build = llamaBuildNumber > 0 ? "b\(llamaBuildNumber) (\(llamaBuildCommit))" : llamaBuildCommit
-        let fit =
-            residual.map {
-                ", residual \(Int(($0.median * 100).rounded())) % (worst \(Int(($0.worst * 100).rounded())) %)"
-            } ?? ""
-        return "\(Self.notePrefix) on \(day) with llama.cpp \(build), \(runs.count) runs\(fit)"
+        func percent(_ x: Double) -> String { "\(Int((x * 100).rounded())) %" }
+        let fitted = runs.filter { $0.heldOut != true }.count
+        let check: String
+        let held = runs.filter { $0.heldOut == true }.compactMap { run -> String? in
+            guard let after = run.predictedAfter else { return nil }
+            let what = run.test.hasPrefix("tg") ? "decode" : "prefill"
+            return "\(what) off by \(percent(abs(after / run.measuredTokensPerS - 1)))"
+        }
+        if !held.isEmpty {
+            check = "; on an MoE model not fitted to: " + held.joined(separator: ", ")
+        } else {
+            check = residual.map { ", residual \(percent($0.median)) (worst \(percent($0.worst)))" } ?? ""
+        }
+        return "\(Self.notePrefix) on \(day) with llama.cpp \(build), \(fitted) run\(fitted == 1 ? "" : "s")\(check)"
     }
 
     /// How every calibration note begins.
@@ -201,11 +234,14 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         public var family: String
         public var result: LlamaBenchResult
         public var request: FitEngine.Request
+        /// A run of the check model: answered with the fitted rates, never fitted to.
+        public var heldOut: Bool
 
-        public init(family: String, result: LlamaBenchResult, request: FitEngine.Request) {
+        public init(family: String, result: LlamaBenchResult, request: FitEngine.Request, heldOut: Bool = false) {
             self.family = family
             self.result = result
             self.request = request
+            self.heldOut = heldOut
         }
     }
 
@@ -213,14 +249,16 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
     /// the weights per cycle at which the prediction equals the measurement (bisection: speed
     /// grows with the rate until memory bounds it; a family already memory-bound at the
     /// measured speed keeps the smallest rate that stays so); for prefill, the η likewise.
-    /// Families without a run keep the table's values.
+    /// Families without a run keep the table's values. Held-out runs are answered before and
+    /// after, and fit nothing.
     public static func fit(
-        _ measurements: [Measurement],
+        _ all: [Measurement],
         table: EfficiencyTable,
         quants: QuantTable,
         machine: MachineProfile,
         date: Date
     ) -> MachineCalibration {
+        let measurements = all.filter { !$0.heldOut }
         var fitted = table
         var perCycle: [String: Double] = [:]
         var prefillEta: [String: Double] = [:]
@@ -289,13 +327,14 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
             llamaBuildNumber: first?.buildNumber ?? 0,
             threads: first?.threads ?? 0,
             readBytesPerS: machine.bandwidth?.total.readBytesPerS ?? 0,
-            runs: measurements.map { m in
+            runs: all.map { m in
                 Run(
                     family: m.family,
                     test: m.result.test,
                     measuredTokensPerS: m.result.tokensPerS,
                     predictedBefore: predict(m, table: table, quants: quants, machine: machine),
-                    predictedAfter: predict(m, table: fitted, quants: quants, machine: machine)
+                    predictedAfter: predict(m, table: fitted, quants: quants, machine: machine),
+                    heldOut: m.heldOut ? true : nil
                 )
             },
             cpuWeightsPerCycle: perCycle,
