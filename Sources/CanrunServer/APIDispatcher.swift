@@ -55,6 +55,8 @@ public final class APIDispatcher: Sendable {
     private let freeMemory = NIOLockedValueBox<FreeMemory?>(nil)
     /// Computations running or waiting now.
     private let computations = NIOLockedValueBox(0)
+    /// What the watched model servers last answered (`publish(_ observations:)`).
+    private let observationsBox = NIOLockedValueBox<[ServerObservations]>([])
     /// The models `/metrics` gives fit gauges for (`DaemonConfig.metricsModels`).
     private let metricsModelsBox: NIOLockedValueBox<[String]>
 
@@ -97,6 +99,13 @@ public final class APIDispatcher: Sendable {
     /// A fresh reading of the memory free now (the daemon's poller, once a second): answers
     /// from now on judge `fits_now` against it.
     public func publish(_ free: FreeMemory) { freeMemory.withLockedValue { $0 = free } }
+
+    /// The watched servers' latest observations (canrund's pollers): `/v1/observations` and
+    /// `/metrics` answer them from now on.
+    public func publish(_ observations: [ServerObservations]) { observationsBox.withLockedValue { $0 = observations } }
+
+    /// The watched servers' latest observations, in configuration order.
+    public var observations: [ServerObservations] { observationsBox.withLockedValue { $0 } }
 
     /// The last published reading; nil before the first.
     public var freeReading: FreeMemory? { freeMemory.withLockedValue { $0 } }
@@ -240,6 +249,7 @@ public final class APIDispatcher: Sendable {
             }
             return nil
         }
+        if route == .observations { return .json(observations) }
         guard !route.isComputed else { return nil }
         let (stored, generation) = state.withLockedValue { ($0.snapshot, $0.generation) }
         let response = APIService(snapshot: withFreeMemory(stored, free)).respond(to: route)
@@ -269,6 +279,7 @@ public final class APIDispatcher: Sendable {
             return .error(.init(status: .notFound, code: "no_metrics", message: "this server exposes no metrics"))
         }
         metrics?.recordFacts(withFreeMemory(snapshot, free), now: Date(), models: models)
+        metrics?.recordObservations(observations)
         return APIResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exposition())
     }
 

@@ -21,6 +21,8 @@ public enum APIRoute: Hashable, Sendable {
     case fitConfig(FitQuery)
     case recommendations(RecommendationsQuery)
     case metrics
+    /// `GET /v1/observations`: the watched model servers, observed beside predicted.
+    case observations
 
     /// How canrund calibrates (`CalibrationRun`'s options; llama-bench is the configured one).
     public struct CalibrationQuery: Hashable, Sendable {
@@ -131,7 +133,8 @@ public enum APIRoute: Hashable, Sendable {
     public var isComputed: Bool {
         switch self {
         case .fit, .fitConfig, .recommendations, .model: true
-        case .health, .machine, .bandwidth, .calibration, .recalibrate, .rebenchmark, .reload, .models, .metrics:
+        case .health, .machine, .bandwidth, .calibration, .recalibrate, .rebenchmark, .reload, .models, .metrics,
+            .observations:
             false
         }
     }
@@ -181,6 +184,7 @@ public enum APIRoute: Hashable, Sendable {
             return .failure(.methodNotAllowed(method, path, allowed: [.GET, .POST]))
         case "/v1/recommendations": return only(.GET) { recommendations(query) }
         case "/metrics": return only(.GET) { .success(.metrics) }
+        case "/v1/observations": return only(.GET) { .success(.observations) }
         case "/v1/admin/reload": return only(.POST) { .success(.reload) }
         default:
             let prefix = "/v1/models/"

@@ -129,7 +129,7 @@ public struct APIService: Sendable {
                     deadline: deadline
                 )
                 return .json(ranking.reports)
-            case .rebenchmark, .reload, .recalibrate, .metrics:
+            case .rebenchmark, .reload, .recalibrate, .metrics, .observations:
                 return .error(
                     .init(
                         status: .internalServerError,

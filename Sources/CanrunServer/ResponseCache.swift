@@ -28,7 +28,7 @@ struct ResponseCache: Sendable {
     static func isCacheable(_ route: APIRoute) -> Bool {
         switch route {
         case .machine, .bandwidth, .models, .model, .fit, .recommendations: true
-        case .health, .calibration, .recalibrate, .rebenchmark, .reload, .metrics, .fitConfig: false
+        case .health, .calibration, .observations, .recalibrate, .rebenchmark, .reload, .metrics, .fitConfig: false
         }
     }
 

@@ -29,6 +29,19 @@ public struct ServerMetrics: Sendable {
         "canrun_model_decode_tokens_per_second": "Predicted decode speed of the configured model, tokens per second.",
         "canrun_model_max_context_tokens":
             "Longest context of the configured model that fits, tokens (0 when it does not fit).",
+        "canrun_observed_decode_tokens_per_second":
+            "Decode speed a watched model server ([[observe]]) reported for a loaded model, tokens per second.",
+        "canrun_predicted_decode_tokens_per_second":
+            "canrun's predicted decode speed for a watched server's loaded model on this machine, tokens per second.",
+        "canrun_observed_over_predicted_decode": "Observed decode speed divided by canrun's prediction.",
+        "canrun_observed_prefill_tokens_per_second":
+            "Prompt speed a watched model server reported for a loaded model, tokens per second.",
+        "canrun_predicted_prefill_tokens_per_second":
+            "canrun's predicted prompt speed for a watched server's loaded model on this machine, tokens per second.",
+        "canrun_observed_over_predicted_prefill": "Observed prompt speed divided by canrun's prediction.",
+        "canrun_observed_model_memory_bytes": "Memory a watched model server says a loaded model holds, bytes.",
+        "canrun_predicted_model_memory_bytes":
+            "canrun's predicted memory for a watched server's loaded model, bytes.",
     ]
 
     /// Request latency buckets, seconds: a cached answer takes about a millisecond, a ranking
@@ -65,6 +78,7 @@ public struct ServerMetrics: Sendable {
         case .machine: return "machine"
         case .bandwidth: return "bandwidth"
         case .calibration, .recalibrate: return "calibration"
+        case .observations: return "observations"
         case .rebenchmark: return "rebenchmark"
         case .reload: return "reload"
         case .models: return "models"
@@ -132,6 +146,30 @@ public struct ServerMetrics: Sendable {
                 .set(max(0, now.timeIntervalSince(bandwidth.measuredAt)))
         }
         self.gauge("canrun_info", [("version", snapshot.version)]).set(1.0)
+    }
+
+    /// Per model a watched server has loaded, labelled `model` (a GGUF file's name without its
+    /// folder), `quant` and `server`: what it was observed doing and what canrun predicts, and
+    /// their ratio, where each is known.
+    public func recordObservations(_ servers: [ServerObservations]) {
+        for server in servers {
+            for model in server.models {
+                let name = model.model.hasPrefix("/") ? (model.model as NSString).lastPathComponent : model.model
+                let labels = [("model", name), ("quant", model.quant ?? "unknown"), ("server", server.server)]
+                func gauge(_ metric: String, _ value: Double?) {
+                    guard let value else { return }
+                    self.gauge(metric, labels).set(value)
+                }
+                gauge("canrun_observed_decode_tokens_per_second", model.observedDecodeTokensPerS)
+                gauge("canrun_predicted_decode_tokens_per_second", model.predictedDecodeTokensPerS)
+                gauge("canrun_observed_over_predicted_decode", model.decodeRatio)
+                gauge("canrun_observed_prefill_tokens_per_second", model.observedPrefillTokensPerS)
+                gauge("canrun_predicted_prefill_tokens_per_second", model.predictedPrefillTokensPerS)
+                gauge("canrun_observed_over_predicted_prefill", model.prefillRatio)
+                gauge("canrun_observed_model_memory_bytes", model.observedMemoryBytes.map(Double.init))
+                gauge("canrun_predicted_model_memory_bytes", model.predictedMemoryBytes.map(Double.init))
+            }
+        }
     }
 
     /// Per configured model (`MODEL` at canrun's choice, `MODEL@QUANT` at that quantization), with

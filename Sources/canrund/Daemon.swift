@@ -1,3 +1,4 @@
+import CanrunClient
 import CanrunCore
 import CanrunProbe
 import CanrunServer
@@ -24,6 +25,8 @@ struct Daemon: Service {
     let benchmarkOnStart: Bool
     let tcp: DaemonConfig.LoopbackAddress?
     let freeMemory: FreeMemoryReader
+    /// The model servers watched, as configured now (`[[observe]]`).
+    let observeTargets: NIOLockedValueBox<[ObserveTarget]>
     /// The llama-bench calibrations run, as configured now (`[llama_cpp] bench`).
     let llamaBench: NIOLockedValueBox<String?>
     /// Where the Node Feature Discovery file goes and the models it labels, as configured now.
@@ -57,6 +60,7 @@ struct Daemon: Service {
         tcp = config.config.tcp
         nodeFeatures = NIOLockedValueBox(.init(path: config.config.nfdFeatureFile, models: config.config.metricsModels))
         notifier = SystemdNotifier(environment: environment)
+        observeTargets = NIOLockedValueBox(config.config.observe)
         let llamaBench = NIOLockedValueBox(config.config.llamaBench)
         self.llamaBench = llamaBench
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
@@ -157,6 +161,7 @@ struct Daemon: Service {
         if fresh.calibration != dispatcher.snapshot.calibration { Self.log(fresh.calibration, to: logger) }
         dispatcher.setLimits(loaded.config.limits)
         llamaBench.withLockedValue { $0 = loaded.config.llamaBench }
+        observeTargets.withLockedValue { $0 = loaded.config.observe }
         dispatcher.setMetricsModels(loaded.config.metricsModels)
         nodeFeatures.withLockedValue {
             $0 = .init(path: loaded.config.nfdFeatureFile, models: loaded.config.metricsModels, reloads: $0.reloads + 1)
@@ -243,6 +248,7 @@ struct Daemon: Service {
             group.addTask { await remeasureProvisional() }
             group.addTask { await pollFreeMemory() }
             group.addTask { await publishNodeFeatures() }
+            group.addTask { await watchServers() }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
             }
@@ -306,6 +312,55 @@ struct Daemon: Service {
                 }
             }
             do { try await Task.sleep(for: .seconds(10)) } catch { return }
+        }
+    }
+
+    /// Polls each configured model server at its interval, off the event loops (a poll blocks up
+    /// to 5 s per request), and publishes what they answered for `/v1/observations` and
+    /// `/metrics`. A server that stops or starts answering is said in the log once.
+    private func watchServers() async {
+        var observers: [String: (observer: ServerObserver, next: Date)] = [:]
+        var problems: [String: String] = [:]
+        while !Task.isCancelled {
+            let targets = observeTargets.withLockedValue { $0 }
+            var answers: [ServerObservations] = []
+            var kept: [String: (observer: ServerObserver, next: Date)] = [:]
+            for target in targets {
+                let key = "\(target.kind.rawValue) \(target.endpoint) \(target.name)"
+                var entry = observers[key] ?? (ServerObserver(target: target), .distantPast)
+                if entry.observer.target != target { entry = (ServerObserver(target: target), .distantPast) }
+                if Date() >= entry.next {
+                    let snapshot = dispatcher.snapshot
+                    let observer = entry.observer
+                    let address: LoopbackHTTP.Address =
+                        switch target.endpoint {
+                        case .tcp(let a): .tcp(host: a.host, port: a.port)
+                        case .unix(let path): .unix(path: path)
+                        }
+                    if let polled = try? await NIOThreadPool.singleton.runIfActive({ () -> ServerObserver in
+                        var observer = observer
+                        _ = observer.poll(at: Date(), snapshot: snapshot) { try LoopbackHTTP.get(address, $0) }
+                        return observer
+                    }) {
+                        entry.observer = polled
+                    }
+                    entry.next = Date() + TimeInterval(target.intervalSeconds)
+                    let problem = entry.observer.last?.problem
+                    if problem != problems[key] {
+                        if let problem {
+                            logger.warning("\(target.name) at \(target.endpoint) cannot be read: \(problem)")
+                        } else {
+                            logger.info("watching \(target.name) at \(target.endpoint)")
+                        }
+                        problems[key] = problem
+                    }
+                }
+                kept[key] = entry
+                if let last = entry.observer.last { answers.append(last) }
+            }
+            observers = kept
+            dispatcher.publish(answers)
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
         }
     }
 

@@ -30,6 +30,19 @@ struct DaemonCalibrationTests {
         try ProfileJSON.decoder().decode(type, from: Data(try #require(answer).body))
     }
 
+    /// Gives the canrund of `folder` a measured bandwidth of this machine (30 GB/s read, 2
+    /// threads), as it keeps one in its state directory, read on reload.
+    static func measured(_ folder: String, _ client: DaemonClient) throws {
+        let machine = try Self.decode(MachineProfile.self, client.get("/v1/machine"))
+        var report = ServerFixtures.bandwidth
+        report.threads = 2
+        report.nodes = [.init(node: 0, readBytesPerS: 30_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0)]
+        report.total = .init(readBytesPerS: 30_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0)
+        report.fingerprint = HardwareFingerprint.of(machine)
+        try BandwidthCache(directory: folder + "/state").store(report)
+        #expect(client.request("POST", "/v1/admin/reload")?.status == 200)
+    }
+
     /// A canrund of this machine in a fresh folder with `config` and no benchmark at start, its
     /// state in `folder/state` and its cache in `folder/cache`, for the time of `body`.
     static func withDaemon(config: String = "", _ body: (String, DaemonClient) throws -> Void) throws {
@@ -141,15 +154,7 @@ struct DaemonCalibrationTests {
             "\(refused.stderr)"
         )
 
-        // A measurement of this machine, as canrund keeps one, read on reload.
-        let machine = try Self.decode(MachineProfile.self, client.get("/v1/machine"))
-        var report = ServerFixtures.bandwidth
-        report.threads = 2
-        report.nodes = [.init(node: 0, readBytesPerS: 30_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0)]
-        report.total = .init(readBytesPerS: 30_000_000_000, copyBytesPerS: 0, triadBytesPerS: 0)
-        report.fingerprint = HardwareFingerprint.of(machine)
-        try BandwidthCache(directory: folder + "/state").store(report)
-        #expect(client.request("POST", "/v1/admin/reload")?.status == 200)
+        try Self.measured(folder, client)
 
         let calibrated = try VerifyCommandTests.run(
             ["calibrate", "--quick", "--allow-busy", "--repetitions", "1"],

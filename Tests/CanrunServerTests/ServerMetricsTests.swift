@@ -93,10 +93,41 @@ struct ServerMetricsTests {
     static func fullExposition() async throws -> String {
         let registry = PrometheusCollectorRegistry()
         let d = try Self.dispatcher(registry, models: ["llama-3.1-8b@Q4_K_M", "qwen3-30b-a3b"])
+        // A watched server's model with every figure known (what canrund's pollers publish).
+        var watched = Observation(model: "/models/llama-3.1-8b-Q4_K_M.gguf")
+        watched.quant = "Q4_K_M"
+        watched.observedDecodeTokensPerS = 40
+        watched.predictedDecodeTokensPerS = 50
+        watched.observedPrefillTokensPerS = 400
+        watched.predictedPrefillTokensPerS = 500
+        watched.observedMemoryBytes = 5 << 30
+        watched.predictedMemoryBytes = 6 << 30
+        watched.compare()
+        d.publish([
+            ServerObservations(
+                server: "chat",
+                kind: .llamaServer,
+                endpoint: "http://127.0.0.1:8080",
+                polledAt: Date(),
+                models: [watched]
+            )
+        ])
         _ = await d.respond(method: .GET, target: "/v1/health", bodyBytes: 0, peer: nil)
         _ = await d.respond(method: .GET, target: "/v1/fit?model=nope", bodyBytes: 0, peer: nil)
         _ = await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil)
         return ServerFixtures.text(await d.respond(method: .GET, target: "/metrics", bodyBytes: 0, peer: nil))
+    }
+
+    /// A watched server's model: labelled by its file name without the folder, its
+    /// quantization and the server; observed 40 t/s against 50 predicted is 0.8.
+    @Test func watchedModelsAreGauges() async throws {
+        let text = try await Self.fullExposition()
+        let labels = "{model=\"llama-3.1-8b-Q4_K_M.gguf\",quant=\"Q4_K_M\",server=\"chat\"}"
+        #expect(text.contains("canrun_observed_decode_tokens_per_second\(labels) 40.0"), "\(text)")
+        #expect(text.contains("canrun_predicted_decode_tokens_per_second\(labels) 50.0"))
+        #expect(text.contains("canrun_observed_over_predicted_decode\(labels) 0.8"))
+        #expect(text.contains("canrun_observed_over_predicted_prefill\(labels) 0.8"))
+        #expect(text.contains("canrun_observed_model_memory_bytes\(labels) 5368709120"))
     }
 
     @Test func everyFamilyHasHelpTypeAndOneLabelSet() async throws {

@@ -24,6 +24,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// The llama-bench canrund calibrates with (`[llama_cpp] bench`, an absolute path); nil:
     /// `CANRUN_LLAMA_BENCH`, then `PATH`, then scripts/build-llama-cpp.sh's cache.
     public var llamaBench: String?
+    /// The model servers canrund watches (`[[observe]]`), at most `maxObserveTargets`.
+    public var observe: [ObserveTarget] = []
 
     /// Every scrape fits each listed model: a fleet's handful, not the catalog.
     public static let maxMetricsModels = 32
@@ -165,6 +167,10 @@ public struct DaemonConfig: Sendable, Equatable {
             return "\(value)"
         }
         for (section, value) in table.sorted(by: { $0.key < $1.key }) {
+            if section == "observe" {
+                observe = try Self.observeTargets(value, file: file, warnings: &warnings)
+                continue
+            }
             guard let entries = value as? [String: Any] else {
                 warnings.append("\(file): \(section) is not a table of the configuration; ignored")
                 continue
@@ -301,6 +307,7 @@ public struct DaemonConfig: Sendable, Equatable {
         [kubernetes]
         \(nfdFeatureFile.map { "nfd_feature_file = \(Self.quoted($0))" } ?? "# nfd_feature_file = \"/etc/kubernetes/node-feature-discovery/features.d/canrun\"")
 
+        \(observeTOML)
         """
     }
 }
