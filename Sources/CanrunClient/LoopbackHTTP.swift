@@ -58,7 +58,13 @@ public enum LoopbackHTTP {
         guard sent == request.count else { throw Failure("the request could not be sent") }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        // The socket's timeout bounds each read; this bounds the whole answer (a server
+        // trickling a byte a second would otherwise hold the poll for ever).
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
         while true {
+            guard ContinuousClock.now < deadline else {
+                throw Failure("the answer took longer than \(timeoutSeconds) s")
+            }
             let n = recv(fd, &buffer, buffer.count, 0)
             if n < 0 {
                 if errno == EINTR { continue }

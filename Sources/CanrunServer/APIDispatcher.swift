@@ -23,6 +23,11 @@ public final class APIDispatcher: Sendable {
         @Sendable (MachineProfile, FitEngine, APIRoute.CalibrationQuery) async throws -> (
             CalibrationState, notSaved: String?
         )
+    /// Runs llama-bench on a GGUF file as asked, beside the given advisor's answers for the
+    /// given machine (the daemon's `VerificationRun`, which also keeps it): the verification,
+    /// and why the state directory did not keep it.
+    public typealias Verify =
+        @Sendable (MachineProfile, Advisor, APIRoute.VerifyQuery) async throws -> (Verification, notSaved: String?)
     /// Re-reads the configuration and re-probes the machine; the error says why a configuration
     /// was refused (the old one stays).
     public typealias Reload = @Sendable () async -> Result<String, DaemonConfig.ConfigError>
@@ -46,6 +51,7 @@ public final class APIDispatcher: Sendable {
     private let daemonUID: UInt32
     private let rebenchmark: Rebenchmark?
     private let recalibrate: Recalibrate?
+    private let verify: Verify?
     private let limitsBox: NIOLockedValueBox<ServerLimits>
     private let reload: Reload?
     private let metrics: ServerMetrics?
@@ -69,7 +75,8 @@ public final class APIDispatcher: Sendable {
         exposition: (@Sendable () -> [UInt8])? = nil,
         metricsModels: [String] = [],
         reload: Reload? = nil,
-        recalibrate: Recalibrate? = nil
+        recalibrate: Recalibrate? = nil,
+        verify: Verify? = nil
     ) {
         metricsModelsBox = NIOLockedValueBox(metricsModels)
         state = NIOLockedValueBox((snapshot, 0))
@@ -77,6 +84,7 @@ public final class APIDispatcher: Sendable {
         limitsBox = NIOLockedValueBox(limits)
         self.rebenchmark = rebenchmark
         self.recalibrate = recalibrate
+        self.verify = verify
         self.reload = reload
         self.metrics = metrics
         self.exposition = exposition
@@ -332,7 +340,20 @@ public final class APIDispatcher: Sendable {
     }
 
     private func admin(_ route: APIRoute) async -> APIResponse {
-        if case .recalibrate(let query) = route { return calibrationResponse(startCalibration(query)) }
+        if case .recalibrate(let query) = route {
+            return runResponse(
+                startCalibration(query),
+                "calibration",
+                hint: "GET /v1/health says calibration_run: finished or failed; GET /v1/calibration then has it"
+            )
+        }
+        if case .verify(let query) = route {
+            return runResponse(
+                startVerification(query),
+                "verification",
+                hint: "GET /v1/health says verify_run: finished or failed; GET /v1/verifications then has it"
+            )
+        }
         if route == .reload {
             guard let reload else {
                 return .error(
@@ -372,6 +393,15 @@ public final class APIDispatcher: Sendable {
                     hint: "GET /v1/health says when it is ready"
                 )
             )
+        case .busy(let other):
+            return .error(
+                .init(
+                    status: .conflict,
+                    code: "busy",
+                    message: "\(other) now, and the benchmark would measure it too",
+                    hint: "GET /v1/health says when it is done; ask again then"
+                )
+            )
         case .failed(let error):
             return .error(
                 .init(status: .internalServerError, code: "benchmark_failed", message: "the benchmark failed: \(error)")
@@ -379,64 +409,137 @@ public final class APIDispatcher: Sendable {
         }
     }
 
-    /// What asking for a calibration came to.
-    public enum CalibrationStart: Sendable, Equatable {
+    /// What asking for a background run (a calibration, a verification) came to.
+    public enum RunStart: Sendable, Equatable {
         /// It runs in the background now.
         case started
         case alreadyRunning
-        /// There is no bandwidth measurement yet: the speeds it fits rest on one.
+        /// Another measurement runs now (the bandwidth benchmark, llama-bench): both would be
+        /// skewed by the other.
+        case busy(String)
+        /// There is no bandwidth measurement yet: the speeds it answers rest on one.
         case noBandwidth
         case unavailable
     }
 
-    /// Starts calibrating the current machine in the background, one run at a time:
-    /// `/v1/health`'s `calibration_run` says `running`, then `finished` (and the answers use
-    /// it) or `failed` with the reason (and the answers keep what they had).
-    @discardableResult
-    public func startCalibration(_ query: APIRoute.CalibrationQuery) -> CalibrationStart {
-        guard let recalibrate else { return .unavailable }
-        var refusal = CalibrationStart.started
-        let job = state.withLockedValue { s -> (MachineProfile, FitEngine)? in
-            if s.snapshot.calibrationRun == .running {
+    /// Which background run: where its state is kept in the snapshot.
+    enum Run: Sendable {
+        case calibration, verification
+
+        func state(_ s: APISnapshot) -> APISnapshot.RunState? {
+            switch self {
+            case .calibration: s.calibrationRun
+            case .verification: s.verifyRun
+            }
+        }
+
+        func set(_ s: inout APISnapshot, _ state: APISnapshot.RunState) {
+            switch self {
+            case .calibration: s.calibrationRun = state
+            case .verification: s.verifyRun = state
+            }
+        }
+    }
+
+    /// Starts `work` on what `take` reads of the snapshot, in the background, one `run` at a time
+    /// and only with a measured bandwidth: its state says `running`, then `finished` after
+    /// `apply` put the outcome in the snapshot, or `failed` with the reason (the snapshot keeps
+    /// what it had).
+    private func start<Job: Sendable, Outcome: Sendable>(
+        _ run: Run,
+        take: (APISnapshot) -> Job,
+        work: @escaping @Sendable (Job) async throws -> (Outcome, notSaved: String?),
+        apply: @escaping @Sendable (inout APISnapshot, Outcome) -> Void
+    ) -> RunStart {
+        var refusal = RunStart.started
+        let job = state.withLockedValue { s -> Job? in
+            if run.state(s.snapshot) == .running {
                 refusal = .alreadyRunning
+                return nil
+            }
+            if let other = s.snapshot.measurementRunning {
+                refusal = .busy(other)
                 return nil
             }
             guard s.snapshot.machine.bandwidth != nil else {
                 refusal = .noBandwidth
                 return nil
             }
-            s.snapshot.calibrationRun = .running
+            run.set(&s.snapshot, .running)
             s.generation += 1
-            return (s.snapshot.machine, s.snapshot.shippedEngine)
+            return take(s.snapshot)
         }
-        guard let (machine, engine) = job else { return refusal }
+        guard let job else { return refusal }
         Task {
             do {
-                let (calibration, notSaved) = try await recalibrate(machine, engine, query)
+                let (outcome, notSaved) = try await work(job)
                 update {
-                    $0.calibrate(with: calibration)
-                    $0.calibrationRun = .finished(problem: notSaved)
+                    apply(&$0, outcome)
+                    run.set(&$0, .finished(problem: notSaved))
                 }
             } catch {
-                update { $0.calibrationRun = .failed(reason: "\(error)") }
+                update { run.set(&$0, .failed(reason: "\(error)")) }
             }
         }
         return .started
     }
 
-    private func calibrationResponse(_ start: CalibrationStart) -> APIResponse {
+    /// Starts calibrating the current machine in the background: `/v1/health`'s
+    /// `calibration_run` says `running`, then `finished` (and the answers use it) or `failed`
+    /// with the reason (and the answers keep what they had).
+    @discardableResult
+    public func startCalibration(_ query: APIRoute.CalibrationQuery) -> RunStart {
+        guard let recalibrate else { return .unavailable }
+        return start(
+            .calibration,
+            take: { ($0.machine, $0.shippedEngine) },
+            work: { machine, engine in try await recalibrate(machine, engine, query) },
+            apply: { snapshot, calibration in
+                // The machine may have been re-probed meanwhile (a changed CPU or memory).
+                snapshot.calibrate(with: calibration.restricted(to: HardwareFingerprint.of(snapshot.machine)))
+            }
+        )
+    }
+
+    /// Starts verifying a GGUF file against llama-bench in the background with the current
+    /// answers: `/v1/health`'s `verify_run` says how it went, and `/v1/verifications` has it.
+    @discardableResult
+    public func startVerification(_ query: APIRoute.VerifyQuery) -> RunStart {
+        guard let verify else { return .unavailable }
+        return start(
+            .verification,
+            take: { ($0.machine, $0.advisor) },
+            work: { machine, advisor in try await verify(machine, advisor, query) },
+            apply: { snapshot, verification in
+                snapshot.verifications = Array((snapshot.verifications + [verification]).suffix(100))
+            }
+        )
+    }
+
+    /// 202 when `start` started, else why not; `what` names the run (`calibration`,
+    /// `verification`) in the codes and words.
+    private func runResponse(_ start: RunStart, _ what: String, hint: String) -> APIResponse {
         struct Started: Encodable {
             var status = "started"
-            var hint = "GET /v1/health says calibration_run: finished or failed; GET /v1/calibration then has it"
+            var hint: String
         }
         switch start {
-        case .started: return .json(Started(), status: .accepted)
+        case .started: return .json(Started(hint: hint), status: .accepted)
+        case .busy(let other):
+            return .error(
+                .init(
+                    status: .conflict,
+                    code: "busy",
+                    message: "\(other) now, and the \(what) would measure it too",
+                    hint: "GET /v1/health says when it is done; ask again then"
+                )
+            )
         case .alreadyRunning:
             return .error(
                 .init(
                     status: .conflict,
-                    code: "calibration_running",
-                    message: "a calibration is already running",
+                    code: "\(what)_running",
+                    message: "a \(what) is already running",
                     hint: "GET /v1/health says when it is done"
                 )
             )
@@ -445,13 +548,13 @@ public final class APIDispatcher: Sendable {
                 .init(
                     status: .conflict,
                     code: "no_bandwidth",
-                    message: "calibrating answers with the measured bandwidth, and there is none yet",
+                    message: "a \(what) answers with the measured bandwidth, and there is none yet",
                     hint: "POST /v1/bandwidth first, or wait for the measurement at start"
                 )
             )
         case .unavailable:
             return .error(
-                .init(status: .serviceUnavailable, code: "unavailable", message: "this daemon cannot calibrate")
+                .init(status: .serviceUnavailable, code: "unavailable", message: "this daemon cannot run a \(what)")
             )
         }
     }
@@ -460,6 +563,8 @@ public final class APIDispatcher: Sendable {
     public enum BenchmarkOutcome: Sendable {
         case measured(BandwidthReport)
         case alreadyRunning
+        /// llama-bench runs now (a calibration, a verification): it would be measured too.
+        case busy(String)
         case unavailable
         case failed(any Error)
     }
@@ -469,13 +574,18 @@ public final class APIDispatcher: Sendable {
     /// route and the daemon's measurement at start both come here.
     public func runBenchmark() async -> BenchmarkOutcome {
         guard let rebenchmark else { return .unavailable }
+        var refusal = BenchmarkOutcome.alreadyRunning
         let machine = state.withLockedValue { s -> MachineProfile? in
             if s.snapshot.benchmarkRunning { return nil }
+            if let other = s.snapshot.measurementRunning {
+                refusal = .busy(other)
+                return nil
+            }
             s.snapshot.benchmarkRunning = true
             s.generation += 1
             return s.snapshot.machine
         }
-        guard let machine else { return .alreadyRunning }
+        guard let machine else { return refusal }
         do {
             let measured = try await rebenchmark(machine)
             update {

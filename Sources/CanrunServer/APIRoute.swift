@@ -11,6 +11,11 @@ public enum APIRoute: Hashable, Sendable {
     /// `POST /v1/calibration?quick=&allow_busy=&threads=&repetitions=`: calibrate in the
     /// background (admin).
     case recalibrate(CalibrationQuery)
+    /// `POST /v1/verify?model=PATH.gguf&depth=&repetitions=&ctx=&kv=&flash_attn=&threads=`: run
+    /// llama-bench on the file beside canrun's answer, in the background (admin).
+    case verify(VerifyQuery)
+    /// `GET /v1/verifications`: the verifications kept.
+    case verifications
     case rebenchmark
     case reload
     case models
@@ -35,6 +40,22 @@ public enum APIRoute: Hashable, Sendable {
             self.quick = quick
             self.allowBusy = allowBusy
             self.threads = threads
+            self.repetitions = repetitions
+        }
+    }
+
+    /// A verification canrund runs: the GGUF file (an absolute path canrund can read), the
+    /// fit's question, and llama-bench's depth and repetitions.
+    public struct VerifyQuery: Hashable, Sendable {
+        public var file: String
+        public var question: FitQuestion
+        public var depth: Int?
+        public var repetitions: Int?
+
+        public init(file: String, question: FitQuestion = FitQuestion(), depth: Int? = nil, repetitions: Int? = nil) {
+            self.file = file
+            self.question = question
+            self.depth = depth
             self.repetitions = repetitions
         }
     }
@@ -134,7 +155,7 @@ public enum APIRoute: Hashable, Sendable {
         switch self {
         case .fit, .fitConfig, .recommendations, .model: true
         case .health, .machine, .bandwidth, .calibration, .recalibrate, .rebenchmark, .reload, .models, .metrics,
-            .observations:
+            .observations, .verify, .verifications:
             false
         }
     }
@@ -142,7 +163,7 @@ public enum APIRoute: Hashable, Sendable {
     /// Whether the route changes the daemon's state (uid 0 or the daemon's own uid only).
     public var isAdmin: Bool {
         switch self {
-        case .rebenchmark, .reload, .recalibrate: true
+        case .rebenchmark, .reload, .recalibrate, .verify: true
         default: false
         }
     }
@@ -185,6 +206,8 @@ public enum APIRoute: Hashable, Sendable {
         case "/v1/recommendations": return only(.GET) { recommendations(query) }
         case "/metrics": return only(.GET) { .success(.metrics) }
         case "/v1/observations": return only(.GET) { .success(.observations) }
+        case "/v1/verify": return only(.POST) { verify(query) }
+        case "/v1/verifications": return only(.GET) { .success(.verifications) }
         case "/v1/admin/reload": return only(.POST) { .success(.reload) }
         default:
             let prefix = "/v1/models/"
@@ -341,6 +364,44 @@ public enum APIRoute: Hashable, Sendable {
             return .success(
                 .recalibrate(.init(quick: quick, allowBusy: busy, threads: threads, repetitions: repetitions ?? 2))
             )
+        }
+    }
+
+    static let verifyParameters: Set = ["model", "depth", "repetitions", "ctx", "kv", "flash_attn", "threads"]
+
+    /// `model` is the file (the fit's own parameters: `ctx`, `kv`, `flash_attn`, `threads`).
+    static func verify(_ q: [String: String]) -> Result<APIRoute, APIError> {
+        if let error = unknownParameter(q, known: verifyParameters) { return .failure(error) }
+        guard let file = q["model"], file.hasPrefix("/"), file.lowercased().hasSuffix(".gguf"), file.count <= 4096
+        else {
+            return .failure(
+                .badRequest(
+                    "/v1/verify needs ?model= the absolute path of a .gguf file canrund can read",
+                    hint: "e.g. /v1/verify?model=/srv/models/qwen3-8b-Q4_K_M.gguf&depth=4096"
+                )
+            )
+        }
+        var fitQuery = q.filter { ["ctx", "kv", "flash_attn", "threads"].contains($0.key) }
+        fitQuery["model"] = file
+        let question: FitQuestion
+        switch fit(fitQuery) {
+        case .failure(let e): return .failure(e)
+        case .success(let route):
+            guard case .fit(let f) = route else { return .failure(.badRequest("/v1/verify: no question")) }
+            question = FitQuestion(
+                context: f.context,
+                kvType: f.kvType,
+                flashAttention: f.flashAttention,
+                threads: f.threads
+            )
+        }
+        switch (
+            bounded(q, "depth", ModelBounds.context, "a KV depth in tokens"),
+            bounded(q, "repetitions", 1...100, "a number of repetitions")
+        ) {
+        case (.failure(let e), _), (_, .failure(let e)): return .failure(e)
+        case (.success(let depth), .success(let repetitions)):
+            return .success(.verify(.init(file: file, question: question, depth: depth, repetitions: repetitions)))
         }
     }
 

@@ -27,22 +27,19 @@ public struct APIService: Sendable {
         public var calibrationRun: String?
         /// Why it failed, or why the state directory did not keep it.
         public var calibrationRunProblem: String?
+        /// canrund's last verification (`POST /v1/verify`), the same way.
+        public var verifyRun: String?
+        public var verifyRunProblem: String?
 
         init(status: String, version: String, snapshot: APISnapshot) {
             self.status = status
             self.version = version
             benchmark = snapshot.benchmark
             calibration = snapshot.calibration.status
-            switch snapshot.calibrationRun {
-            case .running: calibrationRun = "running"
-            case .finished(let problem):
-                calibrationRun = "finished"
-                calibrationRunProblem = problem
-            case .failed(let reason):
-                calibrationRun = "failed"
-                calibrationRunProblem = reason
-            case nil: break
-            }
+            (calibrationRun, calibrationRunProblem) = (
+                snapshot.calibrationRun?.health.state, snapshot.calibrationRun?.health.problem
+            )
+            (verifyRun, verifyRunProblem) = (snapshot.verifyRun?.health.state, snapshot.verifyRun?.health.problem)
             switch snapshot.benchmarkCache {
             case .saved: benchmarkCache = "saved"
             case .notSaved(let reason):
@@ -67,6 +64,8 @@ public struct APIService: Sendable {
                 return .json(s.machine)
             case .calibration:
                 return .json(s.calibration)
+            case .verifications:
+                return .json(s.verifications)
             case .bandwidth:
                 guard let report = s.machine.bandwidth else {
                     return .error(
@@ -129,7 +128,7 @@ public struct APIService: Sendable {
                     deadline: deadline
                 )
                 return .json(ranking.reports)
-            case .rebenchmark, .reload, .recalibrate, .metrics, .observations:
+            case .rebenchmark, .reload, .recalibrate, .verify, .metrics, .observations:
                 return .error(
                     .init(
                         status: .internalServerError,

@@ -31,14 +31,27 @@ public struct APISnapshot: Sendable {
     /// instead of scaling it again.
     private var shippedEfficiency: EfficiencyTable
     /// What the last calibration canrund ran came to; nil before the first.
-    public var calibrationRun: CalibrationRunState?
+    public var calibrationRun: RunState?
+    /// What the last verification canrund ran came to (`POST /v1/verify`); nil before the first.
+    public var verifyRun: RunState?
+    /// The verifications kept in the state directory, oldest first (`GET /v1/verifications`).
+    public var verifications: [Verification] = []
 
-    /// A calibration run of canrund's, and how it ended.
-    public enum CalibrationRunState: Sendable, Equatable {
+    /// A background run of canrund's (a calibration, a verification), and how it ended.
+    public enum RunState: Sendable, Equatable {
         case running
-        /// It ended and is applied; `problem` when the state directory did not keep it.
+        /// It ended and is in use; `problem` when the state directory did not keep it.
         case finished(problem: String?)
         case failed(reason: String)
+
+        /// `running`, `finished` or `failed`, and the problem or reason.
+        var health: (state: String, problem: String?) {
+            switch self {
+            case .running: ("running", nil)
+            case .finished(let problem): ("finished", problem)
+            case .failed(let reason): ("failed", reason)
+            }
+        }
     }
 
     /// The answer layer over this snapshot's engine and catalog.
@@ -53,6 +66,15 @@ public struct APISnapshot: Sendable {
         self.catalog = catalog
         self.machine = machine
         shippedEfficiency = engine.efficiency
+    }
+
+    /// What measures this machine now and would skew another measurement: the bandwidth
+    /// benchmark, or llama-bench in a calibration or a verification; nil when none runs.
+    public var measurementRunning: String? {
+        if benchmarkRunning { return "the bandwidth benchmark runs" }
+        if calibrationRun == .running { return "a calibration runs llama-bench" }
+        if verifyRun == .running { return "a verification runs llama-bench" }
+        return nil
     }
 
     /// The engine with the shipped rates, which a calibration is fitted against.

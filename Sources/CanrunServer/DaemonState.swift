@@ -46,6 +46,9 @@ public enum DaemonState {
             machine: machine
         )
         snapshot.calibrate(with: calibration)
+        // An unreadable log is a fresh one: the next verification starts it again.
+        snapshot.verifications =
+            (try? VerificationLog(directory: stateDirectory(environment: environment)).load()) ?? []
         if machine.bandwidth != nil { snapshot.benchmarkCache = .saved }
         return (snapshot, miss, readings.topology)
     }
@@ -71,10 +74,10 @@ public enum DaemonState {
         environment: [String: String],
         isCancelled: () -> Bool
     ) throws -> (CalibrationState, notSaved: String?) {
-        let bench = try LlamaBenchRunner.locate(explicit: llamaBench, environment: environment)
+        let (bench, dialect) = try locate(llamaBench, environment: environment)
         let run = CalibrationRun(
             llamaBench: bench,
-            dialect: LlamaBenchPlan.Dialect(help: try LlamaBenchRunner.help(bench)),
+            dialect: dialect,
             threads: query.threads,
             repetitions: query.repetitions,
             quick: query.quick,
@@ -96,6 +99,41 @@ public enum DaemonState {
             llamaBenchModified: calibration.llamaBenchModified
         )
         return (state, notSaved)
+    }
+
+    /// Runs llama-bench on `query`'s file with the launch flags `advisor` recommends for
+    /// `machine`, beside its answers, and keeps the verification in the state directory's log.
+    public static func verify(
+        machine: MachineProfile,
+        advisor: Advisor,
+        query: APIRoute.VerifyQuery,
+        llamaBench: String?,
+        environment: [String: String]
+    ) throws -> (Verification, notSaved: String?) {
+        let (bench, dialect) = try locate(llamaBench, environment: environment)
+        let run = VerificationRun(
+            llamaBench: bench,
+            dialect: dialect,
+            depth: query.depth,
+            repetitions: query.repetitions
+        )
+        let verification = try run.run(file: query.file, question: query.question, advisor: advisor, machine: machine)
+        let log = VerificationLog(directory: stateDirectory(environment: environment))
+        do {
+            try log.append(verification)
+            return (verification, nil)
+        } catch {
+            return (verification, "could not keep the verification in \(log.directory): \(error)")
+        }
+    }
+
+    /// The configured llama-bench (else found as the CLI finds one) and how it spells its options.
+    static func locate(
+        _ llamaBench: String?,
+        environment: [String: String]
+    ) throws -> (String, LlamaBenchPlan.Dialect) {
+        let bench = try LlamaBenchRunner.locate(explicit: llamaBench, environment: environment)
+        return (bench, LlamaBenchPlan.Dialect(help: try LlamaBenchRunner.help(bench)))
     }
 
     /// How long a measurement waits for other programs to quiet down before it starts (it is

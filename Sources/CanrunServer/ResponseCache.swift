@@ -28,7 +28,9 @@ struct ResponseCache: Sendable {
     static func isCacheable(_ route: APIRoute) -> Bool {
         switch route {
         case .machine, .bandwidth, .models, .model, .fit, .recommendations: true
-        case .health, .calibration, .observations, .recalibrate, .rebenchmark, .reload, .metrics, .fitConfig: false
+        case .health, .calibration, .observations, .recalibrate, .verify, .verifications, .rebenchmark, .reload,
+            .metrics, .fitConfig:
+            false
         }
     }
 

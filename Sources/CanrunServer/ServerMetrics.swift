@@ -13,6 +13,14 @@ public struct ServerMetrics: Sendable {
     /// The request series made so far: making one costs the registry a labelled lookup, and
     /// every request records into one.
     private let requestSeries = NIOLockedValueBox<[SeriesKey: (Counter, DurationHistogram)]>([:])
+    /// The watched models' gauges set at the last scrape: a model a server no longer has loaded
+    /// loses its series instead of keeping its last values.
+    private let observedSeries = NIOLockedValueBox<[ObservedKey: Gauge]>([:])
+
+    private struct ObservedKey: Hashable {
+        var metric: String
+        var labels: [String]
+    }
 
     /// Every metric canrund exposes, with its `# HELP` text.
     public static let help: [String: String] = [
@@ -79,6 +87,7 @@ public struct ServerMetrics: Sendable {
         case .bandwidth: return "bandwidth"
         case .calibration, .recalibrate: return "calibration"
         case .observations: return "observations"
+        case .verify, .verifications: return "verify"
         case .rebenchmark: return "rebenchmark"
         case .reload: return "reload"
         case .models: return "models"
@@ -152,13 +161,16 @@ public struct ServerMetrics: Sendable {
     /// folder), `quant` and `server`: what it was observed doing and what canrun predicts, and
     /// their ratio, where each is known.
     public func recordObservations(_ servers: [ServerObservations]) {
+        var set: [ObservedKey: Gauge] = [:]
         for server in servers {
             for model in server.models {
                 let name = model.model.hasPrefix("/") ? (model.model as NSString).lastPathComponent : model.model
                 let labels = [("model", name), ("quant", model.quant ?? "unknown"), ("server", server.server)]
                 func gauge(_ metric: String, _ value: Double?) {
                     guard let value else { return }
-                    self.gauge(metric, labels).set(value)
+                    let made = self.gauge(metric, labels)
+                    made.set(value)
+                    set[ObservedKey(metric: metric, labels: labels.map(\.1))] = made
                 }
                 gauge("canrun_observed_decode_tokens_per_second", model.observedDecodeTokensPerS)
                 gauge("canrun_predicted_decode_tokens_per_second", model.predictedDecodeTokensPerS)
@@ -170,6 +182,11 @@ public struct ServerMetrics: Sendable {
                 gauge("canrun_predicted_model_memory_bytes", model.predictedMemoryBytes.map(Double.init))
             }
         }
+        let gone = observedSeries.withLockedValue { published in
+            defer { published = set }
+            return published.filter { set[$0.key] == nil }.map(\.value)
+        }
+        for gauge in gone { registry.unregisterGauge(gauge) }
     }
 
     /// Per configured model (`MODEL` at canrun's choice, `MODEL@QUANT` at that quantization), with

@@ -14,7 +14,8 @@ public struct ServerObserver: Sendable {
     private var rates: [String: (decode: Double?, prefill: Double?, at: Date)] = [:]
     private var predictions: [PredictionKey: Observation] = [:]
     /// The facts the remembered predictions were made from.
-    private var predictedFrom: (machine: MachineProfile, calibration: CalibrationState)?
+    private var predictedFrom:
+        (machine: MachineProfile, engine: EfficiencyTable, quants: QuantTable, catalog: ModelCatalog)?
     /// The last poll's answer; nil before the first.
     public private(set) var last: ServerObservations?
 
@@ -50,11 +51,13 @@ public struct ServerObserver: Sendable {
             last = answer
             return answer
         }
+        // A reload (tables, catalog), a measurement or a calibration changes the answers.
         if predictions.count > 64 || predictedFrom?.machine != snapshot.machine
-            || predictedFrom?.calibration != snapshot.calibration
+            || predictedFrom?.engine != snapshot.engine.efficiency || predictedFrom?.quants != snapshot.engine.quants
+            || predictedFrom?.catalog != snapshot.catalog
         {
             predictions = [:]
-            predictedFrom = (snapshot.machine, snapshot.calibration)
+            predictedFrom = (snapshot.machine, snapshot.engine.efficiency, snapshot.engine.quants, snapshot.catalog)
         }
         for model in reading.models {
             var observation = prediction(for: model, snapshot: snapshot)
@@ -77,6 +80,11 @@ public struct ServerObserver: Sendable {
             observation.compare()
             answer.models.append(observation)
         }
+        // A model the server no longer has loaded is forgotten: a server inventing names cannot
+        // grow this without bound.
+        let loaded = Set(reading.models.map(\.name))
+        counters = counters.filter { loaded.contains($0.key) }
+        rates = rates.filter { loaded.contains($0.key) }
         last = answer
         return answer
     }

@@ -130,6 +130,12 @@ struct CalibrateCommand: ParsableCommand {
         switch answer.status {
         case 202:
             break
+        case 404, 405:
+            // A canrund older than this canrun (upgraded, not restarted) cannot calibrate.
+            FileHandle.standardError.write(
+                Data("canrund cannot calibrate (restart it after an upgrade); calibrating here\n".utf8)
+            )
+            return nil
         case 403:
             FileHandle.standardError.write(
                 Data(
@@ -157,7 +163,7 @@ struct CalibrateCommand: ParsableCommand {
                 throw CLIError(
                     message: "canrund's calibration failed: \(health.calibrationRunProblem ?? "no reason given")"
                 )
-            default:
+            case "finished":
                 if let problem = health.calibrationRunProblem {
                     FileHandle.standardError.write(Data("canrund: \(problem)\n".utf8))
                 }
@@ -165,6 +171,12 @@ struct CalibrateCommand: ParsableCommand {
                     throw CLIError(message: "canrund calibrated but did not say its calibration (GET /v1/calibration)")
                 }
                 return state
+            default:
+                // A canrund restarted meanwhile has no run to report.
+                throw CLIError(
+                    message:
+                        "canrund restarted while it calibrated: its calibration is whatever canrun calibrate --show says"
+                )
             }
         }
     }

@@ -25,14 +25,4 @@ struct LlamaBenchOptions: ParsableArguments {
             throw CLIError(message: "\(error)")
         }
     }
-
-    /// The tests of `plan` run by `bench` (`LlamaBenchRunner.results`); a failed or unreadable
-    /// run is a `CLIError`.
-    static func run(_ bench: String, _ plan: LlamaBenchPlan, timeout: Int) throws -> [LlamaBenchResult] {
-        do {
-            return try LlamaBenchRunner.results(bench, plan, timeout: TimeInterval(timeout))
-        } catch {
-            throw CLIError(message: error.description)
-        }
-    }
 }

@@ -65,48 +65,32 @@ struct VerifyCommand: ParsableCommand {
                 )
             }
             let session = try options.session(for: model)
-            guard let file = session.model.file, let weights = session.model.fileWeights else {
+            guard let file = session.model.file else {
                 throw CLIError(message: "\(model) is no GGUF model file canrun can read")
             }
-            let report = try options.report(in: session)
-            guard report.fits else {
-                throw CLIError(
-                    message:
-                        "\(model) does not fit this machine as canrun answers it (\(report.reasons.first ?? "")): nothing to verify"
-                )
-            }
             let (bench, dialect) = try llama.locate()
-            let flags = report.launch["llama.cpp"] ?? ""
-            let plan = LlamaBenchPlan(
-                modelPath: file,
-                launchFlags: flags,
-                flashAttention: options.flashAttention == .on,
-                depths: [0] + (depth.map { [$0] } ?? []),
+            let run = VerificationRun(
+                llamaBench: bench,
+                dialect: dialect,
+                depth: depth,
                 repetitions: repetitions,
-                dialect: dialect
+                timeoutSeconds: TimeInterval(timeout)
             )
-            if !json {
-                print("\(options.machineLabel): \(ProfileText.oneLine(session.machine))")
-                print("running \(bench) \(plan.arguments.joined(separator: " "))")
-            }
-            let results = try LlamaBenchOptions.run(bench, plan, timeout: timeout)
-            var base = options.question(for: session.model).request(session.model.spec, quant: weights.quant)
-            base.weights = weights
-            base.kvType = report.kvCacheType
-            let engine = session.advisor.engine
-            let verification = Verification(
-                date: Date(),
-                model: report.model,
-                quant: report.quant,
-                modelFile: file,
-                placement: report.placement.mode.rawValue,
-                launchFlags: flags,
-                plan: plan,
-                results: results,
-                predictions: results.map {
-                    Verification.prediction(for: $0, base: base, engine: engine, machine: session.machine)
+            let verification: Verification
+            do throws(VerificationRun.Failure) {
+                verification = try run.run(
+                    file: file,
+                    question: options.question(for: session.model),
+                    advisor: session.advisor,
+                    machine: session.machine
+                ) { arguments in
+                    guard !json else { return }
+                    print("\(options.machineLabel): \(ProfileText.oneLine(session.machine))")
+                    print("running \(bench) \(arguments.joined(separator: " "))")
                 }
-            )
+            } catch {
+                throw CLIError(message: error.description)
+            }
             let log = VerificationLog(directory: BandwidthCache.userStateDirectory())
             var stored: String
             do {

@@ -1,3 +1,4 @@
+import CanrunBench
 import CanrunClient
 import CanrunCore
 import CanrunProbe
@@ -25,6 +26,8 @@ struct Daemon: Service {
     let benchmarkOnStart: Bool
     let tcp: DaemonConfig.LoopbackAddress?
     let freeMemory: FreeMemoryReader
+    /// Whether to calibrate when idle, as configured now (`[calibration] when_idle`).
+    let calibrateWhenIdle: NIOLockedValueBox<Bool>
     /// The model servers watched, as configured now (`[[observe]]`).
     let observeTargets: NIOLockedValueBox<[ObserveTarget]>
     /// The llama-bench calibrations run, as configured now (`[llama_cpp] bench`).
@@ -61,6 +64,7 @@ struct Daemon: Service {
         nodeFeatures = NIOLockedValueBox(.init(path: config.config.nfdFeatureFile, models: config.config.metricsModels))
         notifier = SystemdNotifier(environment: environment)
         observeTargets = NIOLockedValueBox(config.config.observe)
+        calibrateWhenIdle = NIOLockedValueBox(config.config.calibrateWhenIdle)
         let llamaBench = NIOLockedValueBox(config.config.llamaBench)
         self.llamaBench = llamaBench
         let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
@@ -105,6 +109,29 @@ struct Daemon: Service {
                 throw error
             }
         }
+        let verify: APIDispatcher.Verify = { [environment] machine, advisor, query in
+            loggerBox.withLockedValue { $0 }.info("verifying \(query.file) with llama-bench in the background")
+            do {
+                let (verification, notSaved) = try await NIOThreadPool.singleton.runIfActive {
+                    try DaemonState.verify(
+                        machine: machine,
+                        advisor: advisor,
+                        query: query,
+                        llamaBench: llamaBench.withLockedValue { $0 },
+                        environment: environment
+                    )
+                }
+                let ratios = verification.rows.compactMap { row in row.ratio.map { "\(row.test) \($0)" } }
+                loggerBox.withLockedValue { $0 }.notice(
+                    "verified \(query.file): measured ÷ canrun \(ratios.joined(separator: ", "))"
+                )
+                if let notSaved { loggerBox.withLockedValue { $0 }.warning("\(notSaved)") }
+                return (verification, notSaved)
+            } catch {
+                loggerBox.withLockedValue { $0 }.warning("verification of \(query.file) failed: \(error)")
+                throw error
+            }
+        }
         let hook = reloadHook
         let freeMemory = FreeMemoryReader(machine: snapshot.machine)
         self.freeMemory = freeMemory
@@ -122,7 +149,8 @@ struct Daemon: Service {
                 }
                 return await reload()
             },
-            recalibrate: recalibrate
+            recalibrate: recalibrate,
+            verify: verify
         )
         server = UnixHTTPServer(dispatcher: dispatcher)
         for problem in ServerMetrics.unanswerable(config.config.metricsModels, in: snapshot) {
@@ -162,6 +190,7 @@ struct Daemon: Service {
         dispatcher.setLimits(loaded.config.limits)
         llamaBench.withLockedValue { $0 = loaded.config.llamaBench }
         observeTargets.withLockedValue { $0 = loaded.config.observe }
+        calibrateWhenIdle.withLockedValue { $0 = loaded.config.calibrateWhenIdle }
         dispatcher.setMetricsModels(loaded.config.metricsModels)
         nodeFeatures.withLockedValue {
             $0 = .init(path: loaded.config.nfdFeatureFile, models: loaded.config.metricsModels, reloads: $0.reloads + 1)
@@ -180,6 +209,18 @@ struct Daemon: Service {
             }
             new.benchmarkRunning = old.benchmarkRunning
             new.calibrationRun = old.calibrationRun
+            // A calibration canrund ran, which the state directory did not keep or which was
+            // kept after the reload read it, stays when it is newer than what is stored (a
+            // stored one canrun cannot use was put there since, and is said instead).
+            if case .finished = old.calibrationRun, old.calibration.status == .applied,
+                let mine = old.calibration.calibration, new.calibration.status != .unusable,
+                mine.date > (new.calibration.calibration?.date ?? .distantPast)
+            {
+                new.calibrate(with: old.calibration.restricted(to: HardwareFingerprint.of(new.machine)))
+            }
+            new.verifyRun = old.verifyRun
+            // Verifications made since start stay even when the log could not keep them.
+            new.verifications = old.verifications
             old = new
         }
         let message = "configuration from \(loaded.files.count) file(s), catalog re-read, machine re-probed"
@@ -249,6 +290,7 @@ struct Daemon: Service {
             group.addTask { await pollFreeMemory() }
             group.addTask { await publishNodeFeatures() }
             group.addTask { await watchServers() }
+            group.addTask { await calibrateWhenIdleLoop() }
             if let usec = SystemdNotifier.watchdogMicroseconds(environment: environment, pid: getpid()) {
                 group.addTask { await watchdog(every: .microseconds(Int64(usec / 2))) }
             }
@@ -315,21 +357,45 @@ struct Daemon: Service {
         }
     }
 
+    /// With `[calibration] when_idle`, calibrates when the answers have no calibration of this
+    /// hardware, an unusable or a stale one: checked every minute, tried when other programs
+    /// used under a quarter of the CPUs for 10 s, at most once an hour (a failed try, say on a
+    /// machine that got busy, waits the hour too).
+    private func calibrateWhenIdleLoop() async {
+        var lastTry: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(60)) } catch { return }
+            guard calibrateWhenIdle.withLockedValue({ $0 }) else { continue }
+            let snapshot = dispatcher.snapshot
+            guard snapshot.machine.bandwidth != nil, snapshot.calibrationRun != .running,
+                let reason = snapshot.calibration.reasonToCalibrate
+            else { continue }
+            if let lastTry, ContinuousClock.now - lastTry < .seconds(3600) { continue }
+            let share = try? await NIOThreadPool.singleton.runIfActive { LoadSampler.othersShare(over: 10) }
+            guard let busy = share ?? nil, busy < CPULoad.busyShare else { continue }
+            lastTry = .now
+            logger.notice("calibrating while the machine is idle: \(reason)")
+            dispatcher.startCalibration(.init())
+        }
+    }
+
     /// Polls each configured model server at its interval, off the event loops (a poll blocks up
     /// to 5 s per request), and publishes what they answered for `/v1/observations` and
     /// `/metrics`. A server that stops or starts answering is said in the log once.
     private func watchServers() async {
-        var observers: [String: (observer: ServerObserver, next: Date)] = [:]
+        var observers: [String: (observer: ServerObserver, next: ContinuousClock.Instant?)] = [:]
         var problems: [String: String] = [:]
         while !Task.isCancelled {
             let targets = observeTargets.withLockedValue { $0 }
             var answers: [ServerObservations] = []
-            var kept: [String: (observer: ServerObserver, next: Date)] = [:]
+            var kept: [String: (observer: ServerObserver, next: ContinuousClock.Instant?)] = [:]
             for target in targets {
+                // A shutdown does not wait for the servers left to poll.
+                guard !Task.isCancelled, !stopping.withLockedValue({ $0 }) else { return }
                 let key = "\(target.kind.rawValue) \(target.endpoint) \(target.name)"
-                var entry = observers[key] ?? (ServerObserver(target: target), .distantPast)
-                if entry.observer.target != target { entry = (ServerObserver(target: target), .distantPast) }
-                if Date() >= entry.next {
+                var entry = observers[key] ?? (ServerObserver(target: target), nil)
+                if entry.observer.target != target { entry = (ServerObserver(target: target), nil) }
+                if entry.next.map({ ContinuousClock.now >= $0 }) ?? true {
                     let snapshot = dispatcher.snapshot
                     let observer = entry.observer
                     let address: LoopbackHTTP.Address =
@@ -344,7 +410,7 @@ struct Daemon: Service {
                     }) {
                         entry.observer = polled
                     }
-                    entry.next = Date() + TimeInterval(target.intervalSeconds)
+                    entry.next = ContinuousClock.now + .seconds(target.intervalSeconds)
                     let problem = entry.observer.last?.problem
                     if problem != problems[key] {
                         if let problem {
@@ -388,7 +454,7 @@ struct Daemon: Service {
             case .failed(let error):
                 schedule.backOff()
                 if !stopping.withLockedValue({ $0 }) { logger.warning("bandwidth benchmark failed: \(error)") }
-            case .alreadyRunning, .unavailable:
+            case .alreadyRunning, .unavailable, .busy:
                 break
             }
         }
@@ -432,7 +498,7 @@ struct Daemon: Service {
             } else {
                 logger.warning("bandwidth benchmark failed: \(error)")
             }
-        case .alreadyRunning, .unavailable:
+        case .alreadyRunning, .unavailable, .busy:
             break
         }
     }

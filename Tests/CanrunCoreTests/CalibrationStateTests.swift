@@ -65,6 +65,21 @@ struct CalibrationStateTests {
         #expect(applied.restricted(to: "other") == other)
     }
 
+    /// What makes canrund calibrate when idle: none, an unusable or a stale calibration; an
+    /// up-to-date one does not.
+    @Test func aMissingUnusableOrStaleCalibrationWantsAnother() {
+        let calibration = Self.calibration()
+        #expect(CalibrationState.none(path: Self.path).reasonToCalibrate == "there is no calibration of this machine")
+        let other = CalibrationState.of(calibration, path: Self.path, fingerprint: "other", llamaBenchModified: nil)
+        #expect(other.reasonToCalibrate == other.problem)
+        #expect(Self.ofItsOwnHardware(calibration, modified: Self.recorded).reasonToCalibrate == nil)
+        let stale = Self.ofItsOwnHardware(calibration, modified: Self.recorded.addingTimeInterval(60))
+        #expect(
+            stale.reasonToCalibrate
+                == "the calibration is stale: /opt/llama/llama-bench changed since (a new llama.cpp build)"
+        )
+    }
+
     /// The daemon's JSON (`GET /v1/calibration`) decodes to the same state.
     @Test func roundTripsThroughTheAPIsJSON() throws {
         let calibration = Self.calibration()

@@ -216,6 +216,16 @@ struct MachineCalibrationTests {
         ) {
             try name.validated()
         }
+        // A run's speeds reach the note's measured ÷ predicted: a zero or an overflow would trap
+        // there (canrund read this at every start).
+        for speeds in [(0.0, 5.0), (5.0, 1e308), (.nan, 5.0)] {
+            var run = fine
+            run.runs = [.init(family: "Q4_0", test: "tg32", measuredTokensPerS: speeds.0, predictedAfter: speeds.1)]
+            #expect(throws: MachineCalibration.InvalidCalibration.self, "\(speeds)") { try run.validated() }
+        }
+        var many = fine
+        many.runs = Array(repeating: .init(family: "Q4_0", test: "tg32", measuredTokensPerS: 5), count: 65)
+        #expect(throws: MachineCalibration.InvalidCalibration(description: "65 runs")) { try many.validated() }
         var share = fine
         share.cpuEta = 1e9
         #expect(

@@ -1,3 +1,4 @@
+import CanrunCore
 import CanrunServer
 import NIOHTTP1
 import Testing
@@ -10,6 +11,19 @@ struct APIRouteTests {
         ("GET", "/v1/bandwidth", .bandwidth),
         ("POST", "/v1/bandwidth", .rebenchmark),
         ("GET", "/v1/calibration", .calibration),
+        ("GET", "/v1/verifications", .verifications),
+        ("POST", "/v1/verify?model=/srv/m.gguf", .verify(.init(file: "/srv/m.gguf"))),
+        (
+            "POST", "/v1/verify?model=/srv/m.gguf&depth=4096&repetitions=2&ctx=8192&kv=q8_0&flash_attn=off&threads=4",
+            .verify(
+                .init(
+                    file: "/srv/m.gguf",
+                    question: FitQuestion(context: 8192, kvType: "q8_0", flashAttention: false, threads: 4),
+                    depth: 4096,
+                    repetitions: 2
+                )
+            )
+        ),
         ("POST", "/v1/calibration", .recalibrate(.init())),
         (
             "POST", "/v1/calibration?quick=1&allow_busy=yes&threads=2&repetitions=1",
@@ -104,6 +118,13 @@ struct APIRouteTests {
         ("POST", "/v1/calibration?threads=0", 400, "bad_request"),
         ("POST", "/v1/calibration?quick=maybe", 400, "bad_request"),
         ("POST", "/v1/calibration?fast=1", 400, "bad_request"),
+        ("GET", "/v1/verify?model=/srv/m.gguf", 405, "method_not_allowed"),
+        ("POST", "/v1/verify", 400, "bad_request"),
+        ("POST", "/v1/verify?model=m.gguf", 400, "bad_request"),
+        ("POST", "/v1/verify?model=/srv/m.safetensors", 400, "bad_request"),
+        ("POST", "/v1/verify?model=/srv/m.gguf&depth=0", 400, "bad_request"),
+        ("POST", "/v1/verify?model=/srv/m.gguf&ctx=-1", 400, "bad_request"),
+        ("POST", "/v1/verify?model=/srv/m.gguf&quant=Q4_0", 400, "bad_request"),
     ])
     func refuses(_ method: String, _ target: String, _ status: Int, _ code: String) {
         guard case .failure(let error) = APIRoute.parse(method: HTTPMethod(rawValue: method), target: target) else {
@@ -119,6 +140,8 @@ struct APIRouteTests {
         #expect(APIRoute.rebenchmark.isAdmin)
         #expect(APIRoute.reload.isAdmin)
         #expect(APIRoute.recalibrate(.init()).isAdmin)
+        #expect(APIRoute.verify(.init(file: "/m.gguf")).isAdmin)
+        #expect(!APIRoute.verifications.isAdmin)
         #expect(!APIRoute.calibration.isAdmin)
         #expect(!APIRoute.health.isAdmin)
         #expect(!APIRoute.bandwidth.isAdmin)

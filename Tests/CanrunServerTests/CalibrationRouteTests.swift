@@ -120,6 +120,36 @@ struct CalibrationRouteTests {
         #expect(ServerFixtures.text(fit).contains("calibrated here on 2026-12-01"))
     }
 
+    /// The bandwidth benchmark and llama-bench would each measure the other: while one runs,
+    /// the other is refused (409 busy), and runs once it is done.
+    @Test func aCalibrationAndTheBenchmarkNeverRunTogether() async throws {
+        let d = APIDispatcher(
+            snapshot: try ServerFixtures.snapshot(),
+            daemonUID: 0,
+            limits: ServerLimits(),
+            rebenchmark: { _ in
+                try await Task.sleep(for: .milliseconds(300))
+                return .init(report: ServerFixtures.bandwidth, cache: .saved)
+            },
+            recalibrate: { _, _, _ in
+                try await Task.sleep(for: .milliseconds(300))
+                return (.none(path: Self.path), nil)
+            }
+        )
+        async let benchmark = d.respond(method: .POST, target: "/v1/bandwidth", bodyBytes: 0, peer: .init(uid: 0))
+        try await Task.sleep(for: .milliseconds(100))
+        let refused = await d.respond(method: .POST, target: "/v1/calibration", bodyBytes: 0, peer: .init(uid: 0))
+        #expect(refused.status.code == 409)
+        #expect(ServerFixtures.text(refused).contains("the bandwidth benchmark runs"))
+        #expect(await benchmark.status.code == 200)
+        let started = await d.respond(method: .POST, target: "/v1/calibration", bodyBytes: 0, peer: .init(uid: 0))
+        #expect(started.status.code == 202)
+        let busy = await d.respond(method: .POST, target: "/v1/bandwidth", bodyBytes: 0, peer: .init(uid: 0))
+        #expect(busy.status.code == 409)
+        #expect(ServerFixtures.text(busy).contains("a calibration runs llama-bench"))
+        _ = try await Self.ended(d)
+    }
+
     @Test func aFailedRunKeepsTheAnswersAndSaysWhy() async throws {
         struct NoLlamaBench: Error, CustomStringConvertible {
             var description = "no llama-bench found"

@@ -150,7 +150,7 @@ struct DaemonCalibrationTests {
         )
         #expect(refused.status == 2)
         #expect(
-            refused.stderr.contains("canrund: calibrating answers with the measured bandwidth"),
+            refused.stderr.contains("canrund: a calibration answers with the measured bandwidth"),
             "\(refused.stderr)"
         )
 
@@ -180,6 +180,11 @@ struct DaemonCalibrationTests {
             extra: ["CANRUN_SOCKET": socket]
         )
         #expect(fit.stdout.contains(note), "\(fit.stdout)")
+        // A reload keeps what canrund calibrated when the state directory lost it (a full or
+        // read-only disk): the calibration in memory is newer than none.
+        try FileManager.default.removeItem(atPath: state.path)
+        #expect(client.request("POST", "/v1/admin/reload")?.status == 200)
+        #expect(try Self.decode(CalibrationState.self, client.get("/v1/calibration")) == state)
         let shown = try VerifyCommandTests.run(
             ["calibrate", "--show"],
             state: URL(fileURLWithPath: folder + "/user"),

@@ -62,6 +62,7 @@ struct DaemonConfigTests {
         ),
         ("[kubernetes]\nnfd_feature_file = 3\n", "kubernetes.nfd_feature_file must be an absolute file path"),
         ("[llama_cpp]\nbench = \"llama-bench\"\n", "llama_cpp.bench must be the absolute path of a llama-bench"),
+        ("[calibration]\nwhen_idle = 1\n", "calibration.when_idle must be true or false"),
         ("[llama_cpp]\nbench = \"/opt/llama/bin/\"\n", "llama_cpp.bench must be the absolute path of a llama-bench"),
         ("[server\n", "not valid TOML"),
     ])
@@ -91,6 +92,10 @@ struct DaemonConfigTests {
     @Test func llamaBenchIsReadAndShown() throws {
         let off = try DaemonConfig.merged([])
         #expect(off.config.llamaBench == nil)
+        #expect(!off.config.calibrateWhenIdle)
+        let idle = try DaemonConfig.merged([("/i.toml", "[calibration]\nwhen_idle = true\n")])
+        #expect(idle.config.calibrateWhenIdle)
+        #expect(idle.config.toml.contains("[calibration]\nwhen_idle = true"))
         #expect(off.config.toml.contains("[llama_cpp]\n# bench = "))
         let loaded = try DaemonConfig.merged([("/x.toml", "[llama_cpp]\nbench = \"/opt/llama/bin/llama-bench\"\n")])
         #expect(loaded.config.llamaBench == "/opt/llama/bin/llama-bench")

@@ -130,6 +130,23 @@ struct ServerMetricsTests {
         #expect(text.contains("canrun_observed_model_memory_bytes\(labels) 5368709120"))
     }
 
+    /// A model the server no longer has loaded loses its series: its last values would
+    /// otherwise stay, and a ratio alert fire for a model that is gone.
+    @Test func anUnloadedModelLosesItsSeries() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = ServerMetrics(registry: registry)
+        var model = Observation(model: "qwen3:8b")
+        model.quant = "Q4_K_M"
+        model.observedMemoryBytes = 6 << 30
+        metrics.recordObservations([
+            .init(server: "ollama", kind: .ollama, endpoint: "x", polledAt: Date(), models: [model])
+        ])
+        let series = "canrun_observed_model_memory_bytes{model=\"qwen3:8b\",quant=\"Q4_K_M\",server=\"ollama\"}"
+        #expect(String(decoding: registry.emitToBuffer(), as: UTF8.self).contains(series))
+        metrics.recordObservations([.init(server: "ollama", kind: .ollama, endpoint: "x", polledAt: Date())])
+        #expect(!String(decoding: registry.emitToBuffer(), as: UTF8.self).contains(series))
+    }
+
     @Test func everyFamilyHasHelpTypeAndOneLabelSet() async throws {
         let lines = try await Self.fullExposition().split(separator: "\n").map(String.init)
         var help: [String: String] = [:]

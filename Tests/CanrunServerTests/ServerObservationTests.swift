@@ -211,6 +211,15 @@ struct ServerObservationTests {
             ("kind = \"tgi\"\nurl = \"http://127.0.0.1:8080\"", "kind must be one of llama-server, ollama, vllm"),
             ("kind = \"vllm\"\nurl = \"http://127.0.0.1:8000/v1\"", "must be a server on this machine"),
             ("kind = \"vllm\"\nurl = \"http://127.0.0.1:8000\"\ninterval_seconds = 1", "interval_seconds must be"),
+            ("kind = \"vllm\"\nurl = \"http://127.0.0.1:8000\"\nname = \"a\\nb\"", "no control characters"),
+            (
+                "kind = \"ollama\"\nurl = \"unix:/" + String(repeating: "é", count: 60) + "\"",
+                "must be a server on this machine"
+            ),
+            (
+                "kind = \"vllm\"\nurl = \"http://127.0.0.1:8000\"\n[[observe]]\nkind = \"vllm\"\nurl = \"http://127.0.0.1:8001\"\nname = \"vllm http://127.0.0.1:8000\"",
+                "two [[observe]] tables are named"
+            ),
         ] {
             #expect(throws: DaemonConfig.ConfigError.self, "\(text)") {
                 try DaemonConfig.merged([("/z.toml", "[[observe]]\n" + text + "\n")])

@@ -13,7 +13,7 @@ extension DaemonConfig {
             )
         }
         let kinds = ObserveTarget.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-        return try tables.enumerated().map { index, table in
+        let targets = try tables.enumerated().map { index, table in
             let which = "observe #\(index + 1)"
             for key in table.keys.sorted() where !["kind", "url", "name", "interval_seconds"].contains(key) {
                 warnings.append("\(file): \(which).\(key) is not a key canrund reads; ignored")
@@ -30,8 +30,13 @@ extension DaemonConfig {
             }
             var name: String?
             if let given = table["name"] {
-                guard let text = given as? String, !text.isEmpty, text.count <= 64 else {
-                    throw ConfigError(file: file, message: "\(which).name must be a string of 1 to 64 characters")
+                guard let text = given as? String, !text.isEmpty, text.count <= 64,
+                    !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                else {
+                    throw ConfigError(
+                        file: file,
+                        message: "\(which).name must be a string of 1 to 64 characters, no control characters"
+                    )
                 }
                 name = text
             }
@@ -48,6 +53,12 @@ extension DaemonConfig {
             }
             return ObserveTarget(kind: kind, endpoint: endpoint, name: name, intervalSeconds: interval)
         }
+        // The name is the series' server label: two of one name would overwrite each other.
+        var seen: Set<String> = []
+        for target in targets where !seen.insert(target.name).inserted {
+            throw ConfigError(file: file, message: "two [[observe]] tables are named \"\(target.name)\": name each one")
+        }
+        return targets
     }
 
     /// The `[[observe]]` tables as TOML, or the commented example when there are none.

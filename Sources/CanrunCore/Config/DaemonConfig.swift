@@ -24,6 +24,10 @@ public struct DaemonConfig: Sendable, Equatable {
     /// The llama-bench canrund calibrates with (`[llama_cpp] bench`, an absolute path); nil:
     /// `CANRUN_LLAMA_BENCH`, then `PATH`, then scripts/build-llama-cpp.sh's cache.
     public var llamaBench: String?
+    /// Calibrate when there is no usable calibration of this hardware, or it is stale, once the
+    /// machine is idle (`[calibration] when_idle`; off by default: it runs llama-bench for
+    /// minutes).
+    public var calibrateWhenIdle = false
     /// The model servers canrund watches (`[[observe]]`), at most `maxObserveTargets`.
     public var observe: [ObserveTarget] = []
 
@@ -188,14 +192,14 @@ public struct DaemonConfig: Sendable, Equatable {
                     continue
                 }
                 switch (section, key) {
-                case ("benchmark", "on_start"):
+                case ("calibration", "when_idle"), ("benchmark", "on_start"):
                     guard let flag = TOMLDocument.boolean(value) else {
                         throw ConfigError(
                             file: file,
-                            message: "benchmark.on_start must be true or false (got \(shown(value)))"
+                            message: "\(section).\(key) must be true or false (got \(shown(value)))"
                         )
                     }
-                    benchmarkOnStart = flag
+                    if section == "benchmark" { benchmarkOnStart = flag } else { calibrateWhenIdle = flag }
                 case ("server", "tcp"):
                     guard let text = value as? String else {
                         throw ConfigError(
@@ -300,6 +304,9 @@ public struct DaemonConfig: Sendable, Equatable {
 
         [metrics]
         models = [\(metricsModels.map(Self.quoted).joined(separator: ", "))]
+
+        [calibration]
+        when_idle = \(calibrateWhenIdle)
 
         [llama_cpp]
         \(llamaBench.map { "bench = \(Self.quoted($0))" } ?? "# bench = \"/usr/local/bin/llama-bench\"")

@@ -21,7 +21,8 @@ public struct ObserveTarget: Sendable, Equatable {
         public init?(_ url: String) {
             if url.hasPrefix("unix:/") {
                 let path = String(url.dropFirst("unix:".count))
-                guard path.count <= 107, !path.contains("\0"), !path.hasSuffix("/") else { return nil }
+                // sun_path holds 108 bytes with the terminating NUL.
+                guard path.utf8.count <= 107, !path.contains("\0"), !path.hasSuffix("/") else { return nil }
                 self = .unix(path: path)
                 return
             }

@@ -120,10 +120,12 @@ public struct ServerReading: Sendable, Equatable {
         )
     }
 
-    /// vLLM: `/metrics`, per `model_name`: prompt tokens and prefill seconds, and the
-    /// inter-token latency histogram (`vllm:inter_token_latency_seconds`, before v0.10
-    /// `vllm:time_per_output_token_seconds`): its count is tokens generated after the first,
-    /// its sum their seconds.
+    /// vLLM: `/metrics`, per `model_name`: the prompt tokens computed in prefill
+    /// (`vllm:request_prefill_kv_computed_tokens`, without prefix-cache hits; before it existed
+    /// `vllm:request_prompt_tokens`) and the prefill seconds, both recorded as each request
+    /// finishes; and the inter-token latency histogram (`vllm:inter_token_latency_seconds`,
+    /// before v0.10 `vllm:time_per_output_token_seconds`): its count is tokens generated after
+    /// the first, its sum their seconds.
     public static func vllm(metrics: String) throws(ReadError) -> ServerReading {
         let samples = PrometheusText.samples(metrics)
         let names = Set(samples.filter { $0.name.hasPrefix("vllm:") }.compactMap { $0.labels["model_name"] })
@@ -131,12 +133,15 @@ public struct ServerReading: Sendable, Equatable {
         let latency =
             samples.contains { $0.name == "vllm:inter_token_latency_seconds_count" }
             ? "vllm:inter_token_latency_seconds" : "vllm:time_per_output_token_seconds"
+        let prompt =
+            samples.contains { $0.name == "vllm:request_prefill_kv_computed_tokens_sum" }
+            ? "vllm:request_prefill_kv_computed_tokens_sum" : "vllm:request_prompt_tokens_sum"
         return ServerReading(
             models: names.sorted().prefix(256).map { name in
                 let only = ["model_name": name]
                 var model = LoadedModel(name: name)
                 model.counters = TokenCounters(
-                    promptTokens: PrometheusText.sum(samples, "vllm:prompt_tokens_total", matching: only),
+                    promptTokens: PrometheusText.sum(samples, prompt, matching: only),
                     promptSeconds: PrometheusText.sum(samples, "vllm:request_prefill_time_seconds_sum", matching: only),
                     generatedTokens: PrometheusText.sum(samples, latency + "_count", matching: only),
                     generatedSeconds: PrometheusText.sum(samples, latency + "_sum", matching: only)

@@ -38,6 +38,16 @@ public struct CalibrationState: Codable, Sendable, Equatable {
         self.problem = problem
     }
 
+    /// Why this machine should be calibrated again (`[calibration] when_idle`): none, an
+    /// unusable one, or a stale one; nil when an up-to-date calibration answers.
+    public var reasonToCalibrate: String? {
+        switch status {
+        case .none: "there is no calibration of this machine"
+        case .unusable: problem ?? "\(path) cannot be used"
+        case .applied: stale.map { "the calibration is stale: \($0)" }
+        }
+    }
+
     /// No calibration in `path`.
     public static func none(path: String) -> CalibrationState { .init(status: .none, path: path) }
 

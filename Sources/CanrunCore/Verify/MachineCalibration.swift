@@ -59,6 +59,8 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
     public static let decodeRates = 0.05...200.0
     public static let prefillEtas = 0.005...20.0
     public static let streamShares = 0.1...4.0
+    /// Tokens per second a stored run may hold, measured or predicted.
+    public static let speeds = 1e-3...1e7
 
     /// Why a stored calibration is not used.
     public struct InvalidCalibration: Error, Equatable, CustomStringConvertible {
@@ -94,6 +96,18 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         guard !fingerprint.isEmpty, fingerprint.count <= 64 else {
             throw InvalidCalibration(description: "no hardware fingerprint")
         }
+        // The runs reach the note's arithmetic (measured ÷ predicted): speeds canrun could
+        // have measured and answered, no more runs than a calibration makes.
+        guard runs.count <= 64 else { throw InvalidCalibration(description: "\(runs.count) runs") }
+        for run in runs {
+            let speeds = [run.measuredTokensPerS] + [run.predictedBefore, run.predictedAfter].compactMap { $0 }
+            guard speeds.allSatisfy({ Self.speeds.contains($0) }) else {
+                throw InvalidCalibration(
+                    description:
+                        "a \(run.test.prefix(16)) run of \(run.family.prefix(16)) has a speed outside \(Self.speeds.lowerBound) to \(Self.speeds.upperBound) tokens/s"
+                )
+            }
+        }
         return self
     }
 
@@ -108,6 +122,22 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
         public var predictedAfter: Double?
         /// A run of the check model (`checkModel`): answered, not fitted.
         public var heldOut: Bool?
+
+        public init(
+            family: String,
+            test: String,
+            measuredTokensPerS: Double,
+            predictedBefore: Double? = nil,
+            predictedAfter: Double? = nil,
+            heldOut: Bool? = nil
+        ) {
+            self.family = family
+            self.test = test
+            self.measuredTokensPerS = measuredTokensPerS
+            self.predictedBefore = predictedBefore
+            self.predictedAfter = predictedAfter
+            self.heldOut = heldOut
+        }
     }
 
     public var fingerprint: String
@@ -173,7 +203,7 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
     public var note: String {
         let day = ISO8601DateFormatter.string(from: date, timeZone: .gmt, formatOptions: [.withFullDate])
         let build = llamaBuildNumber > 0 ? "b\(llamaBuildNumber) (\(llamaBuildCommit))" : llamaBuildCommit
-        func percent(_ x: Double) -> String { "\(Int((x * 100).rounded())) %" }
+        func percent(_ x: Double) -> String { x.isFinite ? "\(Int((min(x, 1e6) * 100).rounded())) %" : "unknown %" }
         let fitted = runs.filter { $0.heldOut != true }.count
         let check: String
         let held = runs.filter { $0.heldOut == true }.compactMap { run -> String? in
