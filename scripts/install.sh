@@ -26,6 +26,10 @@ $sudo install -d "$dest$prefix/bin" "$dest$prefix/share/canrun" "$dest/etc/canru
 $sudo install -m 0755 "$bin/canrun" "$bin/canrund" "$dest$prefix/bin/"
 # The data files canrun looks for in <prefix>/share/canrun (DataDirectory.swift).
 $sudo cp -R config/. "$dest$prefix/share/canrun/"
+# `canrun --version` names the commit it was built from (BuildInfoReader.swift).
+if commit=$(git rev-parse HEAD 2>/dev/null); then
+    echo "commit $commit" | $sudo tee "$dest$prefix/share/canrun/BUILD" >/dev/null
+fi
 if [ ! -e "$dest/etc/canrun/canrun.toml" ]; then
     $sudo install -m 0644 config/canrun.toml "$dest/etc/canrun/canrun.toml"
 fi

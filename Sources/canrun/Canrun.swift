@@ -1,5 +1,6 @@
 import ArgumentParser
 import CanrunCore
+import CanrunProbe
 import Foundation
 
 @main
@@ -32,6 +33,12 @@ struct Canrun: ParsableCommand {
     /// as the CLI promises scripts (`canrun check … || …` tells 1, does not fit, from 2, bad
     /// input), not sysexits' 64.
     static func main() {
+        // The version with its commit and data digest (reading the data costs a millisecond,
+        // so only when asked).
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            print(BuildInfoReader.read().text(program: "canrun"))
+            return
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -84,28 +84,30 @@ struct ConfigCommand: ParsableCommand {
     }
 }
 
-/// `canrun admin reload|rebench`: ask the running daemon to change state (root or its user).
+/// `canrun admin reload|rebench|health`: ask the running daemon to change state (root or its
+/// user), or whether it answers.
 struct AdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Ask canrund to reload its configuration or re-measure the bandwidth.",
+        abstract: "Ask canrund to reload its configuration or re-measure the bandwidth, or whether it answers.",
         discussion: """
             canrund's ExecReload= runs `canrun admin reload`, which waits for the result.
             Example:
               sudo canrun admin rebench
             """,
-        subcommands: [Reload.self, Rebench.self]
+        subcommands: [Reload.self, Rebench.self, Health.self]
     )
 
     struct Target: ParsableArguments {
         @Option(help: ArgumentHelp("canrund's socket.", valueName: "PATH"))
         var socket: String?
 
-        func send(_ method: String, _ path: String) throws {
+        func send(_ method: String, _ path: String, timeoutSeconds: Int = 60) throws {
             guard let socketPath = DaemonOptions.socketPath(socket) else {
                 throw CLIError(message: "no socket: pass --socket PATH or set CANRUN_SOCKET")
             }
-            guard let answer = DaemonClient(path: socketPath, timeoutSeconds: 60).request(method, path) else {
+            guard let answer = DaemonClient(path: socketPath, timeoutSeconds: timeoutSeconds).request(method, path)
+            else {
                 throw CLIError(
                     message: "canrund does not answer on \(socketPath): is it running? (systemctl status canrund)"
                 )
@@ -125,6 +127,15 @@ struct AdminCommand: ParsableCommand {
         )
         @OptionGroup var target: Target
         func run() throws { try reportingCLIErrors { try target.send("POST", "/v1/admin/reload") } }
+    }
+
+    /// For liveness probes and scripts: any user may ask.
+    struct Health: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print canrund's /v1/health; exit 0 when it answers, non-zero when it does not."
+        )
+        @OptionGroup var target: Target
+        func run() throws { try reportingCLIErrors { try target.send("GET", "/v1/health", timeoutSeconds: 5) } }
     }
 
     struct Rebench: ParsableCommand {

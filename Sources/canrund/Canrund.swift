@@ -28,6 +28,24 @@ struct Canrund: AsyncParsableCommand {
         version: CanrunVersion.current
     )
 
+    /// ArgumentParser's own `main`, but `--version` says the commit and the data too.
+    static func main() async {
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            print(BuildInfoReader.read().text(program: "canrund"))
+            return
+        }
+        do {
+            var command = try parseAsRoot()
+            if let daemon = command as? Canrund {
+                try await daemon.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     @Option(help: ArgumentHelp("The socket to bind when systemd passes none.", valueName: "PATH"))
     var socket: String?
 

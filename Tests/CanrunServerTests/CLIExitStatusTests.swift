@@ -1,3 +1,5 @@
+import CanrunCore
+import CanrunProbe
 import Foundation
 import Testing
 
@@ -95,5 +97,26 @@ struct CLIExitStatusTests {
             result.stderr.contains("num_attention_heads is 0; it must be an integer from 1 to 2048"),
             "\(result.stderr)"
         )
+    }
+}
+
+/// `canrun --version` and `canrund --version` (issue 16): the release, the commit of this
+/// checkout (its .git beside config/), and the digest of the data they answer with.
+struct VersionTests {
+    @Test(.enabled(if: CLIExitStatusTests.built && ServerFixtures.canrundBuilt), arguments: ["canrun", "canrund"])
+    func versionSaysTheCommitAndTheData(_ program: String) throws {
+        let binary = ServerFixtures.repository + "/.build/debug/" + program
+        let said = try ServerFixtures.run(binary, ["--version"], input: "")
+        #expect(said.status == 0, "\(said.errors)")
+        let lines = said.output.split(separator: "\n").map(String.init)
+        let expected = BuildInfoReader.read(environment: ["CANRUN_DATA_DIR": ServerFixtures.repository + "/config"])
+        #expect(lines.count == 3)
+        #expect(lines.first == "\(program) \(CanrunVersion.current)")
+        let head = try String(contentsOfFile: ServerFixtures.repository + "/.git/HEAD", encoding: .utf8)
+        if let commit = expected.commit {
+            #expect(lines[1].hasPrefix("commit \(commit.prefix(12))"), "\(lines)")
+            #expect(head.contains(commit) || head.hasPrefix("ref: "))
+        }
+        #expect(lines[2].hasPrefix("data \(expected.data ?? "none")"), "\(lines)")
     }
 }

@@ -65,6 +65,31 @@ enum ServerFixtures {
         )
     }
 
+    /// Runs `executable` with `arguments`, `input` on its standard input: its exit status, and
+    /// what it wrote to standard output and standard error.
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        input: String
+    ) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output, errors)
+    }
+
     static func text(_ response: APIResponse) -> String { String(decoding: response.body, as: UTF8.self) }
 
     static func json(_ response: APIResponse) throws -> [String: Any] {
