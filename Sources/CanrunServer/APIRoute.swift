@@ -26,6 +26,8 @@ public enum APIRoute: Hashable, Sendable {
     case fitConfig(FitQuery)
     case recommendations(RecommendationsQuery)
     case metrics
+    /// `GET /` and `GET /report?ctx=&min_tps=&limit=&all=&allow_heavy_loss=`: the report page.
+    case report(RecommendationsQuery)
     /// `GET /v1/observations`: the watched model servers, observed beside predicted.
     case observations
 
@@ -153,7 +155,7 @@ public enum APIRoute: Hashable, Sendable {
     /// quantization): answered off the event loop, bounded in number and time.
     public var isComputed: Bool {
         switch self {
-        case .fit, .fitConfig, .recommendations, .model: true
+        case .fit, .fitConfig, .recommendations, .model, .report: true
         case .health, .machine, .bandwidth, .calibration, .recalibrate, .rebenchmark, .reload, .models, .metrics,
             .observations, .verify, .verifications:
             false
@@ -204,6 +206,13 @@ public enum APIRoute: Hashable, Sendable {
             if method == .GET { return fit(query) }
             return .failure(.methodNotAllowed(method, path, allowed: [.GET, .POST]))
         case "/v1/recommendations": return only(.GET) { recommendations(query) }
+        case "/", "/report":
+            return only(.GET) {
+                recommendations(query).map { route in
+                    if case .recommendations(let q) = route { return .report(q) }
+                    return route
+                }
+            }
         case "/metrics": return only(.GET) { .success(.metrics) }
         case "/v1/observations": return only(.GET) { .success(.observations) }
         case "/v1/verify": return only(.POST) { verify(query) }

@@ -115,18 +115,17 @@ public struct APIService: Sendable {
                     )
                 }
                 return .json(try advisor.fit(spec, q.question, machine: s.machine, deadline: deadline))
-            case .recommendations(let q):
-                let ranking = try advisor.recommendations(
+            case .report(let q):
+                let ranking = try Self.ranking(q, advisor: advisor, machine: s.machine, deadline: deadline)
+                let page = ReportPage.html(
+                    label: "this machine",
                     machine: s.machine,
-                    context: q.context,
-                    minTokensPerSecond: q.minTokensPerSecond,
-                    allowHeavyLoss: q.allowHeavyLoss,
-                    includeSlow: q.includeSlow,
-                    includeShortContext: q.includeSlow || !q.contextAsked,
-                    sayShortContext: q.contextAsked,
-                    limit: q.limit,
-                    deadline: deadline
+                    reports: ranking.reports,
+                    date: Date()
                 )
+                return APIResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(page.utf8))
+            case .recommendations(let q):
+                let ranking = try Self.ranking(q, advisor: advisor, machine: s.machine, deadline: deadline)
                 return .json(ranking.reports)
             case .rebenchmark, .reload, .recalibrate, .verify, .metrics, .observations:
                 return .error(
@@ -140,6 +139,28 @@ public struct APIService: Sendable {
         } catch {
             return .error(APIError(error))
         }
+    }
+}
+
+extension APIService {
+    /// The ranking `q` asks for (`/v1/recommendations` and the report page).
+    static func ranking(
+        _ q: APIRoute.RecommendationsQuery,
+        advisor: Advisor,
+        machine: MachineProfile,
+        deadline: Deadline
+    ) throws(AnswerError) -> Recommendations.Ranking {
+        try advisor.recommendations(
+            machine: machine,
+            context: q.context,
+            minTokensPerSecond: q.minTokensPerSecond,
+            allowHeavyLoss: q.allowHeavyLoss,
+            includeSlow: q.includeSlow,
+            includeShortContext: q.includeSlow || !q.contextAsked,
+            sayShortContext: q.contextAsked,
+            limit: q.limit,
+            deadline: deadline
+        )
     }
 }
 

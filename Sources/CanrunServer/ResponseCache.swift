@@ -27,7 +27,7 @@ struct ResponseCache: Sendable {
     /// Whether answers to `route` depend only on the snapshot (not on time or side effects).
     static func isCacheable(_ route: APIRoute) -> Bool {
         switch route {
-        case .machine, .bandwidth, .models, .model, .fit, .recommendations: true
+        case .machine, .bandwidth, .models, .model, .fit, .recommendations, .report: true
         case .health, .calibration, .observations, .recalibrate, .verify, .verifications, .rebenchmark, .reload,
             .metrics, .fitConfig:
             false

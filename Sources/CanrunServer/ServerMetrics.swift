@@ -94,6 +94,7 @@ public struct ServerMetrics: Sendable {
         case .model: return "model"
         case .fit, .fitConfig: return "fit"
         case .recommendations: return "recommendations"
+        case .report: return "report"
         case .metrics: return "metrics"
         }
     }

@@ -24,7 +24,8 @@ struct Canrun: ParsableCommand {
         version: CanrunVersion.current,
         subcommands: [
             RecommendCommand.self, ProbeCommand.self, BenchCommand.self, ModelsCommand.self, FitCommand.self,
-            CheckCommand.self, VerifyCommand.self, CalibrateCommand.self, ConfigCommand.self, AdminCommand.self,
+            CheckCommand.self, VerifyCommand.self, CalibrateCommand.self, ReportCommand.self, ConfigCommand.self,
+            AdminCommand.self,
         ],
         defaultSubcommand: RecommendCommand.self
     )

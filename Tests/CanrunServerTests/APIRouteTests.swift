@@ -12,6 +12,11 @@ struct APIRouteTests {
         ("POST", "/v1/bandwidth", .rebenchmark),
         ("GET", "/v1/calibration", .calibration),
         ("GET", "/v1/verifications", .verifications),
+        ("GET", "/", .report(.init(context: 8192, minTokensPerSecond: nil, limit: nil))),
+        (
+            "GET", "/report?ctx=4096",
+            .report(.init(context: 4096, minTokensPerSecond: nil, limit: nil, contextAsked: true))
+        ),
         ("POST", "/v1/verify?model=/srv/m.gguf", .verify(.init(file: "/srv/m.gguf"))),
         (
             "POST", "/v1/verify?model=/srv/m.gguf&depth=4096&repetitions=2&ctx=8192&kv=q8_0&flash_attn=off&threads=4",
@@ -87,7 +92,9 @@ struct APIRouteTests {
 
     @Test(arguments: [
         ("GET", "/v2/health", 404, "not_found"),
-        ("GET", "/", 404, "not_found"),
+        ("GET", "/index.html", 404, "not_found"),
+        ("POST", "/", 405, "method_not_allowed"),
+        ("GET", "/?colour=red", 400, "bad_request"),
         ("POST", "/v1/health", 405, "method_not_allowed"),
         ("DELETE", "/v1/bandwidth", 405, "method_not_allowed"),
         ("GET", "/v1/fit", 400, "bad_request"),
