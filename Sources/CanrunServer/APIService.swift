@@ -121,6 +121,7 @@ public struct APIService: Sendable {
                     label: "this machine",
                     machine: s.machine,
                     reports: ranking.reports,
+                    extras: ReportExtras.of(ranking.reports, advisor: advisor, machine: s.machine, presets: s.presets),
                     date: Date()
                 )
                 return APIResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(page.utf8))

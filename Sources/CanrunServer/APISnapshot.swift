@@ -34,6 +34,8 @@ public struct APISnapshot: Sendable {
     public var calibrationRun: RunState?
     /// What the last verification canrund ran came to (`POST /v1/verify`); nil before the first.
     public var verifyRun: RunState?
+    /// The reference machines (`config/presets.toml`) the report page sets each model on.
+    public var presets: [HardwarePresets.Preset] = []
     /// The verifications kept in the state directory, oldest first (`GET /v1/verifications`).
     public var verifications: [Verification] = []
 

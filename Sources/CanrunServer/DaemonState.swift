@@ -46,6 +46,7 @@ public enum DaemonState {
             machine: machine
         )
         snapshot.calibrate(with: calibration)
+        snapshot.presets = (try? DataDirectory.presets(gpus: gpus, environment: environment).presets) ?? []
         // An unreadable log is a fresh one: the next verification starts it again.
         snapshot.verifications =
             (try? VerificationLog(directory: stateDirectory(environment: environment)).load()) ?? []

@@ -55,7 +55,10 @@ struct RankingOptions: ParsableArguments {
     /// has no bandwidth yet; `quiet` says nothing on stderr), the context and the ranking.
     func answer(
         quiet: Bool
-    ) throws -> (label: String, machine: MachineProfile, context: Int, ranking: Recommendations.Ranking) {
+    ) throws -> (
+        label: String, machine: MachineProfile, context: Int, ranking: Recommendations.Ranking, advisor: Advisor,
+        gpus: GPUTable
+    ) {
         if let ctx, ctx < 1 { throw CLIError(message: "--ctx \(ctx) is no context: it must be at least 1 token") }
         let context = ctx ?? 8192
         var options = try FitOptions.parse([])
@@ -81,7 +84,7 @@ struct RankingOptions: ParsableArguments {
                 includeShortContext: all || ctx == nil,
                 sayShortContext: ctx != nil
             )
-            return (options.machineLabel, machine, context, ranking)
+            return (options.machineLabel, machine, context, ranking, advisor, gpus)
         } catch {
             throw CLIError(message: error.description)
         }

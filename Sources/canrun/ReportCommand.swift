@@ -30,10 +30,17 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try reportingCLIErrors {
             let answer = try ranking.answer(quiet: output == "-")
+            let presets = (try? DataDirectory.presets(gpus: answer.gpus).presets) ?? []
             let page = ReportPage.html(
                 label: answer.label,
                 machine: answer.machine,
                 reports: answer.ranking.reports,
+                extras: ReportExtras.of(
+                    answer.ranking.reports,
+                    advisor: answer.advisor,
+                    machine: answer.machine,
+                    presets: presets
+                ),
                 date: Date()
             )
             if output == "-" {

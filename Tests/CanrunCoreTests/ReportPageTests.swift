@@ -45,6 +45,32 @@ struct ReportPageTests {
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
     }
 
+    /// The first models get their memory at every quantization and their speed on each
+    /// reference machine; the rest do not (each costs a fit per rung and per machine).
+    @Test func extrasAddTheLadderAndTheReferenceMachines() throws {
+        let (_, reports) = try Self.page()
+        let machine = FitEngineTests.machine(ramGiB: 64, readGBs: 60)
+        let advisor = Advisor(
+            engine: FitEngine(quants: ShippedCatalog.quants, efficiency: FitEngineTests.efficiency),
+            catalog: ShippedCatalog.catalog
+        )
+        var named = reports
+        named[0].model = "llama-3.2-1b"
+        let preset = HardwarePresets.Preset(name: "test-box", description: "", profile: machine)
+        let extras = ReportExtras.of(named, advisor: advisor, machine: machine, presets: [preset])
+        #expect(extras.count == 2)
+        let first = try #require(extras[0])
+        #expect(
+            first.ladder.map(\.quant)
+                == Recommendations.ladder(for: try advisor.model("llama-3.2-1b"), quants: ShippedCatalog.quants)
+        )
+        #expect(first.presets.map(\.name) == ["test-box"])
+        #expect(first.presets.first?.report?.quant == "Q4_K_M")
+        let html = ReportPage.html(label: "x", machine: machine, reports: named, extras: extras, date: Date())
+        #expect(html.components(separatedBy: "aria-label=\"memory by quantization\"").count == 3)
+        #expect(html.contains(">test-box</text>"))
+    }
+
     @Test func escapingCoversAttributesToo() {
         #expect(ReportPage.escape("a\"b'c<d>&") == "a&quot;b&#39;c&lt;d&gt;&amp;")
     }

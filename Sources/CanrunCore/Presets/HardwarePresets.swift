@@ -7,6 +7,12 @@ public struct HardwarePresets: Sendable {
         public var name: String
         public var description: String
         public var profile: MachineProfile
+
+        public init(name: String, description: String, profile: MachineProfile) {
+            self.name = name
+            self.description = description
+            self.profile = profile
+        }
     }
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {

@@ -7,8 +7,15 @@ import Foundation
 /// context depth, and its launch command. Pure: the answers come in, the text goes out.
 public enum ReportPage {
     /// The page for `machine` (named `label`: "this machine", "preset rtx-4090") and the ranked
-    /// `reports`, made at `date`.
-    public static func html(label: String, machine: MachineProfile, reports: [FitReport], date: Date) -> String {
+    /// `reports`, made at `date`; `extras` (by index, `ReportExtras.of`) add each model's memory
+    /// per quantization and its speed on the reference machines.
+    public static func html(
+        label: String,
+        machine: MachineProfile,
+        reports: [FitReport],
+        extras: [ReportExtras?] = [],
+        date: Date
+    ) -> String {
         let day = ISO8601DateFormatter.string(from: date, timeZone: .gmt, formatOptions: [.withInternetDateTime])
         return """
             <!doctype html>
@@ -27,7 +34,7 @@ public enum ReportPage {
             <main>
             \(machineSection(machine))
             \(tableSection(reports))
-            \(detailsSection(reports))
+            \(detailsSection(reports, extras))
             </main>
             <script>\(script)</script>
             </body>
@@ -141,12 +148,17 @@ public enum ReportPage {
 
     // MARK: Per model
 
-    static func detailsSection(_ reports: [FitReport]) -> String {
+    static func detailsSection(_ reports: [FitReport], _ extras: [ReportExtras?]) -> String {
         let blocks = reports.enumerated().map { i, r in
             let launch = r.launch["llama.cpp"].map { "<pre><code>llama-server \(escape($0))</code></pre>" } ?? ""
+            let more = i < extras.count ? extras[i] : nil
+            let charts = [
+                memoryChart(r.memory), depthChart(r.speedAtDepth ?? []),
+                more.map { ladderChart($0.ladder) } ?? "", more.map { presetChart($0.presets, quant: r.quant) } ?? "",
+            ].joined()
             return """
                 <details id="m\(i)"\(i == 0 ? " open" : "")><summary>\(escape(r.model)) \(escape(r.quant)): \(words(r.verdict))</summary>
-                <div class="charts">\(memoryChart(r.memory))\(depthChart(r.speedAtDepth ?? []))</div>
+                <div class="charts">\(charts)</div>
                 \(launch)
                 </details>
                 """
@@ -181,6 +193,60 @@ public enum ReportPage {
         )
         return """
             <figure><svg viewBox="0 0 300 24" role="img" aria-label="memory">\(rects.joined())</svg><figcaption>\(legend), \(gib(memory.totalBytes)) in all</figcaption></figure>
+            """
+    }
+
+    /// Memory at every quantization of the ladder: one stacked bar each, on one scale.
+    static func ladderChart(_ ladder: [FitReport]) -> String {
+        guard ladder.count > 1 else { return "" }
+        let top = Double(max(ladder.map(\.memory.totalBytes).max() ?? 1, 1))
+        var shapes: [String] = []
+        for (row, report) in ladder.enumerated() {
+            let y = Double(row) * 16
+            let m = report.memory
+            let parts: [(Int64, String)] = [
+                (m.weightsBytes, "w"), (m.kvCacheBytes, "k"), (m.computeBufferBytes, "c"), (m.cpuRepackBytes, "r"),
+                (m.runtimeOverheadBytes + m.backendContextBytes + m.fitMarginBytes, "o"),
+            ]
+            var x = 70.0
+            shapes.append("<text x=\"0\" y=\"\(fmt(y + 11))\">\(escape(report.quant))</text>")
+            for (bytes, cls) in parts where bytes > 0 {
+                let w = 200 * Double(bytes) / top
+                shapes.append(
+                    "<rect x=\"\(fmt(x))\" y=\"\(fmt(y + 2))\" width=\"\(fmt(w))\" height=\"12\" class=\"\(cls)\"/>"
+                )
+                x += w
+            }
+            shapes.append(
+                "<text x=\"\(fmt(x + 4))\" y=\"\(fmt(y + 11))\">\(gib(m.totalBytes))\(report.fits ? "" : ", does not fit")</text>"
+            )
+        }
+        return """
+            <figure><svg viewBox="0 0 390 \(fmt(Double(ladder.count) * 16 + 2))" role="img" aria-label="memory by quantization">\(shapes.joined())</svg><figcaption>Memory at each quantization, same parts and colours as above.</figcaption></figure>
+            """
+    }
+
+    /// Decode on each reference machine at `quant` (a bar each, longest the fastest).
+    static func presetChart(_ presets: [(name: String, report: FitReport?)], quant: String) -> String {
+        guard !presets.isEmpty else { return "" }
+        let shown = presets.map { ($0.name, $0.report?.decodeTokensPerS) }
+        let top = max(shown.compactMap(\.1).max() ?? 1, 1)
+        var shapes: [String] = []
+        for (row, (name, decode)) in shown.enumerated() {
+            let y = Double(row) * 14
+            shapes.append("<text x=\"0\" y=\"\(fmt(y + 10))\">\(escape(name))</text>")
+            if let decode {
+                let w = max(1, 160 * decode / top)
+                shapes.append(
+                    "<rect x=\"110\" y=\"\(fmt(y + 2))\" width=\"\(fmt(w))\" height=\"10\" class=\"w\"/><text x=\"\(fmt(114 + w))\" y=\"\(fmt(y + 10))\">\(fmt(decode))</text>"
+                )
+            } else {
+                shapes.append("<text x=\"110\" y=\"\(fmt(y + 10))\">does not fit</text>")
+            }
+        }
+        let column = SpeedMatrix.quants.contains(quant) ? quant : "Q4_K_M"
+        return """
+            <figure><svg viewBox="0 0 320 \(fmt(Double(shown.count) * 14 + 2))" role="img" aria-label="decode on reference machines">\(shapes.joined())</svg><figcaption>Decode tokens/s at \(escape(column)) on the reference machines (config/presets.toml).</figcaption></figure>
             """
     }
 
