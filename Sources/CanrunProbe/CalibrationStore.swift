@@ -36,9 +36,10 @@ public struct CalibrationStore: Sendable {
     }
 
     /// Whether the stored calibration answers for `machine`: applied when it is of this
-    /// hardware (and stale when the llama-bench it ran changed since), unusable with the reason
-    /// when it is another machine's or cannot be read, none when there is none.
-    public func state(for machine: MachineProfile) -> CalibrationState {
+    /// hardware (and stale when the llama-bench it ran changed since, or `llamaBenchNow`, the one
+    /// that would run now, is another file), unusable with the reason when it is another
+    /// machine's or cannot be read, none when there is none.
+    public func state(for machine: MachineProfile, llamaBenchNow: String? = nil) -> CalibrationState {
         let stored: MachineCalibration?
         do {
             stored = try load()
@@ -48,7 +49,17 @@ public struct CalibrationStore: Sendable {
         let modified = stored?.llamaBenchPath.flatMap {
             (try? FileManager.default.attributesOfItem(atPath: $0))?[.modificationDate] as? Date
         }
-        return .of(stored, path: path, fingerprint: HardwareFingerprint.of(machine), llamaBenchModified: modified)
+        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+        let other = llamaBenchNow.flatMap { now in
+            stored?.llamaBenchPath.flatMap { resolved($0) == resolved(now) ? nil : now }
+        }
+        return .of(
+            stored,
+            path: path,
+            fingerprint: HardwareFingerprint.of(machine),
+            llamaBenchModified: modified,
+            otherLlamaBench: other
+        )
     }
 
     public func save(_ calibration: MachineCalibration) throws {

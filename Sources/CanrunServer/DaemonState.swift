@@ -18,8 +18,11 @@ public enum DaemonState {
     /// Loads everything; a missing or corrupt cache is not an error (the benchmark runs), a
     /// missing catalog is.
     /// - Returns: the snapshot and, when the cache was not used, why (for the log).
+    /// - Parameter llamaBench: `[llama_cpp] bench`: with the llama-bench found otherwise, the one
+    ///   a calibration would run now (another than the calibration's makes it stale).
     public static func load(
-        environment: [String: String]
+        environment: [String: String],
+        llamaBench: String? = nil
     ) throws -> (APISnapshot, cacheMiss: String?, topology: TopologyFacts?) {
         let (catalog, quants) = try CatalogFiles.shipped(environment: environment)
         let efficiency = try DataDirectory.efficiencyTable(environment: environment)
@@ -38,7 +41,10 @@ public enum DaemonState {
         }
         // The CLI answering with this machine answers with this calibration too (GET
         // /v1/calibration), so both say the same.
-        let calibration = CalibrationStore(directory: stateDirectory(environment: environment)).state(for: machine)
+        let calibration = CalibrationStore(directory: stateDirectory(environment: environment)).state(
+            for: machine,
+            llamaBenchNow: try? LlamaBenchRunner.locate(explicit: llamaBench, environment: environment)
+        )
         var snapshot = APISnapshot(
             version: CanrunVersion.current,
             engine: FitEngine(quants: quants, efficiency: efficiency),

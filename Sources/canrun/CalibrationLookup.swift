@@ -9,7 +9,10 @@ import Foundation
 enum CalibrationLookup {
     /// The user's calibration, as it stands for `machine`.
     static func userState(for machine: MachineProfile) -> CalibrationState {
-        CalibrationStore(directory: BandwidthCache.userStateDirectory()).state(for: machine)
+        CalibrationStore(directory: BandwidthCache.userStateDirectory()).state(
+            for: machine,
+            llamaBenchNow: try? LlamaBenchRunner.locate(explicit: nil, environment: ProcessInfo.processInfo.environment)
+        )
     }
 
     /// `advisor` with the calibrated CPU rates `state` holds. With `thisMachine`, a calibration

@@ -67,7 +67,10 @@ struct Daemon: Service {
         calibrateWhenIdle = NIOLockedValueBox(config.config.calibrateWhenIdle)
         let llamaBench = NIOLockedValueBox(config.config.llamaBench)
         self.llamaBench = llamaBench
-        let (snapshot, miss, topology) = try DaemonState.load(environment: environment)
+        let (snapshot, miss, topology) = try DaemonState.load(
+            environment: environment,
+            llamaBench: config.config.llamaBench
+        )
         if let miss { logger.notice("no cached bandwidth: \(miss)") }
         Self.log(snapshot.calibration, to: logger)
         let limits = config.config.limits
@@ -181,7 +184,10 @@ struct Daemon: Service {
         let environment = self.environment
         let fresh: APISnapshot
         do {
-            fresh = try await NIOThreadPool.singleton.runIfActive { try DaemonState.load(environment: environment).0 }
+            let llamaBench = loaded.config.llamaBench
+            fresh = try await NIOThreadPool.singleton.runIfActive {
+                try DaemonState.load(environment: environment, llamaBench: llamaBench).0
+            }
         } catch {
             logger.error("re-reading the catalog or probing failed, the old answers kept: \(error)")
             return .failure(.init(file: "catalog", message: "\(error)"))

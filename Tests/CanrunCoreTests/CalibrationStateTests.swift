@@ -48,6 +48,25 @@ struct CalibrationStateTests {
         #expect(state.applied(to: FitEngineTests.efficiency).cpuCalibration == calibration.note(stale: state.stale))
     }
 
+    /// A llama.cpp build elsewhere (another llama-bench found, or configured, than the one
+    /// calibrated with) marks it stale too, and asks for another calibration.
+    @Test func anotherLlamaBenchMarksItStale() {
+        let calibration = Self.calibration()
+        let state = CalibrationState.of(
+            calibration,
+            path: Self.path,
+            fingerprint: calibration.fingerprint,
+            llamaBenchModified: Self.recorded,
+            otherLlamaBench: "/usr/local/bin/llama-bench"
+        )
+        #expect(state.status == .applied)
+        #expect(
+            state.stale
+                == "llama-bench is now /usr/local/bin/llama-bench, not the /opt/llama/llama-bench it was calibrated with"
+        )
+        #expect(state.reasonToCalibrate?.hasPrefix("the calibration is stale: llama-bench is now") == true)
+    }
+
     /// Another machine's calibration (the fingerprint differs), and an applied one for an edited
     /// machine (`--ram 64G` changes the fingerprint), answer with the shipped table and say why.
     @Test func otherHardwareIsUnusable() {

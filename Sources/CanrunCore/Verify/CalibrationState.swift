@@ -65,12 +65,14 @@ public struct CalibrationState: Codable, Sendable, Equatable {
     }
 
     /// The state of `calibration` (nil: none was stored) for a machine of `fingerprint`, the
-    /// llama-bench it ran modified at `llamaBenchModified` now (nil: gone or never recorded).
+    /// llama-bench it ran modified at `llamaBenchModified` now (nil: gone or never recorded), and
+    /// `otherLlamaBench`, the one that would run now when it is another file.
     public static func of(
         _ calibration: MachineCalibration?,
         path: String,
         fingerprint: String,
-        llamaBenchModified: Date?
+        llamaBenchModified: Date?,
+        otherLlamaBench: String? = nil
     ) -> CalibrationState {
         guard let calibration else { return .none(path: path) }
         guard calibration.fingerprint == fingerprint else {
@@ -84,7 +86,7 @@ public struct CalibrationState: Codable, Sendable, Equatable {
             status: .applied,
             path: path,
             calibration: calibration,
-            stale: calibration.staleness(llamaBenchModifiedNow: llamaBenchModified)
+            stale: calibration.staleness(llamaBenchModifiedNow: llamaBenchModified, other: otherLlamaBench)
         )
     }
 }

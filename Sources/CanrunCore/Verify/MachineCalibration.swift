@@ -223,9 +223,12 @@ public struct MachineCalibration: Codable, Sendable, Equatable {
     public static let notePrefix = "CPU rates calibrated here"
 
     /// Why this calibration may no longer hold, given the llama-bench it ran now modified at
-    /// `modified` (nil: gone); nil when it still holds or no llama-bench was recorded.
-    public func staleness(llamaBenchModifiedNow modified: Date?) -> String? {
+    /// `modified` (nil: gone), and `other`, the llama-bench that would run now when it is another
+    /// file (a llama.cpp installed elsewhere, or configured); nil when it still holds or no
+    /// llama-bench was recorded.
+    public func staleness(llamaBenchModifiedNow modified: Date?, other: String? = nil) -> String? {
         guard let path = llamaBenchPath, let recorded = llamaBenchModified else { return nil }
+        if let other { return "llama-bench is now \(other), not the \(path) it was calibrated with" }
         guard let modified else { return "\(path) is gone since" }
         return abs(modified.timeIntervalSince(recorded)) < 1 ? nil : "\(path) changed since (a new llama.cpp build)"
     }
