@@ -49,6 +49,30 @@ struct ServerObservationTests {
         #expect(before.models.first?.context == nil)
     }
 
+    /// A server's numbers reach the fit engine only within its bounds: an absurd context, a
+    /// negative size or an empty name is dropped, not answered (nor trapped on).
+    @Test func hostileServerValuesAreDropped() throws {
+        let ps = #"""
+            {"models": [
+              {"name": "llama3.1:8b", "size": -5, "size_vram": 9223372036854775807, "context_length": 9223372036854775807,
+               "details": {"quantization_level": "Q4_K_M"}},
+              {"name": "", "size": 1}
+            ]}
+            """#
+        let models = try ServerReading.ollama(ps: Data(ps.utf8)).models
+        #expect(models.count == 1)
+        #expect(models.first?.context == nil)
+        #expect(models.first?.memoryBytes == nil)
+        #expect(models.first?.gpuMemoryBytes == nil)
+        #expect(models.first?.quant == "Q4_K_M")
+        var observer = ServerObserver(
+            target: ObserveTarget(kind: .ollama, endpoint: try #require(.init("http://127.0.0.1:11434")))
+        )
+        let answer = observer.poll(at: Date(), snapshot: try ServerFixtures.snapshot()) { _ in Array(ps.utf8) }
+        #expect(answer.models.first?.answeredAs == "llama-3.1-8b")
+        #expect(answer.models.first?.predictedMemoryBytes != nil)
+    }
+
     /// 3,000 prompt tokens in 0.6 s of prefill and 995 intervals in 19.9 s between the polls.
     @Test func vllmRatesComeFromTwoPolls() throws {
         let before = try ServerReading.vllm(metrics: try Self.text("vllm-metrics-before.txt"))

@@ -22,9 +22,12 @@ public enum HardwareFingerprint {
     }
 
     /// 64-bit FNV-1a, hex: stable across runs and platforms, unlike `Hasher`.
-    static func fnv1a(_ text: String) -> String {
+    static func fnv1a(_ text: String) -> String { fnv1a(text.utf8) }
+
+    /// 64-bit FNV-1a of `bytes`, 16 hex digits.
+    static func fnv1a(_ bytes: some Sequence<UInt8>) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }

@@ -50,6 +50,21 @@ public struct ServerReading: Sendable, Equatable {
 
     public init(models: [LoadedModel]) { self.models = models }
 
+    /// What a server said, within what canrun's arithmetic takes: a context or slot count out
+    /// of `ModelBounds`, a negative or absurd memory, or a name past 512 characters is dropped
+    /// (nil), so a hostile or broken server reaches the fit engine only with values it accepts.
+    static func bounded(_ model: LoadedModel) -> LoadedModel? {
+        guard !model.name.isEmpty, model.name.count <= 512 else { return nil }
+        var m = model
+        if let context = m.context, !ModelBounds.context.contains(context) { m.context = nil }
+        if let parallel = m.parallel, !ModelBounds.parallel.contains(parallel) { m.parallel = nil }
+        let memory: ClosedRange<Int64> = 0...(1 << 50)
+        if let bytes = m.memoryBytes, !memory.contains(bytes) { m.memoryBytes = nil }
+        if let bytes = m.gpuMemoryBytes, !memory.contains(bytes) { m.gpuMemoryBytes = nil }
+        if let quant = m.quant, quant.count > 32 { m.quant = nil }
+        return m
+    }
+
     /// Why a server's answer could not be read.
     public struct ReadError: Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -85,7 +100,7 @@ public struct ServerReading: Sendable, Equatable {
             generatedTokens: PrometheusText.sum(samples, "llamacpp:tokens_predicted_total"),
             generatedSeconds: PrometheusText.sum(samples, "llamacpp:tokens_predicted_seconds_total")
         )
-        return ServerReading(models: [model])
+        return ServerReading(models: [model].compactMap(bounded))
     }
 
     /// Ollama: `/api/ps`, the models loaded now with their memory, quantization and context.
@@ -115,7 +130,7 @@ public struct ServerReading: Sendable, Equatable {
                 model.context = entry.contextLength
                 model.memoryBytes = entry.size
                 model.gpuMemoryBytes = entry.sizeVram
-                return model
+                return bounded(model)
             }
         )
     }
@@ -137,7 +152,7 @@ public struct ServerReading: Sendable, Equatable {
             samples.contains { $0.name == "vllm:request_prefill_kv_computed_tokens_sum" }
             ? "vllm:request_prefill_kv_computed_tokens_sum" : "vllm:request_prompt_tokens_sum"
         return ServerReading(
-            models: names.sorted().prefix(256).map { name in
+            models: names.sorted().prefix(256).compactMap { name in
                 let only = ["model_name": name]
                 var model = LoadedModel(name: name)
                 model.counters = TokenCounters(
@@ -146,7 +161,7 @@ public struct ServerReading: Sendable, Equatable {
                     generatedTokens: PrometheusText.sum(samples, latency + "_count", matching: only),
                     generatedSeconds: PrometheusText.sum(samples, latency + "_sum", matching: only)
                 )
-                return model
+                return bounded(model)
             }
         )
     }

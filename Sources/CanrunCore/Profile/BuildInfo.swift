@@ -42,21 +42,11 @@ public struct BuildInfo: Sendable, Equatable {
 
     /// 64-bit FNV-1a over each file's name and bytes, in name order: stable across machines.
     public static func digest(_ files: [(name: String, bytes: [UInt8])]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-        }
+        var bytes: [UInt8] = []
         for file in files.sorted(by: { $0.name < $1.name }) {
-            mix(file.name.utf8)
-            mix([0])
-            mix(file.bytes)
-            mix([0])
+            bytes += Array(file.name.utf8) + [0] + file.bytes + [0]
         }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        return HardwareFingerprint.fnv1a(bytes)
     }
 
     /// The commit a git `HEAD` names: itself when detached, else its branch's, from the loose
